@@ -1,0 +1,137 @@
+"""The database tables: the case trail (append-only), its projection, texts, outbox, identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Case(Base):
+    """Current state of a case: a projection of its events, updated in the same transaction."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    section: Mapped[str] = mapped_column(String(8))  # "12-4" or "12-5"
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    leadership_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter: Mapped[str] = mapped_column(String(254), index=True)
+    unit: Mapped[str | None] = mapped_column(String(120))
+    categories: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of category keys
+    submission_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    investigation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseAccess(Base):
+    """Who holds a role on a case (projection of routed/forwarded events)."""
+
+    __tablename__ = "case_access"
+    __table_args__ = (UniqueConstraint("case_id", "email", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    # leader | rektor | owner | forwarded | rteam | excluded
+    role: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Event(Base):
+    """One fact on a case's trail. Never updated, never deleted; hash-chained per case."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Canonical JSON text (sorted keys), so the hash is over exactly the stored bytes.
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseText(Base):
+    """Free text belonging to an event (pupil names, what happened).
+
+    Kept apart from the event so that archiving can remove it while the chain, which holds
+    only the text's SHA-256, still verifies.
+    """
+
+    __tablename__ = "case_texts"
+    __table_args__ = (UniqueConstraint("event_id", "field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    field: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Outbox(Base):
+    """A notice to deliver, written in the same transaction as the event that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(254), index=True)  # a person's e-mail
+    channel: Mapped[str | None] = mapped_column(String(120))  # a platform channel, e.g. R-team
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(5))
+    data: Mapped[str] = mapped_column(Text)  # JSON; never pupil names or free text
+    # "Sent once" facts: a reminder for (person, kind, day) has one key; a second insert fails.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform: Mapped[str | None] = mapped_column(String(20))
+    platform_ref: Mapped[str | None] = mapped_column(String(200))  # e.g. channel:ts, to update
+
+
+class Identity(Base):
+    """A platform user id and the e-mail it belongs to (identity across platforms is e-mail)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")  # platform extras (DM channel, ref)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
