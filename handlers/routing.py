@@ -1,0 +1,110 @@
+"""Who receives a report, and why (opplæringslova § 12-4 and § 12-5).
+
+Pure: takes the org and the report's facts, returns the recipients with the reason for each.
+The reasons are catalog keys, so the trail and `meldefra org check` can explain every route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.org import Org, School
+
+# Roles a recipient holds on the case.
+LEADER = "leader"  # nearest leader (unit leader)
+REKTOR = "rektor"
+OWNER = "owner"  # skoleeier
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    role: str
+    reason: str  # catalog key under "route.reason.*"
+
+
+@dataclass(frozen=True)
+class Routing:
+    recipients: tuple[Recipient, ...]
+    section: str  # "12-4" or "12-5"
+    urgent: bool
+    leadership_case: bool  # § 12-5 with an offender in the school's leadership
+    prompt_owner: bool  # rektor must melde fra to skoleeier (§ 12-5)
+    excluded: frozenset[str]  # may never receive, see or be told about the case
+    unit: str | None
+
+    def emails(self) -> list[str]:
+        return [r.email for r in self.recipients]
+
+
+def route(
+    org: Org,
+    school: School,
+    reporter: str,
+    *,
+    accused_employee: str | None = None,
+    urgent: bool = False,
+) -> Routing:
+    reporter = reporter.lower()
+    unit = school.unit_of(reporter)
+    unit_name = unit.name if unit else None
+    if accused_employee:
+        return _route_12_5(org, school, accused_employee.lower(), unit_name)
+
+    recipients: list[Recipient] = []
+    if unit is None:
+        recipients.append(Recipient(school.principal, REKTOR, "route.reason.no_unit"))
+    elif unit.leader is None or unit.leader == reporter:
+        reason = "route.reason.reporter_is_leader" if unit.leader else "route.reason.unit_no_leader"
+        recipients.append(Recipient(school.principal, REKTOR, reason))
+    elif unit.leader == school.principal:
+        recipients.append(Recipient(school.principal, REKTOR, "route.reason.principal_leads_unit"))
+    else:
+        recipients.append(Recipient(unit.leader, LEADER, "route.reason.nearest_leader"))
+        recipients.append(Recipient(school.principal, REKTOR, "route.reason.rektor_always"))
+    return _finish(org, recipients, "12-4", urgent, False, False, frozenset(), unit_name)
+
+
+def _route_12_5(org: Org, school: School, accused: str, unit: str | None) -> Routing:
+    if school.is_leadership(accused):
+        # Offender in the leadership: straight to skoleeier, and nobody in this school's
+        # leadership may receive or open the case.
+        excluded = frozenset({accused, school.principal, *school.leadership})
+        recipients = [Recipient(c, OWNER, "route.reason.leadership_accused") for c in org.owner.contacts]
+        return _finish(org, recipients, "12-5", True, True, False, excluded, unit)
+    recipients = [Recipient(school.principal, REKTOR, "route.reason.employee_accused")]
+    return _finish(org, recipients, "12-5", True, False, True, frozenset({accused}), unit)
+
+
+def _finish(
+    org: Org,
+    recipients: list[Recipient],
+    section: str,
+    urgent: bool,
+    leadership_case: bool,
+    prompt_owner: bool,
+    excluded: frozenset[str],
+    unit: str | None,
+) -> Routing:
+    seen: set[str] = set()
+    kept: list[Recipient] = []
+    for r in recipients:
+        if r.email not in excluded and r.email not in seen:
+            seen.add(r.email)
+            kept.append(r)
+    if not kept:
+        # Never leave a report without a recipient: skoleeier takes it, and the trail says why.
+        kept = [
+            Recipient(c, OWNER, "route.reason.fallback_owner")
+            for c in org.owner.contacts
+            if c not in excluded
+        ]
+    return Routing(
+        recipients=tuple(kept),
+        section=section,
+        urgent=urgent,
+        leadership_case=leadership_case,
+        prompt_owner=prompt_owner,
+        excluded=excluded,
+        unit=unit,
+    )
