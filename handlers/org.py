@@ -192,7 +192,9 @@ class _Reader:
             if name in out:
                 self.fail(key, f"{where}: '{name}' is given twice")
             elif allowed is not None and name not in allowed:
-                self.fail(key, f"{where}: unknown key '{name}' (known: {', '.join(sorted(allowed))})")
+                self.fail(
+                    key, f"{where}: unknown key '{name}' (known: {', '.join(sorted(allowed))})"
+                )
             out[name] = value
         return out
 
@@ -286,8 +288,18 @@ class _Reader:
         return out
 
     def school(self, node: yaml.Node) -> School | None:
-        keys = {"id", "name", "timezone", "language", "principal", "leadership", "rteam", "units",
-                "policy", "closed_days"}
+        keys = {
+            "id",
+            "name",
+            "timezone",
+            "language",
+            "principal",
+            "leadership",
+            "rteam",
+            "units",
+            "policy",
+            "closed_days",
+        }
         m = self.mapping(node, "school", keys)
         if m is None:
             return None
@@ -318,9 +330,16 @@ class _Reader:
         if not principal:
             return None
         return School(
-            id=sid, name=name, timezone=tz, language=lang if lang in LANGUAGES else "nb",
-            principal=principal, leadership=leadership, rteam=rteam, units=units,
-            policy=policy, closed_days=closed,
+            id=sid,
+            name=name,
+            timezone=tz,
+            language=lang if lang in LANGUAGES else "nb",
+            principal=principal,
+            leadership=leadership,
+            rteam=rteam,
+            units=units,
+            policy=policy,
+            closed_days=closed,
         )
 
     def units(self, node: yaml.Node | None, where: str) -> Iterator[Unit]:
@@ -338,14 +357,18 @@ class _Reader:
             if name in names:
                 self.fail(item, f"{where}: unit '{name}' is listed twice")
             names.add(name)
-            leader = self.email(m["leader"], f"{where}: unit '{name}' leader") if "leader" in m else None
+            leader = (
+                self.email(m["leader"], f"{where}: unit '{name}' leader") if "leader" in m else None
+            )
             members = self.emails(m.get("members"), f"{where}: unit '{name}' members")
             yield Unit(name=name, leader=leader, members=members)
 
     def rteam(self, node: yaml.Node | None, where: str) -> RTeam:
         if node is None:
             return RTeam(members=())
-        m = self.mapping(node, f"{where}: rteam", {"members", "slack_channel", "teams_channel", "digest"})
+        m = self.mapping(
+            node, f"{where}: rteam", {"members", "slack_channel", "teams_channel", "digest"}
+        )
         if m is None:
             return RTeam(members=())
         digest = None
@@ -353,11 +376,18 @@ class _Reader:
             text = self.scalar(m["digest"], f"{where}: rteam.digest") or ""
             match = DIGEST.match(text.strip())
             if not match or int(match["h"]) > 23 or int(match["m"]) > 59 or match["weeks"] == "0":
-                self.fail(m["digest"], f"{where}: rteam.digest '{text}' must look like "
-                          "'monday 08:00' or 'every 2 weeks monday 08:00'")
+                self.fail(
+                    m["digest"],
+                    f"{where}: rteam.digest '{text}' must look like "
+                    "'monday 08:00' or 'every 2 weeks monday 08:00'",
+                )
             else:
-                digest = Digest(weekday=WEEKDAYS.index(match["day"].lower()), hour=int(match["h"]),
-                                minute=int(match["m"]), every_weeks=int(match["weeks"] or 1))
+                digest = Digest(
+                    weekday=WEEKDAYS.index(match["day"].lower()),
+                    hour=int(match["h"]),
+                    minute=int(match["m"]),
+                    every_weeks=int(match["weeks"] or 1),
+                )
         return RTeam(
             members=self.emails(m.get("members"), f"{where}: rteam.members"),
             slack_channel=self.scalar(m.get("slack_channel"), f"{where}: rteam.slack_channel"),
@@ -403,8 +433,10 @@ class _Reader:
                 start = date.fromisoformat(first.strip())
                 end = date.fromisoformat(last.strip()) if last else start
             except ValueError:
-                self.fail(item, f"{where}: closed day '{text}' must be YYYY-MM-DD or "
-                          "YYYY-MM-DD..YYYY-MM-DD")
+                self.fail(
+                    item,
+                    f"{where}: closed day '{text}' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
+                )
                 continue
             if end < start:
                 self.fail(item, f"{where}: closed days '{text}' end before they start")

@@ -70,7 +70,9 @@ def _route_12_5(org: Org, school: School, accused: str, unit: str | None) -> Rou
         # Offender in the leadership: straight to skoleeier, and nobody in this school's
         # leadership may receive or open the case.
         excluded = frozenset({accused, school.principal, *school.leadership})
-        recipients = [Recipient(c, OWNER, "route.reason.leadership_accused") for c in org.owner.contacts]
+        recipients = [
+            Recipient(c, OWNER, "route.reason.leadership_accused") for c in org.owner.contacts
+        ]
         return _finish(org, recipients, "12-5", True, True, False, excluded, unit)
     recipients = [Recipient(school.principal, REKTOR, "route.reason.employee_accused")]
     return _finish(org, recipients, "12-5", True, False, True, frozenset({accused}), unit)

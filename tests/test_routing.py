@@ -31,8 +31,12 @@ def test_principal_leading_the_unit_gets_it_once(org: Org) -> None:
 
 
 def test_employee_accused_goes_straight_to_rektor_flagged(org: Org) -> None:
-    r = route(org, org.school("nordby"), "laerer1@nordby.example",
-              accused_employee="laerer2@nordby.example")
+    r = route(
+        org,
+        org.school("nordby"),
+        "laerer1@nordby.example",
+        accused_employee="laerer2@nordby.example",
+    )
     assert [(x.email, x.role) for x in r.recipients] == [("rektor@nordby.example", "rektor")]
     assert r.section == "12-5" and r.urgent and r.prompt_owner
     assert "laerer2@nordby.example" in r.excluded
@@ -57,15 +61,33 @@ def orgs(draw: st.DrawFn) -> tuple[Org, School]:
     principal = draw(people)
     leadership = tuple(draw(st.lists(people, max_size=3, unique=True)))
     units = tuple(
-        Unit(name=f"u{i}", leader=draw(st.none() | people),
-             members=tuple(draw(st.lists(people, max_size=5, unique=True))))
+        Unit(
+            name=f"u{i}",
+            leader=draw(st.none() | people),
+            members=tuple(draw(st.lists(people, max_size=5, unique=True))),
+        )
         for i in range(draw(st.integers(0, 3)))
     )
-    school = School(id="s", name="S", timezone="Europe/Oslo", language="nb",
-                    principal=principal, leadership=(principal, *leadership),
-                    rteam=RTeam(members=()), units=units)
-    owner = Owner("K", tuple(draw(st.lists(st.sampled_from(
-        ["eier1@k.example", "eier2@k.example"]), min_size=1, unique=True))))
+    school = School(
+        id="s",
+        name="S",
+        timezone="Europe/Oslo",
+        language="nb",
+        principal=principal,
+        leadership=(principal, *leadership),
+        rteam=RTeam(members=()),
+        units=units,
+    )
+    owner = Owner(
+        "K",
+        tuple(
+            draw(
+                st.lists(
+                    st.sampled_from(["eier1@k.example", "eier2@k.example"]), min_size=1, unique=True
+                )
+            )
+        ),
+    )
     return Org(owner=owner, schools=(school,)), school
 
 

@@ -20,9 +20,19 @@ T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 def new_case(session, ref_suffix: str = "1") -> Case:  # type: ignore[no-untyped-def]
     case = Case(
-        ref=f"T-{ref_suffix}", school_id="nordby", status="new", section="12-4", urgent=False,
-        leadership_case=False, reporter="a@b.example", unit=None, categories="[]",
-        created_at=T0, updated_at=T0, last_seq=0, restricted=False,
+        ref=f"T-{ref_suffix}",
+        school_id="nordby",
+        status="new",
+        section="12-4",
+        urgent=False,
+        leadership_case=False,
+        reporter="a@b.example",
+        unit=None,
+        categories="[]",
+        created_at=T0,
+        updated_at=T0,
+        last_seq=0,
+        restricted=False,
     )
     session.add(case)
     session.flush()
@@ -59,9 +69,7 @@ def test_orm_refuses_update_and_delete_of_events(engine: Engine) -> None:
         s.delete(s.query(Event).one())
 
 
-@pytest.mark.parametrize(
-    "sql", ["UPDATE events SET actor = 'x@y.example'", "DELETE FROM events"]
-)
+@pytest.mark.parametrize("sql", ["UPDATE events SET actor = 'x@y.example'", "DELETE FROM events"])
 def test_database_itself_refuses_update_and_delete(engine: Engine, sql: str) -> None:
     factory = session_factory(engine)
     with transaction(factory) as s:
@@ -121,7 +129,9 @@ def test_verify_detects_changed_text_and_a_removed_event(engine: Engine) -> None
     if not is_postgres(engine):
         with engine.begin() as conn:
             conn.execute(text("DROP TRIGGER events_no_delete"))
-            conn.execute(text("DELETE FROM case_texts WHERE event_id = (SELECT max(id) FROM events)"))
+            conn.execute(
+                text("DELETE FROM case_texts WHERE event_id = (SELECT max(id) FROM events)")
+            )
             conn.execute(text("DELETE FROM events WHERE seq = 2"))
         with transaction(factory) as s:
             assert [b.problem for b in trail.verify_all(s)[2]] == [
@@ -132,10 +142,24 @@ def test_verify_detects_changed_text_and_a_removed_event(engine: Engine) -> None
 def test_outbox_dedupe_key_sends_once(engine: Engine) -> None:
     factory = session_factory(engine)
     with transaction(factory) as s:
-        first = outbox.enqueue(s, kind="reminder", lang="nb", at=T0, data={},
-                               recipient="l@b.example", dedupe_key="reminder:l@b:2026-11-25")
-        again = outbox.enqueue(s, kind="reminder", lang="nb", at=T0, data={},
-                               recipient="l@b.example", dedupe_key="reminder:l@b:2026-11-25")
+        first = outbox.enqueue(
+            s,
+            kind="reminder",
+            lang="nb",
+            at=T0,
+            data={},
+            recipient="l@b.example",
+            dedupe_key="reminder:l@b:2026-11-25",
+        )
+        again = outbox.enqueue(
+            s,
+            kind="reminder",
+            lang="nb",
+            at=T0,
+            data={},
+            recipient="l@b.example",
+            dedupe_key="reminder:l@b:2026-11-25",
+        )
         assert first is not None and again is None
         assert outbox.pending_count(s) == 1
 
@@ -149,7 +173,9 @@ def test_two_workers_claim_disjoint_rows(engine: Engine) -> None:
     factory = session_factory(engine)
     with transaction(factory) as s:
         for i in range(40):
-            outbox.enqueue(s, kind="k", lang="nb", at=T0, data={"i": i}, recipient=f"p{i}@x.example")
+            outbox.enqueue(
+                s, kind="k", lang="nb", at=T0, data={"i": i}, recipient=f"p{i}@x.example"
+            )
     claimed: list[list[int]] = []
     barrier = threading.Barrier(2)
 

@@ -1,0 +1,65 @@
+"""Settings from the environment. Every one is documented in README.md."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_ORG = Path(__file__).with_name("sample_org.yml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///meldefra.db"
+    org_path: Path | None = None  # None: ./org.yml if present, else the bundled sample
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    teams_client_id: str | None = None
+    teams_client_secret: str | None = None
+    teams_tenant_id: str | None = None
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = e.get(name, "").strip()
+            return value or None
+
+        org = get("MELDEFRA_ORG")
+        return cls(
+            database_url=get("DATABASE_URL") or "sqlite:///meldefra.db",
+            org_path=Path(org) if org else None,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_api_url=get("SLACK_API_URL") or "https://slack.com/api/",
+            teams_client_id=get("CLIENT_ID"),
+            teams_client_secret=get("CLIENT_SECRET"),
+            teams_tenant_id=get("TENANT_ID"),
+            graph_url=get("GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+            log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def resolved_org_path(self) -> tuple[Path, bool]:
+        """The org file to load, and whether it is the bundled sample."""
+        if self.org_path is not None:
+            return self.org_path, False
+        local = Path("org.yml")
+        if local.exists():
+            return local, False
+        return SAMPLE_ORG, True
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_client_id)

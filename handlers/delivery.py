@@ -1,0 +1,168 @@
+"""Delivery bookkeeping for the outbox worker: claim, record sent, retry, fail and re-route.
+
+The worker (bot/delivery.py) does the network call between `claim` and one of the records;
+each record is its own transaction, and delivery is an event on the case's trail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import access, notices
+from handlers.report import grant
+from handlers.services import Services
+from store import outbox, trail
+from store.models import Case, Outbox
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A claimed notice, detached from the database session."""
+
+    id: int
+    kind: str
+    recipient: str | None
+    channel: str | None
+    case_id: int | None
+    lang: str
+    data: dict[str, Any]
+    attempts: int
+    platform_ref: str | None
+
+
+def claim(
+    services: Services, *, limit: int = 20, lease: timedelta = timedelta(minutes=2)
+) -> list[Pending]:
+    with services.uow() as session:
+        rows = outbox.claim_due(session, now=services.clock.now(), limit=limit, lease=lease)
+        return [
+            Pending(
+                r.id,
+                r.kind,
+                r.recipient,
+                r.channel,
+                r.case_id,
+                r.lang,
+                json.loads(r.data),
+                r.attempts,
+                r.platform_ref,
+            )
+            for r in rows
+        ]
+
+
+def sent(services: Services, item: Pending, *, platform: str, ref: str | None) -> None:
+    now = services.clock.now()
+    with services.uow() as session:
+        row = session.get(Outbox, item.id)
+        if row is None or row.status == "sent":
+            return
+        outbox.mark_sent(session, row, at=now, platform=platform, platform_ref=ref)
+        case = _case(session, item.case_id)
+        if case is not None:
+            trail.append(
+                session,
+                case,
+                "delivered",
+                "system",
+                now,
+                {
+                    "outbox_id": item.id,
+                    "kind": item.kind,
+                    "recipient": item.recipient,
+                    "channel": item.channel,
+                    "platform": platform,
+                },
+            )
+
+
+def retry(services: Services, item: Pending, *, after: float, error: str) -> None:
+    now = services.clock.now()
+    with services.uow() as session:
+        row = session.get(Outbox, item.id)
+        if row is not None and row.status == "pending":
+            outbox.retry_later(session, row, at=now + timedelta(seconds=after), error=error)
+
+
+def failed(services: Services, item: Pending, *, error: str) -> str | None:
+    """A permanent failure (no such user, deactivated account): record it and re-route.
+
+    A notice for a person who cannot be reached goes to rektor instead, or to skoleeier when
+    rektor may not see the case. Returns the e-mail it was re-routed to, if any.
+    """
+    now = services.clock.now()
+    with services.uow() as session:
+        row = session.get(Outbox, item.id)
+        if row is None or row.status != "pending":
+            return None
+        outbox.mark_failed(session, row, error=error)
+        case = _case(session, item.case_id)
+        if case is None:
+            return None
+        trail.append(
+            session,
+            case,
+            "delivery_failed",
+            "system",
+            now,
+            {
+                "outbox_id": item.id,
+                "kind": item.kind,
+                "recipient": item.recipient,
+                "error": error[:100],
+            },
+        )
+        target = _fallback(services, session, case, item.recipient)
+        if target is None or item.kind == notices.RECEIPT:
+            return None  # a reporter's receipt is not re-routed to somebody else
+        school = services.org.school(case.school_id)
+        data = dict(item.data)
+        data["rerouted_from"] = item.recipient
+        grant(session, case, target, "rektor" if target == school.principal else "owner", now)
+        notices.emit(
+            session,
+            notices.Notice(
+                kind=item.kind,
+                lang=services.org.language_of(target, school),
+                recipient=target,
+                data=data,
+            ),
+            now,
+            case,
+        )
+        return target
+
+
+def _case(session: Session, case_id: int | None) -> Case | None:
+    return session.get(Case, case_id) if case_id is not None else None
+
+
+def _fallback(
+    services: Services, session: Session, case: Case, failed_for: str | None
+) -> str | None:
+    school = services.org.school(case.school_id)
+    candidates = [school.principal, *services.org.owner.contacts]
+    for email in candidates:
+        if email != failed_for and not access.is_excluded(session, case, email):
+            return email
+    return None
+
+
+def delivered_to(services: Services, email: str, *, platform: str) -> list[dict[str, Any]]:
+    """Notices delivered to one person on one platform, newest last (the console's inbox)."""
+    with services.uow() as session:
+        rows = session.scalars(
+            select(Outbox)
+            .where(Outbox.recipient == email.lower(), Outbox.platform == platform)
+            .order_by(Outbox.id)
+        )
+        return [
+            {"kind": r.kind, "lang": r.lang, "data": json.loads(r.data), "at": r.delivered_at}
+            for r in rows
+        ]

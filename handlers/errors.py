@@ -1,0 +1,38 @@
+"""Errors a handler returns to the person, as catalog keys (rendered in their language)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.i18n import t
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    args: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return t(lang, self.key, **self.args)
+
+
+class FieldErrors(Exception):
+    """The form has mistakes; each field names its problem. Nothing was stored."""
+
+    def __init__(self, errors: dict[str, Problem]) -> None:
+        super().__init__(", ".join(f"{k}: {v.key}" for k, v in errors.items()))
+        self.errors = errors
+
+    def render(self, lang: str) -> dict[str, str]:
+        return {name: problem.text(lang) for name, problem in self.errors.items()}
+
+
+class Refused(Exception):
+    """The person may not do this. The attempt is on the trail when the case exists."""
+
+    def __init__(self, key: str, **args: object) -> None:
+        super().__init__(key)
+        self.problem = Problem(key, dict(args))
+
+    def text(self, lang: str) -> str:
+        return self.problem.text(lang)

@@ -1,0 +1,69 @@
+"""Notices: what must reach whom. Platform-neutral; the edges render them.
+
+A notice never holds pupil names or free text: a case reference, roles, keys and dates only.
+Details are shown only when an authorized person opens the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from store import outbox, trail
+from store.models import Case
+
+# Notice kinds (the edges have a renderer for each).
+RECEIPT = "receipt"  # to the reporter: case ref, where it went, what happens next, rights
+NEW_CASE = "new_case"  # to a leader/rektor/owner: a case for you, with action buttons
+ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
+FORWARDED = "forwarded"  # to the leader a case was forwarded to
+ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    lang: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    recipient: str | None = None
+    channel: str | None = None
+    dedupe_key: str | None = None
+
+
+def emit(session: Session, notice: Notice, at: datetime, case: Case | None = None) -> bool:
+    """Queue a notice in the caller's transaction; on a case, the trail records who was notified.
+
+    Returns False when a notice with the same dedupe key was already queued (sent once).
+    """
+    row = outbox.enqueue(
+        session,
+        kind=notice.kind,
+        lang=notice.lang,
+        at=at,
+        data=notice.data,
+        recipient=notice.recipient,
+        channel=notice.channel,
+        case_id=case.id if case else None,
+        dedupe_key=notice.dedupe_key,
+    )
+    if row is None:
+        return False
+    if case is not None:
+        trail.append(
+            session,
+            case,
+            "notified",
+            "system",
+            at,
+            {
+                "kind": notice.kind,
+                "recipient": notice.recipient,
+                "channel": notice.channel,
+                "outbox_id": row.id,
+            },
+        )
+    return True

@@ -1,0 +1,287 @@
+"""Filing a report (melde fra): validate, store, route, notify, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers import notices
+from handlers.dates import When, WhenError, parse_when
+from handlers.errors import FieldErrors, Problem
+from handlers.org import School
+from handlers.routing import Routing, route
+from handlers.services import Services
+from store import trail
+from store.models import Case, CaseAccess
+
+CATEGORIES = (
+    "krenkelse",
+    "mobbing",
+    "utestenging",
+    "vold",
+    "rasisme",
+    "diskriminering",
+    "digital_krenkelse",
+    "seksuell_trakassering",
+    "ansatt_krenket_elev",
+)
+EMPLOYEE_CATEGORY = "ansatt_krenket_elev"
+
+# Long enough for a careful account, short enough to stay a report and not a dossier.
+MAX_LENGTH = {
+    "pupils": 200,
+    "what": 3000,
+    "when": 100,
+    "where": 200,
+    "action_taken": 2000,
+    "pupil_words": 2000,
+}
+REQUIRED = ("pupils", "what")
+
+
+@dataclass
+class ReportForm:
+    """The fields of the report modal/dialog/console prompt, as the person typed them."""
+
+    pupils: str = ""
+    what: str = ""
+    school_id: str | None = None
+    when: str = ""
+    where: str = ""
+    categories: tuple[str, ...] = ()
+    accused: str | None = None  # the employee's e-mail, when an employee is the suspected offender
+    action_taken: str = ""
+    pupil_words: str = ""
+    urgent: bool = False
+
+    def texts(self) -> dict[str, str]:
+        return {name: getattr(self, name).strip() for name in MAX_LENGTH}
+
+
+@dataclass(frozen=True)
+class Checked:
+    school: School
+    when: When | None
+    routing: Routing
+
+
+@dataclass(frozen=True)
+class Filed:
+    ref: str
+    case_id: int
+    routing: Routing
+    school: School
+    when: When | None
+    duplicate: bool = False
+
+
+def check(services: Services, form: ReportForm, reporter: str) -> Checked:
+    """Validate every field at once, so the person fixes all mistakes in one go."""
+    errors: dict[str, Problem] = {}
+    texts = form.texts()
+    for name in REQUIRED:
+        if not texts[name]:
+            errors[name] = Problem("error.required")
+    for name, limit in MAX_LENGTH.items():
+        if len(texts[name]) > limit:
+            errors[name] = Problem("error.too_long", {"max": limit, "length": len(texts[name])})
+
+    school = _school_for(services, form, reporter)
+    if school is None:
+        errors["school"] = Problem("error.unknown_school")
+
+    unknown = [c for c in form.categories if c not in CATEGORIES]
+    if unknown:
+        errors["categories"] = Problem("error.unknown_category", {"value": ", ".join(unknown)})
+
+    accused = (form.accused or "").strip().lower() or None
+    if EMPLOYEE_CATEGORY in form.categories and not accused:
+        errors["accused"] = Problem("error.accused_required")
+    if accused and accused == reporter.lower():
+        errors["accused"] = Problem("error.accused_is_reporter")
+
+    when = None
+    if texts["when"] and "when" not in errors and school is not None:
+        try:
+            when = parse_when(
+                texts["when"], now=services.clock.now(), tz=school.timezone, mode="past"
+            )
+        except WhenError as exc:
+            errors["when"] = Problem(exc.key, {"text": exc.text})
+
+    if errors or school is None:
+        raise FieldErrors(errors)
+    routing = route(services.org, school, reporter, accused_employee=accused, urgent=form.urgent)
+    return Checked(school=school, when=when, routing=routing)
+
+
+def file_report(
+    services: Services, form: ReportForm, reporter: str, *, submission_key: str | None = None
+) -> Filed:
+    """Store the report and its routing, and queue every notice, in one transaction.
+
+    `submission_key` makes a retried submission (Slack retry, double click) file once.
+    """
+    reporter = reporter.strip().lower()
+    checked = check(services, form, reporter)
+    now = services.clock.now()
+    with services.uow() as session:
+        if submission_key:
+            existing = session.scalar(select(Case).where(Case.submission_key == submission_key))
+            if existing is not None:
+                return Filed(
+                    existing.ref,
+                    existing.id,
+                    checked.routing,
+                    checked.school,
+                    checked.when,
+                    duplicate=True,
+                )
+        case = _new_case(session, checked, form, reporter, submission_key, now)
+        _record(services, session, case, checked, form, reporter, now)
+        return Filed(case.ref, case.id, checked.routing, checked.school, checked.when)
+
+
+def _school_for(services: Services, form: ReportForm, reporter: str) -> School | None:
+    if form.school_id:
+        try:
+            return services.org.school(form.school_id)
+        except KeyError:
+            return None
+    schools = services.org.schools_of(reporter.lower())
+    return schools[0] if len(schools) == 1 else None
+
+
+def _new_case(
+    session: Session,
+    checked: Checked,
+    form: ReportForm,
+    reporter: str,
+    submission_key: str | None,
+    now: datetime,
+) -> Case:
+    routing = checked.routing
+    case = Case(
+        ref="pending",
+        school_id=checked.school.id,
+        status="new",
+        section=routing.section,
+        urgent=routing.urgent or form.urgent,
+        leadership_case=routing.leadership_case,
+        reporter=reporter,
+        unit=routing.unit,
+        categories=json.dumps(sorted(set(form.categories))),
+        submission_key=submission_key,
+        created_at=now,
+        updated_at=now,
+        last_seq=0,
+        restricted=False,
+    )
+    session.add(case)
+    session.flush()
+    # The id is unique across replicas; the ref is what people say on the phone.
+    case.ref = f"MF-{case.id:04d}"
+    return case
+
+
+def _record(
+    services: Services,
+    session: Session,
+    case: Case,
+    checked: Checked,
+    form: ReportForm,
+    reporter: str,
+    now: datetime,
+) -> None:
+    routing, school, when = checked.routing, checked.school, checked.when
+    trail.append(
+        session,
+        case,
+        "reported",
+        reporter,
+        now,
+        {
+            "school": school.id,
+            "section": routing.section,
+            "urgent": case.urgent,
+            "categories": sorted(set(form.categories)),
+            "unit": routing.unit,
+            "accused": (form.accused or "").strip().lower() or None,
+            "when_at": when.at.astimezone(UTC).isoformat() if when else None,
+            "when_has_time": when.has_time if when else None,
+        },
+        texts=form.texts(),
+    )
+    trail.append(
+        session,
+        case,
+        "routed",
+        "system",
+        now,
+        {
+            "recipients": [
+                {"email": r.email, "role": r.role, "reason": r.reason} for r in routing.recipients
+            ],
+            "excluded": sorted(routing.excluded),
+            "prompt_owner": routing.prompt_owner,
+            "leadership_case": routing.leadership_case,
+        },
+    )
+    grant(session, case, reporter, "reporter", now)
+    for email in routing.excluded:
+        grant(session, case, email, "excluded", now)
+    for r in routing.recipients:
+        grant(session, case, r.email, r.role, now)
+
+    org = services.org
+    roles = sorted({r.role for r in routing.recipients})
+    notices.emit(
+        session,
+        notices.Notice(
+            kind=notices.RECEIPT,
+            lang=org.language_of(reporter, school),
+            recipient=reporter,
+            data={"ref": case.ref, "roles": roles, "school": school.id},
+        ),
+        now,
+        case,
+    )
+    for r in routing.recipients:
+        notices.emit(
+            session,
+            notices.Notice(
+                kind=notices.NEW_CASE,
+                lang=org.language_of(r.email, school),
+                recipient=r.email,
+                data={
+                    "ref": case.ref,
+                    "school": school.id,
+                    "school_name": school.name,
+                    "role": r.role,
+                    "reason": r.reason,
+                    "unit": routing.unit,
+                    "urgent": case.urgent,
+                    "section": routing.section,
+                    "prompt_owner": routing.prompt_owner and r.role == "rektor",
+                    "categories": sorted(set(form.categories)),
+                },
+            ),
+            now,
+            case,
+        )
+
+
+def grant(session: Session, case: Case, email: str, role: str, at: datetime) -> None:
+    """Give a role on the case (idempotent)."""
+    exists = session.scalar(
+        select(func.count()).where(
+            CaseAccess.case_id == case.id, CaseAccess.email == email, CaseAccess.role == role
+        )
+    )
+    if not exists:
+        session.add(CaseAccess(case_id=case.id, email=email, role=role, since=at))
+        session.flush()

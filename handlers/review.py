@@ -1,0 +1,365 @@
+"""What a leader does with a case: open, acknowledge, investigate, forward, note, close.
+
+Every action checks who is acting. A refused attempt changes nothing but is written to the
+trail. Repeating an action (a retried click) acts once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import access, notices
+from handlers.errors import FieldErrors, Problem, Refused
+from handlers.report import grant
+from handlers.services import Services
+from store import trail
+from store.models import Case, CaseAccess
+
+MAX_NOTE = 2000
+MAX_REASON = 1000
+OPEN_STATES = ("new", "acknowledged", "investigating", "plan")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ref: str
+    status: str
+    changed: bool
+    key: str  # catalog key describing what happened
+    args: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    seq: int
+    type: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+    texts: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    ref: str
+    school_id: str
+    status: str
+    section: str
+    urgent: bool
+    unit: str | None
+    categories: list[str]
+    reporter: str
+    created_at: datetime
+    handlers: list[str]
+    report: dict[str, str | None]  # the report's free text, for the authorized eye only
+    report_data: dict[str, Any]
+    trail: list[TrailEntry]
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What may be shown without opening: no pupil names, no free text."""
+
+    ref: str
+    school_id: str
+    status: str
+    section: str
+    urgent: bool
+    unit: str | None
+    categories: list[str]
+    created_at: datetime
+
+
+def summary(case: Case) -> CaseSummary:
+    return CaseSummary(
+        ref=case.ref,
+        school_id=case.school_id,
+        status=case.status,
+        section=case.section,
+        urgent=case.urgent,
+        unit=case.unit,
+        categories=json.loads(case.categories),
+        created_at=case.created_at,
+    )
+
+
+def load_case(session: Session, ref: str, *, lock: bool = False) -> Case:
+    q = select(Case).where(Case.ref == ref.strip().upper())
+    if lock:
+        q = q.with_for_update()
+    case = session.scalar(q)
+    if case is None:
+        raise Refused("refused.unknown_case", ref=ref)
+    return case
+
+
+def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
+    """The details, for someone allowed to see them. Each opening is a `viewed` event."""
+    actor = actor.lower()
+    with services.uow() as session:
+        case = load_case(session, ref, lock=True)
+        now = services.clock.now()
+        if not access.may_handle(access.roles_on(session, case, actor)):
+            trail.append(session, case, "refused", actor, now, {"action": "open"})
+            refusal = Refused("refused.not_allowed", ref=case.ref)
+        else:
+            trail.append(session, case, "viewed", actor, now, {"what": "details"})
+            return _details(session, case)
+    raise refusal
+
+
+def _details(session: Session, case: Case) -> CaseDetails:
+    texts = trail.texts_of(session, case.id)
+    entries = [
+        TrailEntry(ev.seq, ev.type, ev.actor, ev.at, json.loads(ev.data), texts.get(ev.id, {}))
+        for ev in trail.events_of(session, case.id)
+    ]
+    reported = entries[0]
+    return CaseDetails(
+        ref=case.ref,
+        school_id=case.school_id,
+        status=case.status,
+        section=case.section,
+        urgent=case.urgent,
+        unit=case.unit,
+        categories=json.loads(case.categories),
+        reporter=case.reporter,
+        created_at=case.created_at,
+        handlers=access.handlers_of(session, case),
+        report=dict(reported.texts),
+        report_data=reported.data,
+        trail=entries,
+        restricted=case.restricted,
+    )
+
+
+def status_of(services: Services, ref: str, actor: str) -> CaseSummary:
+    """Status only: for the reporter and anyone who may handle the case."""
+    with services.uow() as session:
+        case = load_case(session, ref)
+        if not access.may_see_status(access.roles_on(session, case, actor.lower())):
+            raise Refused("refused.not_allowed", ref=case.ref)
+        return summary(case)
+
+
+def my_reports(services: Services, reporter: str) -> list[CaseSummary]:
+    with services.uow() as session:
+        rows = session.scalars(
+            select(Case).where(Case.reporter == reporter.lower()).order_by(Case.id.desc())
+        )
+        return [summary(c) for c in rows]
+
+
+def waiting_for(services: Services, email: str) -> list[CaseSummary]:
+    """Open cases this person may act on (App Home, console inbox, reminders)."""
+    email = email.lower()
+    with services.uow() as session:
+        excluded = select(CaseAccess.case_id).where(
+            CaseAccess.email == email, CaseAccess.role == access.EXCLUDED
+        )
+        mine = select(CaseAccess.case_id).where(
+            CaseAccess.email == email, CaseAccess.role.in_(access.ACTING_ROLES)
+        )
+        rows = session.scalars(
+            select(Case)
+            .where(Case.id.in_(mine), Case.id.not_in(excluded), Case.status.in_(OPEN_STATES))
+            .order_by(Case.urgent.desc(), Case.id)
+        )
+        return [summary(c) for c in rows]
+
+
+# An action returns its outcome, or an error to raise once its refusal is committed to the trail.
+Action = Callable[[Session, Case, datetime], Outcome | Exception]
+
+
+def _act(services: Services, ref: str, actor: str, name: str, action: Action) -> Outcome:
+    """Run one leader action under the case lock, or record the refusal and raise it."""
+    actor = actor.lower()
+    refusal: Exception
+    with services.uow() as session:
+        case = load_case(session, ref, lock=True)
+        now = services.clock.now()
+        if not access.may_handle(access.roles_on(session, case, actor)):
+            trail.append(session, case, "refused", actor, now, {"action": name})
+            refusal = Refused("refused.not_allowed", ref=case.ref)
+        elif case.status == "closed" and name != "close":
+            refusal = Refused("refused.closed", ref=case.ref)
+        else:
+            result = action(session, case, now)
+            if isinstance(result, Outcome):
+                return result
+            refusal = result
+    raise refusal
+
+
+def _already(case: Case) -> Outcome:
+    return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+
+
+def _tell_reporter_acknowledged(
+    services: Services, session: Session, case: Case, now: datetime
+) -> None:
+    school = services.org.school(case.school_id)
+    notices.emit(
+        session,
+        notices.Notice(
+            kind=notices.ACKNOWLEDGED,
+            lang=services.org.language_of(case.reporter, school),
+            recipient=case.reporter,
+            data={"ref": case.ref},
+            dedupe_key=f"acknowledged:{case.id}",
+        ),
+        now,
+        case,
+    )
+
+
+def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if case.acknowledged_at is not None:
+            return _already(case)
+        trail.append(session, case, "acknowledged", actor.lower(), now)
+        case.acknowledged_at = now
+        case.status = "acknowledged"
+        _tell_reporter_acknowledged(services, session, case, now)
+        return Outcome(
+            case.ref,
+            case.status,
+            True,
+            "result.acknowledged",
+            {"ref": case.ref, "who": actor.lower()},
+        )
+
+    return _act(services, ref, actor, "acknowledge", run)
+
+
+def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if case.investigation_at is not None:
+            return _already(case)
+        if case.acknowledged_at is None:
+            # Starting to investigate is the strongest acknowledgement there is.
+            trail.append(session, case, "acknowledged", actor.lower(), now, {"implied": True})
+            case.acknowledged_at = now
+            _tell_reporter_acknowledged(services, session, case, now)
+        trail.append(session, case, "investigation_started", actor.lower(), now)
+        case.investigation_at = now
+        case.status = "investigating"
+        return Outcome(
+            case.ref,
+            case.status,
+            True,
+            "result.investigating",
+            {"ref": case.ref, "who": actor.lower()},
+        )
+
+    return _act(services, ref, actor, "investigate", run)
+
+
+def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
+    """Give another leader the case. Someone the case is about can never receive it."""
+    to = to.strip().lower()
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+        school = services.org.school(case.school_id)
+        target_roles = access.roles_on(session, case, to)
+        known = to in school.staff() or to in services.org.owner.contacts
+        if access.EXCLUDED in target_roles or not known:
+            trail.append(
+                session, case, "refused", actor.lower(), now, {"action": "forward", "to": to}
+            )
+            return FieldErrors({"forward_to": Problem("error.forward_target", {"who": to})})
+        if access.may_handle(target_roles):
+            return _already(case)
+        trail.append(session, case, "forwarded", actor.lower(), now, {"to": to})
+        grant(session, case, to, "forwarded", now)
+        notices.emit(
+            session,
+            notices.Notice(
+                kind=notices.FORWARDED,
+                lang=services.org.language_of(to, school),
+                recipient=to,
+                data={
+                    "ref": case.ref,
+                    "school": school.id,
+                    "school_name": school.name,
+                    "by": actor.lower(),
+                    "urgent": case.urgent,
+                    "section": case.section,
+                    "unit": case.unit,
+                    "categories": json.loads(case.categories),
+                },
+            ),
+            now,
+            case,
+        )
+        return Outcome(
+            case.ref,
+            case.status,
+            True,
+            "result.forwarded",
+            {"ref": case.ref, "to": to, "who": actor.lower()},
+        )
+
+    return _act(services, ref, actor, "forward", run)
+
+
+def add_note(
+    services: Services, ref: str, actor: str, text: str, *, request_key: str | None = None
+) -> Outcome:
+    text = text.strip()
+    _require_text("note", text, MAX_NOTE)
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if request_key and _seen_request(session, case, request_key):
+            return _already(case)
+        trail.append(
+            session,
+            case,
+            "noted",
+            actor.lower(),
+            now,
+            {"request_key": request_key} if request_key else {},
+            texts={"note": text},
+        )
+        return Outcome(case.ref, case.status, True, "result.noted", {"ref": case.ref})
+
+    return _act(services, ref, actor, "note", run)
+
+
+def close(services: Services, ref: str, actor: str, reason: str) -> Outcome:
+    reason = reason.strip()
+    _require_text("reason", reason, MAX_REASON)
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if case.status == "closed":
+            return _already(case)
+        trail.append(session, case, "closed", actor.lower(), now, texts={"reason": reason})
+        case.closed_at = now
+        case.status = "closed"
+        return Outcome(
+            case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": actor.lower()}
+        )
+
+    return _act(services, ref, actor, "close", run)
+
+
+def _require_text(name: str, text: str, limit: int) -> None:
+    if not text:
+        raise FieldErrors({name: Problem("error.required")})
+    if len(text) > limit:
+        raise FieldErrors({name: Problem("error.too_long", {"max": limit, "length": len(text)})})
+
+
+def _seen_request(session: Session, case: Case, key: str) -> bool:
+    return any(
+        json.loads(ev.data).get("request_key") == key for ev in trail.events_of(session, case.id)
+    )

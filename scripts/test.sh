@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install Meldefra with its test tools, make sure PostgreSQL runs, and run the whole suite
+# (every store and handler test on SQLite and on PostgreSQL), then lint and type checks.
+source "$(dirname "$0")/_venv.sh"
+install_meldefra "[test]"
+
+PGHOST_TEST=${PGHOST_TEST:-127.0.0.1}
+pg_up() { .venv/bin/python - "$PGHOST_TEST" <<'PY'
+import sys, socket
+s = socket.socket(); s.settimeout(1)
+try:
+    s.connect((sys.argv[1], 5432)); sys.exit(0)
+except OSError:
+    sys.exit(1)
+PY
+}
+if ! pg_up; then
+  echo "PostgreSQL is not answering on $PGHOST_TEST:5432; starting it" >&2
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if ! pg_up; then
+  echo "PostgreSQL cannot be reached at $PGHOST_TEST:5432: the store tests need it." >&2
+  exit 1
+fi
+
+.venv/bin/python -m pytest -n 2 "$@"
+.venv/bin/ruff check bot handlers store tests bench
+.venv/bin/mypy handlers store
