@@ -21,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -65,22 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot import bootstrap
+    from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
-    from bot.console import Console
-
-    lang = app.services.org.schools[0].language
-    banner = [t(lang, "console.welcome"), t(lang, "console.database", url=_safe_url(settings))]
-    if app.org_is_sample:
-        path, _ = settings.resolved_org_path()
-        banner.append(t(lang, "console.sample_org", path=path))
-    return Console(app.services, banner=banner).run()
-
-
-def _safe_url(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        return serve(app, http=args.http, host=args.host, port=args.port)
+    except ConfigError as exc:
+        print(f"meldefra: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -166,3 +166,27 @@ def delivered_to(services: Services, email: str, *, platform: str) -> list[dict[
             {"kind": r.kind, "lang": r.lang, "data": json.loads(r.data), "at": r.delivered_at}
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    kind: str
+    recipient: str | None
+    lang: str
+    data: dict[str, Any]
+    platform_ref: str | None
+
+
+def messages_for_case(services: Services, ref: str, *, platform: str) -> list[SentMessage]:
+    """Messages already delivered about a case on a platform (to update them in place)."""
+    with services.uow() as session:
+        rows = session.scalars(
+            select(Outbox)
+            .join(Case, Case.id == Outbox.case_id)
+            .where(Case.ref == ref, Outbox.platform == platform, Outbox.status == "sent")
+            .order_by(Outbox.id)
+        )
+        return [
+            SentMessage(r.kind, r.recipient, r.lang, json.loads(r.data), r.platform_ref)
+            for r in rows
+        ]

@@ -200,6 +200,20 @@ def _act(services: Services, ref: str, actor: str, name: str, action: Action) ->
     raise refusal
 
 
+def authorize(services: Services, ref: str, actor: str, action: str) -> None:
+    """Check before showing a form for an action (e.g. the close modal).
+
+    A refusal is written to the trail and raised; allowed changes nothing.
+    """
+    _act(
+        services,
+        ref,
+        actor,
+        action,
+        lambda session, case, now: Outcome(case.ref, case.status, False, "result.already"),
+    )
+
+
 def _already(case: Case) -> Outcome:
     return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
 

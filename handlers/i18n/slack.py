@@ -1,0 +1,119 @@
+"""Chat texts for the Slack and Teams edges: modals, buttons, App Home, help."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "nb": {
+        "chat.modal.title": "Meld fra",
+        "chat.modal.submit": "Send",
+        "chat.modal.cancel": "Avbryt",
+        "chat.modal.intro": "Du melder fra til skolens ledelse (opplæringslova § 12-4). Bare elev og hva som skjedde må fylles ut.",
+        "chat.modal.school_hint": "Velg skolen hvis du jobber på flere eller ikke er registrert.",
+        "chat.modal.accused_hint": "§ 12-5: saken går rett til rektor (eller skoleeier), aldri til den det gjelder.",
+        "chat.close.title": "Avslutt sak",
+        "chat.close.submit": "Avslutt",
+        "chat.case.title": "Sak {ref}",
+        "chat.case.close_modal": "Lukk",
+        "chat.case.state": "Status: {status}",
+        "chat.case.last_action": "{action} av {who}",
+        "chat.case.pupils": "Elev(er)",
+        "chat.case.what": "Hva skjedde",
+        "chat.case.reporter": "Meldt av",
+        "chat.case.handlers": "Har saken",
+        "chat.case.no_text": "(fjernet fra boten etter arkivering)",
+        "chat.help": (
+            "*/meldefra* åpner skjemaet for å melde fra når du tror en elev ikke har det trygt "
+            "og godt på skolen.\n• */meldefra <tekst>* fyller inn «hva skjedde».\n"
+            "• */meldefra mine* viser status på dine meldinger.\n"
+            "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
+            "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
+        ),
+        "chat.mine.title": "Dine meldinger:",
+        "chat.mine.none": "Du har ikke meldt fra om noe ennå.",
+        "chat.mine.line": "{ref} – {status} (meldt {date})",
+        "chat.home.title": "Meldefra",
+        "chat.home.waiting": "Saker som venter på deg",
+        "chat.home.mine": "Dine meldinger",
+        "chat.home.none": "Ingen.",
+        "chat.home.new_report": "Meld fra",
+        "chat.error.unknown_user": "Fant ikke e-postadressen din i Slack. Be IT om å sjekke profilen din.",
+        "chat.error.try_again": "Noe gikk galt hos oss. Det du skrev er ikke sendt; prøv igjen om litt.",
+        "chat.error.not_in_org": "Du er ikke registrert på noen skole i Meldefra. Velg skole i skjemaet.",
+        "chat.forward.placeholder": "Videresend til …",
+    },
+    "nn": {
+        "chat.modal.title": "Meld frå",
+        "chat.modal.submit": "Send",
+        "chat.modal.cancel": "Avbryt",
+        "chat.modal.intro": "Du melder frå til leiinga på skulen (opplæringslova § 12-4). Berre elev og kva som skjedde må fyllast ut.",
+        "chat.modal.school_hint": "Vel skulen dersom du jobbar på fleire eller ikkje er registrert.",
+        "chat.modal.accused_hint": "§ 12-5: saka går rett til rektor (eller skuleeigar), aldri til den det gjeld.",
+        "chat.close.title": "Avslutt sak",
+        "chat.close.submit": "Avslutt",
+        "chat.case.title": "Sak {ref}",
+        "chat.case.close_modal": "Lukk",
+        "chat.case.state": "Status: {status}",
+        "chat.case.last_action": "{action} av {who}",
+        "chat.case.pupils": "Elev(ar)",
+        "chat.case.what": "Kva skjedde",
+        "chat.case.reporter": "Meld av",
+        "chat.case.handlers": "Har saka",
+        "chat.case.no_text": "(fjerna frå boten etter arkivering)",
+        "chat.help": (
+            "*/meldefra* opnar skjemaet for å melde frå når du trur ein elev ikkje har det trygt "
+            "og godt på skulen.\n• */meldefra <tekst>* fyller inn «kva skjedde».\n"
+            "• */meldefra mine* viser status på meldingane dine.\n"
+            "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
+            "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
+        ),
+        "chat.mine.title": "Meldingane dine:",
+        "chat.mine.none": "Du har ikkje meldt frå om noko enno.",
+        "chat.mine.line": "{ref} – {status} (meld {date})",
+        "chat.home.title": "Meldefrå",
+        "chat.home.waiting": "Saker som ventar på deg",
+        "chat.home.mine": "Meldingane dine",
+        "chat.home.none": "Ingen.",
+        "chat.home.new_report": "Meld frå",
+        "chat.error.unknown_user": "Fann ikkje e-postadressa di i Slack. Be IT sjekke profilen din.",
+        "chat.error.try_again": "Noko gjekk gale hos oss. Det du skreiv er ikkje sendt; prøv igjen om litt.",
+        "chat.error.not_in_org": "Du er ikkje registrert på nokon skule i Meldefrå. Vel skule i skjemaet.",
+        "chat.forward.placeholder": "Vidaresend til …",
+    },
+    "en": {
+        "chat.modal.title": "Report a concern",
+        "chat.modal.submit": "Send",
+        "chat.modal.cancel": "Cancel",
+        "chat.modal.intro": "You are reporting to the school's leadership (Education Act § 12-4). Only the pupil and what happened are required.",
+        "chat.modal.school_hint": "Choose the school if you work at several or are not registered.",
+        "chat.modal.accused_hint": "§ 12-5: the case goes straight to the principal (or school owner), never to the person concerned.",
+        "chat.close.title": "Close case",
+        "chat.close.submit": "Close",
+        "chat.case.title": "Case {ref}",
+        "chat.case.close_modal": "Close",
+        "chat.case.state": "Status: {status}",
+        "chat.case.last_action": "{action} by {who}",
+        "chat.case.pupils": "Pupil(s)",
+        "chat.case.what": "What happened",
+        "chat.case.reporter": "Reported by",
+        "chat.case.handlers": "Handled by",
+        "chat.case.no_text": "(removed from the bot after archiving)",
+        "chat.help": (
+            "*/meldefra* opens the form to report when you believe a pupil does not have a safe "
+            "and good school environment.\n• */meldefra <text>* fills in “what happened”.\n"
+            "• */meldefra mine* shows the status of your reports.\n"
+            "The report goes to your nearest leader and the principal. If it is about an "
+            "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
+            "are ever posted in channels."
+        ),
+        "chat.mine.title": "Your reports:",
+        "chat.mine.none": "You have not reported anything yet.",
+        "chat.mine.line": "{ref} – {status} (reported {date})",
+        "chat.home.title": "Meldefra",
+        "chat.home.waiting": "Cases waiting for you",
+        "chat.home.mine": "Your reports",
+        "chat.home.none": "None.",
+        "chat.home.new_report": "Report a concern",
+        "chat.error.unknown_user": "Could not find your e-mail address in Slack. Ask IT to check your profile.",
+        "chat.error.try_again": "Something went wrong on our side. Nothing was sent; please try again shortly.",
+        "chat.error.not_in_org": "You are not registered at any school in Meldefra. Choose the school in the form.",
+        "chat.forward.placeholder": "Forward to …",
+    },
+}

@@ -1,0 +1,55 @@
+"""Platform user ids ↔ e-mail (identity across platforms is the e-mail), kept in the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.services import Services
+from store.models import Identity
+
+
+def remember(
+    services: Services, platform: str, user_id: str, email: str, data: dict[str, Any] | None = None
+) -> None:
+    now = services.clock.now()
+    with services.uow() as session:
+        row = session.scalar(
+            select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
+        )
+        if row is None:
+            session.add(
+                Identity(
+                    platform=platform,
+                    user_id=user_id,
+                    email=email.lower(),
+                    data=json.dumps(data or {}),
+                    updated_at=now,
+                )
+            )
+        else:
+            merged = {**json.loads(row.data), **(data or {})}
+            row.email = email.lower()
+            row.data = json.dumps(merged)
+            row.updated_at = now
+
+
+def by_user(services: Services, platform: str, user_id: str) -> tuple[str, dict[str, Any]] | None:
+    with services.uow() as session:
+        row = session.scalar(
+            select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
+        )
+        return (row.email, json.loads(row.data)) if row else None
+
+
+def by_email(services: Services, platform: str, email: str) -> tuple[str, dict[str, Any]] | None:
+    with services.uow() as session:
+        row = session.scalar(
+            select(Identity)
+            .where(Identity.platform == platform, Identity.email == email.lower())
+            .order_by(Identity.updated_at.desc())
+            .limit(1)
+        )
+        return (row.user_id, json.loads(row.data)) if row else None
