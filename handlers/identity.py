@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from handlers.services import Services
 from store.models import Identity
@@ -14,26 +15,36 @@ from store.models import Identity
 def remember(
     services: Services, platform: str, user_id: str, email: str, data: dict[str, Any] | None = None
 ) -> None:
+    """Insert or update; two threads resolving the same new user at once both succeed."""
     now = services.clock.now()
     with services.uow() as session:
         row = session.scalar(
             select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)
         )
         if row is None:
-            session.add(
-                Identity(
-                    platform=platform,
-                    user_id=user_id,
-                    email=email.lower(),
-                    data=json.dumps(data or {}),
-                    updated_at=now,
+            try:
+                with session.begin_nested():
+                    session.add(
+                        Identity(
+                            platform=platform,
+                            user_id=user_id,
+                            email=email.lower(),
+                            data=json.dumps(data or {}),
+                            updated_at=now,
+                        )
+                    )
+                return
+            except IntegrityError:  # the other thread inserted it first: update theirs
+                row = session.scalar(
+                    select(Identity).where(
+                        Identity.platform == platform, Identity.user_id == user_id
+                    )
                 )
-            )
-        else:
-            merged = {**json.loads(row.data), **(data or {})}
-            row.email = email.lower()
-            row.data = json.dumps(merged)
-            row.updated_at = now
+                assert row is not None
+        merged = {**json.loads(row.data), **(data or {})}
+        row.email = email.lower()
+        row.data = json.dumps(merged)
+        row.updated_at = now
 
 
 def by_user(services: Services, platform: str, user_id: str) -> tuple[str, dict[str, Any]] | None:

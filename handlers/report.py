@@ -231,11 +231,13 @@ def _record(
             "leadership_case": routing.leadership_case,
         },
     )
-    grant(session, case, reporter, "reporter", now)
-    for email in routing.excluded:
-        grant(session, case, email, "excluded", now)
-    for r in routing.recipients:
-        grant(session, case, r.email, r.role, now)
+    # A new case has no roles yet: add them without asking the database first.
+    roles_given = {(reporter, "reporter")} | {(e, "excluded") for e in routing.excluded}
+    roles_given |= {(r.email, r.role) for r in routing.recipients}
+    session.add_all(
+        CaseAccess(case_id=case.id, email=email, role=role, since=now)
+        for email, role in sorted(roles_given)
+    )
 
     org = services.org
     roles = sorted({r.role for r in routing.recipients})

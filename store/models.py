@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import UTCDateTime
 
@@ -44,6 +44,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The head of the hash chain, so appending needs no query.
+    last_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -92,6 +94,7 @@ class CaseText(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    event: Mapped[Event] = relationship()
     field: Mapped[str] = mapped_column(String(40))
     body: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -47,8 +47,7 @@ def enqueue(
         next_attempt_at=at,
     )
     if dedupe_key is None:
-        session.add(row)
-        session.flush()
+        session.add(row)  # inserted with the rest of the transaction
         return row
     try:
         with session.begin_nested():

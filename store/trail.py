@@ -46,19 +46,16 @@ def append(
 
     Free text goes to case_texts; the event holds only each text's digest, so the chain still
     verifies after an archived case's text is removed. `case` must be locked or freshly made
-    in this transaction: the (case_id, seq) unique key turns a concurrent append into an error
-    instead of a fork.
+    (and flushed) in this transaction: the (case_id, seq) unique key turns a concurrent append
+    into an error instead of a fork.
     """
     body = dict(data or {})
     texts = {k: v for k, v in (texts or {}).items() if v}
     if texts:
         body["texts"] = {field: text_digest(value) for field, value in sorted(texts.items())}
-    prev = session.scalar(
-        select(Event.hash).where(Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)
-    )
     seq = case.last_seq + 1
     data_json = canonical_json(body)
-    prev_hash = prev or GENESIS
+    prev_hash = case.last_hash or GENESIS
     ev = Event(
         case_id=case.id,
         seq=seq,
@@ -69,15 +66,15 @@ def append(
         prev_hash=prev_hash,
         hash=event_hash(prev_hash, case.id, seq, type_, actor, at, data_json),
     )
+    # No flush here: the unit of work inserts the events in the order they were added, and
+    # a transaction's events go to the database together.
     session.add(ev)
     case.last_seq = seq
+    case.last_hash = ev.hash
     case.updated_at = at
-    session.flush()
     for field, value in texts.items():
         session.add(
-            CaseText(
-                case_id=case.id, event_id=ev.id, field=field, body=value, sha256=text_digest(value)
-            )
+            CaseText(case_id=case.id, event=ev, field=field, body=value, sha256=text_digest(value))
         )
     return ev
 
@@ -152,5 +149,5 @@ def _verify(case: Case, evs: Iterable[Event], texts: dict[int, list[CaseText]]) 
                 yield Break(case.id, case.ref, ev.seq, ev.id, f"text '{row.field}' changed")
         prev = ev.hash
         expected_seq = ev.seq + 1
-    if expected_seq - 1 != case.last_seq:
+    if expected_seq - 1 != case.last_seq or prev != case.last_hash:
         yield Break(case.id, case.ref, expected_seq, 0, "events missing at the end of the chain")

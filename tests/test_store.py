@@ -210,3 +210,25 @@ def test_claim_lease_expires_so_a_dead_worker_does_not_lose_a_notice(engine: Eng
     with transaction(factory) as s:
         rows = outbox.claim_due(s, now=T0 + timedelta(minutes=3))
         assert len(rows) == 1 and rows[0].attempts == 2
+
+
+def test_two_threads_remembering_the_same_new_user_both_succeed(services) -> None:  # type: ignore[no-untyped-def]
+    from handlers import identity
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def resolve() -> None:
+        barrier.wait()
+        try:
+            identity.remember(services, "slack", "U0SAME", "same@x.example")
+        except BaseException as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=resolve) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert identity.by_user(services, "slack", "U0SAME") == ("same@x.example", {})

@@ -239,6 +239,23 @@ class FakeSlack:
                 raise TimeoutError(f"{count} x {method} not called within {timeout}s; got {seen}")
             return self.calls(method)
 
+    def wait_match(
+        self, method: str, predicate: Callable[[Call], bool], timeout: float = 5
+    ) -> Call:
+        """Block until a call of `method` satisfying `predicate` arrived; return it."""
+
+        def found() -> Call | None:
+            return next(
+                (c for c in reversed(self._calls) if c.method == method and predicate(c)), None
+            )
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: found() is not None, timeout):
+                raise TimeoutError(f"no matching {method} within {timeout}s")
+            call = found()
+            assert call is not None
+            return call
+
     def clear(self) -> None:
         """Forget recorded calls (users, failures and stored objects stay)."""
         with self._cond:

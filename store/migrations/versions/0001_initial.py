@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("closed_at", UTCDateTime()),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("last_seq", sa.Integer, nullable=False),
+        sa.Column("last_hash", sa.String(64), nullable=False),
         sa.Column("restricted", sa.Boolean, nullable=False),
     )
     op.create_table(
