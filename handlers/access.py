@@ -33,7 +33,7 @@ SHARE_ANONYMOUS = "anonymous"
 @dataclass(frozen=True)
 class Access:
     level: str
-    handles: bool  # an assigned leader, rektor, skoleeier or forwardee
+    handles: bool  # holds a leader's role: assigned leader, rektor, skoleeier or forwardee
     may_act: bool  # may change the case (not once it is archived and sperret)
 
     @property
@@ -43,6 +43,11 @@ class Access:
     @property
     def may_see_status(self) -> bool:
         return self.level != NONE
+
+    @property
+    def may_export(self) -> bool:
+        """Export and read the innsynslogg: a leader who may open everything."""
+        return self.handles and self.level == FULL
 
 
 NO_ACCESS = Access(NONE, False, False)
@@ -65,20 +70,19 @@ def access_of(session: Session, org: Org, case: Case, email: str) -> Access:
         return NO_ACCESS
     is_owner = email in org.owner.contacts
     handles = bool(roles & ACTING_ROLES) or (is_owner and case.section == "12-5")
-    if case.restricted:
-        # Sperret after archiving: only rektor and skoleeier may open it, and nobody changes it.
-        school = _school(org, case)
-        principal = school is not None and email == school.principal
-        return Access(FULL, handles, False) if handles and (principal or is_owner) else NO_ACCESS
-    if handles:
-        return Access(FULL, True, True)
     school = _school(org, case)
-    if case.rteam_share and school is not None and email in school.rteam.members:
+    if case.restricted:
+        # Sperret after archiving: only rektor and skoleeier may open it, nobody changes it.
+        principal = school is not None and email == school.principal
+        if handles and (principal or is_owner):
+            return Access(FULL, True, False)
+    elif handles:
+        return Access(FULL, True, True)
+    elif case.rteam_share and school is not None and email in school.rteam.members:
         level = FULL if case.rteam_share == SHARE_CONSENT else ANONYMOUS
         return Access(level, False, False)
-    if REPORTER in roles:
-        return Access(STATUS, False, False)
-    return NO_ACCESS
+    # `handles` stays true for a leader locked out of a sperret case: they are told why.
+    return Access(STATUS if REPORTER in roles else NONE, handles, False)
 
 
 def _school(org: Org, case: Case) -> School | None:

@@ -182,7 +182,7 @@ def export_case(
         f"export:{document}:{fmt}",
         build,
         as_operator=as_operator,
-        need=lambda seen: seen.handles,
+        need=lambda seen: seen.may_export,
     )
 
 
@@ -288,6 +288,11 @@ def plan_sections(plan: Plan, w: _Words) -> list[Section]:
             closing = [Para(w("doc.plan.closed", date=w.day(plan.closed_at)))]
         sections.append(Section(w("doc.plan.closed_heading"), closing))
     return sections
+
+
+def plan_text(plan: Plan, lang: str, zone: tzinfo) -> list[Section]:
+    """The plan's sections as the documents show them (for the console and chat views)."""
+    return plan_sections(plan, _Words(lang, zone))
 
 
 def _made(plan: Plan, w: _Words) -> list[Item]:

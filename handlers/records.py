@@ -37,9 +37,16 @@ class AccessEntry:
     what: str  # "details", "plan", "export:<document>:<format>" or "refused:<action>"
 
 
+@dataclass(frozen=True)
+class AccessLog:
+    ref: str
+    school_id: str
+    entries: list[AccessEntry]
+
+
 def access_log(
     services: Services, ref: str, actor: str, *, as_operator: bool = False
-) -> list[AccessEntry]:
+) -> AccessLog:
     """Every opening of the case and every refused attempt, oldest first (innsynslogg).
 
     For those who handle the case (and the operator). Reading the log is not itself logged:
@@ -49,19 +56,19 @@ def access_log(
     with services.uow() as session:
         case = review.load_case(session, ref, lock=True)
         seen = OPERATOR if as_operator else access.access_of(session, services.org, case, actor)
-        if not seen.handles:
+        if not seen.may_export:
             now = services.clock.now()
             trail.append(session, case, "refused", actor, now, {"action": "access_log"})
             refusal = Refused("refused.not_allowed", ref=case.ref)
         else:
-            out = []
+            out: list[AccessEntry] = []
             for ev in trail.events_of(session, case.id):
                 data = json.loads(ev.data)
                 if ev.type == "viewed":
                     out.append(AccessEntry(ev.at, ev.actor, str(data.get("what", "details"))))
                 elif ev.type == "refused":
                     out.append(AccessEntry(ev.at, ev.actor, f"refused:{data.get('action', '')}"))
-            return out
+            return AccessLog(case.ref, case.school_id, out)
     raise refusal
 
 
@@ -128,7 +135,7 @@ def archive(
 def _may_archive(services: Services, session: Session, case: Case, actor: str) -> bool:
     seen = access.access_of(session, services.org, case, actor)
     principal = services.org.school(case.school_id).principal
-    return seen.handles and (actor == principal or actor in services.org.owner.contacts)
+    return seen.may_export and (actor == principal or actor in services.org.owner.contacts)
 
 
 def _current_exports(session: Session, case: Case) -> list[dict[str, object]]:

@@ -26,14 +26,18 @@ class SealedTextError(RuntimeError):
     """A sealed text cannot be opened: no key configured, or none of the keys fits."""
 
 
+class BadKey(ValueError):
+    """MELDEFRA_ENCRYPTION_KEY does not hold Fernet keys."""
+
+
 class Keyring:
     def __init__(self, keys: Sequence[str]) -> None:
         if not keys:
-            raise ValueError("a keyring needs at least one key")
+            raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
         try:
             self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
         except (ValueError, UnicodeEncodeError) as exc:
-            raise ValueError(
+            raise BadKey(
                 "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
                 "comma-separated; make one with `meldefra keys new`"
             ) from exc
