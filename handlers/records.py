@@ -44,9 +44,7 @@ class AccessLog:
     entries: list[AccessEntry]
 
 
-def access_log(
-    services: Services, ref: str, actor: str, *, as_operator: bool = False
-) -> AccessLog:
+def access_log(services: Services, ref: str, actor: str, *, as_operator: bool = False) -> AccessLog:
     """Every opening of the case and every refused attempt, oldest first (innsynslogg).
 
     For those who handle the case (and the operator). Reading the log is not itself logged:
