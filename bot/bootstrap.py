@@ -32,5 +32,6 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
     engine = make_engine(settings.database_url)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":
         upgrade(engine)
-    services = Services(org=org, sessions=session_factory(engine), clock=clock or SystemClock())
+    sessions = session_factory(engine, keyring=settings.keyring())
+    services = Services(org=org, sessions=sessions, clock=clock or SystemClock())
     return App(settings=settings, services=services, engine=engine, org_is_sample=is_sample)

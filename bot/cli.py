@@ -1,16 +1,23 @@
-"""The `meldefra` command: serve, db upgrade, org check, verify."""
+"""The `meldefra` command: serve, db upgrade, org check, verify, export, case access-log,
+archive, keys."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import hashlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings
-from handlers.i18n import t
+from handlers.errors import FieldErrors, Refused
+from handlers.export import CASE_FILE, DOCUMENTS, FORMATS, PLAN
+from handlers.i18n import LANGS, t
 from handlers.org import Org, OrgError, load_org
 from handlers.routing import route
+from store.crypto import BadKey, SealedTextError
 
 EXIT_USAGE = 2
 
@@ -29,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
         print(f"meldefra: org file has problems:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BadKey, SealedTextError) as exc:
+        print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -61,7 +71,178 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="walk every case's hash chain and name any break")
     verify.set_defaults(func=cmd_verify)
+
+    export = sub.add_parser(
+        "export", help="export a case: the case file for the archive, or the aktivitetsplan"
+    )
+    export.add_argument("ref", help="the case, e.g. MF-0001")
+    export.add_argument("--format", choices=FORMATS, default="pdf", help="default pdf")
+    export.add_argument(
+        "--document",
+        choices=DOCUMENTS,
+        help="case-file (everything, for journalføring; the default) or plan (for foresatte; "
+        "the default with --anonymize-others)",
+    )
+    export.add_argument(
+        "--anonymize-others",
+        nargs="?",
+        const="1",
+        metavar="PUPIL",
+        help="the plan for one family: keep PUPIL (name or number; default the first) and "
+        "replace every other pupil's name",
+    )
+    export.add_argument("--lang", choices=LANGS, help="default: the school's language")
+    export.add_argument(
+        "--out", help="file or folder (default ./exports/); '-' writes the file to stdout"
+    )
+    _add_as(export)
+    export.set_defaults(func=cmd_export)
+
+    case = sub.add_parser("case", help="one case's records")
+    case_sub = case.add_subparsers(dest="case_command", required=True)
+    log = case_sub.add_parser("access-log", help="who opened the case, and when (innsynslogg)")
+    log.add_argument("ref")
+    _add_as(log)
+    log.set_defaults(func=cmd_access_log)
+
+    archive = sub.add_parser(
+        "archive", help="archive a closed, exported case: sperre it and remove its free text"
+    )
+    archive.add_argument("ref")
+    archive.add_argument("--file", help="the exported file handed to the archive (checked)")
+    _add_as(archive)
+    archive.set_defaults(func=cmd_archive)
+
+    keys = sub.add_parser("keys", help="encryption keys for the free text at rest")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("new", help="print a new key").set_defaults(func=cmd_keys_new)
+    keys_sub.add_parser(
+        "rotate", help="re-seal every text with the first key in MELDEFRA_ENCRYPTION_KEY"
+    ).set_defaults(func=cmd_keys_rotate)
     return parser
+
+
+def _add_as(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help="act as this person, with their access; default: the server's operator, "
+        "logged as operator:<user>",
+    )
+
+
+def _actor(args: argparse.Namespace) -> tuple[str, bool]:
+    """Who the command acts as, and whether that is the operator on the server."""
+    if args.actor:
+        return args.actor, False
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        user = "unknown"
+    return f"operator:{user}", True
+
+
+def _fail(exc: Refused | FieldErrors) -> int:
+    if isinstance(exc, Refused):
+        print(f"meldefra: {exc.text('nb')}", file=sys.stderr)
+        return 1
+    for name, message in exc.render("nb").items():
+        print(f"meldefra: {name}: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import bootstrap
+    from handlers.export import export_case
+
+    app = bootstrap.build(settings)
+    actor, operator = _actor(args)
+    document = args.document or (PLAN if args.anonymize_others else CASE_FILE)
+    try:
+        file = export_case(
+            app.services,
+            args.ref,
+            actor,
+            document=document,
+            fmt=args.format,
+            lang=args.lang,
+            keep_pupil=args.anonymize_others,
+            as_operator=operator,
+        )
+    except (Refused, FieldErrors) as exc:
+        return _fail(exc)
+    if args.out == "-":
+        sys.stdout.buffer.write(file.content)
+        sys.stdout.flush()
+        return 0
+    out = Path(args.out or "exports")
+    if out.is_dir() or not out.suffix:
+        out = out / file.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(file.content)
+    meta = out.with_name(f"{out.stem}.metadata.json")
+    meta.write_bytes(file.metadata_json())
+    print(t("nb", "cli.exported", path=out, sha256=file.sha256))
+    print(t("nb", "cli.metadata", path=meta))
+    return 0
+
+
+def cmd_access_log(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import bootstrap, text
+    from handlers.records import access_log
+
+    app = bootstrap.build(settings)
+    actor, operator = _actor(args)
+    try:
+        log = access_log(app.services, args.ref, actor, as_operator=operator)
+    except Refused as exc:
+        return _fail(exc)
+    school = app.services.org.school(log.school_id)
+    print(t(school.language, "log.header", ref=log.ref))
+    if not log.entries:
+        print(t(school.language, "log.empty"))
+    for entry in log.entries:
+        at = entry.at.astimezone(school.zone).strftime("%d.%m.%Y %H.%M")
+        print(f"{at}  {entry.who}  {text.access_line(school.language, entry.what)}")
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import bootstrap
+    from handlers.records import archive
+
+    app = bootstrap.build(settings)
+    actor, operator = _actor(args)
+    digest = hashlib.sha256(Path(args.file).read_bytes()).hexdigest() if args.file else None
+    try:
+        outcome = archive(app.services, args.ref, actor, export_sha256=digest, as_operator=operator)
+    except Refused as exc:
+        return _fail(exc)
+    print(t("nb", outcome.key, **outcome.args))
+    return 0
+
+
+def cmd_keys_new(args: argparse.Namespace, settings: Settings) -> int:
+    from store.crypto import Keyring
+
+    print(Keyring.new_key())
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from store import crypto
+    from store.db import make_engine, session_factory, transaction
+
+    keyring = settings.keyring()
+    if keyring is None:
+        print(f"meldefra: {t('nb', 'cli.keys_missing')}", file=sys.stderr)
+        return EXIT_USAGE
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine, keyring=keyring)) as session:
+        resealed, sealed = crypto.rotate(session)
+    print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,7 +296,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import make_engine, session_factory, transaction
 
     engine = make_engine(settings.database_url)
-    with transaction(session_factory(engine)) as session:
+    with transaction(session_factory(engine, keyring=settings.keyring())) as session:
         cases, events, breaks = trail.verify_all(session)
     if breaks:
         print(t("nb", "cli.verify_broken"))

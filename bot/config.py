@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store.crypto import Keyring
+
 SAMPLE_ORG = Path(__file__).with_name("sample_org.yml")
 
 
@@ -22,6 +24,7 @@ class Settings:
     teams_tenant_id: str | None = None
     graph_url: str = "https://graph.microsoft.com/v1.0"
     log_level: str = "INFO"
+    encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -45,7 +48,12 @@ class Settings:
             teams_tenant_id=get("TENANT_ID"),
             graph_url=get("GRAPH_URL") or "https://graph.microsoft.com/v1.0",
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
+            encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
         )
+
+    def keyring(self) -> Keyring | None:
+        """The keys that seal free text at rest, or None (texts stored as plaintext)."""
+        return Keyring.parse(self.encryption_key) if self.encryption_key else None
 
     def resolved_org_path(self) -> tuple[Path, bool]:
         """The org file to load, and whether it is the bundled sample."""

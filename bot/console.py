@@ -8,15 +8,18 @@ as in chat, with a sender that keeps them for the console's inbox.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot import text
 from bot.delivery import Worker
-from handlers import report, review
+from handlers import export, plan, report, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
+from handlers.plan import EvaluationForm, PlanForm, TiltakForm
+from handlers.render import Field, Para, Sub
 from handlers.report import CATEGORIES, ReportForm
 from handlers.services import Services
 
@@ -44,10 +47,12 @@ class Console:
         read: Callable[[str], str] = input,
         out: TextIO | None = None,
         banner: list[str] | None = None,
+        export_dir: Path = Path("exports"),
     ) -> None:
         import sys
 
         self.services = services
+        self.export_dir = export_dir
         self.read = read
         self.out = out or sys.stdout
         self.banner = banner or []
@@ -268,6 +273,12 @@ class Console:
                     self.services, ref, self.me or "", self.ask(self.tr("field.reason"))
                 ),
             ),
+            ("action.plan", lambda: self.make_plan(ref)),
+            ("action.show_plan", lambda: self.show_plan(ref)),
+            ("action.evaluate", lambda: self.evaluate(ref)),
+            ("action.tiltak_done", lambda: self.tiltak_done(ref)),
+            ("action.share_rteam", lambda: self.share(ref)),
+            ("action.export", lambda: self.export(ref)),
         ]
         index = self.pick(self.tr("console.case_actions"), [self.tr(k) for k, _ in choices])
         if index is None:
@@ -281,8 +292,159 @@ class Console:
         except Refused as refusal:
             self.say(refusal.text(self.lang))
             return
-        self.say(self.tr(outcome.key, **outcome.args))
+        if outcome is not None:
+            self.say(self.tr(outcome.key, **outcome.args))
+            for name, when in getattr(outcome, "understood", {}).items():
+                when_text = format_when(when, self.lang, now=self.services.clock.now())
+                self.say(
+                    self.tr("console.plan.understood", field=self._label(name), when=when_text)
+                )
         self.deliver()
+
+    # --- the aktivitetsplan -----------------------------------------------------------
+
+    def _label(self, name: str) -> str:
+        """A form field's label; tiltak fields are numbered: "Når gjennomføres tiltaket? (2)"."""
+        parts = name.split(".")
+        if parts[0] == "tiltak" and len(parts) == 3:
+            return f"{self.tr('plan.field.' + parts[2])} ({parts[1]})"
+        return self.tr("plan.field." + name)
+
+    def _ask_tiltak(self, into: list[TiltakForm]) -> None:
+        into.clear()
+        while True:
+            what = self.ask(self.tr("console.plan.tiltak", no=len(into) + 1))
+            if not what:
+                return
+            who = self.ask(f"{self.tr('plan.field.who')} – {self.tr('plan.field.who.hint')}")
+            when = self.ask(f"{self.tr('plan.field.when')} – {self.tr('plan.field.when.hint')}")
+            into.append(TiltakForm(what, who, when))
+
+    def _ask_plan_field(self, form: PlanForm | EvaluationForm, name: str) -> None:
+        tiltak = form.tiltak if isinstance(form, PlanForm) else form.add_tiltak
+        parts = name.split(".")
+        if name in ("tiltak", "add_tiltak"):
+            self._ask_tiltak(tiltak)
+        elif parts[0] == "tiltak" and len(parts) == 3 and int(parts[1]) <= len(tiltak):
+            setattr(tiltak[int(parts[1]) - 1], parts[2], self.ask(self._label(name)))
+        elif name == "end_tiltak" and isinstance(form, EvaluationForm):
+            raw = self.ask(self.tr("console.plan.end_tiltak"))
+            form.end_tiltak = [int(x) for x in raw.replace(" ", "").split(",") if x.isdigit()]
+        elif name in ("effect", "decision") and isinstance(form, EvaluationForm):
+            keys = plan.EFFECTS if name == "effect" else plan.DECISIONS
+            index = self.pick(self._label(name), [self.tr(f"plan.{name}.{k}") for k in keys])
+            setattr(form, name, keys[index] if index is not None else "")
+        else:
+            optional = name in ("pupil_heard", "foresatte_heard", "foresatte_says", "notes")
+            suffix = f" {self.tr('console.optional')}" if optional else ""
+            setattr(form, name, self.ask(self._label(name) + suffix))
+
+    def _until_valid(
+        self,
+        form: PlanForm | EvaluationForm,
+        fields: list[str],
+        submit: Callable[[], plan.PlanOutcome],
+    ) -> plan.PlanOutcome | None:
+        """Ask the fields, submit, and ask again only for what was wrong (keeping the rest)."""
+        while True:
+            for name in fields:
+                self._ask_plan_field(form, name)
+            try:
+                return submit()
+            except FieldErrors as errors:
+                if "plan" in errors.errors:  # no plan, or one exists: nothing to fix here
+                    self.say(errors.render(self.lang)["plan"])
+                    return None
+                self.say(self.tr("console.fix"))
+                for name, message in errors.render(self.lang).items():
+                    self.say(f"  - {self._label(name)}: {message}")
+                fields = list(errors.errors)
+
+    def make_plan(self, ref: str) -> plan.PlanOutcome | None:
+        form = PlanForm()
+        fields = [
+            "pupils",
+            "problem",
+            "pupil_voice",
+            "pupil_heard",
+            "foresatte_heard",
+            "tiltak",
+            "evaluate_when",
+        ]
+        me = self.me or ""
+        return self._until_valid(
+            form, fields, lambda: plan.create_plan(self.services, ref, me, form)
+        )
+
+    def evaluate(self, ref: str) -> plan.PlanOutcome | None:
+        form = EvaluationForm()
+        for name in ("effect", "pupil_says", "foresatte_says", "notes", "decision"):
+            self._ask_plan_field(form, name)
+        fields = []
+        if form.decision == "change":
+            fields += ["end_tiltak", "add_tiltak"]
+        if form.decision != "close":
+            fields.append("next_evaluation")
+        me = self.me or ""
+        return self._until_valid(form, fields, lambda: plan.evaluate(self.services, ref, me, form))
+
+    def show_plan(self, ref: str) -> None:
+        current = plan.plan_of(self.services, ref, self.me or "")
+        zone = self.services.org.school(self._school_of(ref)).zone
+        self.say("=" * 40)
+        for section in export.plan_text(current, self.lang, zone):
+            self.say(section.heading.upper())
+            for item in section.items:
+                if isinstance(item, Sub):
+                    self.say(f"  {item.heading}")
+                elif isinstance(item, Field):
+                    self.say(f"    {item.label}: {item.value}")
+                elif isinstance(item, Para):
+                    self.say(f"    {item.text}")
+        self.say("=" * 40)
+
+    def _school_of(self, ref: str) -> str:
+        return review.status_of(self.services, ref, self.me or "").school_id
+
+    def tiltak_done(self, ref: str) -> plan.PlanOutcome | None:
+        number = self.ask(self.tr("console.plan.tiltak_no"))
+        if not number.isdigit():
+            return None
+        return plan.complete_tiltak(self.services, ref, self.me or "", int(number))
+
+    def share(self, ref: str) -> plan.PlanOutcome | None:
+        index = self.pick(
+            self.tr("plan.field.basis"), [self.tr(f"plan.share.{b}") for b in plan.SHARE_BASES]
+        )
+        if index is None:
+            return None
+        basis = plan.SHARE_BASES[index]
+        note = self.ask(self.tr("plan.field.share_note")) if basis == "consent" else ""
+        return plan.share_with_rteam(self.services, ref, self.me or "", basis, note)
+
+    def export(self, ref: str) -> None:
+        index = self.pick(
+            self.tr("console.plan.document"),
+            [self.tr(f"export.document.{d}") for d in export.DOCUMENTS],
+        )
+        if index is None:
+            return
+        document = export.DOCUMENTS[index]
+        fmt_index = self.pick(self.tr("console.plan.format"), list(export.FORMATS))
+        keep = self.ask(self.tr("console.plan.keep_pupil")) if document == export.PLAN else ""
+        file = export.export_case(
+            self.services,
+            ref,
+            self.me or "",
+            document=document,
+            fmt=export.FORMATS[fmt_index or 0],
+            lang=self.lang,
+            keep_pupil=keep or None,
+        )
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        path = self.export_dir / file.name
+        path.write_bytes(file.content)
+        self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
 
     def show(self, details: review.CaseDetails) -> None:
         self.say("=" * 40)

@@ -83,3 +83,14 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
 
 def render(kind: str, lang: str, data: Data) -> str:
     return "\n".join(RENDERERS[kind](lang, data))
+
+
+def access_line(lang: str, what: str) -> str:
+    """One innsynslogg entry in words: "åpnet saken", "eksporterte saksdokumentasjon (pdf)"."""
+    kind, _, rest = what.partition(":")
+    if kind == "export":
+        document, _, fmt = rest.partition(":")
+        return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
+    if kind == "refused":
+        return t(lang, "log.refused", action=rest)
+    return t(lang, f"log.{kind}") if kind in ("details", "plan") else what

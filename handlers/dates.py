@@ -194,6 +194,16 @@ def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) ->
     return f"{day} kl. {at:%H.%M}" if when.has_time else day
 
 
+def format_date(day: date, lang: str = "nb") -> str:
+    """A day for a document, always with its year: "fredag 12. desember 2026"."""
+    language = lang.lower()[:2] if lang.lower()[:2] in _WEEKDAY_NAMES else "nb"
+    weekday = _WEEKDAY_NAMES[language][day.weekday()]
+    month = _MONTH_NAMES[language][day.month - 1]
+    if language == "en":
+        return f"{weekday} {day.day} {month} {day.year}"
+    return f"{weekday} {day.day}. {month} {day.year}"
+
+
 def warm_up() -> None:
     """Import dateparser and load its nb/nn/en data now (about half a second), not on a user."""
     now = datetime.now(UTC).astimezone(ZoneInfo("Europe/Oslo"))

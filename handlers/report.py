@@ -231,12 +231,13 @@ def _record(
             "leadership_case": routing.leadership_case,
         },
     )
-    # A new case has no roles yet: add them without asking the database first.
-    roles_given = {(reporter, "reporter")} | {(e, "excluded") for e in routing.excluded}
-    roles_given |= {(r.email, r.role) for r in routing.recipients}
+    # A new case has no roles yet: add them without asking the database first, recipients
+    # in routing order (the nearest leader before rektor).
+    roles_given = [(reporter, "reporter"), *((e, "excluded") for e in sorted(routing.excluded))]
+    roles_given += [(r.email, r.role) for r in routing.recipients]
     session.add_all(
         CaseAccess(case_id=case.id, email=email, role=role, since=now)
-        for email, role in sorted(roles_given)
+        for email, role in dict.fromkeys(roles_given)
     )
 
     org = services.org

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, notices
+from handlers import access, names, notices
 from handlers.errors import FieldErrors, Problem, Refused
+from handlers.i18n import t
 from handlers.report import grant
 from handlers.services import Services
 from store import trail
@@ -25,6 +26,9 @@ from store.models import Case, CaseAccess
 MAX_NOTE = 2000
 MAX_REASON = 1000
 OPEN_STATES = ("new", "acknowledged", "investigating", "plan")
+# The command line on the server reads as an operator (see `read`).
+OPERATOR = access.Access(access.FULL, True, False)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,26 +106,86 @@ def load_case(session: Session, ref: str, *, lock: bool = False) -> Case:
 
 
 def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
-    """The details, for someone allowed to see them. Each opening is a `viewed` event."""
+    """The details, for someone allowed to see them. Each opening is a `viewed` event.
+
+    The R-team, when a case is shared without foresatte's consent, gets the details with
+    every pupil name replaced.
+    """
+    lang = services.org.language_of(actor.strip().lower())
+
+    def details(session: Session, case: Case, seen: access.Access) -> CaseDetails:
+        return _details(session, case, seen, lang)
+
+    return read(services, ref, actor, "details", details)
+
+
+# A read returns what it read; it gets the case and the reader's access.
+Reader = Callable[[Session, Case, access.Access], T]
+
+
+def read(
+    services: Services,
+    ref: str,
+    actor: str,
+    what: str,
+    reader: Reader[T],
+    *,
+    as_operator: bool = False,
+    need: Callable[[access.Access], bool] = lambda seen: seen.may_open,
+) -> T:
+    """Open something of a case for someone allowed to see it, logged as a `viewed` event.
+
+    `need` says what the reader must be allowed (default: open the details). `as_operator`
+    is the command line on the server (an operator with database access), which may read
+    every case; the reading is logged under the operator's name all the same.
+    """
     actor = actor.lower()
     with services.uow() as session:
         case = load_case(session, ref, lock=True)
         now = services.clock.now()
-        if not access.may_handle(access.roles_on(session, case, actor)):
-            trail.append(session, case, "refused", actor, now, {"action": "open"})
+        seen = OPERATOR if as_operator else access.access_of(session, services.org, case, actor)
+        if not need(seen):
+            action = "open" if what == "details" else f"open:{what}"
+            trail.append(session, case, "refused", actor, now, {"action": action})
             refusal = Refused("refused.not_allowed", ref=case.ref)
         else:
-            trail.append(session, case, "viewed", actor, now, {"what": "details"})
-            return _details(session, case)
+            trail.append(session, case, "viewed", actor, now, {"what": what})
+            return reader(session, case, seen)
     raise refusal
 
 
-def _details(session: Session, case: Case) -> CaseDetails:
+def trail_entries(session: Session, case: Case) -> list[TrailEntry]:
     texts = trail.texts_of(session, case.id)
-    entries = [
+    return [
         TrailEntry(ev.seq, ev.type, ev.actor, ev.at, json.loads(ev.data), texts.get(ev.id, {}))
         for ev in trail.events_of(session, case.id)
     ]
+
+
+def without_names(
+    entries: list[TrailEntry],
+    lang: str,
+    pupils: list[str] | None = None,
+    *,
+    keep: str | None = None,
+) -> list[TrailEntry]:
+    """The entries with pupil names replaced ("elev 2"): all of them for a case shared
+    anonymously, all but `keep` for one family's copy. `pupils` fixes the numbering
+    (default: the order the report and the plan name them)."""
+    hide = names.Pseudonyms(
+        pupils if pupils is not None else names.pupil_names((e.type, e.texts) for e in entries),
+        lambda n: t(lang, "plan.pupil_placeholder", n=n),
+        keep=keep,
+    )
+    return [
+        replace(e, texts={field: hide(body) for field, body in e.texts.items()}) for e in entries
+    ]
+
+
+def _details(session: Session, case: Case, seen: access.Access, lang: str) -> CaseDetails:
+    entries = trail_entries(session, case)
+    if seen.level == access.ANONYMOUS:
+        entries = without_names(entries, lang)
     reported = entries[0]
     return CaseDetails(
         ref=case.ref,
@@ -145,7 +209,7 @@ def status_of(services: Services, ref: str, actor: str) -> CaseSummary:
     """Status only: for the reporter and anyone who may handle the case."""
     with services.uow() as session:
         case = load_case(session, ref)
-        if not access.may_see_status(access.roles_on(session, case, actor.lower())):
+        if not access.access_of(session, services.org, case, actor).may_see_status:
             raise Refused("refused.not_allowed", ref=case.ref)
         return summary(case)
 
@@ -177,19 +241,22 @@ def waiting_for(services: Services, email: str) -> list[CaseSummary]:
 
 
 # An action returns its outcome, or an error to raise once its refusal is committed to the trail.
-Action = Callable[[Session, Case, datetime], Outcome | Exception]
+OutcomeT = TypeVar("OutcomeT", bound="Outcome")
+Action = Callable[[Session, Case, datetime], OutcomeT | Exception]
 
 
-def _act(services: Services, ref: str, actor: str, name: str, action: Action) -> Outcome:
+def act(services: Services, ref: str, actor: str, name: str, action: Action[OutcomeT]) -> OutcomeT:
     """Run one leader action under the case lock, or record the refusal and raise it."""
     actor = actor.lower()
     refusal: Exception
     with services.uow() as session:
         case = load_case(session, ref, lock=True)
         now = services.clock.now()
-        if not access.may_handle(access.roles_on(session, case, actor)):
+        seen = access.access_of(session, services.org, case, actor)
+        if not seen.may_act:
             trail.append(session, case, "refused", actor, now, {"action": name})
-            refusal = Refused("refused.not_allowed", ref=case.ref)
+            key = "refused.archived" if seen.handles else "refused.not_allowed"
+            refusal = Refused(key, ref=case.ref)
         elif case.status == "closed" and name != "close":
             refusal = Refused("refused.closed", ref=case.ref)
         else:
@@ -205,7 +272,7 @@ def authorize(services: Services, ref: str, actor: str, action: str) -> None:
 
     A refusal is written to the trail and raised; allowed changes nothing.
     """
-    _act(
+    act(
         services,
         ref,
         actor,
@@ -214,7 +281,7 @@ def authorize(services: Services, ref: str, actor: str, action: str) -> None:
     )
 
 
-def _already(case: Case) -> Outcome:
+def already(case: Case) -> Outcome:
     return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
 
 
@@ -239,7 +306,7 @@ def _tell_reporter_acknowledged(
 def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.acknowledged_at is not None:
-            return _already(case)
+            return already(case)
         trail.append(session, case, "acknowledged", actor.lower(), now)
         case.acknowledged_at = now
         case.status = "acknowledged"
@@ -252,21 +319,14 @@ def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
             {"ref": case.ref, "who": actor.lower()},
         )
 
-    return _act(services, ref, actor, "acknowledge", run)
+    return act(services, ref, actor, "acknowledge", run)
 
 
 def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.investigation_at is not None:
-            return _already(case)
-        if case.acknowledged_at is None:
-            # Starting to investigate is the strongest acknowledgement there is.
-            trail.append(session, case, "acknowledged", actor.lower(), now, {"implied": True})
-            case.acknowledged_at = now
-            _tell_reporter_acknowledged(services, session, case, now)
-        trail.append(session, case, "investigation_started", actor.lower(), now)
-        case.investigation_at = now
-        case.status = "investigating"
+            return already(case)
+        begin_investigation(services, session, case, now, actor.lower())
         return Outcome(
             case.ref,
             case.status,
@@ -275,7 +335,21 @@ def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
             {"ref": case.ref, "who": actor.lower()},
         )
 
-    return _act(services, ref, actor, "investigate", run)
+    return act(services, ref, actor, "investigate", run)
+
+
+def begin_investigation(
+    services: Services, session: Session, case: Case, now: datetime, actor: str
+) -> None:
+    """Record that the school investigates (undersøke), acknowledging the case if needed."""
+    if case.acknowledged_at is None:
+        # Starting to investigate is the strongest acknowledgement there is.
+        trail.append(session, case, "acknowledged", actor, now, {"implied": True})
+        case.acknowledged_at = now
+        _tell_reporter_acknowledged(services, session, case, now)
+    trail.append(session, case, "investigation_started", actor, now)
+    case.investigation_at = now
+    case.status = "investigating"
 
 
 def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
@@ -291,8 +365,8 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
                 session, case, "refused", actor.lower(), now, {"action": "forward", "to": to}
             )
             return FieldErrors({"forward_to": Problem("error.forward_target", {"who": to})})
-        if access.may_handle(target_roles):
-            return _already(case)
+        if target_roles & access.ACTING_ROLES:
+            return already(case)
         trail.append(session, case, "forwarded", actor.lower(), now, {"to": to})
         grant(session, case, to, "forwarded", now)
         notices.emit(
@@ -323,7 +397,7 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
             {"ref": case.ref, "to": to, "who": actor.lower()},
         )
 
-    return _act(services, ref, actor, "forward", run)
+    return act(services, ref, actor, "forward", run)
 
 
 def add_note(
@@ -333,8 +407,8 @@ def add_note(
     _require_text("note", text, MAX_NOTE)
 
     def run(session: Session, case: Case, now: datetime) -> Outcome:
-        if request_key and _seen_request(session, case, request_key):
-            return _already(case)
+        if request_key and seen_request(session, case, request_key):
+            return already(case)
         trail.append(
             session,
             case,
@@ -346,7 +420,7 @@ def add_note(
         )
         return Outcome(case.ref, case.status, True, "result.noted", {"ref": case.ref})
 
-    return _act(services, ref, actor, "note", run)
+    return act(services, ref, actor, "note", run)
 
 
 def close(services: Services, ref: str, actor: str, reason: str) -> Outcome:
@@ -355,7 +429,7 @@ def close(services: Services, ref: str, actor: str, reason: str) -> Outcome:
 
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.status == "closed":
-            return _already(case)
+            return already(case)
         trail.append(session, case, "closed", actor.lower(), now, texts={"reason": reason})
         case.closed_at = now
         case.status = "closed"
@@ -363,7 +437,7 @@ def close(services: Services, ref: str, actor: str, reason: str) -> Outcome:
             case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": actor.lower()}
         )
 
-    return _act(services, ref, actor, "close", run)
+    return act(services, ref, actor, "close", run)
 
 
 def _require_text(name: str, text: str, limit: int) -> None:
@@ -373,7 +447,7 @@ def _require_text(name: str, text: str, limit: int) -> None:
         raise FieldErrors({name: Problem("error.too_long", {"max": limit, "length": len(text)})})
 
 
-def _seen_request(session: Session, case: Case, key: str) -> bool:
+def seen_request(session: Session, case: Case, key: str) -> bool:
     return any(
         json.loads(ev.data).get("request_key") == key for ev in trail.events_of(session, case.id)
     )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.crypto import KEYRING, Keyring
 from store.models import Event
 
 DEFAULT_URL = "sqlite:///meldefra.db"
@@ -66,8 +67,9 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, keyring: Keyring | None = None) -> sessionmaker[Session]:
+    """Sessions for one engine; with a keyring, free text is sealed at rest (store/crypto.py)."""
+    return sessionmaker(engine, expire_on_commit=False, info={KEYRING: keyring})
 
 
 @contextmanager

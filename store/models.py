@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -47,6 +48,9 @@ class Case(Base):
     # The head of the hash chain, so appending needs no query.
     last_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shared with the R-team: "consent" (foresatte agreed: full view) or "anonymous"
+    # (discussed without names); None when not shared or the sharing was withdrawn.
+    rteam_share: Mapped[str | None] = mapped_column(String(12))
 
 
 class CaseAccess(Base):
@@ -97,7 +101,29 @@ class CaseText(Base):
     event: Mapped[Event] = relationship()
     field: Mapped[str] = mapped_column(String(40))
     body: Mapped[str | None] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext, also when sealed
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # body is a Fernet token
+
+
+class PlanItem(Base):
+    """A dated item of an aktivitetsplan: a tiltak's date or an evaluation date.
+
+    A projection of the plan events, written in the same transaction, so that the daily
+    reminder round reads only the items that are due instead of replaying every case.
+    """
+
+    __tablename__ = "plan_items"
+    __table_args__ = (Index("ix_plan_items_due", "school_id", "done", "due_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(12))  # "tiltak" | "evaluation"
+    item_no: Mapped[int | None] = mapped_column(Integer)  # the tiltak's number
+    due_date: Mapped[date] = mapped_column(Date)  # the school's local date
+    responsible: Mapped[str | None] = mapped_column(String(254))  # a staff e-mail, if given
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Outbox(Base):

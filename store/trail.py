@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import crypto
 from store.models import Case, CaseText, Event
 
 GENESIS = "0" * 64
@@ -73,8 +74,16 @@ def append(
     case.last_hash = ev.hash
     case.updated_at = at
     for field, value in texts.items():
+        stored, sealed = crypto.store_body(session, value)
         session.add(
-            CaseText(case_id=case.id, event=ev, field=field, body=value, sha256=text_digest(value))
+            CaseText(
+                case_id=case.id,
+                event=ev,
+                field=field,
+                body=stored,
+                sealed=sealed,
+                sha256=text_digest(value),
+            )
         )
     return ev
 
@@ -84,11 +93,28 @@ def events_of(session: Session, case_id: int) -> list[Event]:
 
 
 def texts_of(session: Session, case_id: int) -> dict[int, dict[str, str | None]]:
-    """Free text per event id (None where an archived case's text was removed)."""
+    """Free text per event id (None where an archived case's text was removed).
+
+    Sealed texts are opened with the session's keyring, so readers never see ciphertext.
+    """
     out: dict[int, dict[str, str | None]] = {}
     for row in session.scalars(select(CaseText).where(CaseText.case_id == case_id)):
-        out.setdefault(row.event_id, {})[row.field] = row.body
+        out.setdefault(row.event_id, {})[row.field] = crypto.body_of(session, row)
     return out
+
+
+def remove_texts(session: Session, case: Case) -> int:
+    """Remove a case's free text (archiving). The events and the digests stay, so the chain
+    still verifies. Returns how many texts were removed."""
+    rows = list(
+        session.scalars(
+            select(CaseText).where(CaseText.case_id == case.id, CaseText.body.is_not(None))
+        )
+    )
+    for row in rows:
+        row.body, row.sealed = None, False
+    session.flush()
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -104,7 +130,9 @@ class Break:
 
 
 def verify_case(session: Session, case: Case) -> list[Break]:
-    return list(_verify(case, events_of(session, case.id), _texts_by_event(session, case.id)))
+    return list(
+        _verify(case, events_of(session, case.id), _texts_by_event(session, case.id), session)
+    )
 
 
 def verify_all(session: Session) -> tuple[int, int, list[Break]]:
@@ -115,7 +143,7 @@ def verify_all(session: Session) -> tuple[int, int, list[Break]]:
         evs = events_of(session, case.id)
         cases += 1
         events += len(evs)
-        breaks.extend(_verify(case, evs, _texts_by_event(session, case.id)))
+        breaks.extend(_verify(case, evs, _texts_by_event(session, case.id), session))
     return cases, events, breaks
 
 
@@ -126,7 +154,9 @@ def _texts_by_event(session: Session, case_id: int) -> dict[int, list[CaseText]]
     return out
 
 
-def _verify(case: Case, evs: Iterable[Event], texts: dict[int, list[CaseText]]) -> Iterable[Break]:
+def _verify(
+    case: Case, evs: Iterable[Event], texts: dict[int, list[CaseText]], session: Session
+) -> Iterable[Break]:
     prev = GENESIS
     expected_seq = 1
     for ev in evs:
@@ -143,11 +173,21 @@ def _verify(case: Case, evs: Iterable[Event], texts: dict[int, list[CaseText]]) 
             digests = {}
             yield Break(case.id, case.ref, ev.seq, ev.id, "data is not valid JSON")
         for row in texts.get(ev.id, []):
-            if row.body is not None and (
-                digests.get(row.field) != row.sha256 or text_digest(row.body) != row.sha256
-            ):
+            if row.body is None:
+                continue  # removed when the case was archived
+            if digests.get(row.field) != row.sha256 or not _body_matches(session, row):
                 yield Break(case.id, case.ref, ev.seq, ev.id, f"text '{row.field}' changed")
         prev = ev.hash
         expected_seq = ev.seq + 1
     if expected_seq - 1 != case.last_seq or prev != case.last_hash:
         yield Break(case.id, case.ref, expected_seq, 0, "events missing at the end of the chain")
+
+
+def _body_matches(session: Session, row: CaseText) -> bool:
+    if row.sealed and crypto.keyring_of(session) is None:
+        return True  # without the key only the digest can be checked; Fernet tokens are signed
+    try:
+        body = crypto.body_of(session, row)
+    except crypto.SealedTextError:
+        return False  # a token no configured key opens: changed, or sealed with a lost key
+    return body is not None and text_digest(body) == row.sha256

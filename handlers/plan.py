@@ -1,0 +1,741 @@
+"""The aktivitetsplan (opplæringslova § 12-4): make it, change it, evaluate it with the pupil.
+
+A plan is its events: `plan_created`, `plan_changed`, `tiltak_added`, `tiltak_ended`,
+`tiltak_done`, `evaluated`, and `closed` when the pupil has a safe and good school
+environment. It is changed by new events, never by editing old ones; `replay` builds the
+current plan from the trail. Free text (the problem, the tiltak, the pupil's words) goes
+to the trail's texts, so archiving can remove it.
+
+The dated items (a tiltak's date, the next evaluation) are also written to `plan_items`
+in the same transaction, so the reminder round asks `due_items` for what is due today
+instead of replaying every case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from handlers import access, names, review
+from handlers.dates import UNREADABLE, When, WhenError, parse_when
+from handlers.errors import FieldErrors, Problem
+from handlers.org import School
+from handlers.review import Outcome, TrailEntry
+from handlers.services import Services
+from store import trail
+from store.models import Case, PlanItem
+
+EFFECTS = ("virker", "delvis", "virker_ikke")
+DECISIONS = ("continue", "change", "close")
+SHARE_BASES = (access.SHARE_CONSENT, access.SHARE_ANONYMOUS, "withdrawn")
+
+PLAN_MAX = {
+    "problem": 3000,
+    "pupils": 500,
+    "evaluate_when": 100,
+    "pupil_voice": 3000,
+    "pupil_heard": 1000,
+    "foresatte_heard": 1000,
+}
+PLAN_REQUIRED = ("problem", "pupils", "evaluate_when", "pupil_voice")
+TILTAK_MAX = {"what": 1000, "who": 200, "when": 200}
+EVALUATION_MAX = {"pupil_says": 3000, "foresatte_says": 2000, "notes": 3000, "next_evaluation": 100}
+MAX_TILTAK = 20
+MAX_SHARE_NOTE = 500
+
+TILTAK = "tiltak"
+EVALUATION = "evaluation"
+
+
+# --- Forms: what the modal / dialog / console collects, as typed --------------------------
+
+
+@dataclass
+class TiltakForm:
+    what: str = ""  # the tiltak
+    who: str = ""  # who carries it out: a staff e-mail (gets reminders) or words ("kontaktlærer")
+    when: str = ""  # when: a date ("fredag 12. desember") or words ("hvert friminutt")
+
+
+@dataclass
+class PlanForm:
+    problem: str = ""  # the problem the tiltak shall solve
+    pupils: str = ""  # the pupil(s) the plan covers, one per line or comma-separated
+    tiltak: list[TiltakForm] = field(default_factory=list)
+    evaluate_when: str = ""  # when the tiltak are evaluated ("om to uker")
+    pupil_voice: str = ""  # elevens stemme: how the pupil experiences it, in their words
+    pupil_heard: str = ""  # how the pupil was heard
+    foresatte_heard: str = ""  # how foresatte were heard
+
+    def texts(self) -> dict[str, str]:
+        return {name: getattr(self, name).strip() for name in PLAN_MAX}
+
+
+@dataclass
+class PlanChange:
+    """A change to the plan between evaluations: only what is filled in changes."""
+
+    problem: str = ""
+    pupils: str = ""
+    evaluate_when: str = ""
+    pupil_voice: str = ""
+    pupil_heard: str = ""
+    foresatte_heard: str = ""
+    add_tiltak: list[TiltakForm] = field(default_factory=list)
+    end_tiltak: list[int] = field(default_factory=list)
+
+    def texts(self) -> dict[str, str]:
+        return {name: getattr(self, name).strip() for name in PLAN_MAX}
+
+
+@dataclass
+class EvaluationForm:
+    effect: str = ""  # virker | delvis | virker_ikke
+    pupil_says: str = ""  # what the pupil says, in their words
+    foresatte_says: str = ""
+    notes: str = ""
+    decision: str = "continue"  # continue | change (add/end tiltak) | close
+    next_evaluation: str = ""  # required unless the case is closed
+    add_tiltak: list[TiltakForm] = field(default_factory=list)
+    end_tiltak: list[int] = field(default_factory=list)
+
+    def texts(self) -> dict[str, str]:
+        return {name: getattr(self, name).strip() for name in EVALUATION_MAX}
+
+
+@dataclass(frozen=True)
+class PlanOutcome(Outcome):
+    """What happened, and each date as understood, to show the person ("Forstått som …")."""
+
+    understood: Mapping[str, When] = field(default_factory=dict)
+
+
+# --- The plan as read from the trail ------------------------------------------------------
+
+
+@dataclass
+class Tiltak:
+    no: int
+    what: str | None
+    who: str | None
+    when: str | None
+    due: date | None
+    responsible: str | None
+    added_at: datetime
+    added_by: str
+    ended_at: datetime | None = None
+    done_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class Evaluation:
+    at: datetime
+    by: str
+    effect: str
+    decision: str
+    pupil_says: str | None
+    foresatte_says: str | None
+    notes: str | None
+    next_evaluation: date | None
+    added: list[int]
+    ended: list[int]
+
+
+@dataclass
+class Plan:
+    ref: str
+    created_at: datetime
+    created_by: str
+    problem: str | None
+    pupils: list[str]
+    pupil_voice: str | None
+    pupil_heard: str | None
+    foresatte_heard: str | None
+    evaluate_on: date | None
+    evaluate_when: str | None
+    tiltak: list[Tiltak] = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    changed: list[tuple[datetime, str, list[str]]] = field(default_factory=list)
+    closed_at: datetime | None = None
+
+    def active_tiltak(self) -> list[Tiltak]:
+        return [x for x in self.tiltak if x.active]
+
+    def tiltak_no(self, no: int) -> Tiltak | None:
+        return next((x for x in self.tiltak if x.no == no), None)
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def replay(ref: str, entries: Sequence[TrailEntry]) -> Plan | None:
+    """The current plan from the case's events (None when the case has no plan)."""
+    plan: Plan | None = None
+    for e in entries:
+        if e.type == "plan_created":
+            plan = Plan(
+                ref=ref,
+                created_at=e.at,
+                created_by=e.actor,
+                problem=e.texts.get("problem"),
+                pupils=names.split_names(e.texts.get("pupils")),
+                pupil_voice=e.texts.get("pupil_voice"),
+                pupil_heard=e.texts.get("pupil_heard"),
+                foresatte_heard=e.texts.get("foresatte_heard"),
+                evaluate_on=_day(e.data.get("evaluate_on")),
+                evaluate_when=e.texts.get("evaluate_when"),
+            )
+        elif plan is None:
+            continue
+        elif e.type == "plan_changed":
+            changed = list(e.data.get("fields", []))
+            for name in changed:
+                if name == "pupils":
+                    plan.pupils = names.split_names(e.texts.get("pupils"))
+                elif name in PLAN_MAX:
+                    setattr(plan, name, e.texts.get(name))
+            if "evaluate_when" in changed:
+                plan.evaluate_on = _day(e.data.get("evaluate_on"))
+            plan.changed.append((e.at, e.actor, changed))
+        elif e.type == "tiltak_added":
+            plan.tiltak.append(
+                Tiltak(
+                    no=int(e.data["no"]),
+                    what=e.texts.get("what"),
+                    who=e.texts.get("who"),
+                    when=e.texts.get("when"),
+                    due=_day(e.data.get("due")),
+                    responsible=e.data.get("responsible"),
+                    added_at=e.at,
+                    added_by=e.actor,
+                )
+            )
+        elif e.type in ("tiltak_ended", "tiltak_done"):
+            found = plan.tiltak_no(int(e.data["no"]))
+            if found is not None and e.type == "tiltak_ended":
+                found.ended_at = e.at
+            elif found is not None:
+                found.done_at = e.at
+        elif e.type == "evaluated":
+            next_on = _day(e.data.get("next_evaluation"))
+            plan.evaluations.append(
+                Evaluation(
+                    at=e.at,
+                    by=e.actor,
+                    effect=e.data["effect"],
+                    decision=e.data["decision"],
+                    pupil_says=e.texts.get("pupil_says"),
+                    foresatte_says=e.texts.get("foresatte_says"),
+                    notes=e.texts.get("notes"),
+                    next_evaluation=next_on,
+                    added=list(e.data.get("added", [])),
+                    ended=list(e.data.get("ended", [])),
+                )
+            )
+            if next_on is not None:
+                plan.evaluate_on, plan.evaluate_when = next_on, e.texts.get("next_evaluation")
+        elif e.type == "closed":
+            plan.closed_at = e.at
+    return plan
+
+
+def plan_of(services: Services, ref: str, actor: str) -> Plan:
+    """The plan, for someone allowed to see the case; a `viewed` event like every opening.
+
+    Raises FieldErrors (plan.error.no_plan) when the case has no plan yet.
+    """
+    lang = services.org.language_of(actor.strip().lower())
+
+    def read_plan(session: Session, case: Case, seen: access.Access) -> Plan | None:
+        entries = review.trail_entries(session, case)
+        if seen.level == access.ANONYMOUS:
+            entries = review.without_names(entries, lang)
+        return replay(case.ref, entries)
+
+    plan = review.read(services, ref, actor, "plan", read_plan)
+    if plan is None:
+        raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
+    return plan
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CheckedTiltak:
+    what: str
+    who: str
+    when: str
+    due: When | None
+    responsible: str | None
+
+
+def _check_texts(
+    texts: Mapping[str, str], limits: Mapping[str, int], required: Sequence[str]
+) -> dict[str, Problem]:
+    errors: dict[str, Problem] = {}
+    for name in required:
+        if not texts.get(name):
+            errors[name] = Problem("error.required")
+    for name, limit in limits.items():
+        if len(texts.get(name, "")) > limit:
+            length = len(texts[name])
+            errors[name] = Problem("error.too_long", {"max": limit, "length": length})
+    return errors
+
+
+def _future(
+    text: str, field_name: str, school: School, now: datetime, errors: dict[str, Problem]
+) -> When | None:
+    try:
+        return parse_when(text, now=now, tz=school.timezone, mode="future")
+    except WhenError as exc:
+        errors[field_name] = Problem(exc.key, {"text": exc.text})
+        return None
+
+
+def _check_tiltak(
+    forms: Sequence[TiltakForm],
+    services: Services,
+    school: School,
+    now: datetime,
+    errors: dict[str, Problem],
+) -> list[_CheckedTiltak]:
+    """Each tiltak needs what, who and when. Field names are tiltak.<position>.<field>."""
+    checked: list[_CheckedTiltak] = []
+    known = set(school.staff()) | set(services.org.owner.contacts)
+    for position, form in enumerate(forms, 1):
+        prefix = f"tiltak.{position}."
+        texts = {name: getattr(form, name).strip() for name in TILTAK_MAX}
+        problems = _check_texts(texts, TILTAK_MAX, tuple(TILTAK_MAX))
+        errors.update({prefix + name: problem for name, problem in problems.items()})
+        who = texts["who"]
+        responsible = None
+        if "@" in who and " " not in who:
+            # An e-mail means a person who gets the reminders; it must be someone we know.
+            responsible = who.lower()
+            if responsible not in known:
+                errors[prefix + "who"] = Problem("plan.error.unknown_person", {"who": who})
+        due = None
+        if texts["when"] and prefix + "when" not in errors:
+            try:
+                due = parse_when(texts["when"], now=now, tz=school.timezone, mode="future")
+            except WhenError as exc:
+                # Not a date ("hvert friminutt", "fortløpende") is fine; a date gone by is not.
+                if exc.key != UNREADABLE:
+                    errors[prefix + "when"] = Problem(exc.key, {"text": exc.text})
+        checked.append(_CheckedTiltak(texts["what"], who, texts["when"], due, responsible))
+    return checked
+
+
+def _check_ended(plan: Plan, numbers: Sequence[int], errors: dict[str, Problem]) -> list[int]:
+    active = {x.no for x in plan.active_tiltak()}
+    wrong = [n for n in numbers if n not in active]
+    if wrong:
+        errors["end_tiltak"] = Problem(
+            "plan.error.unknown_tiltak", {"numbers": ", ".join(map(str, wrong))}
+        )
+    return sorted(set(numbers))
+
+
+# --- Writing: events and plan items in one transaction ------------------------------------
+
+
+def _add_tiltak(
+    session: Session, case: Case, actor: str, now: datetime, no: int, item: _CheckedTiltak
+) -> None:
+    due = item.due.at.date() if item.due else None
+    trail.append(
+        session,
+        case,
+        "tiltak_added",
+        actor,
+        now,
+        {"no": no, "due": due.isoformat() if due else None, "responsible": item.responsible},
+        texts={"what": item.what, "who": item.who, "when": item.when},
+    )
+    if due is not None:
+        _add_item(session, case, TILTAK, no, due, item.responsible, now)
+
+
+def _add_item(
+    session: Session,
+    case: Case,
+    kind: str,
+    no: int | None,
+    due: date,
+    responsible: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        PlanItem(
+            case_id=case.id,
+            school_id=case.school_id,
+            kind=kind,
+            item_no=no,
+            due_date=due,
+            responsible=responsible,
+            done=False,
+            created_at=now,
+        )
+    )
+
+
+def settle_items(
+    session: Session, case: Case, kind: str | None = None, no: int | None = None
+) -> None:
+    """Mark plan items done: all of the case's, one kind, or one tiltak."""
+    q = update(PlanItem).where(PlanItem.case_id == case.id, PlanItem.done.is_(False))
+    if kind is not None:
+        q = q.where(PlanItem.kind == kind)
+    if no is not None:
+        q = q.where(PlanItem.item_no == no)
+    session.execute(q.values(done=True))
+
+
+def _schedule_evaluation(session: Session, case: Case, on: date, now: datetime) -> None:
+    settle_items(session, case, EVALUATION)  # one evaluation date at a time: the newest
+    _add_item(session, case, EVALUATION, None, on, None, now)
+
+
+def _end_tiltak(session: Session, case: Case, actor: str, now: datetime, no: int) -> None:
+    trail.append(session, case, "tiltak_ended", actor, now, {"no": no})
+    settle_items(session, case, TILTAK, no)
+
+
+def _current(session: Session, case: Case) -> Plan | None:
+    return replay(case.ref, review.trail_entries(session, case))
+
+
+def _no_plan(case: Case) -> FieldErrors:
+    return FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
+
+
+def _dates(checked: Sequence[_CheckedTiltak], **more: When | None) -> dict[str, When]:
+    understood = {f"tiltak.{i}.when": x.due for i, x in enumerate(checked, 1) if x.due}
+    understood.update({name: when for name, when in more.items() if when is not None})
+    return understood
+
+
+def create_plan(
+    services: Services,
+    ref: str,
+    actor: str,
+    form: PlanForm,
+    *,
+    request_key: str | None = None,
+) -> PlanOutcome:
+    """Make the aktivitetsplan. The case moves to status "plan" (acknowledged and
+    investigated first, if nobody recorded that yet). Every field error at once, nothing
+    stored; a retried submission (same request_key) makes one plan."""
+    actor = actor.strip().lower()
+
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+        if _current(session, case) is not None:
+            if request_key and review.seen_request(session, case, request_key):
+                return PlanOutcome(
+                    case.ref, case.status, False, "result.already", {"ref": case.ref}
+                )
+            return FieldErrors({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+        school = services.org.school(case.school_id)
+        texts = form.texts()
+        errors = _check_texts(texts, PLAN_MAX, PLAN_REQUIRED)
+        if not form.tiltak:
+            errors["tiltak"] = Problem("plan.error.no_tiltak")
+        elif len(form.tiltak) > MAX_TILTAK:
+            errors["tiltak"] = Problem("plan.error.too_many_tiltak", {"max": MAX_TILTAK})
+        checked = _check_tiltak(form.tiltak, services, school, now, errors)
+        evaluate = None
+        if "evaluate_when" not in errors:
+            evaluate = _future(texts["evaluate_when"], "evaluate_when", school, now, errors)
+        if errors or evaluate is None:
+            return FieldErrors(errors)
+        if case.investigation_at is None:
+            review.begin_investigation(services, session, case, now, actor)
+        texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
+        data: dict[str, Any] = {
+            "evaluate_on": evaluate.at.date().isoformat(),
+            "pupil_count": len(texts["pupils"].splitlines()),
+        }
+        if request_key:
+            data["request_key"] = request_key
+        trail.append(session, case, "plan_created", actor, now, data, texts=texts)
+        for no, item in enumerate(checked, 1):
+            _add_tiltak(session, case, actor, now, no, item)
+        _schedule_evaluation(session, case, evaluate.at.date(), now)
+        case.status = "plan"
+        return PlanOutcome(
+            case.ref,
+            case.status,
+            True,
+            "plan.result.created",
+            {"ref": case.ref, "count": len(checked)},
+            _dates(checked, evaluate_when=evaluate),
+        )
+
+    return review.act(services, ref, actor, "plan", run)
+
+
+def change_plan(services: Services, ref: str, actor: str, change: PlanChange) -> PlanOutcome:
+    """Change the plan between evaluations: new texts, a new evaluation date, tiltak added
+    or ended. Each change is a new event; what was written before stays on the trail."""
+    actor = actor.strip().lower()
+
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+        plan = _current(session, case)
+        if plan is None:
+            return _no_plan(case)
+        school = services.org.school(case.school_id)
+        texts = {k: v for k, v in change.texts().items() if v}
+        errors = _check_texts(texts, PLAN_MAX, ())
+        checked = _check_tiltak(change.add_tiltak, services, school, now, errors)
+        ended = _check_ended(plan, change.end_tiltak, errors)
+        evaluate = None
+        if texts.get("evaluate_when") and "evaluate_when" not in errors:
+            evaluate = _future(texts["evaluate_when"], "evaluate_when", school, now, errors)
+        if not (texts or checked or ended):
+            errors["plan"] = Problem("plan.error.nothing_changed")
+        if len(plan.active_tiltak()) - len(ended) + len(checked) < 1:
+            errors["end_tiltak"] = Problem("plan.error.no_tiltak")
+        if errors:
+            return FieldErrors(errors)
+        if texts:
+            if "pupils" in texts:
+                texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
+            data: dict[str, Any] = {"fields": sorted(texts)}
+            if evaluate is not None:
+                data["evaluate_on"] = evaluate.at.date().isoformat()
+                _schedule_evaluation(session, case, evaluate.at.date(), now)
+            trail.append(session, case, "plan_changed", actor, now, data, texts=texts)
+        for no in ended:
+            _end_tiltak(session, case, actor, now, no)
+        first = max((x.no for x in plan.tiltak), default=0) + 1
+        for no, item in enumerate(checked, first):
+            _add_tiltak(session, case, actor, now, no, item)
+        return PlanOutcome(
+            case.ref,
+            case.status,
+            True,
+            "plan.result.changed",
+            {"ref": case.ref},
+            _dates(checked, evaluate_when=evaluate),
+        )
+
+    return review.act(services, ref, actor, "change_plan", run)
+
+
+def complete_tiltak(services: Services, ref: str, actor: str, no: int) -> PlanOutcome:
+    """Record that a tiltak was carried out (its reminder stops; the tiltak stays in force)."""
+    actor = actor.strip().lower()
+
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+        plan = _current(session, case)
+        if plan is None:
+            return _no_plan(case)
+        found = plan.tiltak_no(no)
+        if found is None or not found.active:
+            return FieldErrors({"tiltak": Problem("plan.error.unknown_tiltak", {"numbers": no})})
+        if found.done_at is not None:
+            return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+        trail.append(session, case, "tiltak_done", actor, now, {"no": no})
+        settle_items(session, case, TILTAK, no)
+        return PlanOutcome(
+            case.ref, case.status, True, "plan.result.tiltak_done", {"ref": case.ref, "no": no}
+        )
+
+    return review.act(services, ref, actor, "tiltak_done", run)
+
+
+def evaluate(
+    services: Services,
+    ref: str,
+    actor: str,
+    form: EvaluationForm,
+    *,
+    request_key: str | None = None,
+) -> PlanOutcome:
+    """Evaluate the tiltak with the pupil: the effect, what the pupil (and foresatte) say,
+    notes; then continue, change the tiltak, or close the case when the pupil has a safe and
+    good school environment, in the pupil's own words (pupil_says)."""
+    actor = actor.strip().lower()
+
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+        plan = _current(session, case)
+        if plan is None:
+            return _no_plan(case)
+        if request_key and review.seen_request(session, case, request_key):
+            return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+        school = services.org.school(case.school_id)
+        texts = form.texts()
+        required = ["pupil_says"] + (["next_evaluation"] if form.decision != "close" else [])
+        errors = _check_texts(texts, EVALUATION_MAX, required)
+        if form.effect not in EFFECTS:
+            errors["effect"] = Problem("plan.error.unknown_effect")
+        if form.decision not in DECISIONS:
+            errors["decision"] = Problem("plan.error.unknown_decision")
+        checked = _check_tiltak(form.add_tiltak, services, school, now, errors)
+        ended = _check_ended(plan, form.end_tiltak, errors)
+        if form.decision == "change" and not (checked or ended):
+            errors["decision"] = Problem("plan.error.change_needs_tiltak")
+        closing = form.decision == "close"
+        if not closing and len(plan.active_tiltak()) - len(ended) + len(checked) < 1:
+            errors["end_tiltak"] = Problem("plan.error.no_tiltak")
+        next_on = None
+        if not closing and "next_evaluation" not in errors:
+            next_on = _future(texts["next_evaluation"], "next_evaluation", school, now, errors)
+        if errors:
+            return FieldErrors(errors)
+        first = max((x.no for x in plan.tiltak), default=0) + 1
+        added = list(range(first, first + len(checked)))
+        data: dict[str, Any] = {
+            "effect": form.effect,
+            "decision": form.decision,
+            "next_evaluation": next_on.at.date().isoformat() if next_on else None,
+            "added": added,
+            "ended": ended,
+        }
+        if request_key:
+            data["request_key"] = request_key
+        if closing:
+            texts.pop("next_evaluation", None)
+        trail.append(session, case, "evaluated", actor, now, data, texts=texts)
+        # An evaluation settles the tiltak dates it looked back on.
+        session.execute(
+            update(PlanItem)
+            .where(
+                PlanItem.case_id == case.id,
+                PlanItem.kind == TILTAK,
+                PlanItem.done.is_(False),
+                PlanItem.due_date <= now.astimezone(school.zone).date(),
+            )
+            .values(done=True)
+        )
+        for no in ended:
+            _end_tiltak(session, case, actor, now, no)
+        for no, item in zip(added, checked, strict=True):
+            _add_tiltak(session, case, actor, now, no, item)
+        if closing:
+            trail.append(session, case, "closed", actor, now, {"via": "evaluated"})
+            case.closed_at = now
+            case.status = "closed"
+            settle_items(session, case)
+            key = "plan.result.closed"
+        else:
+            assert next_on is not None
+            _schedule_evaluation(session, case, next_on.at.date(), now)
+            key = "plan.result.evaluated"
+        return PlanOutcome(
+            case.ref,
+            case.status,
+            True,
+            key,
+            {"ref": case.ref},
+            _dates(checked, next_evaluation=next_on),
+        )
+
+    return review.act(services, ref, actor, "evaluate", run)
+
+
+def share_with_rteam(
+    services: Services, ref: str, actor: str, basis: str, note: str = ""
+) -> PlanOutcome:
+    """Share the case with the school's R-team: with foresatte's consent (the R-team sees
+    everything), or to discuss it without names (no pupil names shown); "withdrawn" ends it.
+    `note` records how consent was given ("mor samtykket på telefon 24.11")."""
+    actor = actor.strip().lower()
+    note = note.strip()
+
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+        errors: dict[str, Problem] = {}
+        if basis not in SHARE_BASES:
+            errors["basis"] = Problem("plan.error.unknown_basis")
+        if len(note) > MAX_SHARE_NOTE:
+            errors["note"] = Problem("error.too_long", {"max": MAX_SHARE_NOTE, "length": len(note)})
+        if not services.org.school(case.school_id).rteam.members:
+            errors["basis"] = Problem("plan.error.no_rteam")
+        if errors:
+            return FieldErrors(errors)
+        share = None if basis == "withdrawn" else basis
+        if share == case.rteam_share:
+            return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+        trail.append(
+            session, case, "rteam_shared", actor, now, {"basis": basis}, texts={"share_note": note}
+        )
+        case.rteam_share = share
+        return PlanOutcome(
+            case.ref, case.status, True, f"plan.result.shared.{basis}", {"ref": case.ref}
+        )
+
+    return review.act(services, ref, actor, "share_rteam", run)
+
+
+# --- The seam for the follow-up reminders ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """A plan date that has come: a tiltak to carry out or an evaluation to hold.
+
+    No free text and no pupil names: the reminder says what is due in which case, and the
+    person opens the case to see the rest.
+    """
+
+    item_id: int  # plan_items.id: stable, good for a "reminded once" key
+    case_id: int
+    ref: str
+    school_id: str
+    kind: str  # "tiltak" | "evaluation"
+    tiltak_no: int | None
+    due: date
+    responsible: str | None  # the staff e-mail given as who carries out the tiltak
+    leaders: tuple[str, ...]  # everyone who handles the case (leader, rektor, forwardees…)
+
+
+def due_items(session: Session, school_id: str, on_date: date) -> list[DueItem]:
+    """Plan items of one school due on or before `on_date` and not yet done, in open cases.
+
+    Reads the indexed plan_items (school_id, done, due_date), so its cost grows with the
+    items due, not with the number of cases.
+    """
+    rows = session.execute(
+        select(PlanItem, Case.ref)
+        .join(Case, Case.id == PlanItem.case_id)
+        .where(
+            PlanItem.school_id == school_id,
+            PlanItem.done.is_(False),
+            PlanItem.due_date <= on_date,
+            Case.status != "closed",
+        )
+        .order_by(PlanItem.due_date, PlanItem.case_id, PlanItem.kind, PlanItem.item_no)
+    ).all()
+    leaders: dict[int, tuple[str, ...]] = {}
+    out: list[DueItem] = []
+    for item, ref in rows:
+        if item.case_id not in leaders:
+            case = session.get(Case, item.case_id)
+            assert case is not None
+            leaders[item.case_id] = tuple(access.handlers_of(session, case))
+        out.append(
+            DueItem(
+                item_id=item.id,
+                case_id=item.case_id,
+                ref=ref,
+                school_id=item.school_id,
+                kind=item.kind,
+                tiltak_no=item.item_no,
+                due=item.due_date,
+                responsible=item.responsible,
+                leaders=leaders[item.case_id],
+            )
+        )
+    return out

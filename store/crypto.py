@@ -1,0 +1,108 @@
+"""Optional encryption at rest of the free text (case_texts.body), with Fernet keys.
+
+The keys are given by the operator (MELDEFRA_ENCRYPTION_KEY, read in bot/config.py) and
+handed to the session factory; the store finds them in `session.info`. New text is sealed
+with the first key; every listed key opens old text. Rotating is therefore: put the new key
+first, run `meldefra keys rotate` (re-seals every text with it), then drop the old key.
+
+The hash chain holds the digest of the plaintext, so it verifies whether or not a text is
+sealed, and after rotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import CaseText
+
+KEYRING = "meldefra.keyring"
+
+
+class SealedTextError(RuntimeError):
+    """A sealed text cannot be opened: no key configured, or none of the keys fits."""
+
+
+class BadKey(ValueError):
+    """MELDEFRA_ENCRYPTION_KEY does not hold Fernet keys."""
+
+
+class Keyring:
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
+        try:
+            self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise BadKey(
+                "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
+                "comma-separated; make one with `meldefra keys new`"
+            ) from exc
+
+    @classmethod
+    def parse(cls, text: str) -> Keyring:
+        return cls([k for k in text.split(",") if k.strip()])
+
+    @staticmethod
+    def new_key() -> str:
+        return Fernet.generate_key().decode("ascii")
+
+    def seal(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def open(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise SealedTextError(
+                "a sealed case text cannot be opened with the configured keys"
+            ) from None
+
+    def reseal(self, token: str) -> str:
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+
+def keyring_of(session: Session) -> Keyring | None:
+    ring = session.info.get(KEYRING)
+    return ring if isinstance(ring, Keyring) else None
+
+
+def store_body(session: Session, text: str) -> tuple[str, bool]:
+    """The body to store for `text`, and whether it is sealed."""
+    ring = keyring_of(session)
+    return (ring.seal(text), True) if ring else (text, False)
+
+
+def body_of(session: Session, row: CaseText) -> str | None:
+    """The plaintext of a stored text (None once an archived case's text was removed)."""
+    if row.body is None or not row.sealed:
+        return row.body
+    ring = keyring_of(session)
+    if ring is None:
+        raise SealedTextError("case texts are encrypted: set MELDEFRA_ENCRYPTION_KEY to read them")
+    return ring.open(row.body)
+
+
+def rotate(session: Session) -> tuple[int, int]:
+    """Re-seal every sealed text with the first key and seal any plaintext left.
+
+    Returns (re-sealed, newly sealed). Safe to run again; a row is rewritten at most once.
+    """
+    ring = keyring_of(session)
+    if ring is None:
+        raise SealedTextError("set MELDEFRA_ENCRYPTION_KEY (new key first) before rotating")
+    resealed = sealed = 0
+    rows = session.scalars(select(CaseText).where(CaseText.body.is_not(None)).order_by(CaseText.id))
+    for row in rows:
+        assert row.body is not None
+        if row.sealed:
+            row.body = ring.reseal(row.body)
+            resealed += 1
+        else:
+            row.body, row.sealed = ring.seal(row.body), True
+            sealed += 1
+    session.flush()
+    return resealed, sealed
