@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
+from bot.slack.plan import PlanFlows, plan_buttons
 from handlers import delivery, report, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
@@ -107,6 +108,7 @@ class SlackEdge:
         app.action("case_close")(self.close_clicked)
         app.view(blocks.CLOSE_VIEW)(self.submit_close)
         app.event("app_home_opened")(self.home)
+        PlanFlows(self).register(app)
 
     # --- filing -----------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class SlackEdge:
         has = any(b.get("block_id") == "accused" for b in view.get("blocks", []))
         if show == has:
             return
-        school = _state_value(view["state"]["values"], "school")
+        school = state_value(view["state"]["values"], "school")
         new_view = self.report_view(body["user"]["id"], show_accused=show, school=school)
         new_view["private_metadata"] = view.get("private_metadata", "")
         try:
@@ -191,19 +193,19 @@ class SlackEdge:
         values = view["state"]["values"]
         try:
             email = self.directory.email_of(user)
-            accused_user = _state_value(values, "accused")
+            accused_user = state_value(values, "accused")
             accused = self.directory.email_of(accused_user) if accused_user else None
         except UnknownUser:
             ack(
                 response_action="errors",
-                errors={_first_block(view): t(lang, "chat.error.unknown_user")},
+                errors={first_block_of(view): t(lang, "chat.error.unknown_user")},
             )
             return
         except SlackApiError as exc:
             log.warning("users.info failed on submit: %s", exc.response.get("error"))
             ack(
                 response_action="errors",
-                errors={_first_block(view): t(lang, "chat.error.try_again")},
+                errors={first_block_of(view): t(lang, "chat.error.try_again")},
             )
             return
         lang = self.services.org.language_of(email)
@@ -211,26 +213,47 @@ class SlackEdge:
         try:
             report.file_report(self.services, form, email, submission_key=f"slack:{view['id']}")
         except FieldErrors as errors:
-            shown = {k: v for k, v in errors.render(lang).items() if _has_block(view, k)}
-            missing = {k: v for k, v in errors.render(lang).items() if not _has_block(view, k)}
-            if missing:  # e.g. "school" when the form had no school picker
-                shown[_first_block(view)] = " ".join(missing.values())
-            ack(response_action="errors", errors=shown)
+            ack(response_action="errors", errors=self.field_errors(view, errors, lang))
             return
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
             log.exception("filing a report failed")
             ack(
                 response_action="errors",
-                errors={_first_block(view): t(lang, "chat.error.try_again")},
+                errors={first_block_of(view): t(lang, "chat.error.try_again")},
             )
             return
         ack()
         self.wake()
 
+    def email_for_submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> str | None:
+        """The submitter's e-mail; on failure the modal shows why and None is returned."""
+        user = body["user"]["id"]
+        try:
+            return self.directory.email_of(user)
+        except (UnknownUser, SlackApiError):
+            ack(
+                response_action="errors",
+                errors={first_block_of(view): t(self.lang_of(user), "chat.error.unknown_user")},
+            )
+            return None
+
+    def first_block(self, view: dict[str, Any]) -> str:
+        return first_block_of(view)
+
+    def field_errors(self, view: dict[str, Any], errors: FieldErrors, lang: str) -> dict[str, str]:
+        """Errors beside their fields; those without a field go on the first one."""
+        rendered = errors.render(lang)
+        shown = {k: v for k, v in rendered.items() if _has_block(view, k)}
+        missing = [v for k, v in rendered.items() if not _has_block(view, k)]
+        if missing:  # e.g. "school" when the form had no school picker
+            first = first_block_of(view)
+            shown[first] = " ".join(filter(None, [shown.get(first), *missing]))
+        return shown
+
     # --- the leader's actions ---------------------------------------------------------
 
-    def _actor(self, body: dict[str, Any], client: WebClient) -> str | None:
+    def actor(self, body: dict[str, Any], client: WebClient) -> str | None:
         try:
             return self.directory.email_of(body["user"]["id"])
         except (UnknownUser, SlackApiError):
@@ -241,7 +264,7 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        email = self._actor(body, client)
+        email = self.actor(body, client)
         if email is None:
             return
         lang = self.services.org.language_of(email)
@@ -251,9 +274,10 @@ class SlackEdge:
             self.tell(client, body, refusal.text(lang))
             return
         zone = self.services.org.school(details.school_id).zone
-        client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.case_modal(lang, details, zone)
-        )
+        view = blocks.case_modal(lang, details, zone)
+        if details.status != "closed" and not details.restricted:
+            view["blocks"].append(plan_buttons(lang, details.ref, details.status))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def simple_action(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
@@ -293,7 +317,7 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        email = self._actor(body, client)
+        email = self.actor(body, client)
         if email is None:
             return
         lang = self.services.org.language_of(email)
@@ -322,7 +346,7 @@ class SlackEdge:
             )
             return
         lang = self.services.org.language_of(email)
-        reason = _state_value(view["state"]["values"], "reason") or ""
+        reason = state_value(view["state"]["values"], "reason") or ""
         try:
             outcome = review.close(self.services, meta["ref"], email, reason)
         except FieldErrors as errors:
@@ -337,7 +361,7 @@ class SlackEdge:
     def _run(
         self, body: dict[str, Any], client: WebClient, call: Callable[[str], Outcome], label: str
     ) -> None:
-        email = self._actor(body, client)
+        email = self.actor(body, client)
         if email is None:
             return
         lang = self.services.org.language_of(email)
@@ -410,7 +434,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _state_value(values: dict[str, Any], block_id: str) -> Any:
+def state_value(values: dict[str, Any], block_id: str) -> Any:
     """The value of a modal input, whatever its element type."""
     for leaf in (values.get(block_id) or {}).values():
         kind = leaf.get("type")
@@ -429,19 +453,19 @@ def _state_value(values: dict[str, Any], block_id: str) -> Any:
 
 def form_from_state(values: dict[str, Any], *, accused: str | None) -> ReportForm:
     def text_of(name: str) -> str:
-        return _state_value(values, name) or ""
+        return state_value(values, name) or ""
 
     return ReportForm(
-        school_id=_state_value(values, "school"),
+        school_id=state_value(values, "school"),
         pupils=text_of("pupils"),
         what=text_of("what"),
         when=text_of("when"),
         where=text_of("where"),
-        categories=tuple(_state_value(values, "categories") or ()),
+        categories=tuple(state_value(values, "categories") or ()),
         accused=accused,
         action_taken=text_of("action_taken"),
         pupil_words=text_of("pupil_words"),
-        urgent="yes" in (_state_value(values, "urgent") or ()),
+        urgent="yes" in (state_value(values, "urgent") or ()),
     )
 
 
@@ -449,7 +473,7 @@ def _has_block(view: dict[str, Any], block_id: str) -> bool:
     return any(b.get("block_id") == block_id for b in view.get("blocks", []))
 
 
-def _first_block(view: dict[str, Any]) -> str:
+def first_block_of(view: dict[str, Any]) -> str:
     for name in ("pupils", "what"):
         if _has_block(view, name):
             return name
