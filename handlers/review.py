@@ -51,24 +51,6 @@ class TrailEntry:
 
 
 @dataclass(frozen=True)
-class CaseDetails:
-    ref: str
-    school_id: str
-    status: str
-    section: str
-    urgent: bool
-    unit: str | None
-    categories: list[str]
-    reporter: str
-    created_at: datetime
-    handlers: list[str]
-    report: dict[str, str | None]  # the report's free text, for the authorized eye only
-    report_data: dict[str, Any]
-    trail: list[TrailEntry]
-    restricted: bool
-
-
-@dataclass(frozen=True)
 class CaseSummary:
     """What may be shown without opening: no pupil names, no free text."""
 
@@ -80,6 +62,18 @@ class CaseSummary:
     unit: str | None
     categories: list[str]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetails(CaseSummary):
+    """Everything about a case, for someone allowed to open it."""
+
+    reporter: str
+    handlers: list[str]
+    report: dict[str, str | None]  # the report's free text, for the authorized eye only
+    report_data: dict[str, Any]
+    trail: list[TrailEntry]
+    restricted: bool
 
 
 def summary(case: Case) -> CaseSummary:
@@ -188,15 +182,8 @@ def _details(session: Session, case: Case, seen: access.Access, lang: str) -> Ca
         entries = without_names(entries, lang)
     reported = entries[0]
     return CaseDetails(
-        ref=case.ref,
-        school_id=case.school_id,
-        status=case.status,
-        section=case.section,
-        urgent=case.urgent,
-        unit=case.unit,
-        categories=json.loads(case.categories),
+        **vars(summary(case)),
         reporter=case.reporter,
-        created_at=case.created_at,
         handlers=access.handlers_of(session, case),
         report=dict(reported.texts),
         report_data=reported.data,
