@@ -6,7 +6,7 @@ Details are shown only when an authorized person opens the case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,8 @@ NEW_CASE = "new_case"  # to a leader/rektor/owner: a case for you, with action b
 ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
 FORWARDED = "forwarded"  # to the leader a case was forwarded to
 ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
+REMINDER = "reminder"  # the morning DM: everything due for one person at one school
+DIGEST = "digest"  # the R-team's overview: to its channel, or to each member
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,19 @@ class Notice:
     dedupe_key: str | None = None
 
 
-def emit(session: Session, notice: Notice, at: datetime, case: Case | None = None) -> bool:
+def emit(
+    session: Session,
+    notice: Notice,
+    at: datetime,
+    case: Case | None = None,
+    *,
+    bundle: Sequence[Case] = (),
+) -> bool:
     """Queue a notice in the caller's transaction; on a case, the trail records who was notified.
 
-    Returns False when a notice with the same dedupe key was already queued (sent once).
+    `bundle` is for a notice about several cases (the morning reminder): each of their trails
+    records it. Returns False when a notice with the same dedupe key was already queued (sent
+    once).
     """
     row = outbox.enqueue(
         session,
@@ -52,10 +63,10 @@ def emit(session: Session, notice: Notice, at: datetime, case: Case | None = Non
     )
     if row is None:
         return False
-    if case is not None:
+    for about in [*([case] if case is not None else []), *bundle]:
         trail.append(
             session,
-            case,
+            about,
             "notified",
             "system",
             at,
