@@ -1,4 +1,4 @@
-"""The `meldefra` command: serve, db upgrade, org check, verify."""
+"""The `meldefra` command: serve, db upgrade, org check, verify, remind, digest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.config import Settings
 from handlers.i18n import t
@@ -60,11 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="walk every case's hash chain and name any break")
     verify.set_defaults(func=cmd_verify)
+
+    for name, help_text in (
+        ("remind", "run the morning reminder round now (missed or on demand)"),
+        ("digest", "send the R-team digest for its latest digest time, if not sent yet"),
+    ):
+        rounds = sub.add_parser(name, help=help_text)
+        rounds.add_argument("--school", help="one school's id (default: every school)")
+        rounds.add_argument(
+            "--at", help='as if it were this local time, "YYYY-MM-DD HH:MM" (default: now)'
+        )
+        rounds.add_argument(
+            "--dry-run", action="store_true", help="print what would be sent; send nothing"
+        )
+        rounds.set_defaults(func=cmd_round, round=name)
     return parser
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
     from bot import bootstrap
+    from bot.scheduler import Scheduler
 
     app = bootstrap.build(settings)
     from bot.console import Console
@@ -74,7 +92,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if app.org_is_sample:
         path, _ = settings.resolved_org_path()
         banner.append(t(lang, "console.sample_org", path=path))
-    return Console(app.services, banner=banner).run()
+    stop = threading.Event()
+    Scheduler(app.services).start(stop)
+    try:
+        return Console(app.services, banner=banner).run()
+    finally:
+        stop.set()
 
 
 def _safe_url(settings: Settings) -> str:
@@ -130,6 +153,38 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {b}")
         return 1
     print(t("nb", "cli.verify_ok", cases=cases, events=events))
+    return 0
+
+
+def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
+    """`meldefra remind` and `meldefra digest`: one round per school, or print it (--dry-run)."""
+    from bot import bootstrap
+    from bot.text import round_lines
+    from handlers import digest, followup
+
+    app = bootstrap.build(settings)
+    org = app.services.org
+    schools = org.schools
+    if args.school:
+        try:
+            schools = (org.school(args.school),)
+        except KeyError:
+            print(t("nb", "cli.unknown_school", school=args.school), file=sys.stderr)
+            return EXIT_USAGE
+    local: datetime | None = None
+    if args.at:
+        try:
+            local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            print(t("nb", "cli.bad_at"), file=sys.stderr)
+            return EXIT_USAGE
+    run = followup.run_reminders if args.round == "remind" else digest.run_digest
+    for school in schools:
+        # --at is the school's own wall-clock time: schools may sit in different zones.
+        at = local.replace(tzinfo=school.zone) if local else app.services.clock.now()
+        result = run(app.services, school.id, at=at, dry_run=args.dry_run)
+        for line in round_lines("nb", result, next_round=followup.next_round_at(school, at)):
+            print(line)
     return 0
 
 
