@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import access, notices
+from handlers import access
 from handlers.calendar import SchoolCalendar
 from handlers.followup import (
     ACKNOWLEDGE,
@@ -36,18 +36,19 @@ from handlers.followup import (
     EVALUATION,
     NOT_DUE,
     RAN,
-    Dispatch,
+    Plan,
     RoundResult,
     find_due,
     items_for,
+    open_round,
+    queue,
 )
+from handlers.notices import DIGEST, Notice
 from handlers.org import Org, School
 from handlers.review import OPEN_STATES
 from handlers.services import Services
-from store import rounds
 from store.models import Case, CaseAccess, Deadline
 
-DIGEST = "digest"
 WEEK_ZERO = date(1970, 1, 5)  # a Monday: "every N weeks" counts weeks from here
 MAX_WEEKS_BACK = 120  # how far back to look for the previous digest (breaks skip some)
 
@@ -96,33 +97,18 @@ def run_digest(
     every = school.rteam.digest.every_weeks if school.rteam.digest else 1
     since = previous or slot - timedelta(weeks=every)
     with services.uow() as session:
-        if dry_run and rounds.has_run(session, school_id=school.id, kind=DIGEST, period=period):
+        claimed = open_round(session, school.id, DIGEST, period, now, dry_run=dry_run)
+        if claimed is None:
             return RoundResult(school.id, DIGEST, ALREADY, period)
-        claimed = None
-        if not dry_run:
-            claimed = rounds.claim(session, school_id=school.id, kind=DIGEST, period=period, at=now)
-            if claimed is None:
-                return RoundResult(school.id, DIGEST, ALREADY, period)
         content = digest_content(
             session, school, day, since=since, until=slot, next_day=day + timedelta(weeks=every)
         )
-        dispatches = tuple(_dispatches(org, school, content))
-        if claimed is None:
-            return RoundResult(school.id, DIGEST, DRY_RUN, period, dispatches)
-        queued = []
-        for dispatch in dispatches:
-            notice = notices.Notice(
-                kind=dispatch.kind,
-                lang=dispatch.lang,
-                data=dispatch.data,
-                recipient=dispatch.recipient,
-                channel=dispatch.channel,
-                dedupe_key=f"digest:{school.id}:{period}:{dispatch.channel or dispatch.recipient}",
-            )
-            if notices.emit(session, notice, now):
-                queued.append(dispatch)
+        plan: Plan = [(n, ()) for n in _notices(org, school, period, content)]
+        if dry_run:
+            return RoundResult(school.id, DIGEST, DRY_RUN, period, tuple(n for n, _ in plan))
+        queued = queue(session, plan, now)
         claimed.notices = len(queued)
-        return RoundResult(school.id, DIGEST, RAN, period, tuple(queued))
+        return RoundResult(school.id, DIGEST, RAN, period, queued)
 
 
 def digest_content(
@@ -203,7 +189,9 @@ def _entry(case: Case) -> dict[str, Any]:
     return {"ref": case.ref, "unit": case.unit, "categories": json.loads(case.categories)}
 
 
-def _dispatches(org: Org, school: School, content: dict[str, Any]) -> list[Dispatch]:
+def _notices(org: Org, school: School, period: str, content: dict[str, Any]) -> list[Notice]:
+    """To the R-team's channels when set (each edge sends its own platform's), else DMs."""
+    key = f"digest:{school.id}:{period}"
     channels = [
         (platform, channel)
         for platform, channel in (
@@ -214,10 +202,22 @@ def _dispatches(org: Org, school: School, content: dict[str, Any]) -> list[Dispa
     ]
     if channels:
         return [
-            Dispatch(DIGEST, school.language, {**content, "platform": p}, channel=channel)
-            for p, channel in channels
+            Notice(
+                DIGEST,
+                school.language,
+                {**content, "platform": platform},
+                channel=channel,
+                dedupe_key=f"{key}:{channel}",
+            )
+            for platform, channel in channels
         ]
     return [
-        Dispatch(DIGEST, org.language_of(member, school), content, recipient=member)
+        Notice(
+            DIGEST,
+            org.language_of(member, school),
+            content,
+            recipient=member,
+            dedupe_key=f"{key}:{member}",
+        )
         for member in school.rteam.members
     ]

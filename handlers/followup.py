@@ -43,7 +43,7 @@ from handlers.report import grant
 from handlers.review import OPEN_STATES
 from handlers.services import Services
 from store import rounds, trail
-from store.models import Case, CaseAccess, Deadline
+from store.models import Case, CaseAccess, Deadline, FollowupRound
 
 REMINDERS = "reminders"
 
@@ -106,23 +106,12 @@ class DueItem:
 
 
 @dataclass(frozen=True)
-class Dispatch:
-    """A notice a round queued (or, in a dry run, would queue)."""
-
-    kind: str
-    lang: str
-    data: dict[str, Any]
-    recipient: str | None = None
-    channel: str | None = None
-
-
-@dataclass(frozen=True)
 class RoundResult:
     school_id: str
     kind: str  # REMINDERS or digest.DIGEST
     status: str  # RAN | ALREADY | NOT_DUE | DRY_RUN
     period: str | None = None  # the round's local date, YYYY-MM-DD
-    notices: tuple[Dispatch, ...] = ()
+    notices: tuple[notices.Notice, ...] = ()  # queued (in a dry run: would be queued)
     escalated: tuple[str, ...] = ()  # refs escalated by this round
 
 
@@ -319,43 +308,44 @@ def run_reminders(
         return RoundResult(school.id, REMINDERS, NOT_DUE)
     period = day.isoformat()
     with services.uow() as session:
-        if dry_run:
-            if rounds.has_run(session, school_id=school.id, kind=REMINDERS, period=period):
-                return RoundResult(school.id, REMINDERS, ALREADY, period)
-            letters, _ = _prepare(session, org, school, day, lock=False)
-            dispatches = tuple(_dispatch(org, school, day, p, i) for p, i in letters.items())
-            return RoundResult(school.id, REMINDERS, DRY_RUN, period, dispatches)
-        claimed = rounds.claim(session, school_id=school.id, kind=REMINDERS, period=period, at=now)
+        claimed = open_round(session, school.id, REMINDERS, period, now, dry_run=dry_run)
         if claimed is None:
             return RoundResult(school.id, REMINDERS, ALREADY, period)
-        letters, escalate = _prepare(session, org, school, day, lock=True)
+        plan, escalate = _prepare(session, org, school, day, lock=not dry_run)
+        if dry_run:
+            return RoundResult(school.id, REMINDERS, DRY_RUN, period, tuple(n for n, _ in plan))
         escalated = [
             _escalate(session, org, school, case, roles, now, day) for case, roles in escalate
         ]
-        queued = []
-        for person, items in letters.items():
-            dispatch = _dispatch(org, school, day, person, items)
-            notice = notices.Notice(
-                kind=dispatch.kind,
-                lang=dispatch.lang,
-                data=dispatch.data,
-                recipient=person,
-                dedupe_key=f"reminder:{person}:{school.id}:{period}",
-            )
-            cases = list({case.id: case for case, _ in items}.values())
-            if notices.emit(session, notice, now, bundle=cases):
-                queued.append(dispatch)
+        queued = queue(session, plan, now)
         claimed.notices = len(queued)
-        return RoundResult(school.id, REMINDERS, RAN, period, tuple(queued), tuple(escalated))
+        return RoundResult(school.id, REMINDERS, RAN, period, queued, tuple(escalated))
 
 
-Letters = dict[str, list[tuple[Case, DueItem]]]
+# A round's notices, each with the cases whose trails record it.
+Plan = list[tuple[notices.Notice, Sequence[Case]]]
+
+
+def open_round(
+    session: Session, school_id: str, kind: str, period: str, now: datetime, *, dry_run: bool
+) -> FollowupRound | None:
+    """The round's claim, or None when it already ran; a dry run only looks (nothing added)."""
+    if not dry_run:
+        return rounds.claim(session, school_id=school_id, kind=kind, period=period, at=now)
+    if rounds.has_run(session, school_id=school_id, kind=kind, period=period):
+        return None
+    return FollowupRound(school_id=school_id, kind=kind, period=period, ran_at=now, notices=0)
+
+
+def queue(session: Session, plan: Plan, now: datetime) -> tuple[notices.Notice, ...]:
+    """Emit the round's notices; one whose dedupe key was used before is left out."""
+    return tuple(n for n, cases in plan if notices.emit(session, n, now, bundle=cases))
 
 
 def _prepare(
     session: Session, org: Org, school: School, day: date, *, lock: bool
-) -> tuple[Letters, list[tuple[Case, list[tuple[str, str]]]]]:
-    """Every person's due items, and the cases to escalate now (with their roles)."""
+) -> tuple[Plan, list[tuple[Case, list[tuple[str, str]]]]]:
+    """One DM per person with their due items, and the cases to escalate now (with roles)."""
     calendar = SchoolCalendar.of(school)
     due = find_due(session, school, day, lock=lock)
     items = items_for(calendar, due)
@@ -366,37 +356,38 @@ def _prepare(
         who = responsible.get((case.id, item.due, item.since))
         for person in recipients_of(org, school, case, item, roles[case.id], who):
             by_person[person][(item.ref, item.due, item.since)] = (case, item)
-    letters: Letters = {}
+    plan: Plan = []
     for person in sorted(by_person):
         mine = by_person[person]
         # Whoever an escalation goes to is told that, not also asked to acknowledge.
         escalated = {ref for ref, what, _ in mine if what == ESCALATED}
-        kept = [
-            ci for ci in mine.values() if not (ci[1].due == ACKNOWLEDGE and ci[1].ref in escalated)
-        ]
-        letters[person] = sorted(kept, key=lambda ci: ci[1].sort_key())
+        kept = sorted(
+            (
+                ci
+                for ci in mine.values()
+                if not (ci[1].due == ACKNOWLEDGE and ci[1].ref in escalated)
+            ),
+            key=lambda ci: ci[1].sort_key(),
+        )
+        notice = notices.Notice(
+            kind=notices.REMINDER,
+            lang=org.language_of(person, school),
+            recipient=person,
+            data={
+                "school": school.id,
+                "school_name": school.name,
+                "date": day.isoformat(),
+                "items": [item.data() for _, item in kept],
+            },
+            dedupe_key=f"reminder:{person}:{school.id}:{day.isoformat()}",
+        )
+        plan.append((notice, list({case.id: case for case, _ in kept}.values())))
     escalate = [
         (case, roles[case.id])
         for case in due.unacknowledged
         if case.id in due.escalate and case.escalated_at is None
     ]
-    return letters, escalate
-
-
-def _dispatch(
-    org: Org, school: School, day: date, person: str, items: list[tuple[Case, DueItem]]
-) -> Dispatch:
-    return Dispatch(
-        kind=notices.REMINDER,
-        lang=org.language_of(person, school),
-        recipient=person,
-        data={
-            "school": school.id,
-            "school_name": school.name,
-            "date": day.isoformat(),
-            "items": [item.data() for _, item in items],
-        },
-    )
+    return plan, escalate
 
 
 def _escalate(

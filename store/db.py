@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.models import Event
@@ -75,6 +76,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_once(session: Session, row: object) -> bool:
+    """Insert `row` unless a unique key says it exists (False); the transaction stays usable.
+
+    The insert runs in a savepoint, so a duplicate only undoes itself. This is how "at most
+    once" holds across replicas: the database's unique key decides, not memory.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import insert_once
 from store.models import Outbox
 
 
@@ -26,11 +26,7 @@ def enqueue(
     case_id: int | None = None,
     dedupe_key: str | None = None,
 ) -> Outbox | None:
-    """Add a notice. With a dedupe_key, a second notice with the same key is not added (None).
-
-    The insert runs in a savepoint so that a duplicate key leaves the caller's transaction
-    usable; the unique key in the database is what makes "sent once" hold across replicas.
-    """
+    """Add a notice. With a dedupe_key, a second notice with the same key is not added (None)."""
     if recipient is None and channel is None:
         raise ValueError("a notice needs a recipient or a channel")
     row = Outbox(
@@ -50,12 +46,7 @@ def enqueue(
         session.add(row)
         session.flush()
         return row
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+    return row if insert_once(session, row) else None
 
 
 def claim_due(

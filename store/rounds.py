@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import insert_once
 from store.models import FollowupRound
 
 
@@ -20,12 +20,7 @@ def claim(
     first transaction ends: it fails if that one committed, and succeeds if it rolled back.
     """
     row = FollowupRound(school_id=school_id, kind=kind, period=period, ran_at=at, notices=0)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+    return row if insert_once(session, row) else None
 
 
 def has_run(session: Session, *, school_id: str, kind: str, period: str) -> bool:

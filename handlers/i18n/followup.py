@@ -119,7 +119,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.round.nothing": "{school}: nothing to send for {period}.",
         "cli.round.to": "to {who}",
         "cli.unknown_school": "Unknown school: {school}.",
-        "cli.bad_at": "--at must be written as \"YYYY-MM-DD HH:MM\", e.g. \"2026-11-26 08:00\".",
+        "cli.bad_at": '--at must be written as "YYYY-MM-DD HH:MM", e.g. "2026-11-26 08:00".',
         "console.menu.followup": "Run reminders now",
     },
 }
