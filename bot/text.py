@@ -133,13 +133,10 @@ def _digest(lang: str, d: Data) -> list[str]:
         return f"  • {item['ref']}{facts}{': ' + what if what else ''}"
 
     summary = ", ".join(f"{t(lang, 'status.' + s)} {n}" for s, n in d["open"].items())
-    lines = [
+    return [
         t(lang, "digest.title", school=d["school_name"], date=day_text(lang, today, today)),
         t(lang, "digest.new", since=day_text(lang, d["since"], today), count=len(d["new"])),
-        *(
-            entry(c, t(lang, "digest.entry.status", status=t(lang, "status." + c["status"])))
-            for c in d["new"]
-        ),
+        *(entry(c, t(lang, "status." + c["status"])) for c in d["new"]),
         t(lang, "digest.open", summary=summary),
         t(lang, "digest.overdue", count=len(d["overdue"])),
         *(entry(c, due_text(lang, c, today)) for c in d["overdue"]),
@@ -147,7 +144,6 @@ def _digest(lang: str, d: Data) -> list[str]:
         *(entry(c, due_text(lang, {**c, "since": c["on"]}, today)) for c in d["upcoming"]),
         t(lang, "digest.footer"),
     ]
-    return lines
 
 
 RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {

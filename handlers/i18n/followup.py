@@ -23,7 +23,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.open": "Åpne saker: {summary}",
         "digest.overdue": "På overtid: {count}",
         "digest.upcoming": "Kommende evalueringer: {count}",
-        "digest.entry.status": "({status})",
         "digest.footer": (
             "Her står bare saksnummer, enhet og kategori. Åpne en sak for detaljene; det "
             "krever tilgang, og åpningen logges."
@@ -63,7 +62,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.open": "Opne saker: {summary}",
         "digest.overdue": "På overtid: {count}",
         "digest.upcoming": "Komande evalueringar: {count}",
-        "digest.entry.status": "({status})",
         "digest.footer": (
             "Her står berre saksnummer, eining og kategori. Opne ei sak for detaljane; det "
             "krev tilgang, og opninga blir logga."
@@ -104,7 +102,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.open": "Open cases: {summary}",
         "digest.overdue": "Overdue: {count}",
         "digest.upcoming": "Evaluations coming up: {count}",
-        "digest.entry.status": "({status})",
         "digest.footer": (
             "Only case numbers, units and categories are shown here. Open a case for the "
             "details; that needs access, and the opening is logged."
