@@ -179,12 +179,17 @@ def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
             print(t("nb", "cli.bad_at"), file=sys.stderr)
             return EXIT_USAGE
     run = followup.run_reminders if args.round == "remind" else digest.run_digest
+    # --at is each school's own wall-clock time: schools in one zone share one round.
+    by_zone: dict[str, list[str]] = {}
     for school in schools:
-        # --at is the school's own wall-clock time: schools may sit in different zones.
-        at = local.replace(tzinfo=school.zone) if local else app.services.clock.now()
-        result = run(app.services, school.id, at=at, dry_run=args.dry_run)
-        for line in round_lines("nb", result, next_round=followup.next_round_at(school, at)):
-            print(line)
+        by_zone.setdefault(school.timezone, []).append(school.id)
+    for zone_schools in by_zone.values():
+        zone = org.school(zone_schools[0]).zone
+        at = local.replace(tzinfo=zone) if local else app.services.clock.now()
+        for result in run(app.services, zone_schools, at=at, dry_run=args.dry_run):
+            next_round = followup.next_round_at(org.school(result.school_id), at)
+            for line in round_lines("nb", result, next_round=next_round):
+                print(line)
     return 0
 
 

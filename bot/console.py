@@ -149,9 +149,9 @@ class Console:
     def run_reminders(self) -> None:
         """The morning round of every school now, as `meldefra remind` does; then deliver."""
         now = self.services.clock.now()
-        for school in self.services.org.schools:
-            result = followup.run_reminders(self.services, school.id, at=now)
-            next_round = followup.next_round_at(school, now)
+        org = self.services.org
+        for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
+            next_round = followup.next_round_at(org.school(result.school_id), now)
             for line in text.round_lines(self.lang, result, next_round=next_round):
                 self.say(line)
         self.deliver()

@@ -20,8 +20,11 @@ digest:{school}:{period}:{channel or e-mail} on each notice.
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,23 +33,21 @@ from handlers import access
 from handlers.calendar import SchoolCalendar
 from handlers.followup import (
     ACKNOWLEDGE,
-    ALREADY,
     DEADLINE_KINDS,
-    DRY_RUN,
     EVALUATION,
     NOT_DUE,
-    RAN,
     Plan,
     RoundResult,
     find_due,
     items_for,
-    open_round,
-    queue,
+    open_rounds,
+    round_results,
 )
-from handlers.notices import DIGEST, Notice
+from handlers.notices import DIGEST, Notice, emit_many
 from handlers.org import Org, School
 from handlers.review import OPEN_STATES
 from handlers.services import Services
+from store.db import chunked
 from store.models import Case, CaseAccess, Deadline
 
 WEEK_ZERO = date(1970, 1, 5)  # a Monday: "every N weeks" counts weeks from here
@@ -81,108 +82,168 @@ def digest_due(school: School, at: datetime) -> str | None:
     return slot.astimezone(school.zone).date().isoformat()
 
 
-def run_digest(
-    services: Services, school_id: str, *, at: datetime | None = None, dry_run: bool = False
-) -> RoundResult:
-    """The digest for the latest digest time at or before `at` (default: now), if not sent yet."""
-    org = services.org
-    school = org.school(school_id)
-    now = services.clock.now()
-    slot = latest_slot(school, at or now)
-    if slot is None:
-        return RoundResult(school.id, DIGEST, NOT_DUE)
-    day = slot.astimezone(school.zone).date()
-    period = day.isoformat()
+@dataclass(frozen=True)
+class Window:
+    """One school's digest: its time, and the time of the one before (new reports since)."""
+
+    school: School
+    slot: datetime
+    since: datetime
+    next_day: date  # the next regular digest day: evaluations before it are "coming up"
+
+    @property
+    def day(self) -> date:
+        return self.slot.astimezone(self.school.zone).date()
+
+
+def window(school: School, at: datetime) -> Window | None:
+    slot = latest_slot(school, at)
+    if slot is None or school.rteam.digest is None:
+        return None
+    every = timedelta(weeks=school.rteam.digest.every_weeks)
     previous = latest_slot(school, slot - timedelta(microseconds=1))
-    every = school.rteam.digest.every_weeks if school.rteam.digest else 1
-    since = previous or slot - timedelta(weeks=every)
-    with services.uow() as session:
-        claimed = open_round(session, school.id, DIGEST, period, now, dry_run=dry_run)
-        if claimed is None:
-            return RoundResult(school.id, DIGEST, ALREADY, period)
-        content = digest_content(
-            session, school, day, since=since, until=slot, next_day=day + timedelta(weeks=every)
-        )
-        plan: Plan = [(n, ()) for n in _notices(org, school, period, content)]
-        if dry_run:
-            return RoundResult(school.id, DIGEST, DRY_RUN, period, tuple(n for n, _ in plan))
-        queued = queue(session, plan, now)
-        claimed.notices = len(queued)
-        return RoundResult(school.id, DIGEST, RAN, period, queued)
+    day = slot.astimezone(school.zone).date()
+    return Window(school, slot, previous or slot - every, day + every)
 
 
-def digest_content(
-    session: Session,
-    school: School,
-    day: date,
+def run_digest(
+    services: Services,
+    school_ids: Iterable[str],
     *,
-    since: datetime,
-    until: datetime,
-    next_day: date,
-) -> dict[str, Any]:
-    """What the R-team sees: refs, units, categories, states and dates, nothing else."""
-    calendar = SchoolCalendar.of(school)
-    hidden = set(
-        session.scalars(
-            select(CaseAccess.case_id).where(
-                CaseAccess.role == access.EXCLUDED, CaseAccess.email.in_(school.rteam.members)
+    at: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RoundResult]:
+    """Each school's digest for its latest digest time at or before `at` (default: now), if
+    not sent yet; one result per school. A dry run computes the same and writes nothing."""
+    org = services.org
+    now = services.clock.now()
+    schools = [org.school(school_id) for school_id in school_ids]
+    windows = {school.id: window(school, at or now) for school in schools}
+    results = {s.id: RoundResult(s.id, DIGEST, NOT_DUE) for s in schools if not windows[s.id]}
+    periods = {school: w.day.isoformat() for school, w in windows.items() if w}
+    if periods:
+        with services.uow() as session:
+            mine = open_rounds(session, DIGEST, periods, now, dry_run=dry_run)
+            todo = [w for school, w in windows.items() if w and school in mine]
+            plan: Plan = [
+                (notice, ())
+                for school_id, content in digest_contents(session, todo).items()
+                for notice in _notices(org, org.school(school_id), periods[school_id], content)
+            ]
+            queued = [n for n, _ in plan] if dry_run else emit_many(session, plan, now)
+        results.update(round_results(DIGEST, periods, mine, queued, dry_run))
+    return [results[school.id] for school in schools]
+
+
+def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, dict[str, Any]]:
+    """What each R-team sees: refs, units, categories, states and dates, nothing else.
+
+    A few statements for all the schools together; cases one of the school's R-team members
+    is excluded from (the person a report is about) are left out of lists and counts.
+    """
+    ids = [w.school.id for w in windows]
+    hidden = _hidden(session, [w.school for w in windows])
+    new: dict[str, list[Case]] = defaultdict(list)
+    for (since, until), group in _grouped(windows, lambda w: (w.since, w.slot)).items():
+        for case in session.scalars(
+            select(Case)
+            .where(Case.school_id.in_(group), Case.created_at >= since, Case.created_at < until)
+            .order_by(Case.id)
+        ):
+            new[case.school_id].append(case)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for school_id, status, count in session.execute(
+        select(Case.school_id, Case.status, func.count())
+        .where(Case.school_id.in_(ids), Case.status.in_(OPEN_STATES))
+        .group_by(Case.school_id, Case.status)
+    ):
+        counts[school_id][status] += count
+    for school_id, statuses in hidden.items():
+        counts[school_id].subtract(statuses.values())
+    dues = find_due(session, [(w.school, w.day) for w in windows], lock=False)
+    upcoming: dict[str, list[tuple[Deadline, Case]]] = defaultdict(list)
+    for (day, next_day), group in _grouped(windows, lambda w: (w.day, w.next_day)).items():
+        for deadline, case in session.execute(
+            select(Deadline, Case)
+            .join(Case, Case.id == Deadline.case_id)
+            .where(
+                Deadline.school_id.in_(group),
+                Deadline.kind == EVALUATION,
+                Deadline.due_on >= day,
+                Deadline.due_on < next_day,
+                Case.status.in_(OPEN_STATES),
             )
-        )
-    )
-    of_school = [Case.school_id == school.id, Case.id.not_in(hidden)]
-    new = session.scalars(
-        select(Case)
-        .where(*of_school, Case.created_at >= since, Case.created_at < until)
-        .order_by(Case.id)
-    )
-    counts = dict(
-        session.execute(
-            select(Case.status, func.count())
-            .where(*of_school, Case.status.in_(OPEN_STATES))
-            .group_by(Case.status)
-        ).all()
-    )
-    due = find_due(session, school, day, lock=False)
-    overdue = [
-        {
-            **_entry(case),
-            "due": item.due,
-            "since": item.since.isoformat(),
-            "school_days": item.school_days,
+            .order_by(Deadline.due_on, Case.id)
+        ):
+            upcoming[case.school_id].append((deadline, case))
+    out = {}
+    for w in windows:
+        school, day, left_out = w.school, w.day, hidden.get(w.school.id, {})
+        due = dues[school.id]
+        overdue = [
+            {
+                **_entry(case),
+                "due": item.due,
+                "since": item.since.isoformat(),
+                "school_days": item.school_days,
+            }  # fmt: skip
+            for case, item in items_for(SchoolCalendar.of(school), due)
+            if case.id not in left_out
+            # One line per case (escalated says more than "to acknowledge"); a date set for
+            # today is not overdue yet.
+            and not (item.due == ACKNOWLEDGE and case.id in due.escalate)
+            and not (item.due in DEADLINE_KINDS and item.since >= day)
+        ]
+        out[school.id] = {
+            "school": school.id,
+            "school_name": school.name,
+            "date": day.isoformat(),
+            "since": w.since.astimezone(school.zone).date().isoformat(),
+            "new": [
+                {**_entry(c), "status": c.status} for c in new[school.id] if c.id not in left_out
+            ],
+            "open": {state: counts[school.id][state] for state in OPEN_STATES},
+            "overdue": overdue,
+            "upcoming": [
+                {**_entry(case), "due": deadline.kind, "on": deadline.due_on.isoformat()}
+                for deadline, case in upcoming[school.id]
+                if case.id not in left_out
+            ],
         }
-        for case, item in items_for(calendar, due)
-        if case.id not in hidden
-        # One line per case (escalated says more than "to acknowledge"); a date set for today
-        # is not overdue yet.
-        and not (item.due == ACKNOWLEDGE and case.id in due.escalate)
-        and not (item.due in DEADLINE_KINDS and item.since >= day)
-    ]
-    upcoming = session.execute(
-        select(Deadline, Case)
-        .join(Case, Case.id == Deadline.case_id)
-        .where(
-            Deadline.school_id == school.id,
-            Deadline.kind == EVALUATION,
-            Deadline.due_on >= day,
-            Deadline.due_on < next_day,
-            Case.id.not_in(hidden),
-            Case.status.in_(OPEN_STATES),
-        )
-        .order_by(Deadline.due_on, Case.id)
-    ).all()
-    return {
-        "school": school.id,
-        "school_name": school.name,
-        "date": day.isoformat(),
-        "since": calendar.local_date(since).isoformat(),
-        "new": [{**_entry(c), "status": c.status} for c in new],
-        "open": {state: counts.get(state, 0) for state in OPEN_STATES},
-        "overdue": overdue,
-        "upcoming": [
-            {**_entry(case), "due": deadline.kind, "on": deadline.due_on.isoformat()}
-            for deadline, case in upcoming
-        ],
-    }
+    return out
+
+
+def _hidden(session: Session, schools: Sequence[School]) -> dict[str, dict[int, str]]:
+    """Per school: the open or closed cases one of its R-team members is excluded from, with
+    each one's status (so the counts can leave them out too)."""
+    members = {school.id: set(school.rteam.members) for school in schools}
+    excluded: dict[int, set[str]] = defaultdict(set)
+    for emails in chunked(sorted(set().union(*members.values()))):
+        for case_id, email in session.execute(
+            select(CaseAccess.case_id, CaseAccess.email).where(
+                CaseAccess.role == access.EXCLUDED, CaseAccess.email.in_(emails)
+            )
+        ):
+            excluded[case_id].add(email)
+    hidden: dict[str, dict[int, str]] = defaultdict(dict)
+    for ids in chunked(sorted(excluded)):
+        for case_id, school_id, status in session.execute(
+            select(Case.id, Case.school_id, Case.status).where(Case.id.in_(ids))
+        ):
+            if excluded[case_id] & members.get(school_id, set()):
+                hidden[school_id][case_id] = status
+    return hidden
+
+
+_K = TypeVar("_K")
+
+
+def _grouped(windows: Sequence[Window], key: Callable[[Window], _K]) -> dict[_K, list[str]]:
+    """School ids by a shared key (schools on one calendar share one query)."""
+    groups: dict[_K, list[str]] = defaultdict(list)
+    for w in windows:
+        groups[key(w)].append(w.school.id)
+    return groups
 
 
 def _entry(case: Case) -> dict[str, Any]:

@@ -15,13 +15,14 @@ One DM per person per school per morning bundles all of it; nobody gets anything
 is due, and the reporter is never reminded. "School day N days back" is counted with
 handlers.calendar, so weekends, public holidays and breaks do not count.
 
-Once, whatever happens: the whole round of a school is one transaction that starts by claiming
-(school, "reminders", date) in followup_rounds; every DM also has the dedupe key
-reminder:{email}:{school}:{date}. A second scheduler, a restart or another replica finds the
-round claimed and writes nothing.
+Once, whatever happens: a round (one school, or every school whose time has come) is one
+transaction that starts by claiming (school, "reminders", date) in followup_rounds; every DM
+also has the dedupe key reminder:{email}:{school}:{date}. A second scheduler, a restart or
+another replica finds the round claimed and writes nothing; a round that died wrote nothing.
 
-Cost: indexed queries for the cases due (ix_cases_school_status_*), their roles and their
-deadlines; nothing is loaded for a case that is not due.
+Cost: a handful of statements for the whole round, however many schools: indexed queries for
+the cases due (ix_cases_school_status_*), their roles and their deadlines, then one multi-row
+insert each for the DMs and the events. Nothing is loaded for a case that is not due.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ from sqlalchemy.orm import Session
 from handlers import access, notices
 from handlers.calendar import SchoolCalendar, parse_hhmm
 from handlers.org import Org, School
-from handlers.report import grant
 from handlers.review import OPEN_STATES
 from handlers.services import Services
 from store import rounds, trail
-from store.models import Case, CaseAccess, Deadline, FollowupRound
+from store.db import chunked
+from store.models import Case, CaseAccess, Deadline
 
 REMINDERS = "reminders"
 
@@ -165,47 +166,62 @@ def next_round_at(school: School, after: datetime) -> datetime:
 # --- What is due -----------------------------------------------------------------------------
 
 
-def find_due(session: Session, school: School, day: date, *, lock: bool) -> Due:
-    """Everything due at `school` on the morning of `day`.
+def find_due(
+    session: Session, work: Sequence[tuple[School, date]], *, lock: bool
+) -> dict[str, Due]:
+    """Everything due at each school on the morning of its day, by school id.
 
     "n school days have ended since X" ⇔ X is before the start of the day after the n-th school
-    day before `day`: a report filed on Saturday arrives on Monday, and is reminded on Tuesday.
+    day before the round's day: a report filed on Saturday arrives on Monday, and is reminded
+    on Tuesday. Schools that share those moments (one calendar and policy) share a query.
     `lock` takes the case rows (FOR UPDATE on PostgreSQL) for the events the round appends.
     """
-    calendar = SchoolCalendar.of(school)
-    policy = school.policy
+    dues = {school.id: Due(day=day) for school, day in work}
+    escalate_before: dict[str, datetime] = {}
+    groups: dict[tuple[datetime, datetime, date], list[str]] = defaultdict(list)
+    for school, day in work:
+        calendar = SchoolCalendar.of(school)
 
-    def ended(school_days: int) -> datetime:
-        last = calendar.school_day_before(day, school_days)
-        return calendar.start_of(last + timedelta(days=1))
+        def ended(school_days: int) -> datetime:
+            last = calendar.school_day_before(day, school_days)  # noqa: B023 - used at once
+            return calendar.start_of(last + timedelta(days=1))  # noqa: B023
+
+        policy = school.policy
+        groups[(ended(1), ended(policy.plan_within_school_days), day)].append(school.id)
+        escalate_before[school.id] = ended(1 + policy.escalate_after_school_days)
 
     def cases(*where: Any) -> list[Case]:
-        q = select(Case).where(Case.school_id == school.id, *where).order_by(Case.id)
+        q = select(Case).where(*where).order_by(Case.id)
         return list(session.scalars(q.with_for_update() if lock else q))
 
-    due = Due(day=day)
-    due.unacknowledged = cases(Case.status == "new", Case.created_at < ended(1))
-    escalate_before = ended(1 + policy.escalate_after_school_days)
-    due.escalate = {c.id for c in due.unacknowledged if c.created_at < escalate_before}
-    due.plan_missing = cases(
-        Case.status == "investigating",
-        Case.investigation_at < ended(policy.plan_within_school_days),
-    )
-    deadlines = list(
-        session.scalars(
+    deadlines: list[Deadline] = []
+    for (acknowledge_by, plan_by, day), ids in groups.items():
+        in_group = Case.school_id.in_(ids)
+        for case in cases(in_group, Case.status == "new", Case.created_at < acknowledge_by):
+            due = dues[case.school_id]
+            due.unacknowledged.append(case)
+            if case.created_at < escalate_before[case.school_id]:
+                due.escalate.add(case.id)
+        for case in cases(
+            in_group, Case.status == "investigating", Case.investigation_at < plan_by
+        ):
+            dues[case.school_id].plan_missing.append(case)
+        deadlines += session.scalars(
             select(Deadline)
-            .where(Deadline.school_id == school.id, Deadline.due_on <= day)
+            .where(Deadline.school_id.in_(ids), Deadline.due_on <= day)
             .order_by(Deadline.case_id, Deadline.due_on, Deadline.item)
         )
-    )
-    known = due.cases()
-    missing = {d.case_id for d in deadlines} - known.keys()
-    if missing:
-        known.update((c.id, c) for c in cases(Case.id.in_(missing)))
-    due.deadlines = [
-        (d, known[d.case_id]) for d in deadlines if known[d.case_id].status in OPEN_STATES
-    ]
-    return due
+    known: dict[int, Case] = {}
+    for due in dues.values():
+        known.update(due.cases())
+    missing = sorted({d.case_id for d in deadlines} - known.keys())
+    for some in chunked(missing):
+        known.update((c.id, c) for c in cases(Case.id.in_(some)))
+    for deadline in deadlines:
+        case = known[deadline.case_id]
+        if case.status in OPEN_STATES:
+            dues[case.school_id].deadlines.append((deadline, case))
+    return dues
 
 
 def items_for(calendar: SchoolCalendar, due: Due) -> list[tuple[Case, DueItem]]:
@@ -243,11 +259,10 @@ def items_for(calendar: SchoolCalendar, due: Due) -> list[tuple[Case, DueItem]]:
 def roles_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
     """(email, role) per case, in the order the roles were given."""
     out: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    ids = sorted(set(case_ids))
-    for start in range(0, len(ids), 1000):  # keeps every IN list within SQLite's limits
+    for ids in chunked(sorted(set(case_ids))):
         rows = session.execute(
             select(CaseAccess.case_id, CaseAccess.email, CaseAccess.role)
-            .where(CaseAccess.case_id.in_(ids[start : start + 1000]))
+            .where(CaseAccess.case_id.in_(ids))
             .order_by(CaseAccess.id)
         )
         for case_id, email, role in rows:
@@ -293,63 +308,92 @@ def recipients_of(
 
 
 def run_reminders(
-    services: Services, school_id: str, *, at: datetime | None = None, dry_run: bool = False
-) -> RoundResult:
-    """The morning round of one school for the school day of `at` (default: now).
+    services: Services,
+    school_ids: Iterable[str],
+    *,
+    at: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RoundResult]:
+    """The morning round of these schools for the school day of `at` (default: now), one
+    result per school.
 
-    On demand (`meldefra remind`) it runs whatever the time of day; the scheduler calls it once
-    `reminders_due` says the time has come. A dry run computes the same DMs and writes nothing.
+    On demand (`meldefra remind`) it runs whatever the time of day; the scheduler calls it for
+    the schools `reminders_due` names. A dry run computes the same DMs and writes nothing.
     """
     org = services.org
-    school = org.school(school_id)
     now = services.clock.now()
-    day = school_day_of(school, at or now)
-    if day is None:
-        return RoundResult(school.id, REMINDERS, NOT_DUE)
-    period = day.isoformat()
-    with services.uow() as session:
-        claimed = open_round(session, school.id, REMINDERS, period, now, dry_run=dry_run)
-        if claimed is None:
-            return RoundResult(school.id, REMINDERS, ALREADY, period)
-        plan, escalate = _prepare(session, org, school, day, lock=not dry_run)
-        if dry_run:
-            return RoundResult(school.id, REMINDERS, DRY_RUN, period, tuple(n for n, _ in plan))
-        escalated = [
-            _escalate(session, org, school, case, roles, now, day) for case, roles in escalate
-        ]
-        queued = queue(session, plan, now)
-        claimed.notices = len(queued)
-        return RoundResult(school.id, REMINDERS, RAN, period, queued, tuple(escalated))
+    schools = [org.school(school_id) for school_id in school_ids]
+    days = {school.id: school_day_of(school, at or now) for school in schools}
+    results = {s.id: RoundResult(s.id, REMINDERS, NOT_DUE) for s in schools if not days[s.id]}
+    periods = {school: day.isoformat() for school, day in days.items() if day}
+    if periods:
+        with services.uow() as session:
+            mine = open_rounds(session, REMINDERS, periods, now, dry_run=dry_run)
+            work = [(s, day) for s in schools if s.id in mine and (day := days[s.id])]
+            dues = find_due(session, work, lock=not dry_run)
+            roles = roles_by_case(session, (c for due in dues.values() for c in due.cases()))
+            prepared = {s.id: _prepare(org, s, dues[s.id], roles) for s, _ in work}
+            plan = [notice for school_plan, _ in prepared.values() for notice in school_plan]
+            escalate = [
+                item for _, school_escalate in prepared.values() for item in school_escalate
+            ]
+            escalated: dict[str, list[str]] = defaultdict(list)
+            if dry_run:
+                queued = [notice for notice, _ in plan]
+            else:
+                _escalate(session, org, escalate, now, dues)
+                queued = notices.emit_many(session, plan, now)
+                for case, _ in escalate:
+                    escalated[case.school_id].append(case.ref)
+        results.update(round_results(REMINDERS, periods, mine, queued, dry_run, escalated))
+    return [results[school.id] for school in schools]
 
 
-# A round's notices, each with the cases whose trails record it.
+# A round's notices, each with the cases whose trails record it (notices.emit_many).
 Plan = list[tuple[notices.Notice, Sequence[Case]]]
 
 
-def open_round(
-    session: Session, school_id: str, kind: str, period: str, now: datetime, *, dry_run: bool
-) -> FollowupRound | None:
-    """The round's claim, or None when it already ran; a dry run only looks (nothing added)."""
-    if not dry_run:
-        return rounds.claim(session, school_id=school_id, kind=kind, period=period, at=now)
-    if rounds.has_run(session, school_id=school_id, kind=kind, period=period):
-        return None
-    return FollowupRound(school_id=school_id, kind=kind, period=period, ran_at=now, notices=0)
+def round_results(
+    kind: str,
+    periods: dict[str, str],
+    mine: set[str],
+    queued: Iterable[notices.Notice],
+    dry_run: bool,
+    escalated: dict[str, list[str]] | None = None,
+) -> dict[str, RoundResult]:
+    """Each school's result: its notices (every round notice's data names its school)."""
+    by_school: dict[str, list[notices.Notice]] = defaultdict(list)
+    for notice in queued:
+        by_school[notice.data["school"]].append(notice)
+    ran = DRY_RUN if dry_run else RAN
+    return {
+        school_id: RoundResult(
+            school_id,
+            kind,
+            ran if school_id in mine else ALREADY,
+            period,
+            tuple(by_school[school_id]),
+            tuple((escalated or {}).get(school_id, ())),
+        )
+        for school_id, period in periods.items()
+    }
 
 
-def queue(session: Session, plan: Plan, now: datetime) -> tuple[notices.Notice, ...]:
-    """Emit the round's notices; one whose dedupe key was used before is left out."""
-    return tuple(n for n, cases in plan if notices.emit(session, n, now, bundle=cases))
+def open_rounds(
+    session: Session, kind: str, periods: dict[str, str], now: datetime, *, dry_run: bool
+) -> set[str]:
+    """The schools whose round (school → period) this call runs: claimed now, or in a dry run
+    those not run yet (claiming nothing)."""
+    if dry_run:
+        return periods.keys() - rounds.already_run(session, kind=kind, periods=periods)
+    return rounds.claim(session, kind=kind, periods=periods, at=now)
 
 
 def _prepare(
-    session: Session, org: Org, school: School, day: date, *, lock: bool
+    org: Org, school: School, due: Due, roles: dict[int, list[tuple[str, str]]]
 ) -> tuple[Plan, list[tuple[Case, list[tuple[str, str]]]]]:
     """One DM per person with their due items, and the cases to escalate now (with roles)."""
-    calendar = SchoolCalendar.of(school)
-    due = find_due(session, school, day, lock=lock)
-    items = items_for(calendar, due)
-    roles = roles_by_case(session, (case.id for case, _ in items))
+    items = items_for(SchoolCalendar.of(school), due)
     responsible = {(d.case_id, d.kind, d.due_on): d.responsible for d, _ in due.deadlines}
     by_person: dict[str, dict[tuple[str, str, date], tuple[Case, DueItem]]] = defaultdict(dict)
     for case, item in items:
@@ -362,11 +406,7 @@ def _prepare(
         # Whoever an escalation goes to is told that, not also asked to acknowledge.
         escalated = {ref for ref, what, _ in mine if what == ESCALATED}
         kept = sorted(
-            (
-                ci
-                for ci in mine.values()
-                if not (ci[1].due == ACKNOWLEDGE and ci[1].ref in escalated)
-            ),
+            ((c, i) for c, i in mine.values() if not (i.due == ACKNOWLEDGE and i.ref in escalated)),
             key=lambda ci: ci[1].sort_key(),
         )
         notice = notices.Notice(
@@ -376,10 +416,10 @@ def _prepare(
             data={
                 "school": school.id,
                 "school_name": school.name,
-                "date": day.isoformat(),
+                "date": due.day.isoformat(),
                 "items": [item.data() for _, item in kept],
             },
-            dedupe_key=f"reminder:{person}:{school.id}:{day.isoformat()}",
+            dedupe_key=f"reminder:{person}:{school.id}:{due.day.isoformat()}",
         )
         plan.append((notice, list({case.id: case for case, _ in kept}.values())))
     escalate = [
@@ -393,34 +433,31 @@ def _prepare(
 def _escalate(
     session: Session,
     org: Org,
-    school: School,
-    case: Case,
-    roles: Sequence[tuple[str, str]],
+    escalate: list[tuple[Case, list[tuple[str, str]]]],
     now: datetime,
-    day: date,
-) -> str:
-    """The `escalated` event, once per case; the target gets a role so "Åpne" works for them."""
-    calendar = SchoolCalendar.of(school)
-    excluded = {email for email, role in roles if role == access.EXCLUDED}
-    targets = escalation_targets(org, school, case, excluded)
-    for target in targets:
-        grant(session, case, target, "rektor" if target == school.principal else "owner", now)
-    reported = calendar.local_date(case.created_at)
-    trail.append(
-        session,
-        case,
-        "escalated",
-        "system",
-        now,
-        {
+    dues: dict[str, Due],
+) -> None:
+    """The `escalated` events, once per case; the target gets a role so "Åpne" works for them."""
+    events = []
+    for case, roles in escalate:
+        school = org.school(case.school_id)
+        calendar = SchoolCalendar.of(school)
+        excluded = {email for email, role in roles if role == access.EXCLUDED}
+        targets = escalation_targets(org, school, case, excluded)
+        for target in targets:
+            role = "rektor" if target == school.principal else "owner"
+            if (target, role) not in roles:
+                session.add(CaseAccess(case_id=case.id, email=target, role=role, since=now))
+        reported = calendar.local_date(case.created_at)
+        data = {
             "to": targets,
             "reported_on": reported.isoformat(),
-            "school_days": calendar.school_days_between(reported, day),
+            "school_days": calendar.school_days_between(reported, dues[school.id].day),
             "policy_school_days": school.policy.escalate_after_school_days,
-        },
-    )
-    case.escalated_at = now
-    return case.ref
+        }
+        events.append((case, "escalated", "system", now, data))
+        case.escalated_at = now
+    trail.append_many(session, events)
 
 
 # --- The aktivitetsplan's dates (the seam for issue 6) -----------------------------------------

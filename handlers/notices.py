@@ -36,19 +36,10 @@ class Notice:
     dedupe_key: str | None = None
 
 
-def emit(
-    session: Session,
-    notice: Notice,
-    at: datetime,
-    case: Case | None = None,
-    *,
-    bundle: Sequence[Case] = (),
-) -> bool:
+def emit(session: Session, notice: Notice, at: datetime, case: Case | None = None) -> bool:
     """Queue a notice in the caller's transaction; on a case, the trail records who was notified.
 
-    `bundle` is for a notice about several cases (the morning reminder): each of their trails
-    records it. Returns False when a notice with the same dedupe key was already queued (sent
-    once).
+    Returns False when a notice with the same dedupe key was already queued (sent once).
     """
     row = outbox.enqueue(
         session,
@@ -63,10 +54,10 @@ def emit(
     )
     if row is None:
         return False
-    for about in [*([case] if case is not None else []), *bundle]:
+    if case is not None:
         trail.append(
             session,
-            about,
+            case,
             "notified",
             "system",
             at,
@@ -78,3 +69,52 @@ def emit(
             },
         )
     return True
+
+
+def emit_many(
+    session: Session, batch: Sequence[tuple[Notice, Sequence[Case]]], at: datetime
+) -> list[Notice]:
+    """Queue many notices at once (a follow-up round), each with a dedupe key.
+
+    Each notice comes with the cases it is about (a morning reminder bundles several); each of
+    their trails records it, as `emit` does for one. Returns the notices queued now: one whose
+    key was queued before is left out (sent once).
+    """
+    if any(n.dedupe_key is None for n, _ in batch):
+        raise ValueError("every notice of a batch needs a dedupe key")
+    ids = outbox.enqueue_many(
+        session,
+        [
+            {
+                "kind": n.kind,
+                "lang": n.lang,
+                "at": at,
+                "data": n.data,
+                "recipient": n.recipient,
+                "channel": n.channel,
+                "dedupe_key": n.dedupe_key,
+            }
+            for n, cases in batch
+        ],
+    )
+    queued = [(n, cases) for n, cases in batch if n.dedupe_key in ids]
+    trail.append_many(
+        session,
+        [
+            (
+                case,
+                "notified",
+                "system",
+                at,
+                {
+                    "kind": n.kind,
+                    "recipient": n.recipient,
+                    "channel": n.channel,
+                    "outbox_id": ids[n.dedupe_key or ""],
+                },
+            )
+            for n, cases in queued
+            for case in cases
+        ],
+    )
+    return [n for n, _ in queued]

@@ -60,7 +60,11 @@ class CaseAccess(Base):
     """Who holds a role on a case (projection of routed/forwarded events)."""
 
     __tablename__ = "case_access"
-    __table_args__ = (UniqueConstraint("case_id", "email", "role"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "email", "role"),
+        # "Which cases is this R-team member excluded from": the few, not all their roles.
+        Index("ix_case_access_role_email", "role", "email"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -150,9 +154,9 @@ class FollowupRound(Base):
     """A follow-up round that ran: one per (school, kind, period), whichever replica ran it.
 
     Inserted first in the round's own transaction, together with every notice and event the
-    round writes: a second scheduler's insert fails on the unique key (on PostgreSQL it waits
-    for the first to commit), and a round that died mid-way left nothing behind, not even this
-    row, so it runs again.
+    round writes: a second scheduler's insert is skipped on the unique key (on PostgreSQL it
+    waits for the first to commit), and a round that died mid-way left nothing behind, not even
+    this row, so it runs again.
     """
 
     __tablename__ = "followup_rounds"
@@ -163,7 +167,6 @@ class FollowupRound(Base):
     kind: Mapped[str] = mapped_column(String(20))  # reminders | digest
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    notices: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Deadline(Base):

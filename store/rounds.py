@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.db import insert_once
+from store.db import chunked, insert_new
 from store.models import FollowupRound
 
 
-def claim(
-    session: Session, *, school_id: str, kind: str, period: str, at: datetime
-) -> FollowupRound | None:
-    """Claim the round in the caller's transaction; None when it already ran (or is running).
-
-    On PostgreSQL a concurrent claim of the same round waits on the unique key until the
-    first transaction ends: it fails if that one committed, and succeeds if it rolled back.
+def claim(session: Session, *, kind: str, periods: Mapping[str, str], at: datetime) -> set[str]:
+    """Claim the rounds (school id → period) in the caller's transaction; returns the schools
+    claimed now. A round that ran, or is running in another transaction (PostgreSQL waits for
+    it), is not claimed again; if that transaction rolls back, this claim succeeds.
     """
-    row = FollowupRound(school_id=school_id, kind=kind, period=period, ran_at=at, notices=0)
-    return row if insert_once(session, row) else None
-
-
-def has_run(session: Session, *, school_id: str, kind: str, period: str) -> bool:
-    found = session.scalar(
-        select(FollowupRound.id).where(
-            FollowupRound.school_id == school_id,
-            FollowupRound.kind == kind,
-            FollowupRound.period == period,
-        )
+    rows = [
+        {"school_id": school, "kind": kind, "period": period, "ran_at": at}
+        for school, period in periods.items()
+    ]
+    added = insert_new(
+        session,
+        FollowupRound,
+        rows,
+        unique=["school_id", "kind", "period"],
+        returning=[FollowupRound.school_id],
     )
-    return found is not None
+    return {row[0] for row in added}
+
+
+def already_run(session: Session, *, kind: str, periods: Mapping[str, str]) -> set[str]:
+    """The schools whose round for that period has run (a dry run's look, claiming nothing)."""
+    ran: set[str] = set()
+    for schools in chunked(sorted(periods)):
+        rows = session.execute(
+            select(FollowupRound.school_id, FollowupRound.period).where(
+                FollowupRound.kind == kind, FollowupRound.school_id.in_(schools)
+            )
+        )
+        ran.update(school for school, period in rows if periods[school] == period)
+    return ran

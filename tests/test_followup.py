@@ -39,7 +39,7 @@ from .followup_helpers import (
 
 def round_at(services: Services, clock: FixedClock, at: datetime) -> followup.RoundResult:
     clock.set(at)
-    return run_reminders(services, "nordby")
+    return run_reminders(services, ["nordby"])[0]
 
 
 def test_not_acknowledged_reminds_the_leader_then_escalates_to_rektor_once(
@@ -280,18 +280,18 @@ def test_a_round_runs_once_and_a_dry_run_writes_nothing(
     ref = report(services, clock, oslo(2026, 11, 24, 9))
     before = counts(services)
     clock.set(oslo(2026, 11, 26))
-    dry = run_reminders(services, "nordby", dry_run=True)
+    dry = run_reminders(services, ["nordby"], dry_run=True)[0]
     assert dry.status == DRY_RUN and counts(services) == before
     assert [n.recipient for n in dry.notices] == [REKTOR, LEADER]
     assert all(
         PUPILS not in json.dumps(n.data) and WHAT not in json.dumps(n.data) for n in dry.notices
     )
 
-    ran = run_reminders(services, "nordby")
+    ran = run_reminders(services, ["nordby"])[0]
     assert ran.status == RAN and [n.data for n in ran.notices] == [n.data for n in dry.notices]
     after = counts(services)
-    assert run_reminders(services, "nordby").status == ALREADY
-    assert run_reminders(services, "nordby", dry_run=True).status == ALREADY
+    assert run_reminders(services, ["nordby"])[0].status == ALREADY
+    assert run_reminders(services, ["nordby"], dry_run=True)[0].status == ALREADY
     assert counts(services) == after
     assert dms(services, "2026-11-26")[LEADER] == [(ref, "acknowledge")]
 
@@ -302,20 +302,17 @@ def test_a_round_that_dies_midway_leaves_nothing_and_runs_again(
     report(services, clock, oslo(2026, 11, 24, 9), TEACHER)
     report(services, clock, oslo(2026, 11, 24, 9), TEACHER_9)
     before = counts(services)
-    emitted: list[str] = []
-    real_emit = followup.notices.emit
+    real_emit_many = followup.notices.emit_many
 
-    def dies_after_one(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if emitted:
-            raise RuntimeError("the process was killed")
-        emitted.append("one")
-        return real_emit(*args, **kwargs)
+    def dies_after_queueing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_emit_many(*args, **kwargs)  # the DMs, their events, the escalations are written
+        raise RuntimeError("the process was killed")
 
-    monkeypatch.setattr(followup.notices, "emit", dies_after_one)
+    monkeypatch.setattr(followup.notices, "emit_many", dies_after_queueing)
     clock.set(oslo(2026, 11, 26))
     with pytest.raises(RuntimeError):
-        run_reminders(services, "nordby")
-    assert counts(services) == before  # not the round's claim, not the first DM, no escalation
+        run_reminders(services, ["nordby"])
+    assert counts(services) == before  # not the round's claim, no DM, no escalation
     monkeypatch.undo()
-    assert run_reminders(services, "nordby").status == RAN
+    assert run_reminders(services, ["nordby"])[0].status == RAN
     assert sorted(dms(services, "2026-11-26")) == sorted([LEADER, LEADER_9, REKTOR])

@@ -1,4 +1,4 @@
-"""Follow-up: rounds that ran, aktivitetsplan deadlines, escalation, indexes for the round.
+"""Follow-up: rounds that ran, aktivitetsplan deadlines, escalation, indexes for the rounds.
 
 Revision ID: 0002
 Revises: 0001
@@ -28,6 +28,7 @@ def upgrade() -> None:
         ["school_id", "status", "investigation_at"],
     )
     op.create_index("ix_cases_school_created", "cases", ["school_id", "created_at"])
+    op.create_index("ix_case_access_role_email", "case_access", ["role", "email"])
     op.create_table(
         "followup_rounds",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -35,7 +36,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("period", sa.String(10), nullable=False),
         sa.Column("ran_at", UTCDateTime(), nullable=False),
-        sa.Column("notices", sa.Integer, nullable=False),
         sa.UniqueConstraint("school_id", "kind", "period"),
     )
     op.create_table(
