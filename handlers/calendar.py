@@ -65,15 +65,14 @@ class SchoolCalendar:
 
     def school_day_before(self, day: date, n: int = 1) -> date:
         """The n-th school day strictly before `day`."""
-        return self._step(day, -1, n)
-
-    def school_day_after(self, day: date, n: int = 1) -> date:
-        """The n-th school day strictly after `day`."""
-        return self._step(day, 1, n)
-
-    def first_school_day_from(self, day: date) -> date:
-        """`day` itself when it is a school day, else the next one (when a report "arrives")."""
-        return day if self.is_school_day(day) else self.school_day_after(day)
+        found = 0
+        for _ in range(MAX_SEARCH_DAYS):
+            day -= timedelta(days=1)
+            if self.is_school_day(day):
+                found += 1
+                if found == n:
+                    return day
+        raise ValueError("no school day within ten years: check closed_days in org.yml")
 
     def school_days_between(self, first: date, last: date) -> int:
         """School days from `first` up to but not including `last` (0 when last <= first).
@@ -108,14 +107,4 @@ class SchoolCalendar:
                 if candidate > after:
                     return candidate
             day += timedelta(days=1)
-        raise ValueError("no school day within ten years: check closed_days in org.yml")
-
-    def _step(self, day: date, direction: int, n: int) -> date:
-        found = 0
-        for _ in range(MAX_SEARCH_DAYS):
-            day += timedelta(days=direction)
-            if self.is_school_day(day):
-                found += 1
-                if found == n:
-                    return day
         raise ValueError("no school day within ten years: check closed_days in org.yml")

@@ -36,13 +36,12 @@ def test_school_days(day: date, school_day: bool) -> None:
     assert CAL.is_school_day(day) is school_day
 
 
-def test_stepping_over_weekends_holidays_and_breaks() -> None:
-    assert CAL.school_day_after(date(2026, 11, 27)) == date(2026, 11, 30)  # Friday → Monday
-    assert CAL.school_day_after(date(2027, 5, 5)) == date(2027, 5, 7)  # over Kristi himmelfart
-    assert CAL.school_day_after(date(2027, 5, 14)) == date(2027, 5, 18)  # weekend and 17. mai
-    assert CAL.school_day_after(date(2026, 10, 2)) == date(2026, 10, 12)  # over the autumn break
+def test_stepping_back_over_weekends_holidays_and_breaks() -> None:
+    assert CAL.school_day_before(date(2026, 11, 30)) == date(2026, 11, 27)  # Monday → Friday
+    assert CAL.school_day_before(date(2027, 5, 7)) == date(2027, 5, 5)  # over Kristi himmelfart
+    assert CAL.school_day_before(date(2027, 5, 18)) == date(2027, 5, 14)  # 17. mai, weekend
+    assert CAL.school_day_before(date(2026, 10, 12)) == date(2026, 10, 2)  # the autumn break
     assert CAL.school_day_before(date(2026, 10, 12), 2) == date(2026, 10, 1)
-    assert CAL.first_school_day_from(date(2026, 11, 28)) == date(2026, 11, 30)
 
 
 def test_counting_school_days() -> None:
@@ -93,4 +92,6 @@ def test_next_school_morning_after_the_morning_is_the_next_school_day() -> None:
 def test_a_school_that_never_opens_is_an_error_not_a_hang() -> None:
     never = SchoolCalendar(zone=OSLO, closed_days=((date(2020, 1, 1), date(2040, 1, 1)),))
     with pytest.raises(ValueError, match="closed_days"):
-        never.school_day_after(date(2026, 1, 1))
+        never.school_day_before(date(2039, 1, 1))
+    with pytest.raises(ValueError, match="closed_days"):
+        never.next_school_morning(datetime(2026, 1, 1, tzinfo=OSLO), EIGHT)
