@@ -293,15 +293,15 @@ def recipients_of(
     case: Case,
     item: DueItem,
     roles: Sequence[tuple[str, str]],
-    responsible: str | None,
+    responsible: Sequence[str] = (),
 ) -> list[str]:
+    """Who is told about one due item: the escalation's target, or the people responsible for
+    a tiltak or evaluation and the case's leaders; never the reporter or anyone excluded."""
     excluded = {email for email, role in roles if role == access.EXCLUDED}
     if item.due == ESCALATED:
         return escalation_targets(org, school, case, excluded)
-    people = leaders_of(case, roles)
-    if responsible and responsible not in excluded and responsible != case.reporter:
-        people = [responsible, *[p for p in people if p != responsible]]
-    return people
+    doers = [p for p in responsible if p not in excluded and p != case.reporter]
+    return list(dict.fromkeys([*doers, *leaders_of(case, roles)]))
 
 
 # --- The round -------------------------------------------------------------------------------
@@ -394,10 +394,15 @@ def _prepare(
 ) -> tuple[Plan, list[tuple[Case, list[tuple[str, str]]]]]:
     """One DM per person with their due items, and the cases to escalate now (with roles)."""
     items = items_for(SchoolCalendar.of(school), due)
-    responsible = {(d.case_id, d.kind, d.due_on): d.responsible for d, _ in due.deadlines}
+    responsible: dict[tuple[int, str, date], list[str]] = defaultdict(list)
+    for deadline, _ in due.deadlines:
+        if deadline.responsible:
+            responsible[(deadline.case_id, deadline.kind, deadline.due_on)].append(
+                deadline.responsible
+            )
     by_person: dict[str, dict[tuple[str, str, date], tuple[Case, DueItem]]] = defaultdict(dict)
     for case, item in items:
-        who = responsible.get((case.id, item.due, item.since))
+        who = responsible.get((case.id, item.due, item.since), [])
         for person in recipients_of(org, school, case, item, roles[case.id], who):
             by_person[person][(item.ref, item.due, item.since)] = (case, item)
     plan: Plan = []
