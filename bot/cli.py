@@ -1,5 +1,5 @@
-"""The `meldefra` command: serve, db upgrade, org check, verify, export, case access-log,
-archive, keys."""
+"""The `meldefra` command: serve, db upgrade, org check, verify, remind, digest, export,
+case access-log, archive, keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import hashlib
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
@@ -119,6 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub.add_parser(
         "rotate", help="re-seal every text with the first key in MELDEFRA_ENCRYPTION_KEY"
     ).set_defaults(func=cmd_keys_rotate)
+
+    for name, help_text in (
+        ("remind", "run the morning reminder round now (missed or on demand)"),
+        ("digest", "send the R-team digest for its latest digest time, if not sent yet"),
+    ):
+        rounds = sub.add_parser(name, help=help_text)
+        rounds.add_argument("--school", help="one school's id (default: every school)")
+        rounds.add_argument(
+            "--at", help='as if it were this local time, "YYYY-MM-DD HH:MM" (default: now)'
+        )
+        rounds.add_argument(
+            "--dry-run", action="store_true", help="print what would be sent; send nothing"
+        )
+        rounds.set_defaults(func=cmd_round, round=name)
     return parser
 
 
@@ -304,6 +319,43 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {b}")
         return 1
     print(t("nb", "cli.verify_ok", cases=cases, events=events))
+    return 0
+
+
+def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
+    """`meldefra remind` and `meldefra digest`: one round per school, or print it (--dry-run)."""
+    from bot import bootstrap
+    from bot.text import round_lines
+    from handlers import digest, followup
+
+    app = bootstrap.build(settings)
+    org = app.services.org
+    schools = org.schools
+    if args.school:
+        try:
+            schools = (org.school(args.school),)
+        except KeyError:
+            print(t("nb", "cli.unknown_school", school=args.school), file=sys.stderr)
+            return EXIT_USAGE
+    local: datetime | None = None
+    if args.at:
+        try:
+            local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            print(t("nb", "cli.bad_at"), file=sys.stderr)
+            return EXIT_USAGE
+    run = followup.run_reminders if args.round == "remind" else digest.run_digest
+    # --at is each school's own wall-clock time: schools in one zone share one round.
+    by_zone: dict[str, list[str]] = {}
+    for school in schools:
+        by_zone.setdefault(school.timezone, []).append(school.id)
+    for zone_schools in by_zone.values():
+        zone = org.school(zone_schools[0]).zone
+        at = local.replace(tzinfo=zone) if local else app.services.clock.now()
+        for result in run(app.services, zone_schools, at=at, dry_run=args.dry_run):
+            next_round = followup.next_round_at(org.school(result.school_id), at)
+            for line in round_lines("nb", result, next_round=next_round):
+                print(line)
     return 0
 
 

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot import text
 from bot.delivery import Worker
-from handlers import export, plan, report, review
+from handlers import export, followup, plan, report, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
@@ -137,6 +137,8 @@ class Console:
             ("console.menu.mine", self.my_reports),
             ("console.menu.switch", self.switch),
             ("console.menu.quit", self.quit),
+            # Last, so the numbers people (and scripts) know stay where they were.
+            ("console.menu.followup", self.run_reminders),
         ]
         index = self.pick(self.tr("console.menu", who=self.me), [self.tr(k) for k, _ in actions])
         if index is None:
@@ -148,6 +150,16 @@ class Console:
 
     def quit(self) -> None:
         raise Quit
+
+    def run_reminders(self) -> None:
+        """The morning round of every school now, as `meldefra remind` does; then deliver."""
+        now = self.services.clock.now()
+        org = self.services.org
+        for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
+            next_round = followup.next_round_at(org.school(result.school_id), now)
+            for line in text.round_lines(self.lang, result, next_round=next_round):
+                self.say(line)
+        self.deliver()
 
     def file_report(self) -> None:
         assert self.me is not None

@@ -6,11 +6,13 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Worker
+from bot.scheduler import Scheduler
 from handlers import dates
 from handlers.i18n import catalogs
 
@@ -60,14 +62,23 @@ def check_settings(settings: Settings, *, http: bool) -> None:
 def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
-    if not settings.slack_enabled and not http:
-        return _console(app)
-    warm_up()
     runtime = Runtime()
+    if not settings.slack_enabled and not http:
+        # The console runs the same morning rounds; its inbox shows what they send.
+        Scheduler(app.services).start(runtime.stop)
+        try:
+            return _console(app)
+        finally:
+            runtime.shutdown()
+    warm_up()
     slack_app = None
+    wake: Callable[[], None] | None = None
     if settings.slack_enabled:
         slack_app, worker = _slack(app, settings)
         runtime.start("outbox-slack", worker.run_forever, runtime.stop)
+        wake = worker.wake.set
+    # Safe on several replicas: a round is claimed once per school and period in the database.
+    runtime.threads.append(Scheduler(app.services, on_queued=wake).start(runtime.stop))
     try:
         if http:
             _serve_http(app, slack_app, host, port)

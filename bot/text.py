@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from handlers import notices
+from handlers.dates import When, format_when
+from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
 from handlers.i18n import t
 
 Data = Mapping[str, Any]
@@ -69,6 +72,80 @@ def _forwarded(lang: str, d: Data) -> list[str]:
     ]
 
 
+def day_text(lang: str, day: str, today: str) -> str:
+    """ "mandag 23. november" (the year only when it is not the year of `today`)."""
+    noon = datetime.combine(date.fromisoformat(today), time(12), UTC)
+    return format_when(
+        When(datetime.combine(date.fromisoformat(day), time(), UTC), False), lang, now=noon
+    )
+
+
+def school_days_text(lang: str, n: int) -> str:
+    return (
+        t(lang, "followup.school_days.one") if n == 1 else t(lang, "followup.school_days.many", n=n)
+    )
+
+
+def _facts(lang: str, item: Data) -> str:
+    """ " – 8. trinn – mobbing": what a case may be called by outside the case itself."""
+    parts = [t(lang, "followup.urgent")] if item.get("urgent") else []
+    if item.get("unit"):
+        parts.append(item["unit"])
+    if item.get("categories"):
+        parts.append(categories_text(lang, item["categories"]))
+    return "".join(f" – {p}" for p in parts)
+
+
+def due_text(lang: str, item: Data, today: str) -> str:
+    return t(
+        lang,
+        f"followup.due.{item['due']}",
+        since=day_text(lang, item["since"], today),
+        days=school_days_text(lang, item.get("school_days", 0)),
+    )
+
+
+def _reminder(lang: str, d: Data) -> list[str]:
+    today = d["date"]
+    lines = [
+        t(
+            lang,
+            "followup.reminder.title",
+            school=d["school_name"],
+            date=day_text(lang, today, today),
+        )
+    ]
+    for item in d["items"]:
+        what = due_text(lang, item, today)
+        lines.append(
+            "• " + t(lang, "followup.item", ref=item["ref"], facts=_facts(lang, item), what=what)
+        )
+    lines.append(t(lang, "followup.reminder.footer"))
+    return lines
+
+
+def _digest(lang: str, d: Data) -> list[str]:
+    today = d["date"]
+
+    def entry(item: Data, what: str = "") -> str:
+        # Digest entries carry ref, unit and categories only: no urgency or § 12-5 flags.
+        facts = _facts(lang, {"unit": item["unit"], "categories": item["categories"]})
+        return f"  • {item['ref']}{facts}{': ' + what if what else ''}"
+
+    summary = ", ".join(f"{t(lang, 'status.' + s)} {n}" for s, n in d["open"].items())
+    return [
+        t(lang, "digest.title", school=d["school_name"], date=day_text(lang, today, today)),
+        t(lang, "digest.new", since=day_text(lang, d["since"], today), count=len(d["new"])),
+        *(entry(c, t(lang, "status." + c["status"])) for c in d["new"]),
+        t(lang, "digest.open", summary=summary),
+        t(lang, "digest.overdue", count=len(d["overdue"])),
+        *(entry(c, due_text(lang, c, today)) for c in d["overdue"]),
+        t(lang, "digest.upcoming", count=len(d["upcoming"])),
+        *(entry(c, due_text(lang, {**c, "since": c["on"]}, today)) for c in d["upcoming"]),
+        t(lang, "digest.footer"),
+    ]
+
+
 RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.RECEIPT: _receipt,
     notices.NEW_CASE: _new_case,
@@ -78,6 +155,8 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
         t(lang, "notice.escalated.title", ref=d["ref"]),
         *case_lines(lang, d),
     ],
+    notices.REMINDER: _reminder,
+    notices.DIGEST: _digest,
 }
 
 
@@ -94,3 +173,37 @@ def access_line(lang: str, what: str) -> str:
     if kind == "refused":
         return t(lang, "log.refused", action=rest)
     return t(lang, f"log.{kind}") if kind in ("details", "plan") else what
+
+
+def round_lines(lang: str, result: RoundResult, next_round: datetime | None = None) -> list[str]:
+    """What a follow-up round did (or, in a dry run, would send), for the CLI and the console."""
+    school, period = result.school_id, result.period
+    if result.status == NOT_DUE:
+        if result.kind == REMINDERS and next_round is not None:
+            when = format_when(When(next_round, True), lang, now=next_round)
+            return [t(lang, "cli.round.not_due.reminders", school=school, next=when)]
+        return [t(lang, "cli.round.not_due.digest", school=school)]
+    if result.status == ALREADY:
+        return [t(lang, "cli.round.already", school=school, period=period)]
+    if not result.notices:
+        return [t(lang, "cli.round.nothing", school=school, period=period)]
+    if result.status == DRY_RUN:
+        lines = [t(lang, "cli.round.dry_run", school=school, period=period)]
+        for n in result.notices:
+            lines.append("  " + t(lang, "cli.round.to", who=n.recipient or n.channel))
+            lines.extend("    " + line for line in RENDERERS[n.kind](n.lang, n.data))
+        return lines
+    lines = [
+        t(
+            lang,
+            f"cli.round.ran.{result.kind}",
+            school=school,
+            period=period,
+            count=len(result.notices),
+        )
+    ]
+    if result.escalated:
+        lines.append(
+            t(lang, "cli.round.escalated", school=school, refs=", ".join(result.escalated))
+        )
+    return lines

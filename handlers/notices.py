@@ -6,7 +6,7 @@ Details are shown only when an authorized person opens the case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,8 @@ NEW_CASE = "new_case"  # to a leader/rektor/owner: a case for you, with action b
 ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
 FORWARDED = "forwarded"  # to the leader a case was forwarded to
 ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
+REMINDER = "reminder"  # the morning DM: everything due for one person at one school
+DIGEST = "digest"  # the R-team's overview: to its channel, or to each member
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,52 @@ def emit(session: Session, notice: Notice, at: datetime, case: Case | None = Non
             },
         )
     return True
+
+
+def emit_many(
+    session: Session, batch: Sequence[tuple[Notice, Sequence[Case]]], at: datetime
+) -> list[Notice]:
+    """Queue many notices at once (a follow-up round), each with a dedupe key.
+
+    Each notice comes with the cases it is about (a morning reminder bundles several); each of
+    their trails records it, as `emit` does for one. Returns the notices queued now: one whose
+    key was queued before is left out (sent once).
+    """
+    if any(n.dedupe_key is None for n, _ in batch):
+        raise ValueError("every notice of a batch needs a dedupe key")
+    ids = outbox.enqueue_many(
+        session,
+        [
+            {
+                "kind": n.kind,
+                "lang": n.lang,
+                "at": at,
+                "data": n.data,
+                "recipient": n.recipient,
+                "channel": n.channel,
+                "dedupe_key": n.dedupe_key,
+            }
+            for n, cases in batch
+        ],
+    )
+    queued = [(n, cases) for n, cases in batch if n.dedupe_key in ids]
+    trail.append_many(
+        session,
+        [
+            (
+                case,
+                "notified",
+                "system",
+                at,
+                {
+                    "kind": n.kind,
+                    "recipient": n.recipient,
+                    "channel": n.channel,
+                    "outbox_id": ids[n.dedupe_key or ""],
+                },
+            )
+            for n, cases in queued
+            for case in cases
+        ],
+    )
+    return [n for n, _ in queued]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from store.crypto import KEYRING, Keyring
-from store.models import Event
+from store.models import Base, Event
+
+_T = TypeVar("_T")
 
 DEFAULT_URL = "sqlite:///meldefra.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -77,6 +80,39 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_new(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    unique: Sequence[str],
+    returning: Sequence[InstrumentedAttribute[Any]],
+) -> list[tuple[Any, ...]]:
+    """Insert the rows whose unique key is free, in one statement; returns `returning` of those.
+
+    INSERT … ON CONFLICT DO NOTHING on both databases: a row whose key exists is skipped, and on
+    PostgreSQL a key being inserted by another transaction waits for it to end. This is how
+    "at most once" holds across replicas: the database's unique key decides, not memory.
+    """
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(model.__table__).on_conflict_do_nothing(index_elements=list(unique))
+    return [tuple(row) for row in session.execute(stmt.returning(*returning), list(rows))]
+
+
+def chunked(values: Iterable[_T], size: int = 5000) -> Iterator[list[_T]]:
+    """Slices for IN lists: SQLite takes at most 32,766 parameters in one statement."""
+    batch: list[_T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

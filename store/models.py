@@ -27,6 +27,13 @@ class Case(Base):
     """Current state of a case: a projection of its events, updated in the same transaction."""
 
     __tablename__ = "cases"
+    # The morning round asks "which cases of this school are in this state since before that
+    # moment": these keep its cost proportional to the cases due, not to every case kept.
+    __table_args__ = (
+        Index("ix_cases_school_status_created", "school_id", "status", "created_at"),
+        Index("ix_cases_school_status_investigation", "school_id", "status", "investigation_at"),
+        Index("ix_cases_school_created", "school_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ref: Mapped[str] = mapped_column(String(20), unique=True)
@@ -43,6 +50,7 @@ class Case(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     investigation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # not acknowledged in time
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     # The head of the hash chain, so appending needs no query.
@@ -57,7 +65,11 @@ class CaseAccess(Base):
     """Who holds a role on a case (projection of routed/forwarded events)."""
 
     __tablename__ = "case_access"
-    __table_args__ = (UniqueConstraint("case_id", "email", "role"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "email", "role"),
+        # "Which cases is this R-team member excluded from": the few, not all their roles.
+        Index("ix_case_access_role_email", "role", "email"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -164,3 +176,45 @@ class Identity(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     data: Mapped[str] = mapped_column(Text, default="{}")  # platform extras (DM channel, ref)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FollowupRound(Base):
+    """A follow-up round that ran: one per (school, kind, period), whichever replica ran it.
+
+    Inserted first in the round's own transaction, together with every notice and event the
+    round writes: a second scheduler's insert is skipped on the unique key (on PostgreSQL it
+    waits for the first to commit), and a round that died mid-way left nothing behind, not even
+    this row, so it runs again.
+    """
+
+    __tablename__ = "followup_rounds"
+    __table_args__ = (UniqueConstraint("school_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # reminders | digest
+    period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Deadline(Base):
+    """An outstanding tiltak or evaluation date of an aktivitetsplan (a projection).
+
+    Written by the aktivitetsplan in the same transaction as the plan event that set the date,
+    and removed when it is done or changed; the morning round reads the due ones by
+    (school_id, due_on) without touching the rest.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        UniqueConstraint("case_id", "item"),
+        Index("ix_deadlines_school_due", "school_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    school_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # tiltak | evaluation
+    item: Mapped[str] = mapped_column(String(64))  # the plan's own key for the tiltak/evaluation
+    due_on: Mapped[date] = mapped_column(Date)
+    responsible: Mapped[str | None] = mapped_column(String(254))  # who carries it out

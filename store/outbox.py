@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import insert_new
 from store.models import Outbox
 
 
@@ -40,7 +41,7 @@ def enqueue(
         channel=channel,
         case_id=case_id,
         lang=lang,
-        data=json.dumps(dict(data), sort_keys=True, ensure_ascii=False),
+        data=data_json(data),
         dedupe_key=dedupe_key,
         status="pending",
         attempts=0,
@@ -55,6 +56,48 @@ def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+def data_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), sort_keys=True, ensure_ascii=False)
+
+
+def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Add many notices, each with a dedupe_key, in one statement; returns {key: id} of those
+    added. A key used before is skipped (store.db.insert_new), so a second replica's round adds
+    nothing.
+
+    Each row: kind, lang, at, data and recipient or channel, case_id optional, dedupe_key.
+    """
+    if not rows:
+        return {}
+    values = []
+    for row in rows:
+        if row.get("recipient") is None and row.get("channel") is None:
+            raise ValueError("a notice needs a recipient or a channel")
+        values.append(
+            {
+                "created_at": row["at"],
+                "kind": row["kind"],
+                "recipient": row.get("recipient"),
+                "channel": row.get("channel"),
+                "case_id": row.get("case_id"),
+                "lang": row["lang"],
+                "data": data_json(row["data"]),
+                "dedupe_key": row["dedupe_key"],
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": row["at"],
+            }
+        )
+    added = insert_new(
+        session,
+        Outbox,
+        values,
+        unique=["dedupe_key"],
+        returning=[Outbox.dedupe_key, Outbox.id],
+    )
+    return {row[0]: row[1] for row in added}
 
 
 def claim_due(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from store import crypto
@@ -86,6 +86,42 @@ def append(
             )
         )
     return ev
+
+
+def append_many(
+    session: Session, entries: Sequence[tuple[Case, str, str, datetime, Mapping[str, Any]]]
+) -> None:
+    """Append metadata-only events (case, type, actor, at, data) to many cases at once.
+
+    The same chain as `append`, built in memory from each case's chain head, in one
+    multi-row insert. A follow-up round writes thousands of events; one round trip each
+    would make its cost a matter of latency. The cases must be locked, as for `append`.
+    """
+    if not entries:
+        return
+    rows = []
+    for case, type_, actor, at, data in entries:
+        prev_hash = case.last_hash or GENESIS
+        seq = case.last_seq + 1
+        data_json = canonical_json(data)
+        digest = event_hash(prev_hash, case.id, seq, type_, actor, at, data_json)
+        rows.append(
+            {
+                "case_id": case.id,
+                "seq": seq,
+                "type": type_,
+                "actor": actor,
+                "at": at,
+                "data": data_json,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        case.last_hash = digest
+        case.last_seq = seq
+        case.updated_at = at
+    # Core, not the ORM's bulk path: these rows are never read back in this transaction.
+    session.execute(insert(cast(Table, Event.__table__)), rows)
 
 
 def events_of(session: Session, case_id: int) -> list[Event]:

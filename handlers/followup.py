@@ -1,0 +1,500 @@
+"""Follow-up: the morning round that keeps nudging until a case is handled.
+
+On each school morning, per school (policy in org.yml):
+- a case not acknowledged by the end of the school day it arrived → its leader is reminded,
+  every school morning until it is;
+- still not acknowledged `escalate_after_school_days` school days later → escalated: one
+  `escalated` event on the trail, and rektor is told so every morning until it is
+  acknowledged (skoleeier instead when rektor may not see the case, or filed it);
+- investigating with no aktivitetsplan after `plan_within_school_days` school days → the
+  leader;
+- a tiltak or evaluation date of the aktivitetsplan due today or overdue → the person
+  responsible and the leader (the plan writes its dates with `set_deadline`).
+
+One DM per person per school per morning bundles all of it; nobody gets anything when nothing
+is due, and the reporter is never reminded. "School day N days back" is counted with
+handlers.calendar, so weekends, public holidays and breaks do not count.
+
+Once, whatever happens: a round (one school, or every school whose time has come) is one
+transaction that starts by claiming (school, "reminders", date) in followup_rounds; every DM
+also has the dedupe key reminder:{email}:{school}:{date}. A second scheduler, a restart or
+another replica finds the round claimed and writes nothing; a round that died wrote nothing.
+
+Cost: a handful of statements for the whole round, however many schools: indexed queries for
+the cases due (ix_cases_school_status_*), their roles and their deadlines, then one multi-row
+insert each for the DMs and the events. Nothing is loaded for a case that is not due.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from handlers import access, notices
+from handlers.calendar import SchoolCalendar, parse_hhmm
+from handlers.org import Org, School
+from handlers.review import OPEN_STATES
+from handlers.services import Services
+from store import rounds, trail
+from store.db import chunked
+from store.models import Case, CaseAccess, Deadline
+
+REMINDERS = "reminders"
+
+# What is due on a case, most pressing first (the order items are listed in a DM).
+ESCALATED = "escalated"  # to rektor/skoleeier: not acknowledged in time
+ACKNOWLEDGE = "acknowledge"  # to the leader: not acknowledged yet
+PLAN = "plan"  # investigating, no aktivitetsplan yet
+TILTAK = "tiltak"  # a tiltak's date (from the aktivitetsplan)
+EVALUATION = "evaluation"  # an evaluation's date (from the aktivitetsplan)
+DUE_ORDER = (ESCALATED, ACKNOWLEDGE, PLAN, TILTAK, EVALUATION)
+DEADLINE_KINDS = (TILTAK, EVALUATION)
+
+# Round outcomes.
+RAN = "ran"
+ALREADY = "already"  # this school's round for this period ran before (here or elsewhere)
+NOT_DUE = "not_due"  # no round at this instant (not a school day, no digest set up)
+DRY_RUN = "dry_run"  # computed, nothing written
+
+# Who is reminded: the first of these tiers that has somebody (the nearest leader and anyone a
+# case was forwarded to; else rektor, when rektor got it directly; else skoleeier).
+TIERS = (("leader", "forwarded"), ("rektor",), ("owner",))
+# Buttons an edge shows beside an item (catalog keys action.*).
+ACTIONS = {
+    ESCALATED: ("acknowledge", "open"),
+    ACKNOWLEDGE: ("acknowledge", "open"),
+    PLAN: ("open",),
+    TILTAK: ("open",),
+    EVALUATION: ("open",),
+}
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing due on one case, as a notice may carry it: no pupil names, no free text."""
+
+    ref: str
+    due: str  # one of DUE_ORDER
+    since: date  # local date the clock started: reported, investigation started, or the date set
+    school_days: int  # school days since `since`, up to the round's day
+    unit: str | None
+    categories: tuple[str, ...]
+    urgent: bool
+    section: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "due": self.due,
+            "since": self.since.isoformat(),
+            "school_days": self.school_days,
+            "unit": self.unit,
+            "categories": list(self.categories),
+            "urgent": self.urgent,
+            "section": self.section,
+            "actions": list(ACTIONS[self.due]),
+        }
+
+    def sort_key(self) -> tuple[int, bool, str]:
+        return (DUE_ORDER.index(self.due), not self.urgent, self.ref)
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    school_id: str
+    kind: str  # REMINDERS or digest.DIGEST
+    status: str  # RAN | ALREADY | NOT_DUE | DRY_RUN
+    period: str | None = None  # the round's local date, YYYY-MM-DD
+    notices: tuple[notices.Notice, ...] = ()  # queued (in a dry run: would be queued)
+    escalated: tuple[str, ...] = ()  # refs escalated by this round
+
+
+@dataclass
+class Due:
+    """The cases of one school with something due on one day, loaded by indexed queries."""
+
+    day: date
+    unacknowledged: list[Case] = field(default_factory=list)
+    escalate: set[int] = field(default_factory=set)  # ids past the escalation deadline
+    plan_missing: list[Case] = field(default_factory=list)
+    deadlines: list[tuple[Deadline, Case]] = field(default_factory=list)
+
+    def cases(self) -> dict[int, Case]:
+        found = {c.id: c for c in [*self.unacknowledged, *self.plan_missing]}
+        found.update((c.id, c) for _, c in self.deadlines)
+        return found
+
+
+# --- When ------------------------------------------------------------------------------------
+
+
+def school_day_of(school: School, at: datetime) -> date | None:
+    """The local date of `at` when it is a school day at this school, else None."""
+    calendar = SchoolCalendar.of(school)
+    day = calendar.local_date(at)
+    return day if calendar.is_school_day(day) else None
+
+
+def reminders_due(school: School, at: datetime) -> str | None:
+    """The period whose morning round the scheduler should run at `at`, if any.
+
+    On a school day from reminder_time until midnight: a bot that was down at 08:00 catches
+    up when it starts, the same school day only.
+    """
+    day = school_day_of(school, at)
+    if day is None:
+        return None
+    calendar = SchoolCalendar.of(school)
+    if at < calendar.local(day, parse_hhmm(school.policy.reminder_time)):
+        return None
+    return day.isoformat()
+
+
+def next_round_at(school: School, after: datetime) -> datetime:
+    """When the next morning round will run at this school (shown when nothing ran now)."""
+    calendar = SchoolCalendar.of(school)
+    return calendar.next_school_morning(after, parse_hhmm(school.policy.reminder_time))
+
+
+# --- What is due -----------------------------------------------------------------------------
+
+
+def find_due(
+    session: Session, work: Sequence[tuple[School, date]], *, lock: bool
+) -> dict[str, Due]:
+    """Everything due at each school on the morning of its day, by school id.
+
+    "n school days have ended since X" ⇔ X is before the start of the day after the n-th school
+    day before the round's day: a report filed on Saturday arrives on Monday, and is reminded
+    on Tuesday. Schools that share those moments (one calendar and policy) share a query.
+    `lock` takes the case rows (FOR UPDATE on PostgreSQL) for the events the round appends.
+    """
+    dues = {school.id: Due(day=day) for school, day in work}
+    escalate_before: dict[str, datetime] = {}
+    groups: dict[tuple[datetime, datetime, date], list[str]] = defaultdict(list)
+    for school, day in work:
+        calendar = SchoolCalendar.of(school)
+
+        def ended(school_days: int) -> datetime:
+            last = calendar.school_day_before(day, school_days)  # noqa: B023 - used at once
+            return calendar.start_of(last + timedelta(days=1))  # noqa: B023
+
+        policy = school.policy
+        groups[(ended(1), ended(policy.plan_within_school_days), day)].append(school.id)
+        escalate_before[school.id] = ended(1 + policy.escalate_after_school_days)
+
+    def cases(*where: Any) -> list[Case]:
+        q = select(Case).where(*where).order_by(Case.id)
+        return list(session.scalars(q.with_for_update() if lock else q))
+
+    deadlines: list[Deadline] = []
+    for (acknowledge_by, plan_by, day), ids in groups.items():
+        in_group = Case.school_id.in_(ids)
+        for case in cases(in_group, Case.status == "new", Case.created_at < acknowledge_by):
+            due = dues[case.school_id]
+            due.unacknowledged.append(case)
+            if case.created_at < escalate_before[case.school_id]:
+                due.escalate.add(case.id)
+        for case in cases(
+            in_group, Case.status == "investigating", Case.investigation_at < plan_by
+        ):
+            dues[case.school_id].plan_missing.append(case)
+        deadlines += session.scalars(
+            select(Deadline)
+            .where(Deadline.school_id.in_(ids), Deadline.due_on <= day)
+            .order_by(Deadline.case_id, Deadline.due_on, Deadline.item)
+        )
+    known: dict[int, Case] = {}
+    for due in dues.values():
+        known.update(due.cases())
+    missing = sorted({d.case_id for d in deadlines} - known.keys())
+    for some in chunked(missing):
+        known.update((c.id, c) for c in cases(Case.id.in_(some)))
+    for deadline in deadlines:
+        case = known[deadline.case_id]
+        if case.status in OPEN_STATES:
+            dues[case.school_id].deadlines.append((deadline, case))
+    return dues
+
+
+def items_for(calendar: SchoolCalendar, due: Due) -> list[tuple[Case, DueItem]]:
+    """Each case's due items (an escalated case is both to acknowledge and escalated)."""
+
+    def item(case: Case, what: str, since: date) -> tuple[Case, DueItem]:
+        return case, DueItem(
+            ref=case.ref,
+            due=what,
+            since=since,
+            school_days=calendar.school_days_between(since, due.day),
+            unit=case.unit,
+            categories=tuple(json.loads(case.categories)),
+            urgent=case.urgent,
+            section=case.section,
+        )
+
+    out = []
+    for case in due.unacknowledged:
+        reported = calendar.local_date(case.created_at)
+        out.append(item(case, ACKNOWLEDGE, reported))
+        if case.id in due.escalate:
+            out.append(item(case, ESCALATED, reported))
+    for case in due.plan_missing:
+        assert case.investigation_at is not None  # the query asked for it
+        out.append(item(case, PLAN, calendar.local_date(case.investigation_at)))
+    for deadline, case in due.deadlines:
+        out.append(item(case, deadline.kind, deadline.due_on))
+    return out
+
+
+# --- Who -------------------------------------------------------------------------------------
+
+
+def roles_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """(email, role) per case, in the order the roles were given."""
+    out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for ids in chunked(sorted(set(case_ids))):
+        rows = session.execute(
+            select(CaseAccess.case_id, CaseAccess.email, CaseAccess.role)
+            .where(CaseAccess.case_id.in_(ids))
+            .order_by(CaseAccess.id)
+        )
+        for case_id, email, role in rows:
+            out[case_id].append((email, role))
+    return out
+
+
+def leaders_of(case: Case, roles: Sequence[tuple[str, str]]) -> list[str]:
+    """Who is reminded about a case: its first tier of handlers, never the reporter."""
+    excluded = {email for email, role in roles if role == access.EXCLUDED}
+    for tier in TIERS:
+        people = [e for e, r in roles if r in tier and e not in excluded]
+        if people:
+            return [e for e in dict.fromkeys(people) if e != case.reporter]
+    return []
+
+
+def escalation_targets(org: Org, school: School, case: Case, excluded: set[str]) -> list[str]:
+    """Rektor; skoleeier when rektor may not see the case (§ 12-5 leadership) or filed it."""
+    if school.principal not in excluded and school.principal != case.reporter:
+        return [school.principal]
+    return [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+
+
+def recipients_of(
+    org: Org,
+    school: School,
+    case: Case,
+    item: DueItem,
+    roles: Sequence[tuple[str, str]],
+    responsible: Sequence[str] = (),
+) -> list[str]:
+    """Who is told about one due item: the escalation's target, or the people responsible for
+    a tiltak or evaluation and the case's leaders; never the reporter or anyone excluded."""
+    excluded = {email for email, role in roles if role == access.EXCLUDED}
+    if item.due == ESCALATED:
+        return escalation_targets(org, school, case, excluded)
+    doers = [p for p in responsible if p not in excluded and p != case.reporter]
+    return list(dict.fromkeys([*doers, *leaders_of(case, roles)]))
+
+
+# --- The round -------------------------------------------------------------------------------
+
+
+def run_reminders(
+    services: Services,
+    school_ids: Iterable[str],
+    *,
+    at: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RoundResult]:
+    """The morning round of these schools for the school day of `at` (default: now), one
+    result per school.
+
+    On demand (`meldefra remind`) it runs whatever the time of day; the scheduler calls it for
+    the schools `reminders_due` names. A dry run computes the same DMs and writes nothing.
+    """
+    org = services.org
+    now = services.clock.now()
+    schools = [org.school(school_id) for school_id in school_ids]
+    days = {school.id: school_day_of(school, at or now) for school in schools}
+    results = {s.id: RoundResult(s.id, REMINDERS, NOT_DUE) for s in schools if not days[s.id]}
+    periods = {school: day.isoformat() for school, day in days.items() if day}
+    if periods:
+        with services.uow() as session:
+            mine = open_rounds(session, REMINDERS, periods, now, dry_run=dry_run)
+            work = [(s, day) for s in schools if s.id in mine and (day := days[s.id])]
+            dues = find_due(session, work, lock=not dry_run)
+            roles = roles_by_case(session, (c for due in dues.values() for c in due.cases()))
+            prepared = {s.id: _prepare(org, s, dues[s.id], roles) for s, _ in work}
+            plan = [notice for school_plan, _ in prepared.values() for notice in school_plan]
+            escalate = [
+                item for _, school_escalate in prepared.values() for item in school_escalate
+            ]
+            escalated: dict[str, list[str]] = defaultdict(list)
+            if dry_run:
+                queued = [notice for notice, _ in plan]
+            else:
+                _escalate(session, org, escalate, now, dues)
+                queued = notices.emit_many(session, plan, now)
+                for case, _ in escalate:
+                    escalated[case.school_id].append(case.ref)
+        results.update(round_results(REMINDERS, periods, mine, queued, dry_run, escalated))
+    return [results[school.id] for school in schools]
+
+
+# A round's notices, each with the cases whose trails record it (notices.emit_many).
+Plan = list[tuple[notices.Notice, Sequence[Case]]]
+
+
+def round_results(
+    kind: str,
+    periods: dict[str, str],
+    mine: set[str],
+    queued: Iterable[notices.Notice],
+    dry_run: bool,
+    escalated: dict[str, list[str]] | None = None,
+) -> dict[str, RoundResult]:
+    """Each school's result: its notices (every round notice's data names its school)."""
+    by_school: dict[str, list[notices.Notice]] = defaultdict(list)
+    for notice in queued:
+        by_school[notice.data["school"]].append(notice)
+    ran = DRY_RUN if dry_run else RAN
+    return {
+        school_id: RoundResult(
+            school_id,
+            kind,
+            ran if school_id in mine else ALREADY,
+            period,
+            tuple(by_school[school_id]),
+            tuple((escalated or {}).get(school_id, ())),
+        )
+        for school_id, period in periods.items()
+    }
+
+
+def open_rounds(
+    session: Session, kind: str, periods: dict[str, str], now: datetime, *, dry_run: bool
+) -> set[str]:
+    """The schools whose round (school → period) this call runs: claimed now, or in a dry run
+    those not run yet (claiming nothing)."""
+    if dry_run:
+        return periods.keys() - rounds.already_run(session, kind=kind, periods=periods)
+    return rounds.claim(session, kind=kind, periods=periods, at=now)
+
+
+def _prepare(
+    org: Org, school: School, due: Due, roles: dict[int, list[tuple[str, str]]]
+) -> tuple[Plan, list[tuple[Case, list[tuple[str, str]]]]]:
+    """One DM per person with their due items, and the cases to escalate now (with roles)."""
+    items = items_for(SchoolCalendar.of(school), due)
+    responsible: dict[tuple[int, str, date], list[str]] = defaultdict(list)
+    for deadline, _ in due.deadlines:
+        if deadline.responsible:
+            responsible[(deadline.case_id, deadline.kind, deadline.due_on)].append(
+                deadline.responsible
+            )
+    by_person: dict[str, dict[tuple[str, str, date], tuple[Case, DueItem]]] = defaultdict(dict)
+    for case, item in items:
+        who = responsible.get((case.id, item.due, item.since), [])
+        for person in recipients_of(org, school, case, item, roles[case.id], who):
+            by_person[person][(item.ref, item.due, item.since)] = (case, item)
+    plan: Plan = []
+    for person in sorted(by_person):
+        mine = by_person[person]
+        # Whoever an escalation goes to is told that, not also asked to acknowledge.
+        escalated = {ref for ref, what, _ in mine if what == ESCALATED}
+        kept = sorted(
+            ((c, i) for c, i in mine.values() if not (i.due == ACKNOWLEDGE and i.ref in escalated)),
+            key=lambda ci: ci[1].sort_key(),
+        )
+        notice = notices.Notice(
+            kind=notices.REMINDER,
+            lang=org.language_of(person, school),
+            recipient=person,
+            data={
+                "school": school.id,
+                "school_name": school.name,
+                "date": due.day.isoformat(),
+                "items": [item.data() for _, item in kept],
+            },
+            dedupe_key=f"reminder:{person}:{school.id}:{due.day.isoformat()}",
+        )
+        plan.append((notice, list({case.id: case for case, _ in kept}.values())))
+    escalate = [
+        (case, roles[case.id])
+        for case in due.unacknowledged
+        if case.id in due.escalate and case.escalated_at is None
+    ]
+    return plan, escalate
+
+
+def _escalate(
+    session: Session,
+    org: Org,
+    escalate: list[tuple[Case, list[tuple[str, str]]]],
+    now: datetime,
+    dues: dict[str, Due],
+) -> None:
+    """The `escalated` events, once per case; the target gets a role so "Åpne" works for them."""
+    events = []
+    for case, roles in escalate:
+        school = org.school(case.school_id)
+        calendar = SchoolCalendar.of(school)
+        excluded = {email for email, role in roles if role == access.EXCLUDED}
+        targets = escalation_targets(org, school, case, excluded)
+        for target in targets:
+            role = "rektor" if target == school.principal else "owner"
+            if (target, role) not in roles:
+                session.add(CaseAccess(case_id=case.id, email=target, role=role, since=now))
+        reported = calendar.local_date(case.created_at)
+        data = {
+            "to": targets,
+            "reported_on": reported.isoformat(),
+            "school_days": calendar.school_days_between(reported, dues[school.id].day),
+            "policy_school_days": school.policy.escalate_after_school_days,
+        }
+        events.append((case, "escalated", "system", now, data))
+        case.escalated_at = now
+    trail.append_many(session, events)
+
+
+# --- The aktivitetsplan's dates (the seam for issue 6) -----------------------------------------
+
+
+def set_deadline(
+    session: Session,
+    case: Case,
+    *,
+    kind: str,
+    item: str,
+    due_on: date,
+    responsible: str | None = None,
+) -> None:
+    """Record (or move) a tiltak or evaluation date, in the plan event's own transaction.
+
+    `item` is the plan's own key for the tiltak or evaluation (e.g. "tiltak-2", "evaluation-1"):
+    setting it again moves the date. From the morning of `due_on` the responsible person and
+    the case's leader are reminded every school morning until `clear_deadline`.
+    """
+    if kind not in DEADLINE_KINDS:
+        raise ValueError(f"a deadline is one of {DEADLINE_KINDS}, not {kind!r}")
+    row = session.scalar(select(Deadline).where(Deadline.case_id == case.id, Deadline.item == item))
+    if row is None:
+        row = Deadline(case_id=case.id, school_id=case.school_id, item=item)
+        session.add(row)
+    row.kind = kind
+    row.due_on = due_on
+    row.responsible = responsible.lower() if responsible else None
+    session.flush()
+
+
+def clear_deadline(session: Session, case: Case, item: str) -> None:
+    """The tiltak was carried out or the evaluation held: no more reminders for it."""
+    session.execute(delete(Deadline).where(Deadline.case_id == case.id, Deadline.item == item))
