@@ -34,7 +34,7 @@ from handlers.clock import FixedClock
 from handlers.org import Digest, Org, Owner, Policy, RTeam, School, Unit
 from handlers.services import Services
 from store.db import make_engine, upgrade
-from store.models import Case, CaseAccess, Deadline, Event
+from store.models import Case, CaseAccess, Event, PlanItem
 
 OSLO = ZoneInfo("Europe/Oslo")
 SCHOOLS = 200
@@ -126,7 +126,7 @@ def plan_cases(total: int, open_: int) -> Iterator[dict[str, Any]]:
 
 def generate(engine: Engine, org: Org, total: int, open_: int) -> None:
     upgrade(engine)
-    cases, access, events, deadlines = [], [], [], []
+    cases, access, events, plan_items = [], [], [], []
     for n, facts in enumerate(plan_cases(total, open_), start=1):
         school = org.schools[n % SCHOOLS]
         unit = school.units[n % UNITS]
@@ -151,12 +151,13 @@ def generate(engine: Engine, org: Org, total: int, open_: int) -> None:
                  prev_hash="0" * 64, hash=uuid.uuid4().hex * 2)
         )  # fmt: skip
         if facts["due"] is not None:
-            deadlines.append(
-                dict(case_id=n, school_id=school.id, kind="evaluation", item="evaluation-1",
-                     due_on=facts["due"], responsible=unit.members[0])
+            plan_items.append(
+                dict(case_id=n, school_id=school.id, kind="evaluation", item_no=None,
+                     due_date=facts["due"], responsible=unit.members[0], done=False,
+                     created_at=created)
             )  # fmt: skip
     with engine.begin() as conn:
-        tables = [(Case, cases), (CaseAccess, access), (Event, events), (Deadline, deadlines)]
+        tables = [(Case, cases), (CaseAccess, access), (Event, events), (PlanItem, plan_items)]
         for table, rows in tables:
             for start in range(0, len(rows), 20_000):
                 conn.execute(insert(table), rows[start : start + 20_000])

@@ -48,7 +48,7 @@ from handlers.org import Org, School
 from handlers.review import OPEN_STATES
 from handlers.services import Services
 from store.db import chunked
-from store.models import Case, CaseAccess, Deadline
+from store.models import Case, CaseAccess, PlanItem
 
 WEEK_ZERO = date(1970, 1, 5)  # a Monday: "every N weeks" counts weeks from here
 MAX_WEEKS_BACK = 120  # how far back to look for the previous digest (breaks skip some)
@@ -161,19 +161,20 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
     for school_id, statuses in hidden.items():
         counts[school_id].subtract(statuses.values())
     dues = find_due(session, [(w.school, w.day) for w in windows], lock=False)
-    upcoming: dict[str, list[tuple[Deadline, Case]]] = defaultdict(list)
+    upcoming: dict[str, list[tuple[PlanItem, Case]]] = defaultdict(list)
     for (day, next_day), group in _grouped(windows, lambda w: (w.day, w.next_day)).items():
         for deadline, case in session.execute(
-            select(Deadline, Case)
-            .join(Case, Case.id == Deadline.case_id)
+            select(PlanItem, Case)
+            .join(Case, Case.id == PlanItem.case_id)
             .where(
-                Deadline.school_id.in_(group),
-                Deadline.kind == EVALUATION,
-                Deadline.due_on >= day,
-                Deadline.due_on < next_day,
+                PlanItem.school_id.in_(group),
+                PlanItem.kind == EVALUATION,
+                PlanItem.done.is_(False),
+                PlanItem.due_date >= day,
+                PlanItem.due_date < next_day,
                 Case.status.in_(OPEN_STATES),
             )
-            .order_by(Deadline.due_on, Case.id)
+            .order_by(PlanItem.due_date, Case.id)
         ):
             upcoming[case.school_id].append((deadline, case))
     out = {}
@@ -205,7 +206,7 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
             "open": {state: counts[school.id][state] for state in OPEN_STATES},
             "overdue": overdue,
             "upcoming": [
-                {**_entry(case), "due": deadline.kind, "on": deadline.due_on.isoformat()}
+                {**_entry(case), "due": deadline.kind, "on": deadline.due_date.isoformat()}
                 for deadline, case in upcoming[school.id]
                 if case.id not in left_out
             ],

@@ -9,7 +9,7 @@ On each school morning, per school (policy in org.yml):
 - investigating with no aktivitetsplan after `plan_within_school_days` school days → the
   leader;
 - a tiltak or evaluation date of the aktivitetsplan due today or overdue → the person
-  responsible and the leader (the plan writes its dates with `set_deadline`).
+  responsible and the leader (read from plan_items, which the aktivitetsplan keeps).
 
 One DM per person per school per morning bundles all of it; nobody gets anything when nothing
 is due, and the reporter is never reminded. "School day N days back" is counted with
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import access, notices
@@ -44,7 +44,7 @@ from handlers.review import OPEN_STATES
 from handlers.services import Services
 from store import rounds, trail
 from store.db import chunked
-from store.models import Case, CaseAccess, Deadline
+from store.models import Case, CaseAccess, PlanItem
 
 REMINDERS = "reminders"
 
@@ -124,7 +124,7 @@ class Due:
     unacknowledged: list[Case] = field(default_factory=list)
     escalate: set[int] = field(default_factory=set)  # ids past the escalation deadline
     plan_missing: list[Case] = field(default_factory=list)
-    deadlines: list[tuple[Deadline, Case]] = field(default_factory=list)
+    deadlines: list[tuple[PlanItem, Case]] = field(default_factory=list)
 
     def cases(self) -> dict[int, Case]:
         found = {c.id: c for c in [*self.unacknowledged, *self.plan_missing]}
@@ -194,7 +194,7 @@ def find_due(
         q = select(Case).where(*where).order_by(Case.id)
         return list(session.scalars(q.with_for_update() if lock else q))
 
-    deadlines: list[Deadline] = []
+    deadlines: list[PlanItem] = []
     for (acknowledge_by, plan_by, day), ids in groups.items():
         in_group = Case.school_id.in_(ids)
         for case in cases(in_group, Case.status == "new", Case.created_at < acknowledge_by):
@@ -207,9 +207,9 @@ def find_due(
         ):
             dues[case.school_id].plan_missing.append(case)
         deadlines += session.scalars(
-            select(Deadline)
-            .where(Deadline.school_id.in_(ids), Deadline.due_on <= day)
-            .order_by(Deadline.case_id, Deadline.due_on, Deadline.item)
+            select(PlanItem)
+            .where(PlanItem.school_id.in_(ids), PlanItem.done.is_(False), PlanItem.due_date <= day)
+            .order_by(PlanItem.case_id, PlanItem.due_date, PlanItem.id)
         )
     known: dict[int, Case] = {}
     for due in dues.values():
@@ -249,7 +249,7 @@ def items_for(calendar: SchoolCalendar, due: Due) -> list[tuple[Case, DueItem]]:
         assert case.investigation_at is not None  # the query asked for it
         out.append(item(case, PLAN, calendar.local_date(case.investigation_at)))
     for deadline, case in due.deadlines:
-        out.append(item(case, deadline.kind, deadline.due_on))
+        out.append(item(case, deadline.kind, deadline.due_date))
     return out
 
 
@@ -397,7 +397,7 @@ def _prepare(
     responsible: dict[tuple[int, str, date], list[str]] = defaultdict(list)
     for deadline, _ in due.deadlines:
         if deadline.responsible:
-            responsible[(deadline.case_id, deadline.kind, deadline.due_on)].append(
+            responsible[(deadline.case_id, deadline.kind, deadline.due_date)].append(
                 deadline.responsible
             )
     by_person: dict[str, dict[tuple[str, str, date], tuple[Case, DueItem]]] = defaultdict(dict)
@@ -463,38 +463,3 @@ def _escalate(
         events.append((case, "escalated", "system", now, data))
         case.escalated_at = now
     trail.append_many(session, events)
-
-
-# --- The aktivitetsplan's dates (the seam for issue 6) -----------------------------------------
-
-
-def set_deadline(
-    session: Session,
-    case: Case,
-    *,
-    kind: str,
-    item: str,
-    due_on: date,
-    responsible: str | None = None,
-) -> None:
-    """Record (or move) a tiltak or evaluation date, in the plan event's own transaction.
-
-    `item` is the plan's own key for the tiltak or evaluation (e.g. "tiltak-2", "evaluation-1"):
-    setting it again moves the date. From the morning of `due_on` the responsible person and
-    the case's leader are reminded every school morning until `clear_deadline`.
-    """
-    if kind not in DEADLINE_KINDS:
-        raise ValueError(f"a deadline is one of {DEADLINE_KINDS}, not {kind!r}")
-    row = session.scalar(select(Deadline).where(Deadline.case_id == case.id, Deadline.item == item))
-    if row is None:
-        row = Deadline(case_id=case.id, school_id=case.school_id, item=item)
-        session.add(row)
-    row.kind = kind
-    row.due_on = due_on
-    row.responsible = responsible.lower() if responsible else None
-    session.flush()
-
-
-def clear_deadline(session: Session, case: Case, item: str) -> None:
-    """The tiltak was carried out or the evaluation held: no more reminders for it."""
-    session.execute(delete(Deadline).where(Deadline.case_id == case.id, Deadline.item == item))

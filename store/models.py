@@ -196,25 +196,3 @@ class FollowupRound(Base):
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-
-class Deadline(Base):
-    """An outstanding tiltak or evaluation date of an aktivitetsplan (a projection).
-
-    Written by the aktivitetsplan in the same transaction as the plan event that set the date,
-    and removed when it is done or changed; the morning round reads the due ones by
-    (school_id, due_on) without touching the rest.
-    """
-
-    __tablename__ = "deadlines"
-    __table_args__ = (
-        UniqueConstraint("case_id", "item"),
-        Index("ix_deadlines_school_due", "school_id", "due_on"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    school_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))  # tiltak | evaluation
-    item: Mapped[str] = mapped_column(String(64))  # the plan's own key for the tiltak/evaluation
-    due_on: Mapped[date] = mapped_column(Date)
-    responsible: Mapped[str | None] = mapped_column(String(254))  # who carries it out

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date
 
 import pytest
 
 from bot import text
-from handlers import digest, followup, review
+from handlers import digest, followup, plan, review
 from handlers.clock import FixedClock
 from handlers.digest import digest_due, latest_slot, run_digest
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, RAN
@@ -76,12 +75,18 @@ def test_digest_content_by_ref_unit_and_category_only(
     review.acknowledge(services, old, LEADER)
     clock.set(oslo(2026, 11, 10, 12))
     review.start_investigation(services, investigating, LEADER_9)
-    with services.uow() as s:
-        case = review.load_case(s, investigating, lock=True)
-        followup.set_deadline(
-            s, case, kind="evaluation", item="e1", due_on=date(2026, 11, 26), responsible=REKTOR
-        )
-        followup.set_deadline(s, case, kind="evaluation", item="e2", due_on=date(2027, 1, 26))
+    plan.create_plan(
+        services,
+        old,
+        LEADER,
+        plan.PlanForm(
+            problem="Holdes utenfor",
+            pupils="Ola",
+            pupil_voice="«Ingen vil være med meg.»",
+            tiltak=[plan.TiltakForm("Voksen i storefri", REKTOR, "hver dag")],
+            evaluate_when="torsdag 26. november",
+        ),
+    )
     clock.set(oslo(2026, 11, 23, 8))
     result = run_digest(services, ["nordby"])[0]
     assert result.status == RAN
@@ -99,13 +104,13 @@ def test_digest_content_by_ref_unit_and_category_only(
         "categories": ["digital_krenkelse", "utestenging"],
         "status": "new",
     }
-    assert data["open"] == {"new": 2, "acknowledged": 1, "investigating": 1, "plan": 0}
+    assert data["open"] == {"new": 2, "acknowledged": 0, "investigating": 1, "plan": 1}
     assert [(c["ref"], c["due"]) for c in data["overdue"]] == [
         (late, "escalated"),
         (fresh, "acknowledge"),
         (investigating, "plan"),
     ]
-    assert [(c["ref"], c["on"]) for c in data["upcoming"]] == [(investigating, "2026-11-26")]
+    assert [(c["ref"], c["on"]) for c in data["upcoming"]] == [(old, "2026-11-26")]
     # Every listed case has exactly these keys: nothing that could carry a name or free text.
     allowed = {"ref", "unit", "categories", "status", "due", "since", "school_days", "on"}
     for section in ("new", "overdue", "upcoming"):

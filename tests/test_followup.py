@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from handlers import followup, review
+from handlers import followup, plan, review
 from handlers.clock import FixedClock
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, RAN, run_reminders
 from handlers.org import Org
@@ -158,33 +158,37 @@ def test_aktivitetsplan_dates_remind_the_responsible_person_and_the_leader(
 ) -> None:
     ref = report(services, clock, oslo(2026, 11, 23, 9))
     clock.set(oslo(2026, 11, 23, 12))
-    review.start_investigation(services, ref, LEADER)
-    with services.uow() as s:
-        case = review.load_case(s, ref, lock=True)
-        followup.set_deadline(
-            s, case, kind="evaluation", item="evaluation-1", due_on=date(2026, 11, 26),
-            responsible=RADGIVER,
-        )  # fmt: skip
-        followup.set_deadline(
-            s, case, kind="tiltak", item="tiltak-1", due_on=date(2026, 11, 25), responsible=None
-        )
-        with pytest.raises(ValueError):
-            followup.set_deadline(s, case, kind="meeting", item="x", due_on=date(2026, 11, 25))
-    round_at(services, clock, oslo(2026, 11, 24))
-    round_at(services, clock, oslo(2026, 11, 25))
-    round_at(services, clock, oslo(2026, 11, 26))
+    plan.create_plan(
+        services,
+        ref,
+        LEADER,
+        plan.PlanForm(
+            problem="Holdes utenfor",
+            pupils="Ola",
+            pupil_voice="«Ingen vil være med meg.»",
+            tiltak=[
+                plan.TiltakForm("Voksen i storefri", "kontaktlærer", "onsdag 25. november"),
+                plan.TiltakForm("Samtale med foresatte", RADGIVER, "torsdag 26. november"),
+            ],
+            evaluate_when="fredag 4. desember",
+        ),
+    )
+    for day in (24, 25, 26):
+        round_at(services, clock, oslo(2026, 11, day))
     assert dms(services, "2026-11-24") == {}
     assert dms(services, "2026-11-25") == {LEADER: [(ref, "tiltak")]}
-    # Overdue stays due until the plan clears it.
+    # Overdue stays due until the plan says it was carried out; the responsible person too.
     assert dms(services, "2026-11-26") == {
-        LEADER: [(ref, "tiltak"), (ref, "evaluation")],
-        RADGIVER: [(ref, "evaluation")],
+        LEADER: [(ref, "tiltak"), (ref, "tiltak")],
+        RADGIVER: [(ref, "tiltak")],
     }
-    with services.uow() as s:
-        case = review.load_case(s, ref, lock=True)
-        followup.clear_deadline(s, case, "tiltak-1")
-        followup.clear_deadline(s, case, "evaluation-1")
+    clock.set(oslo(2026, 11, 26, 15))
+    plan.complete_tiltak(services, ref, LEADER, 1)
+    plan.complete_tiltak(services, ref, LEADER, 2)
     assert round_at(services, clock, oslo(2026, 11, 27)).notices == ()
+    # The evaluation date reminds the leader on its day.
+    round_at(services, clock, oslo(2026, 12, 4))
+    assert dms(services, "2026-12-04") == {LEADER: [(ref, "evaluation")]}
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Follow-up: rounds that ran, aktivitetsplan deadlines, escalation, indexes for the rounds.
+"""Follow-up: rounds that ran, escalation, indexes for the rounds.
 
 Revision ID: 0002
 Revises: 0001
@@ -38,18 +38,6 @@ def upgrade() -> None:
         sa.Column("ran_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("school_id", "kind", "period"),
     )
-    op.create_table(
-        "deadlines",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
-        sa.Column("school_id", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("item", sa.String(64), nullable=False),
-        sa.Column("due_on", sa.Date, nullable=False),
-        sa.Column("responsible", sa.String(254)),
-        sa.UniqueConstraint("case_id", "item"),
-    )
-    op.create_index("ix_deadlines_school_due", "deadlines", ["school_id", "due_on"])
 
 
 def downgrade() -> None:
