@@ -368,3 +368,38 @@ def test_a_leader_who_left_slack_gets_it_rerouted_to_rektor(bot: SlackBot) -> No
         types = [e.type for e in trail.events_of(s, case.id)]
     assert "delivery_failed" in types
     assert len(bot.dms_to(REKTOR)) == 2  # rektor's own, and the leader's re-routed one
+
+
+def test_morning_reminder_and_digest_reach_slack_with_buttons(bot: SlackBot, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.digest import run_digest
+    from handlers.followup import run_reminders
+
+    submit_report(bot)
+    bot.deliver()
+    oslo = ZoneInfo("Europe/Oslo")
+    clock.set(datetime(2026, 11, 26, 8, 0, tzinfo=oslo))  # the next school morning
+    run_reminders(bot.services, ["nordby"])
+    bot.deliver()
+    reminder = leader_message(bot, LEADER)["blocks"]
+    rows = [b for b in reminder if b["type"] == "actions"]
+    assert [e["action_id"] for e in rows[0]["elements"]] == ["case_ack", "case_open"]
+    assert "Ola N." not in json.dumps(reminder)
+    # Acknowledging from the reminder works like from the first message.
+    ref = cases(bot)[0].ref
+    channel = bot.fake.dm_channel(PEOPLE[LEADER])
+    bot.interact(block_actions(button("case_ack", ref, block_id=f"case:{ref}"),
+                               user_id=PEOPLE[LEADER], channel_id=channel))
+    bot.fake.wait_for("chat.update")
+    assert cases(bot)[0].status == "acknowledged"
+
+    clock.set(datetime(2026, 12, 7, 8, 30, tzinfo=oslo))  # Nordby's next fortnightly Monday
+    run_digest(bot.services, ["nordby"])
+    bot.deliver()
+    digests = [m for m in bot.fake.calls("chat.postMessage") if "R-team" in m.params["text"]]
+    assert digests, "the digest went out as DMs to the R-team members (no channel set)"
+    posted = json.dumps([m.params for m in digests])
+    assert ref in posted and "case_open" in posted
+    assert "Ola N." not in posted and "friminuttet" not in posted

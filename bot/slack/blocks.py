@@ -23,6 +23,8 @@ CASE_VIEW = "meldefra_case"
 CASE_ACTIONS = ("case_open", "case_ack", "case_investigate", "case_forward", "case_close")
 # Kinds whose message carries the leader's buttons.
 ACTIONABLE = {"new_case", "forwarded", "escalated"}
+# Slack allows 50 blocks a message; a morning DM or digest lists at most this many rows.
+MAX_ROWS = 20
 
 
 def plain(value: str) -> dict[str, Any]:
@@ -232,7 +234,58 @@ def notice_message(
         blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(parts))]})
     if kind in ACTIONABLE and status != "closed":
         blocks.append(case_actions(lang, str(data["ref"])))
+    elif kind == "reminder":
+        blocks += _reminder_buttons(lang, data)
+    elif kind == "digest":
+        blocks += _open_buttons(lang, _digest_refs(data))
     return lines[0], blocks
+
+
+def _button(action: str, label: str, ref: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": action, "text": plain(label), "value": ref}
+
+
+def _reminder_buttons(lang: str, data: Mapping[str, Any]) -> list[Block]:
+    """One row per case in the morning DM, with the actions its due items call for."""
+    rows: dict[str, set[str]] = {}
+    for item in data.get("items", []):
+        rows.setdefault(item["ref"], set()).update(item.get("actions", ()))
+    # The action the item asks for first, then opening the case.
+    labels = {
+        "acknowledge": ("case_ack", "action.acknowledge"),
+        "open": ("case_open", "action.open"),
+    }
+    blocks: list[Block] = []
+    for ref, wanted in list(rows.items())[:MAX_ROWS]:
+        buttons = [
+            _button(action, f"{t(lang, key)} {ref}", ref)
+            for name, (action, key) in labels.items()
+            if name in wanted
+        ]
+        blocks.append({"type": "actions", "block_id": f"case:{ref}", "elements": buttons})
+    return blocks
+
+
+def _digest_refs(data: Mapping[str, Any]) -> list[str]:
+    refs = [c["ref"] for part in ("new", "overdue", "upcoming") for c in data.get(part, [])]
+    return list(dict.fromkeys(refs))
+
+
+def _open_buttons(lang: str, refs: Sequence[str]) -> list[Block]:
+    """ "Åpne" per case; opening checks access, so the R-team channel can carry them."""
+    blocks: list[Block] = []
+    for start in range(0, min(len(refs), MAX_ROWS * 5), 5):
+        chunk = refs[start : start + 5]
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"open:{start}",
+                "elements": [
+                    _button("case_open", f"{t(lang, 'action.open')} {ref}", ref) for ref in chunk
+                ],
+            }
+        )
+    return blocks
 
 
 def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
