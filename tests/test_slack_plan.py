@@ -130,7 +130,7 @@ def test_export_goes_to_the_leaders_dm_with_other_pupils_anonymized(bot: SlackBo
     bot.fake.wait_for("files.completeUploadExternal")
     completed = bot.fake.calls("files.completeUploadExternal")[0].params
     assert completed["channel_id"] == bot.fake.dm_channel(PEOPLE[LEADER])
-    [uploaded] = bot.fake.uploads.values()
+    uploaded = next(f for f in bot.fake.uploads.values() if f.filename.endswith(".pdf"))
     pdf = "\n".join(page.extract_text() for page in PdfReader(_bytes(uploaded.data)).pages)
     assert "Ola N." in pdf and "Kari M." not in pdf
     assert "Voksen ute i friminuttene" in pdf
