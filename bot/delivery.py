@@ -31,6 +31,16 @@ class PermanentFailure(Exception):
         self.error = error
 
 
+class Wakeup(Protocol):
+    def set(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def is_set(self) -> bool: ...
+
+
 class Sender(Protocol):
     platform: str
 
@@ -52,6 +62,7 @@ class Worker:
         base_backoff: float = 2.0,
         max_backoff: float = 600.0,
         max_attempts: int = 50,
+        wake: Wakeup | None = None,
     ) -> None:
         self.services = services
         self.sender = sender
@@ -59,7 +70,9 @@ class Worker:
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self.max_attempts = max_attempts
-        self.wake = threading.Event()
+        # Set when a notice was queued; a multiprocessing.Event when the worker has its own
+        # process (see bot/serve.py).
+        self.wake: Wakeup = wake or threading.Event()
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import signal
 import sys
 import threading
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.bootstrap import App
 from bot.config import Settings
-from bot.delivery import Worker
+from bot.delivery import Wakeup, Worker
 from bot.scheduler import Scheduler
 from handlers import dates
 from handlers.i18n import catalogs
@@ -29,16 +30,14 @@ class Runtime:
 
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
-
-    def start(self, name: str, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, name=name, daemon=True)  # type: ignore[arg-type]
-        thread.start()
-        self.threads.append(thread)
+    on_shutdown: list[Callable[[], None]] = field(default_factory=list)
 
     def shutdown(self) -> None:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=5)
+        for stop in self.on_shutdown:
+            stop()
 
 
 def warm_up() -> None:
@@ -74,9 +73,10 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     slack_app = None
     wake: Callable[[], None] | None = None
     if settings.slack_enabled:
-        slack_app, worker = _slack(app, settings)
-        runtime.start("outbox-slack", worker.run_forever, runtime.stop)
-        wake = worker.wake.set
+        delivery = DeliveryProcess(settings)
+        runtime.on_shutdown.append(delivery.stop)
+        wake = delivery.wake.set
+        slack_app = _slack_app(app, settings, wake)
     # Safe on several replicas: a round is claimed once per school and period in the database.
     runtime.threads.append(Scheduler(app.services, on_queued=wake).start(runtime.stop))
     try:
@@ -103,23 +103,63 @@ def _console(app: App) -> int:
     return Console(app.services, banner=banner).run()
 
 
-def _slack(app: App, settings: Settings):  # type: ignore[no-untyped-def]
+def _slack_app(app: App, settings: Settings, wake: Callable[[], None]) -> object:
     from slack_sdk import WebClient
 
     from bot.slack.app import build_app
-    from bot.slack.sender import SlackSender
 
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    worker_box: list[Worker] = []
-    slack_app, directory = build_app(
-        app.services,
-        client,
-        signing_secret=settings.slack_signing_secret,
-        wake=lambda: worker_box[0].wake.set() if worker_box else None,
+    slack_app, _ = build_app(
+        app.services, client, signing_secret=settings.slack_signing_secret, wake=wake
     )
-    worker = Worker(app.services, SlackSender(client, directory))
-    worker_box.append(worker)
-    return slack_app, worker
+    return slack_app
+
+
+class DeliveryProcess:
+    """The outbox worker in a process of its own.
+
+    Delivering DMs is real work (database, HTTP); in the server's process it competes with
+    Slack's acks for the interpreter lock. A second process uses the machine's other core, and
+    a multiprocessing.Event lets a listener wake it the moment a notice is queued.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.wake = context.Event()
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_run_delivery, args=(settings, self.wake, self._stop),
+            name="meldefra-delivery", daemon=True,
+        )  # fmt: skip
+        self._process.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+
+
+def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
+    from slack_sdk import WebClient
+
+    from bot import bootstrap
+    from bot.slack.directory import SlackDirectory
+    from bot.slack.sender import SlackSender
+
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    app = bootstrap.build(settings, migrate=False)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    sender = SlackSender(client, SlackDirectory(app.services, client))
+    worker = Worker(app.services, sender, wake=wake)
+    while not stop.is_set():
+        if not worker.run_once():
+            wake.wait(1.0)
+            wake.clear()
 
 
 def _serve_http(app: App, slack_app: object, host: str, port: int) -> None:
