@@ -95,11 +95,17 @@ class TeamsHarness:
     base: str
     http: httpx.Client
 
-    def activity(self, email: str, kind: str, *, personal: bool = True, **extra: Any) -> dict[str, Any]:
+    def activity(
+        self, email: str, kind: str, *, personal: bool = True, **extra: Any
+    ) -> dict[str, Any]:
         conversation = (
             {"id": dm(email), "conversationType": "personal", "tenantId": TENANT}
             if personal
-            else {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": TENANT}
+            else {
+                "id": "19:general@thread.tacv2",
+                "conversationType": "channel",
+                "tenantId": TENANT,
+            }
         )
         body: dict[str, Any] = {
             "type": kind,
@@ -116,7 +122,9 @@ class TeamsHarness:
         body.update(extra)
         return body
 
-    def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         return self.http.post(f"{self.base}/api/messages", json=activity, headers=headers or {})
 
     def install(self, email: str) -> None:
@@ -140,7 +148,10 @@ class TeamsHarness:
     def card_action(
         self, email: str, verb: str, data: dict[str, Any], reply_to: str | None = None
     ) -> dict[str, Any]:
-        value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+        value = {
+            "action": {"type": "Action.Execute", "verb": verb, "data": data},
+            "trigger": "manual",
+        }
         extra = {"replyToId": reply_to} if reply_to else {}
         return self.invoke(email, "adaptiveCard/action", value, **extra)
 
@@ -199,5 +210,8 @@ def teams_bot(services: Services, **settings: Any) -> Iterator[TeamsHarness]:
             graph_credential=StaticCredential(),
         )
         worker = Worker(services, TeamsSender(bot), base_backoff=1)
-        with serve_asgi(build_asgi(services, None, [bot])) as base, httpx.Client(timeout=15) as http:
+        with (
+            serve_asgi(build_asgi(services, None, [bot])) as base,
+            httpx.Client(timeout=15) as http,
+        ):
             yield TeamsHarness(services, fake, bot, worker, base, http)

@@ -85,6 +85,7 @@ class TeamsDirectory:
 
     async def email_of(self, activity: Any, api: Any) -> str:
         """The e-mail of the activity's sender; raises UnknownUser."""
+        self.service_url = activity.service_url or self.service_url
         key = user_key(activity)
         if key in self._email:
             return self._email[key]
@@ -122,7 +123,6 @@ class TeamsDirectory:
 
     async def remember_conversation(self, activity: Any, api: Any) -> None:
         """Keep the reference of a personal chat with the bot (install, first message)."""
-        self.service_url = activity.service_url
         if activity.conversation.conversation_type not in (PERSONAL, None):
             return
         try:

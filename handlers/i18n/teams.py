@@ -19,6 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.form.accused_placeholder": "Velg den ansatte",
         "teams.filed": "Takk. Meldingen er registrert som {ref}. Kvitteringen kommer i chatten med Meldefra.",
         "teams.forward.choose": "Velg hvem saken skal videresendes til.",
+        "cli.teams_package": "Teams-pakken er skrevet til {path} (app-id {app_id}, domene {domain}). Last den opp i Teams admin center → Teams-apper → Administrer apper → Last opp ny app.",
         "teams.error.unknown_user": "Fant ikke e-postadressen din i Teams. Be IT om å sjekke kontoen din.",
     },
     "nn": {
@@ -38,6 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.form.accused_placeholder": "Vel den tilsette",
         "teams.filed": "Takk. Meldinga er registrert som {ref}. Kvitteringa kjem i chatten med Meldefra.",
         "teams.forward.choose": "Vel kven saka skal vidaresendast til.",
+        "cli.teams_package": "Teams-pakka er skriven til {path} (app-id {app_id}, domene {domain}). Last ho opp i Teams admin center → Teams-appar → Administrer appar → Last opp ny app.",
         "teams.error.unknown_user": "Fann ikkje e-postadressa di i Teams. Be IT om å sjekke kontoen din.",
     },
     "en": {
@@ -58,6 +60,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.form.accused_placeholder": "Choose the employee",
         "teams.filed": "Thank you. The report is registered as {ref}. The receipt comes in the chat with Meldefra.",
         "teams.forward.choose": "Choose who the case should be forwarded to.",
+        "cli.teams_package": "The Teams package is written to {path} (app id {app_id}, domain {domain}). Upload it in the Teams admin center → Teams apps → Manage apps → Upload new app.",
         "teams.error.unknown_user": "Could not find your e-mail address in Teams. Ask IT to check your account.",
     },
 }

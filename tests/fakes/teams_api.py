@@ -65,7 +65,9 @@ class FakeTeams:
 
     # --- set-up -------------------------------------------------------------------------
 
-    def add_person(self, aad_id: str, teams_id: str, email: str, manager: str | None = None) -> None:
+    def add_person(
+        self, aad_id: str, teams_id: str, email: str, manager: str | None = None
+    ) -> None:
         self.people[aad_id] = FakePerson(aad_id, teams_id, email, manager)
 
     def fail(
@@ -80,9 +82,7 @@ class FakeTeams:
     ) -> None:
         """Answer the next `times` requests matching `path` (a regex) with this error."""
         body = {"error": {"code": code or f"http{status}", "message": "injected"}}
-        self.failures.append(
-            Failure(method, re.compile(path), status, body, headers or {}, times)
-        )
+        self.failures.append(Failure(method, re.compile(path), status, body, headers or {}, times))
 
     # --- what happened --------------------------------------------------------------------
 
@@ -119,7 +119,9 @@ class FakeTeams:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, body, headers = fake.answer(self.command, self.path, dict(self.headers), raw)
+                status, body, headers = fake.answer(
+                    self.command, self.path, dict(self.headers), raw
+                )
                 data = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
                 for k, v in headers.items():
@@ -134,7 +136,9 @@ class FakeTeams:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(
