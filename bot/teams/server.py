@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -63,6 +64,15 @@ class RouteAdapter(HttpServerAdapter):
         return Response(status_code=result["status"])
 
 
+def local_token(scope: Any, tenant_id: Any = None) -> str:
+    """An unsigned JWT for the Agents Playground's mock connector (auth off, no secret): the
+    SDK needs a JWT-shaped token for every outgoing call, and the playground ignores it."""
+    import jwt
+
+    claims = {"iss": "meldefra-local", "exp": int(time.time()) + 3600}
+    return jwt.encode(claims, "meldefra-local-development-only!", "HS256")
+
+
 class TeamsBot:
     name = "teams"
 
@@ -81,6 +91,12 @@ class TeamsBot:
         self.services = services
         self.settings = settings
         self.adapter = RouteAdapter()
+        if (
+            token is None
+            and not settings.teams_client_secret
+            and settings.teams_allow_unauthenticated
+        ):
+            token = local_token  # local development only: a mock connector checks no token
         credentials: dict[str, Any] = (
             {"token": token}
             if token is not None
