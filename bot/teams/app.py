@@ -374,7 +374,7 @@ class TeamsEdge:
             )
         except Refused as refusal:
             return TaskModuleMessageResponse(value=refusal.text(lang))
-        await self.refresh(outcome, self.actor_name(ctx, email), cards.CLOSE)
+        await self.refresh(outcome, email, self.actor_name(ctx, email), cards.CLOSE)
         return TaskModuleMessageResponse(value=t(lang, outcome.key, **outcome.args))
 
     # --- the leader's card --------------------------------------------------------------
@@ -412,7 +412,7 @@ class TeamsEdge:
         self.wake()
         clicked = ctx.activity.reply_to_id
         refreshed = await self.refresh(
-            outcome, self.actor_name(ctx, email), action.verb, skip=clicked
+            outcome, email, self.actor_name(ctx, email), action.verb, clicked=clicked
         )
         if not outcome.changed or refreshed is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
@@ -422,25 +422,27 @@ class TeamsEdge:
         return str(ctx.activity.from_.name or email)
 
     async def refresh(
-        self, outcome: Outcome, actor: str, verb: str, *, skip: str | None = None
+        self, outcome: Outcome, actor: str, name: str, verb: str, *, clicked: str | None = None
     ) -> cards.Card | None:
         """Update every leader's card about the case in place: the new state, who acted.
 
-        Returns the card for the message that was clicked (`skip`), which Teams replaces with
-        the invoke's answer; the others are updated through the connector."""
-        sent = await asyncio.to_thread(
-            delivery.messages_for_case, self.services, outcome.ref, platform="teams"
-        )
-        clicked: cards.Card | None = None
-        for msg in sent:
-            if (
-                msg.kind not in cards.ACTIONABLE
-                or not msg.platform_ref
-                or "|" not in msg.platform_ref
-            ):
-                continue
-            conversation_id, _, activity_id = msg.platform_ref.rpartition("|")
-            last = t(msg.lang, "chat.case.last_action", action=t(msg.lang, LABELS[verb]), who=actor)
+        Returns the card for the message that was clicked, which Teams replaces with the
+        invoke's answer; the others are updated through the connector. The clicked message is
+        known by its id, or else as the actor's own card (a connector that returns no usable
+        ids, like the Agents Playground's)."""
+        sent = [
+            msg
+            for msg in await asyncio.to_thread(
+                delivery.messages_for_case, self.services, outcome.ref, platform="teams"
+            )
+            if msg.kind in cards.ACTIONABLE and msg.platform_ref and "|" in msg.platform_ref
+        ]
+        ids = [str(msg.platform_ref).rpartition("|")[2] for msg in sent]
+        own = None if clicked in ids else next((m for m in sent if m.recipient == actor), None)
+        answer: cards.Card | None = None
+        for msg, activity_id in zip(sent, ids, strict=True):
+            conversation_id = str(msg.platform_ref).rpartition("|")[0]
+            last = t(msg.lang, "chat.case.last_action", action=t(msg.lang, LABELS[verb]), who=name)
             summary, card = cards.notice_card(
                 msg.kind,
                 msg.lang,
@@ -449,8 +451,8 @@ class TeamsEdge:
                 status=outcome.status,
                 last_action=last,
             )
-            if activity_id == skip:
-                clicked = card
+            if clicked is not None and (activity_id == clicked or msg is own):
+                answer = card
                 continue
             person = await asyncio.to_thread(self.directory.person, msg.recipient or "")
             service_url = person.reference.service_url if person and person.reference else None
@@ -462,4 +464,4 @@ class TeamsEdge:
                 )
             except Exception as exc:  # noqa: BLE001 - cosmetic; the state is in the database
                 log.warning("updating a card failed: %s", type(exc).__name__)
-        return clicked
+        return answer
