@@ -143,6 +143,18 @@ class TeamsEdge:
         schools = self.services.org.schools_of(email)
         return schools[0].id if len(schools) == 1 else None
 
+    async def actor(self, ctx: ActivityContext[Any]) -> tuple[str, str]:
+        """The person acting and their language; raises UnknownUser (answered by the caller)."""
+        email = await self.directory.email_of(ctx.activity, ctx.api)
+        return email, self.services.org.language_of(email)
+
+    def unknown(self, ctx: ActivityContext[Any]) -> TaskModuleResponse:
+        return TaskModuleResponse(
+            task=TaskModuleMessageResponse(
+                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
+            )
+        )
+
     async def who(self, ctx: ActivityContext[Any]) -> str | None:
         try:
             return await self.directory.email_of(ctx.activity, ctx.api)
@@ -307,10 +319,13 @@ class TeamsEdge:
     ) -> TaskModuleResponse:
         data = ctx.activity.value.data or {}
         name = data.get("dialog")
-        if name == cards.CASE:
-            return TaskModuleResponse(task=await self.case_dialog(ctx, str(data.get("ref"))))
-        if name == cards.CLOSE:
-            return TaskModuleResponse(task=await self.close_dialog(ctx, str(data.get("ref"))))
+        try:
+            if name == cards.CASE:
+                return TaskModuleResponse(task=await self.case_dialog(ctx, str(data.get("ref"))))
+            if name == cards.CLOSE:
+                return TaskModuleResponse(task=await self.close_dialog(ctx, str(data.get("ref"))))
+        except UnknownUser:
+            return self.unknown(ctx)
         _, task = await self.report_dialog(ctx, {"what": data.get("what") or ""})
         return TaskModuleResponse(task=task)
 
@@ -319,18 +334,16 @@ class TeamsEdge:
     ) -> TaskModuleResponse:
         data = ctx.activity.value.data or {}
         if data.get("dialog") == cards.CLOSE:
-            return TaskModuleResponse(task=await self.close(ctx, data))
+            try:
+                return TaskModuleResponse(task=await self.close(ctx, data))
+            except UnknownUser:
+                return self.unknown(ctx)
         return TaskModuleResponse(task=await self.file(ctx, data))
 
     async def case_dialog(
         self, ctx: ActivityContext[Any], ref: str
     ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        email = await self.who(ctx)
-        if email is None:
-            return TaskModuleMessageResponse(
-                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
-            )
-        lang = self.services.org.language_of(email)
+        email, lang = await self.actor(ctx)
         try:
             details = await asyncio.to_thread(review.open_case, self.services, ref, email)
         except Refused as refusal:
@@ -343,12 +356,7 @@ class TeamsEdge:
     async def close_dialog(
         self, ctx: ActivityContext[Any], ref: str
     ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        email = await self.who(ctx)
-        if email is None:
-            return TaskModuleMessageResponse(
-                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
-            )
-        lang = self.services.org.language_of(email)
+        email, lang = await self.actor(ctx)
         try:
             await asyncio.to_thread(review.authorize, self.services, ref, email, "close")
         except Refused as refusal:
@@ -359,12 +367,7 @@ class TeamsEdge:
         self, ctx: ActivityContext[Any], data: Mapping[str, Any]
     ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
         ref, reason = str(data.get("ref")), str(data.get("reason") or "")
-        email = await self.who(ctx)
-        if email is None:
-            return TaskModuleMessageResponse(
-                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
-            )
-        lang = self.services.org.language_of(email)
+        email, lang = await self.actor(ctx)
         try:
             outcome = await asyncio.to_thread(review.close, self.services, ref, email, reason)
         except FieldErrors as errors:
