@@ -1,5 +1,5 @@
 """The `meldefra` command: serve, db upgrade, org check, verify, remind, digest, export,
-case access-log, archive, keys."""
+case access-log, archive, keys, teams package."""
 
 from __future__ import annotations
 
@@ -54,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the bot (a local console when no chat is set up)")
     serve.add_argument("--org", help="path to org.yml (default: $MELDEFRA_ORG or ./org.yml)")
-    serve.add_argument("--http", action="store_true", help="serve Slack over HTTP, not Socket Mode")
+    serve.add_argument(
+        "--http",
+        action="store_true",
+        help="serve Slack over HTTP, not Socket Mode (Teams is always served over HTTP)",
+    )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP host (default 0.0.0.0)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
@@ -134,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="print what would be sent; send nothing"
         )
         rounds.set_defaults(func=cmd_round, round=name)
+
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser(
+        "package", help="build the Teams app package (zip) to upload to the org catalog"
+    )
+    package.add_argument("--out", default="meldefra-teams.zip", help="default ./meldefra-teams.zip")
+    package.add_argument("--domain", help="where the bot is served (default: $TEAMS_BOT_DOMAIN)")
+    package.add_argument("--version", default="1.0.0", help="the app's version (default 1.0.0)")
+    package.set_defaults(func=cmd_teams_package)
     return parser
 
 
@@ -270,6 +284,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except ConfigError as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.teams.package import PackageError, PackageSettings, build
+
+    try:
+        developer = load_org(settings.resolved_org_path()[0]).owner.name
+    except OrgError:
+        developer = "Meldefra"  # the package does not depend on org.yml being right
+    package = PackageSettings(
+        app_id=settings.teams_client_id or "",
+        domain=(args.domain or settings.teams_bot_domain or "").lower(),
+        version=args.version,
+        developer=developer,
+    )
+    try:
+        out = build(package, Path(args.out))
+    except PackageError as exc:
+        print(f"meldefra: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(t("nb", "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

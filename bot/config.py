@@ -23,6 +23,10 @@ class Settings:
     teams_client_secret: str | None = None
     teams_tenant_id: str | None = None
     graph_url: str = "https://graph.microsoft.com/v1.0"
+    teams_app_catalog_id: str | None = None  # the app's id in the org catalog (installs)
+    teams_bot_domain: str | None = None  # where /api/messages is served (the manifest's domain)
+    teams_allow_unauthenticated: bool = False  # tests and the Agents Playground only
+    graph_cache_seconds: float = 3600.0
     log_level: str = "INFO"
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
     extra: dict[str, str] = field(default_factory=dict)
@@ -47,6 +51,13 @@ class Settings:
             teams_client_secret=get("CLIENT_SECRET"),
             teams_tenant_id=get("TENANT_ID"),
             graph_url=get("GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+            teams_app_catalog_id=get("TEAMS_APP_CATALOG_ID"),
+            teams_bot_domain=get("TEAMS_BOT_DOMAIN"),
+            teams_allow_unauthenticated=(
+                (get("DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS") or "").lower()
+                in ("1", "true", "yes")
+            ),
+            graph_cache_seconds=float(get("GRAPH_CACHE_SECONDS") or 3600),
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
         )

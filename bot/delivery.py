@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Protocol
 
-from handlers import delivery
+from handlers import delivery, identity
 from handlers.delivery import Pending
 from handlers.services import Services
 
@@ -52,11 +53,34 @@ class Sender(Protocol):
         ...
 
 
+class Router:
+    """Picks the sender per notice when Slack and Teams are both configured.
+
+    A channel notice goes to the platform it names (`data["platform"]`, Slack when unnamed); a
+    person gets it where they last used Meldefra (their most recent identity), else on the
+    first platform given (Slack looks anyone up by e-mail; Teams installs the app via Graph).
+    """
+
+    def __init__(self, services: Services, senders: Sequence[Sender]) -> None:
+        self.services = services
+        self.senders = {s.platform: s for s in senders}
+        self.default = senders[0]
+
+    def pick(self, item: Pending) -> Sender:
+        if item.channel:
+            return self.senders.get(str(item.data.get("platform") or "slack"), self.default)
+        assert item.recipient is not None
+        for platform in identity.platforms_of(self.services, item.recipient):
+            if platform in self.senders:
+                return self.senders[platform]
+        return self.default
+
+
 class Worker:
     def __init__(
         self,
         services: Services,
-        sender: Sender,
+        sender: Sender | Router,
         *,
         batch: int = 20,
         base_backoff: float = 2.0,
@@ -85,8 +109,9 @@ class Worker:
         return len(items)
 
     def _deliver(self, item: Pending) -> None:
+        sender = self.sender.pick(item) if isinstance(self.sender, Router) else self.sender
         try:
-            ref = self.sender.deliver(item)
+            ref = sender.deliver(item)
         except RetryLater as exc:
             after = exc.after if exc.after is not None else self.backoff(item.attempts)
             log.info("outbox %s: retry in %.0fs (%s)", item.id, after, exc.error)
@@ -102,7 +127,7 @@ class Worker:
                 log.info("outbox %s: %s, backing off", item.id, error)
                 delivery.retry(self.services, item, after=self.backoff(item.attempts), error=error)
         else:
-            delivery.sent(self.services, item, platform=self.sender.platform, ref=ref)
+            delivery.sent(self.services, item, platform=sender.platform, ref=ref)
 
     def run_forever(self, stop: threading.Event, idle: float = 1.0) -> None:
         while not stop.is_set():

@@ -1,4 +1,4 @@
-"""The HTTP server: Slack at /slack/events, GET /healthz, (Teams at /api/messages).
+"""The HTTP server: Slack at /slack/events, GET /healthz, Teams at /api/messages.
 
 One Starlette app under uvicorn. Bolt's App is synchronous, so each Slack request is
 dispatched in a worker thread: the event loop keeps accepting requests while one listener
@@ -7,9 +7,9 @@ waits on the database or on views.open.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -26,19 +26,42 @@ SLACK_PATH = "/slack/events"
 THREADS = 40
 
 
-def build_asgi(services: Services, slack: App | None) -> Starlette:
+class Part(Protocol):
+    """Another platform served by this app (bot/teams/server.py's TeamsBot), kept behind a
+    protocol so this module imports nothing of it."""
+
+    name: str
+
+    def routes(self) -> list[Route]: ...
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+
+def build_asgi(services: Services, slack: App | None, parts: Sequence[Part] = ()) -> Starlette:
     async def healthz(request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(_database_ok, services)
-        return JSONResponse({"ok": ok, "slack": slack is not None}, status_code=200 if ok else 503)
+        body: dict[str, bool] = {"ok": ok, "slack": slack is not None}
+        body.update({part.name: True for part in parts})
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if slack is not None:
         routes.append(Route(SLACK_PATH, _slack_endpoint(slack), methods=["POST"]))
+    for part in parts:
+        routes += part.routes()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-        yield
+        for part in parts:
+            await part.startup()
+        try:
+            yield
+        finally:
+            for part in parts:
+                await part.shutdown()
 
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -7,15 +7,20 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.bootstrap import App
 from bot.config import Settings
-from bot.delivery import Wakeup, Worker
+from bot.delivery import Router, Sender, Wakeup, Worker
 from bot.scheduler import Scheduler
 from handlers import dates
 from handlers.i18n import catalogs
+
+if TYPE_CHECKING:
+    from bot.http import Part
 
 log = logging.getLogger("meldefra.serve")
 
@@ -62,7 +67,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
     runtime = Runtime()
-    if not settings.slack_enabled and not http:
+    if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
         Scheduler(app.services).start(runtime.stop)
         try:
@@ -71,22 +76,51 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
             runtime.shutdown()
     warm_up()
     slack_app = None
+    parts: list[Part] = []
     wake: Callable[[], None] | None = None
-    if settings.slack_enabled:
+    if settings.teams_enabled:
+        # The Teams SDK's connections live on the server's event loop, so with Teams the
+        # worker runs in this process and a Router picks Slack or Teams per notice.
+        worker_box: list[Worker] = []
+
+        def wake_thread() -> None:
+            if worker_box:
+                worker_box[0].wake.set()
+
+        wake = wake_thread
+        senders: list[Sender] = []
+        if settings.slack_enabled:
+            slack_app, slack_sender = _slack(app, settings, wake)
+            senders.append(slack_sender)
+        teams, teams_sender = _teams(app, settings, wake)
+        parts.append(teams)
+        senders.append(teams_sender)
+        sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
+        worker_box.append(Worker(app.services, sender))
+        runtime.threads.append(_thread("outbox", worker_box[0].run_forever, runtime.stop))
+    elif settings.slack_enabled:
         delivery = DeliveryProcess(settings)
         runtime.on_shutdown.append(delivery.stop)
         wake = delivery.wake.set
-        slack_app = _slack_app(app, settings, wake)
+        slack_app, _ = _slack(app, settings, wake)
     # Safe on several replicas: a round is claimed once per school and period in the database.
     runtime.threads.append(Scheduler(app.services, on_queued=wake).start(runtime.stop))
     try:
-        if http:
-            _serve_http(app, slack_app, host, port)
+        if http or parts:  # Teams reaches the bot over HTTPS only
+            with _socket_mode(slack_app if not http else None, settings):
+                _serve_http(app, slack_app if http else None, parts, host, port)
         else:
             _serve_socket_mode(slack_app, settings, runtime)
     finally:
         runtime.shutdown()
     return 0
+
+
+def _thread(name: str, target: Callable[[threading.Event], None],
+            stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _console(app: App) -> int:
@@ -103,16 +137,26 @@ def _console(app: App) -> int:
     return Console(app.services, banner=banner).run()
 
 
-def _slack_app(app: App, settings: Settings, wake: Callable[[], None]) -> object:
+def _slack(app: App, settings: Settings, wake: Callable[[], None]) -> tuple[object, Sender]:
     from slack_sdk import WebClient
 
     from bot.slack.app import build_app
+    from bot.slack.sender import SlackSender
 
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    slack_app, _ = build_app(
+    slack_app, directory = build_app(
         app.services, client, signing_secret=settings.slack_signing_secret, wake=wake
     )
-    return slack_app
+    return slack_app, SlackSender(client, directory)
+
+
+def _teams(app: App, settings: Settings, wake: Callable[[], None]) -> tuple[Part, Sender]:
+    # Imported here only: the Teams SDK and msgraph take seconds and ~60 MB to load.
+    from bot.teams.sender import TeamsSender
+    from bot.teams.server import TeamsBot
+
+    teams = TeamsBot(app.services, settings, wake=wake)
+    return teams, TeamsSender(teams)
 
 
 class DeliveryProcess:
@@ -162,14 +206,31 @@ def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
             wake.clear()
 
 
-def _serve_http(app: App, slack_app: object, host: str, port: int) -> None:
+def _serve_http(app: App, slack_app: object, parts: list[Part], host: str, port: int) -> None:
     import uvicorn
 
     from bot.http import build_asgi
 
-    asgi = build_asgi(app.services, slack_app)  # type: ignore[arg-type]
-    log.info("serving HTTP on %s:%s", host, port)
+    asgi = build_asgi(app.services, slack_app, parts)  # type: ignore[arg-type]
+    log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False)
+
+
+@contextmanager
+def _socket_mode(slack_app: object, settings: Settings) -> Iterator[None]:
+    """Slack over Socket Mode beside the HTTP server (when Teams needs HTTP and Slack not)."""
+    if slack_app is None:
+        yield
+        return
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(slack_app, settings.slack_app_token)  # type: ignore[arg-type]
+    handler.connect()
+    log.info("connected to Slack over Socket Mode")
+    try:
+        yield
+    finally:
+        handler.close()
 
 
 def _serve_socket_mode(slack_app: object, settings: Settings, runtime: Runtime) -> None:

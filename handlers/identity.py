@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.services import Services
@@ -64,3 +64,15 @@ def by_email(services: Services, platform: str, email: str) -> tuple[str, dict[s
             .limit(1)
         )
         return (row.user_id, json.loads(row.data)) if row else None
+
+
+def platforms_of(services: Services, email: str) -> list[str]:
+    """The platforms where this person has an identity, the most recently seen first."""
+    with services.uow() as session:
+        rows = session.execute(
+            select(Identity.platform, func.max(Identity.updated_at).label("seen"))
+            .where(Identity.email == email.lower())
+            .group_by(Identity.platform)
+            .order_by(func.max(Identity.updated_at).desc())
+        )
+        return [platform for platform, _ in rows]

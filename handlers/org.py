@@ -60,6 +60,18 @@ class RTeam:
 
 
 @dataclass(frozen=True)
+class GraphDirectory:
+    """What a school takes from Microsoft Graph (Entra ID) when Teams is configured.
+
+    `managers`: a reporter whose unit has no leader in this file goes to their manager in
+    Entra ID (before rektor). `rteam_group`: an Entra group whose members join the R-team.
+    """
+
+    managers: bool = False
+    rteam_group: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """Local follow-up policy ("snarast" has no fixed deadline in law)."""
 
@@ -80,6 +92,7 @@ class School:
     units: tuple[Unit, ...]
     policy: Policy = field(default_factory=Policy)
     closed_days: tuple[tuple[date, date], ...] = ()
+    graph: GraphDirectory = field(default_factory=GraphDirectory)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -299,6 +312,7 @@ class _Reader:
             "units",
             "policy",
             "closed_days",
+            "graph",
         }
         m = self.mapping(node, "school", keys)
         if m is None:
@@ -326,6 +340,7 @@ class _Reader:
         rteam = self.rteam(m.get("rteam"), where)
         policy = self.policy(m.get("policy"), where)
         closed = self.closed_days(m.get("closed_days"), where)
+        graph = self.graph(m.get("graph"), where)
         name = self.scalar(m["name"], f"{where}: name") or sid
         if not principal:
             return None
@@ -340,6 +355,7 @@ class _Reader:
             units=units,
             policy=policy,
             closed_days=closed,
+            graph=graph,
         )
 
     def units(self, node: yaml.Node | None, where: str) -> Iterator[Unit]:
@@ -417,6 +433,23 @@ class _Reader:
                 else:
                     values[key] = int(raw)
         return Policy(**values)
+
+    def graph(self, node: yaml.Node | None, where: str) -> GraphDirectory:
+        if node is None:
+            return GraphDirectory()
+        m = self.mapping(node, f"{where}: graph", {"managers", "rteam_group"})
+        if m is None:
+            return GraphDirectory()
+        managers = False
+        if "managers" in m:
+            raw = (self.scalar(m["managers"], f"{where}: graph.managers") or "").lower()
+            if raw not in ("true", "false", "yes", "no"):
+                self.fail(m["managers"], f"{where}: graph.managers must be true or false")
+            managers = raw in ("true", "yes")
+        group = self.scalar(m.get("rteam_group"), f"{where}: graph.rteam_group")
+        if group and not re.fullmatch(r"[0-9a-fA-F-]{36}", group):
+            self.fail(m["rteam_group"], f"{where}: graph.rteam_group must be an Entra group id")
+        return GraphDirectory(managers=managers, rteam_group=group)
 
     def closed_days(self, node: yaml.Node | None, where: str) -> tuple[tuple[date, date], ...]:
         """Closed days: a list of dates or 'YYYY-MM-DD..YYYY-MM-DD' ranges (breaks)."""

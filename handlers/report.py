@@ -79,8 +79,12 @@ class Filed:
     duplicate: bool = False
 
 
-def check(services: Services, form: ReportForm, reporter: str) -> Checked:
-    """Validate every field at once, so the person fixes all mistakes in one go."""
+def check(
+    services: Services, form: ReportForm, reporter: str, *, manager: str | None = None
+) -> Checked:
+    """Validate every field at once, so the person fixes all mistakes in one go.
+
+    `manager`: the reporter's manager from the directory, see `routing.route`."""
     errors: dict[str, Problem] = {}
     texts = form.texts()
     for name in REQUIRED:
@@ -115,19 +119,32 @@ def check(services: Services, form: ReportForm, reporter: str) -> Checked:
 
     if errors or school is None:
         raise FieldErrors(errors)
-    routing = route(services.org, school, reporter, accused_employee=accused, urgent=form.urgent)
+    routing = route(
+        services.org,
+        school,
+        reporter,
+        accused_employee=accused,
+        urgent=form.urgent,
+        manager=manager,
+    )
     return Checked(school=school, when=when, routing=routing)
 
 
 def file_report(
-    services: Services, form: ReportForm, reporter: str, *, submission_key: str | None = None
+    services: Services,
+    form: ReportForm,
+    reporter: str,
+    *,
+    submission_key: str | None = None,
+    manager: str | None = None,
 ) -> Filed:
     """Store the report and its routing, and queue every notice, in one transaction.
 
     `submission_key` makes a retried submission (Slack retry, double click) file once.
+    `manager`: the reporter's manager from the directory (Entra ID), see `routing.route`.
     """
     reporter = reporter.strip().lower()
-    checked = check(services, form, reporter)
+    checked = check(services, form, reporter, manager=manager)
     now = services.clock.now()
     with services.uow() as session:
         if submission_key:

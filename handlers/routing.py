@@ -44,7 +44,11 @@ def route(
     *,
     accused_employee: str | None = None,
     urgent: bool = False,
+    manager: str | None = None,
 ) -> Routing:
+    """`manager` is the reporter's manager from a directory (Entra ID), resolved by the edge:
+    it stands in for the unit leader only where org.yml names none, and only when the manager
+    works at the school (someone outside it may not read the case)."""
     reporter = reporter.lower()
     unit = school.unit_of(reporter)
     unit_name = unit.name if unit else None
@@ -52,7 +56,15 @@ def route(
         return _route_12_5(org, school, accused_employee.lower(), unit_name)
 
     recipients: list[Recipient] = []
-    if unit is None:
+    leader = unit.leader if unit else None
+    manager = (manager or "").lower() or None
+    if leader is None and manager and manager != reporter and manager in school.staff():
+        if manager == school.principal:
+            recipients.append(Recipient(manager, REKTOR, "route.reason.principal_is_manager"))
+        else:
+            recipients.append(Recipient(manager, LEADER, "route.reason.directory_manager"))
+            recipients.append(Recipient(school.principal, REKTOR, "route.reason.rektor_always"))
+    elif unit is None:
         recipients.append(Recipient(school.principal, REKTOR, "route.reason.no_unit"))
     elif unit.leader is None or unit.leader == reporter:
         reason = "route.reason.reporter_is_leader" if unit.leader else "route.reason.unit_no_leader"

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Install Meldefra with its test tools, make sure PostgreSQL runs, and run the whole suite
-# (every store and handler test on SQLite and on PostgreSQL), then lint and type checks.
+# Install Meldefra with its test tools and the Teams SDK, make sure PostgreSQL runs, and run the
+# whole suite (every store and handler test on SQLite and on PostgreSQL), then lint and type checks.
 source "$(dirname "$0")/_venv.sh"
-install_meldefra "[test]"
+install_meldefra "[test,teams]"
+
+# Microsoft's Teams simulator for the end-to-end test, installed once into ./.playground.
+PLAYGROUND="@microsoft/m365agentsplayground@0.2.28"
+if command -v npm >/dev/null && [ ! -f ".playground/.installed-0.2.28" ]; then
+  mkdir -p .playground
+  npm install --prefix .playground --no-audit --no-fund --silent "$PLAYGROUND"
+  touch .playground/.installed-0.2.28
+fi
 
 PGHOST_TEST=${PGHOST_TEST:-127.0.0.1}
 pg_up() { .venv/bin/python - "$PGHOST_TEST" <<'PY'

@@ -1,0 +1,194 @@
+"""Microsoft Graph, the calls Meldefra makes: users, managers, group members, installing the
+app for a person, the chat that installation creates, and activity-feed notifications.
+
+The client is msgraph-sdk on our own request adapter so that the base URL comes from
+GRAPH_URL (national clouds; the loopback fake in tests). msgraph-core already retries 429, 503
+and 504 with Retry-After (three times); what still fails is raised as `GraphError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from msgraph import GraphServiceClient
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.key_value_pair import KeyValuePair
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.teamwork_activity_topic import TeamworkActivityTopic
+from msgraph.generated.models.teamwork_activity_topic_source import TeamworkActivityTopicSource
+from msgraph.generated.models.user import User
+from msgraph.generated.models.user_scope_teams_app_installation import (
+    UserScopeTeamsAppInstallation,
+)
+from msgraph.generated.users.item.teamwork.installed_apps.installed_apps_request_builder import (
+    InstalledAppsRequestBuilder,
+)
+from msgraph.generated.users.item.teamwork.send_activity_notification.send_activity_notification_post_request_body import (  # noqa: E501
+    SendActivityNotificationPostRequestBody,
+)
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph.graph_request_adapter import GraphRequestAdapter
+
+log = logging.getLogger("meldefra.teams.graph")
+USER_FIELDS = ["id", "mail", "userPrincipalName"]
+
+
+class GraphError(Exception):
+    """A Graph call failed: `status` (0 for no answer), Graph's error code, Retry-After."""
+
+    def __init__(self, status: int, code: str, retry_after: float | None = None) -> None:
+        super().__init__(f"graph {status} {code}")
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class GraphUser:
+    id: str
+    email: str | None
+
+
+def make_client(base_url: str, credential: Any) -> GraphServiceClient:
+    """A Graph client on `base_url` (e.g. https://graph.microsoft.com/v1.0) with an async
+    azure-core credential (ClientSecretCredential in production)."""
+    parts = urlsplit(base_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[f"{root}/.default"], allowed_hosts=[parts.hostname or ""]
+    )
+    adapter = GraphRequestAdapter(auth)
+    adapter.base_url = base_url.rstrip("/")
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def _email(user: User) -> str | None:
+    value = user.mail or user.user_principal_name
+    return value.lower() if value else None
+
+
+async def _call(what: str, call: Any) -> Any:
+    """Await a Graph call, turning its errors into GraphError."""
+    try:
+        return await call
+    except ODataError as exc:
+        headers = exc.response_headers or {}
+        after = headers.get("Retry-After") or headers.get("retry-after")
+        code = exc.error.code if exc.error and exc.error.code else "error"
+        log.info("graph %s: %s %s", what, exc.response_status_code, code)
+        raise GraphError(
+            exc.response_status_code or 0, code, float(after) if after else None
+        ) from exc
+    except (httpx.TransportError, OSError) as exc:  # no answer at all
+        raise GraphError(0, type(exc).__name__) from exc
+
+
+class Graph:
+    def __init__(self, client: GraphServiceClient, *, root: str) -> None:
+        self.client = client
+        self.root = root.rstrip("/")  # for @odata.bind links
+
+    async def user(self, key: str) -> GraphUser | None:
+        """A user by object id or user principal name; None when there is no such user."""
+        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=USER_FIELDS)
+        try:
+            user = await _call(
+                "user",
+                self.client.users.by_user_id(key).get(
+                    request_configuration=RequestConfiguration(query_parameters=query)
+                ),
+            )
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return GraphUser(user.id, _email(user)) if user and user.id else None
+
+    async def manager_email(self, user_id: str) -> str | None:
+        """GET /users/{id}/manager; some tenants only answer $expand=manager, so try that too.
+
+        None when the person has no manager."""
+        try:
+            manager = await _call("manager", self.client.users.by_user_id(user_id).manager.get())
+        except GraphError as exc:
+            # 404 means "no manager" or "no such user" alike; the expand tells them apart.
+            log.info("manager lookup failed (%s); trying $expand=manager", exc.status)
+            query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+                select=USER_FIELDS, expand=["manager"]
+            )
+            user = await _call(
+                "user?$expand=manager",
+                self.client.users.by_user_id(user_id).get(
+                    request_configuration=RequestConfiguration(query_parameters=query)
+                ),
+            )
+            manager = user.manager if user else None
+        return _email(manager) if isinstance(manager, User) else None
+
+    async def group_member_emails(self, group_id: str) -> list[str]:
+        builder = self.client.groups.by_group_id(group_id).members
+        page = await _call("group members", builder.get())
+        emails: list[str] = []
+        while page is not None:
+            emails += [e for m in page.value or [] if isinstance(m, User) and (e := _email(m))]
+            if not page.odata_next_link:
+                break
+            page = await _call("group members", builder.with_url(page.odata_next_link).get())
+        return emails
+
+    async def install_app(self, user_id: str, catalog_app_id: str) -> None:
+        """Install the org-catalog app for a person; already installed (409) is fine."""
+        body = UserScopeTeamsAppInstallation(
+            additional_data={
+                "teamsApp@odata.bind": f"{self.root}/appCatalogs/teamsApps/{catalog_app_id}"
+            }
+        )
+        try:
+            await _call(
+                "install app",
+                self.client.users.by_user_id(user_id).teamwork.installed_apps.post(body),
+            )
+        except GraphError as exc:
+            if exc.status != 409:
+                raise
+
+    async def installation_chat(self, user_id: str, bot_app_id: str) -> str | None:
+        """The id of the 1:1 chat between the person and the bot, created by the installation."""
+        apps = self.client.users.by_user_id(user_id).teamwork.installed_apps
+        query = InstalledAppsRequestBuilder.InstalledAppsRequestBuilderGetQueryParameters(
+            expand=["teamsApp"], filter=f"teamsApp/externalId eq '{bot_app_id}'"
+        )
+        found = await _call(
+            "installed apps",
+            apps.get(request_configuration=RequestConfiguration(query_parameters=query)),
+        )
+        if not found or not found.value or not found.value[0].id:
+            return None
+        chat = await _call(
+            "installation chat",
+            apps.by_user_scope_teams_app_installation_id(found.value[0].id).chat.get(),
+        )
+        return chat.id if chat else None
+
+    async def notify(self, user_id: str, *, topic: str, text: str, web_url: str) -> None:
+        """An activity-feed notification (systemDefault: no activity type to declare)."""
+        body = SendActivityNotificationPostRequestBody(
+            topic=TeamworkActivityTopic(
+                source=TeamworkActivityTopicSource.Text, value=topic, web_url=web_url
+            ),
+            activity_type="systemDefault",
+            preview_text=ItemBody(content=text),
+            template_parameters=[KeyValuePair(name="systemDefaultText", value=text)],
+        )
+        await _call(
+            "activity notification",
+            self.client.users.by_user_id(user_id).teamwork.send_activity_notification.post(body),
+        )

@@ -1,0 +1,162 @@
+"""Builds the Teams side: the Teams SDK app mounted in our Starlette app, Graph, the directory.
+
+The SDK's HTTP layer is an adapter: `App.initialize()` (no network) hands its request handler,
+JWT validation included, to `register_route`; we serve it at /api/messages from our own
+Starlette app under uvicorn, beside Slack's endpoint. `App.start()` is never called.
+
+The outbox worker is a thread; the SDK and msgraph are async and bound to uvicorn's event loop,
+so the sender hands its coroutines to that loop (`TeamsBot.run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from microsoft_teams.apps import App
+from microsoft_teams.apps.http.adapter import (
+    HttpMethod,
+    HttpRequest,
+    HttpRouteHandler,
+    HttpServerAdapter,
+)
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+from bot.teams.app import TeamsEdge
+from bot.teams.directory import TeamsDirectory
+from bot.teams.graph import Graph, make_client
+from handlers.services import Services
+
+log = logging.getLogger("meldefra.teams")
+MESSAGES_PATH = "/api/messages"
+T = TypeVar("T")
+
+
+class RouteAdapter(HttpServerAdapter):
+    """Receives the SDK's handler at initialize(); our route exists from the start and answers
+    503 until then."""
+
+    def __init__(self) -> None:
+        self.handler: HttpRouteHandler | None = None
+
+    def register_route(self, method: HttpMethod, path: str, handler: HttpRouteHandler) -> None:
+        if path == MESSAGES_PATH:
+            self.handler = handler
+
+    async def endpoint(self, request: Request) -> Response:
+        if self.handler is None:
+            return JSONResponse({"error": "starting"}, status_code=503)
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return JSONResponse({"error": "invalid json"}, status_code=400)
+        result = await self.handler(HttpRequest(body=body, headers=dict(request.headers)))
+        if result.get("body") is not None:
+            return JSONResponse(result["body"], status_code=result["status"])
+        return Response(status_code=result["status"])
+
+
+def local_token(scope: Any, tenant_id: Any = None) -> str:
+    """An unsigned JWT for the Agents Playground's mock connector (auth off, no secret): the
+    SDK needs a JWT-shaped token for every outgoing call, and the playground ignores it."""
+    import jwt
+
+    claims = {"iss": "meldefra-local", "exp": int(time.time()) + 3600}
+    return jwt.encode(claims, "meldefra-local-development-only!", "HS256")
+
+
+class TeamsBot:
+    name = "teams"
+
+    def __init__(
+        self,
+        services: Services,
+        settings: Settings,
+        *,
+        wake: Callable[[], None] = lambda: None,
+        token: Any = None,
+        graph_credential: Any = None,
+    ) -> None:
+        """`token` (a callable(scope, tenant) returning a JWT) replaces the client secret for the
+        Bot Connector; `graph_credential` (async azure-core) replaces it for Graph. Tests use
+        both to stay off login.microsoftonline.com."""
+        self.services = services
+        self.settings = settings
+        self.adapter = RouteAdapter()
+        if (
+            token is None
+            and not settings.teams_client_secret
+            and settings.teams_allow_unauthenticated
+        ):
+            token = local_token  # local development only: a mock connector checks no token
+        credentials: dict[str, Any] = (
+            {"token": token}
+            if token is not None
+            else {"client_secret": settings.teams_client_secret}
+        )
+        self.app = App(
+            client_id=settings.teams_client_id,
+            tenant_id=settings.teams_tenant_id,
+            http_server_adapter=self.adapter,
+            messaging_endpoint=MESSAGES_PATH,
+            # Off only when the operator says so (tests, the Agents Playground).
+            dangerously_allow_unauthenticated_requests=settings.teams_allow_unauthenticated,
+            **credentials,
+        )
+        self.graph = self._graph(graph_credential)
+        self.directory = TeamsDirectory(services, self.graph, ttl=settings.graph_cache_seconds)
+        self.edge = TeamsEdge(services, self.directory, self.app, wake)
+        self.edge.register()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._refresher: asyncio.Task[None] | None = None
+
+    def _graph(self, credential: Any) -> Graph | None:
+        s = self.settings
+        if credential is None:
+            if not (s.teams_client_secret and s.teams_tenant_id):
+                return None  # no app credential for Graph: directory from org.yml only
+            from azure.identity.aio import ClientSecretCredential
+
+            credential = ClientSecretCredential(
+                s.teams_tenant_id, s.teams_client_id, s.teams_client_secret
+            )
+        return Graph(make_client(s.graph_url, credential), root=s.graph_url)
+
+    def routes(self) -> list[Route]:
+        return [Route(MESSAGES_PATH, self.adapter.endpoint, methods=["POST"])]
+
+    async def startup(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.app.initialize()
+        self._refresher = asyncio.create_task(self._refresh_directory())
+
+    async def shutdown(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        self.loop = None
+
+    async def _refresh_directory(self) -> None:
+        while True:
+            try:
+                await self.directory.refresh_rteams()
+            except Exception:  # keep serving with the R-teams we know
+                log.exception("refreshing R-teams from Entra ID failed")
+            await asyncio.sleep(min(self.settings.graph_cache_seconds, 300.0))
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        """Run a coroutine on the server's event loop from another thread (the outbox worker)."""
+        loop = self.loop
+        if loop is None:
+            coro.close()
+            raise RuntimeError("teams is not started")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
