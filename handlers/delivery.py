@@ -118,9 +118,14 @@ def failed(services: Services, item: Pending, *, error: str) -> str | None:
                 "error": error[:100],
             },
         )
+        if item.kind == notices.RECEIPT or "rerouted_from" in item.data:
+            # A reporter's receipt is not re-routed to somebody else, and a notice is re-routed
+            # once: when rektor cannot be reached either, the trail says so and it stops there
+            # (rektor and skoleeier unreachable must not bounce a notice between them forever).
+            return None
         target = _fallback(services, session, case, item.recipient)
-        if target is None or item.kind == notices.RECEIPT:
-            return None  # a reporter's receipt is not re-routed to somebody else
+        if target is None:
+            return None
         school = services.org.school(case.school_id)
         data = dict(item.data)
         data["rerouted_from"] = item.recipient

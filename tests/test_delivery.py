@@ -73,3 +73,23 @@ def test_permanent_failure_is_recorded_and_rerouted_to_rektor(services: Services
     statuses = [(r.kind, r.recipient, r.status) for r in rows(services)]
     assert ("new_case", "trinn8@nordby.example", "failed") in statuses
     assert statuses.count(("new_case", "rektor@nordby.example", "sent")) == 2
+
+
+def test_a_notice_is_rerouted_once_not_bounced_forever(services: Services) -> None:
+    file_report(services, ReportForm(pupils="X", what="Y"), TEACHER)
+    everyone_gone = {
+        email: deque([PermanentFailure("account_inactive")] * 5)
+        for email in ("trinn8@nordby.example", "rektor@nordby.example", "skoleeier@kommune.example")
+    }
+    worker = Worker(services, ScriptedSender(everyone_gone))
+    for _ in range(10):
+        worker.run_once()
+    failed = [(r.kind, r.recipient) for r in rows(services) if r.status == "failed"]
+    # The leader's and rektor's notices failed, each was re-routed once, and that is all.
+    assert sorted(failed) == sorted([
+        ("new_case", "trinn8@nordby.example"),
+        ("new_case", "rektor@nordby.example"),
+        ("new_case", "rektor@nordby.example"),
+        ("new_case", "skoleeier@kommune.example"),
+    ])
+    assert all(r.status != "pending" for r in rows(services))
