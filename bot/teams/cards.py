@@ -223,7 +223,34 @@ def notice_card(
     actions: list[Element] = []
     if kind in ACTIONABLE and status != "closed":
         actions = case_actions(lang, str(data["ref"]), staff)
+    elif kind == "reminder":
+        actions = _reminder_actions(lang, data)
+    elif kind == "digest":
+        refs = [c["ref"] for part in ("new", "overdue", "upcoming") for c in data.get(part, [])]
+        # "Åpne" per case; opening checks access, so the R-team channel can carry them.
+        actions = [
+            dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref)
+            for ref in list(dict.fromkeys(refs))[:MAX_ACTIONS]
+        ]
     return lines[0], card(body, actions)
+
+
+# Teams shows a handful of actions per card; the rest of a long list is in its text.
+MAX_ACTIONS = 6
+
+
+def _reminder_actions(lang: str, data: Mapping[str, Any]) -> list[Element]:
+    """The morning DM: acknowledge where that is what is due, else open, per case."""
+    wanted: dict[str, set[str]] = {}
+    for item in data.get("items", []):
+        wanted.setdefault(item["ref"], set()).update(item.get("actions", ()))
+    actions: list[Element] = []
+    for ref, names in wanted.items():
+        if "acknowledge" in names:
+            actions.append(execute(f"{t(lang, 'action.acknowledge')} {ref}", ACKNOWLEDGE, ref))
+        else:
+            actions.append(dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref))
+    return actions[:MAX_ACTIONS]
 
 
 def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
