@@ -40,6 +40,8 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
     (tests give each run its own) through search_path.
     """
     url = normalise_url(url)
+    # Bound parameters hold pupil names and free text: never put them in an error or a log line.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 

@@ -232,3 +232,14 @@ def test_two_threads_remembering_the_same_new_user_both_succeed(services) -> Non
         th.join()
     assert errors == []
     assert identity.by_user(services, "slack", "U0SAME") == ("same@x.example", {})
+
+
+def test_database_errors_never_carry_the_free_text(engine: Engine) -> None:
+    # Logs must not hold pupil names: SQLAlchemy's error text leaves the parameters out.
+    factory = session_factory(engine)
+    with transaction(factory) as s:
+        case = new_case(s)
+        trail.append(s, case, "reported", "a@b.example", T0, {}, texts={"pupils": "Ola Hemmelig"})
+    with pytest.raises(DBAPIError) as err, engine.begin() as conn:
+        conn.execute(text("UPDATE events SET actor = :secret"), {"secret": "Ola Hemmelig"})
+    assert "Ola Hemmelig" not in str(err.value)
