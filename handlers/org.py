@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,13 +99,18 @@ class School:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def staff(self) -> set[str]:
+    def staff(self) -> frozenset[str]:
+        return self._staff
+
+    @cached_property
+    def _staff(self) -> frozenset[str]:
+        # Computed once per School: listeners ask on every click.
         people = {self.principal, *self.leadership, *self.rteam.members}
         for unit in self.units:
             people.update(unit.members)
             if unit.leader:
                 people.add(unit.leader)
-        return people
+        return frozenset(people)
 
     def unit_of(self, email: str) -> Unit | None:
         """The reporter's own unit: the first where they are a member, else one they lead."""
@@ -139,7 +145,17 @@ class Org:
         raise KeyError(school_id)
 
     def schools_of(self, email: str) -> list[School]:
-        return [s for s in self.schools if email in s.staff()]
+        return list(self._schools_by_person.get(email, ()))
+
+    @cached_property
+    def _schools_by_person(self) -> dict[str, tuple[School, ...]]:
+        # One index per Org: a municipality's file has thousands of people in hundreds of
+        # schools, and every report and click asks where a person works.
+        index: dict[str, list[School]] = {}
+        for school in self.schools:
+            for person in school.staff():
+                index.setdefault(person, []).append(school)
+        return {person: tuple(found) for person, found in index.items()}
 
     def people(self) -> list[str]:
         seen: dict[str, None] = {}
