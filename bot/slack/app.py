@@ -102,10 +102,10 @@ class SlackEdge:
         app.view(blocks.REPORT_VIEW)(self.submit_report)
         app.action("categories")(self.categories_changed)
         app.action("home_report")(self.open_from_home)
-        app.action("case_open")(self.open_case)
+        app.action("case_open")(self.open_form(self.case_view))
         app.action(re.compile(r"^case_(ack|investigate)$"))(self.simple_action)
         app.action("case_forward")(self.forward)
-        app.action("case_close")(self.close_clicked)
+        app.action("case_close")(self.open_form(self.close_view))
         app.view(blocks.CLOSE_VIEW)(self.submit_close)
         app.event("app_home_opened")(self.home)
         PlanFlows(self).register(app)
@@ -260,24 +260,39 @@ class SlackEdge:
             self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
             return None
 
-    def open_case(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        email = self.actor(body, client)
-        if email is None:
-            return
-        lang = self.services.org.language_of(email)
-        try:
-            details = review.open_case(self.services, action["value"], email)
-        except Refused as refusal:
-            self.tell(client, body, refusal.text(lang))
-            return
+    def open_form(
+        self, build: Callable[[str, str, str, dict[str, Any]], dict[str, Any]]
+    ) -> Callable[..., None]:
+        """A button that opens a dialog after a check: `build(lang, ref, email, body)` makes
+        the view or raises Refused (already on the trail), which the person is told."""
+
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            email = self.actor(body, client)
+            if email is None:
+                return
+            lang = self.services.org.language_of(email)
+            try:
+                view = build(lang, action["value"], email, body)
+            except Refused as refusal:
+                self.tell(client, body, refusal.text(lang))
+                return
+            if (body.get("view") or {}).get("type") == "modal":  # on top of the case dialog
+                client.views_push(trigger_id=body["trigger_id"], view=view)
+            else:
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        return listener
+
+    def case_view(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
+        details = review.open_case(self.services, ref, email)
         zone = self.services.org.school(details.school_id).zone
         view = blocks.case_modal(lang, details, zone)
         if details.status != "closed" and not details.restricted:
             view["blocks"].append(plan_buttons(lang, details.ref, details.status))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        return view
 
     def simple_action(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
@@ -311,39 +326,19 @@ class SlackEdge:
             lambda email: review.forward(self.services, ref, email, target),
             "action.forward",
         )
-        self.wake()
 
-    def close_clicked(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        email = self.actor(body, client)
-        if email is None:
-            return
-        lang = self.services.org.language_of(email)
-        try:
-            review.authorize(self.services, action["value"], email, "close")
-        except Refused as refusal:
-            self.tell(client, body, refusal.text(lang))
-            return
+    def close_view(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
+        review.authorize(self.services, ref, email, "close")
         container = body.get("container") or {}
         meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-        client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.close_modal(lang, action["value"], meta)
-        )
+        return blocks.close_modal(lang, ref, meta)
 
     def submit_close(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         meta = _metadata(view)
-        user = body["user"]["id"]
-        try:
-            email = self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
-            ack(
-                response_action="errors",
-                errors={"reason": t(self.lang_of(user), "chat.error.unknown_user")},
-            )
+        email = self.email_for_submit(ack, body, view)
+        if email is None:
             return
         lang = self.services.org.language_of(email)
         reason = state_value(view["state"]["values"], "reason") or ""

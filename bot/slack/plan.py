@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import Block, mrkdwn, plain, section
-from handlers import export, plan
+from handlers import export, plan, review
 from handlers.dates import format_when
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
@@ -299,49 +299,27 @@ class PlanFlows:
         self.services = edge.services
 
     def register(self, app: App) -> None:
-        app.action("case_plan")(self.open_form(self._plan_form))
-        app.action("case_evaluate")(self.open_form(self._evaluate_form))
-        app.action("case_export")(self.open_form(self._export_form))
-        app.action("case_share")(self.open_form(lambda lang, ref, email: share_modal(lang, ref)))
+        # Opened from the case dialog, pushed on top of it (SlackEdge.open_form).
+        app.action("case_plan")(self.edge.open_form(self._plan_form))
+        app.action("case_evaluate")(self.edge.open_form(self._evaluate_form))
+        app.action("case_export")(self.edge.open_form(self._export_form))
+        app.action("case_share")(self.edge.open_form(lambda lang, ref, *_: share_modal(lang, ref)))
         app.view(PLAN_VIEW)(self.submit(self._create, "action.plan"))
         app.view(EVALUATE_VIEW)(self.submit(self._evaluate, "action.evaluate"))
         app.view(SHARE_VIEW)(self.submit(self._share, "action.share_rteam"))
         app.view(EXPORT_VIEW)(self.submit_export)
 
-    # --- opening the forms (views.push onto the case dialog) -------------------------
-
-    def open_form(self, build: Callable[[str, str, str], dict[str, Any]]) -> Callable[..., None]:
-        def listener(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-        ) -> None:
-            ack()
-            email = self.edge.actor(body, client)
-            if email is None:
-                return
-            lang = self.services.org.language_of(email)
-            try:
-                view = build(lang, action["value"], email)
-            except Refused as refusal:
-                self.edge.tell(client, body, refusal.text(lang))
-                return
-            if body.get("view"):
-                client.views_push(trigger_id=body["trigger_id"], view=view)
-            else:
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-
-        return listener
-
-    def _plan_form(self, lang: str, ref: str, email: str) -> dict[str, Any]:
-        from handlers import review
-
+    def _plan_form(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
         details = review.open_case(self.services, ref, email)
         return plan_modal(lang, ref, details.report.get("pupils") or "")
 
-    def _evaluate_form(self, lang: str, ref: str, email: str) -> dict[str, Any]:
+    def _evaluate_form(
+        self, lang: str, ref: str, email: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         current = plan.plan_of(self.services, ref, email)
         return evaluate_modal(lang, ref, current.active_tiltak())
 
-    def _export_form(self, lang: str, ref: str, email: str) -> dict[str, Any]:
+    def _export_form(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             pupils = plan.plan_of(self.services, ref, email).pupils
         except FieldErrors:  # no plan yet: only the case file can be exported
