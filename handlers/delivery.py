@@ -145,7 +145,10 @@ def failed(services: Services, item: Pending, *, error: str) -> str | None:
 
 
 def _case(session: Session, case_id: int | None) -> Case | None:
-    return session.get(Case, case_id) if case_id is not None else None
+    """The case, locked: its chain is appended to while a leader may be acting on it."""
+    if case_id is None:
+        return None
+    return session.get(Case, case_id, with_for_update=True)
 
 
 def _fallback(
