@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,7 +149,3 @@ def mark_failed(session: Session, row: Outbox, *, error: str) -> None:
     row.status = "failed"
     row.claimed_until = None
     row.last_error = error[:200]
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).where(Outbox.status == "pending")) or 0
