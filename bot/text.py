@@ -38,12 +38,13 @@ def case_lines(lang: str, data: Data) -> list[str]:
     return lines
 
 
-def _receipt(lang: str, d: Data) -> list[str]:
+def _receipt(lang: str, d: Data, edge: str = "slack") -> list[str]:
+    # How to follow the status is said in the edge's own words ("/meldefra mine" is Slack's).
     return [
         t(lang, "notice.receipt.title", ref=d["ref"]),
         t(lang, "notice.receipt.routed", roles=roles_text(lang, d["roles"])),
         t(lang, "notice.receipt.next"),
-        t(lang, "notice.receipt.rights"),
+        t(lang, "notice.receipt.rights", mine=t(lang, f"notice.receipt.mine.{edge}")),
     ]
 
 
@@ -160,8 +161,15 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
 }
 
 
-def render(kind: str, lang: str, data: Data) -> str:
-    return "\n".join(RENDERERS[kind](lang, data))
+def lines(kind: str, lang: str, data: Data, *, edge: str) -> list[str]:
+    """A notice's lines for one edge ("slack", "teams", "console")."""
+    if kind == notices.RECEIPT:
+        return _receipt(lang, data, edge)
+    return RENDERERS[kind](lang, data)
+
+
+def render(kind: str, lang: str, data: Data, *, edge: str) -> str:
+    return "\n".join(lines(kind, lang, data, edge=edge))
 
 
 def access_line(lang: str, what: str) -> str:

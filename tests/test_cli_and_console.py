@@ -108,6 +108,7 @@ def test_console_flow_end_to_end(services: Services) -> None:
             "4",
             "MF-0001",
             "1",  # open, acknowledge
+            "",  # the case stays open until Enter
             "6",
             who("laerer1@nordby.example"),
             "2",  # the reporter sees the acknowledgement

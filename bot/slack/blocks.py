@@ -223,7 +223,7 @@ def notice_message(
     last_action: str | None = None,
 ) -> tuple[str, list[Block]]:
     """A notice as (fallback text, blocks); leaders' notices carry the action buttons."""
-    lines = text.RENDERERS[kind](lang, data)
+    lines = text.lines(kind, lang, data, edge="slack")
     blocks: list[Block] = [section(f"*{lines[0]}*")]
     if len(lines) > 1:
         blocks.append(section("\n".join(lines[1:])))

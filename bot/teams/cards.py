@@ -212,7 +212,7 @@ def notice_card(
 ) -> tuple[str, Card]:
     """A notice as (summary text, card), rendered from the same lines as Slack and the console;
     leaders' notices carry the actions until the case is closed."""
-    lines = text.RENDERERS[kind](lang, data)
+    lines = text.lines(kind, lang, data, edge="teams")
     body = [textblock(lines[0], weight="Bolder", size="Medium")]
     body += [textblock(line, spacing="Small") for line in lines[1:]]
     if status or last_action:

@@ -82,9 +82,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Skolen skal snarest undersøke saken og sette inn tiltak. Du får beskjed når "
             "saken er bekreftet mottatt."
         ),
+        "notice.receipt.mine.slack": "med «/meldefra mine»",
+        "notice.receipt.mine.teams": "ved å skrive «mine» til Meldefra i Teams",
+        "notice.receipt.mine.console": "under «Mine meldinger (status)» i menyen",
         "notice.receipt.rights": (
-            "Du har gjort det loven krever (opplæringslova § 12-4). Du kan følge status med "
-            "«/meldefra mine», men ikke se detaljene i saken videre."
+            "Du har gjort det loven krever (opplæringslova § 12-4). Du kan følge status "
+            "{mine}, men ikke se detaljene i saken videre."
         ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saken som {role}: {reason}.",
@@ -199,9 +202,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Skulen skal snarast undersøkje saka og setje inn tiltak. Du får melding når "
             "saka er stadfesta motteken."
         ),
+        "notice.receipt.mine.slack": "med «/meldefra mine»",
+        "notice.receipt.mine.teams": "ved å skrive «mine» til Meldefra i Teams",
+        "notice.receipt.mine.console": "under «Mine meldingar (status)» i menyen",
         "notice.receipt.rights": (
-            "Du har gjort det lova krev (opplæringslova § 12-4). Du kan følgje status med "
-            "«/meldefra mine», men ikkje sjå detaljane i saka vidare."
+            "Du har gjort det lova krev (opplæringslova § 12-4). Du kan følgje status "
+            "{mine}, men ikkje sjå detaljane i saka vidare."
         ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saka som {role}: {reason}.",
@@ -319,9 +325,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "The school must look into it as soon as possible and put measures in place. You "
             "will be told when the case has been acknowledged."
         ),
+        "notice.receipt.mine.slack": "with “/meldefra mine”",
+        "notice.receipt.mine.teams": "by writing “mine” to Meldefra in Teams",
+        "notice.receipt.mine.console": "under “My reports (status)” in the menu",
         "notice.receipt.rights": (
             "You have done what the law requires (Education Act § 12-4). You can follow the "
-            "status with “/meldefra mine”, but not see the case's details."
+            "status {mine}, but not see the case's details."
         ),
         "notice.new_case.title": "New report: case {ref} ({school})",
         "notice.new_case.role": "You receive this case as {role}: {reason}.",

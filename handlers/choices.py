@@ -1,0 +1,82 @@
+"""What a person may do with a case right now, so an edge offers only that.
+
+Asked before a menu or a form is shown ("refusals before the typing"): the same
+`access.access_of` every action checks, the case's status, whether it has a plan, and whom
+it may be forwarded to. Reading this writes nothing to the trail and returns no free text
+and no pupil names: it is not an opening of the case (that is `review.open_case`). The
+actions still check for themselves when they run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from handlers import access, plan, review
+from handlers.errors import Refused
+from handlers.services import Services
+from store.models import CaseAccess
+
+OPEN_STATES = review.OPEN_STATES
+
+
+@dataclass(frozen=True)
+class CaseChoices:
+    ref: str
+    status: str
+    seen: access.Access
+    has_plan: bool
+    tiltak: tuple[tuple[int, bool], ...]  # the plan's tiltak in force: (number, carried out)
+    rteam_share: str | None
+    has_rteam: bool
+    forward_to: tuple[str, ...]  # who may receive the case (empty unless the person may act)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def may_change(self) -> bool:
+        """May act on the case and it is still open."""
+        return self.seen.may_act and self.is_open
+
+
+def choices_for(services: Services, ref: str, actor: str) -> CaseChoices:
+    """Raises Refused when the person may not even see the case's status."""
+    actor = actor.strip().lower()
+    with services.uow() as session:
+        case = review.load_case(session, ref)
+        seen = access.access_of(session, services.org, case, actor)
+        if not seen.may_see_status:
+            raise Refused("refused.not_allowed", ref=case.ref)
+        current = None
+        if seen.may_open:
+            current = plan.replay(case.ref, review.trail_entries(session, case))
+        school = services.org.school(case.school_id)
+        targets: tuple[str, ...] = ()
+        if seen.may_act:
+            taken = set(
+                session.scalars(
+                    select(CaseAccess.email).where(
+                        CaseAccess.case_id == case.id,
+                        CaseAccess.role.in_(access.ACTING_ROLES | {access.EXCLUDED}),
+                    )
+                )
+            )
+            everyone = sorted(school.staff()) + [
+                c for c in services.org.owner.contacts if c not in school.staff()
+            ]
+            targets = tuple(p for p in everyone if p not in taken and p != actor)
+        return CaseChoices(
+            ref=case.ref,
+            status=case.status,
+            seen=seen,
+            has_plan=current is not None,
+            tiltak=tuple(
+                (t.no, t.done_at is not None) for t in (current.active_tiltak() if current else [])
+            ),
+            rteam_share=case.rteam_share,
+            has_rteam=bool(school.rteam.members),
+            forward_to=targets,
+        )

@@ -1,0 +1,272 @@
+"""The local console as a school leader meets it first: driven through its real input and
+output (the prompts it reads, the lines it prints), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.console import Console
+from handlers import plan, review
+from handlers.services import Services
+from store.models import Case, Event
+
+from .planning import LEADER, RADGIVER, TEACHER, filed, planned
+
+Answer = str | BaseException
+
+
+class Keyboard:
+    """A person at the terminal: each answer is a line typed, or Ctrl-C (KeyboardInterrupt)
+    or Ctrl-D (EOFError). After the last answer the input ends, as a closed stdin does."""
+
+    def __init__(self, answers: Iterable[Answer]) -> None:
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        if not self.answers:
+            raise EOFError
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+def run(services: Services, answers: Iterable[Answer], tmp_path: Path | None = None) -> str:
+    out = io.StringIO()
+    keyboard = Keyboard(answers)
+    kw = {"export_dir": tmp_path} if tmp_path else {}
+    Console(services, read=keyboard, out=out, **kw).run()  # type: ignore[arg-type]
+    assert not keyboard.answers, f"answers left over: {keyboard.answers}\n{out.getvalue()}"
+    return out.getvalue()
+
+
+def who(services: Services, email: str) -> str:
+    return str(services.org.people().index(email) + 1)
+
+
+def events(services: Services, ref: str) -> list[tuple[str, str]]:
+    with services.uow() as session:
+        case_id = session.scalar(select(Case.id).where(Case.ref == ref))
+        rows = session.execute(
+            select(Event.type, Event.actor).where(Event.case_id == case_id).order_by(Event.seq)
+        )
+        return [(t, a) for t, a in rows]
+
+
+def menu_of(shown: str, title: str) -> list[str]:
+    """The numbered lines of the last menu printed under `title`."""
+    block = shown.rsplit(title, 1)[1].splitlines()[1:]
+    lines = []
+    for line in block:
+        if not line.startswith("  ") or ")" not in line:
+            break
+        lines.append(line.strip())
+    return lines
+
+
+def test_the_case_stays_open_after_each_action_and_is_viewed_once(services: Services) -> None:
+    ref = filed(services)
+    shown = run(
+        services,
+        [
+            who(services, LEADER),
+            "4",
+            "1",  # the first case waiting: no typing the case number
+            "1",  # bekreft mottatt
+            "2",  # start undersøkelse, still on the case
+            "4",  # notat
+            "Snakket med Ola",
+            "",  # back to the main menu
+            "7",
+        ],
+    )
+    assert f"1) {ref}" in shown  # the waiting cases are offered
+    assert f"Sak {ref} er bekreftet mottatt av {LEADER}." in shown
+    assert f"Undersøkelse startet i sak {ref} av {LEADER}." in shown
+    assert f"Notat lagt til i sak {ref}." in shown
+    assert f"Sak {ref} – undersøkes. Hva vil du gjøre?" in shown
+    trail = [t for t, a in events(services, ref) if a == LEADER]
+    assert trail == ["viewed", "acknowledged", "investigation_started", "noted"]
+    # After acknowledging, "bekreft mottatt" is no longer offered; the numbers stay put.
+    last = menu_of(shown, f"Sak {ref} – undersøkes. Hva vil du gjøre?")
+    assert last[0].startswith("3) Videresend") and not any(x.startswith("1)") for x in last)
+
+
+def test_enter_at_who_are_you_explains_how_to_quit(services: Services) -> None:
+    shown = run(services, ["", "x", "avslutt"])
+    assert shown.count("For å avslutte: skriv «avslutt» eller trykk Ctrl-D.") == 2
+    assert shown.rstrip().endswith("Ha det.")
+    # Ctrl-D (the end of input) at the same prompt leaves with a goodbye too.
+    assert run(services, [EOFError()]).rstrip().endswith("Ha det.")
+
+
+def test_ctrl_c_in_a_report_asks_and_can_go_on(services: Services) -> None:
+    shown = run(
+        services,
+        [
+            who(services, TEACHER),
+            "1",
+            "A.B.",
+            KeyboardInterrupt(),  # at "what happened"
+            "1",  # go on where I was
+            "Dyttet i gangen",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "n",
+            "7",
+        ],
+    )
+    assert "Ingenting er sendt eller lagret ennå." in shown
+    assert "Meldingen er lagret som sak MF-0001." in shown
+
+
+def test_a_report_kept_as_draft_is_offered_next_time(services: Services) -> None:
+    shown = run(
+        services,
+        [
+            who(services, TEACHER),
+            "1",
+            "A.B.",
+            "Dyttet i gangen",
+            "avbryt",  # at "when"
+            "2",  # keep as draft
+            "1",  # melde fra again
+            "1",  # go on with the draft: asked from "when" on
+            "",
+            "",
+            "",
+            "",
+            "",
+            "n",
+            "5",
+            "7",
+        ],
+    )
+    assert "Utkastet er beholdt til neste gang" in shown
+    assert "Du har et utkast her fra i stad." in shown
+    assert "Meldingen er lagret som sak MF-0001." in shown
+    assert "MF-0001  ny" in shown
+    with services.uow() as session:
+        assert session.scalar(select(Case.ref)) == "MF-0001"
+
+
+def test_discarding_and_losing_the_input_are_said_out_loud(services: Services) -> None:
+    discarded = run(services, [who(services, TEACHER), "1", "A.B.", EOFError(), "3", "7"])
+    assert "Forkastet. Ingenting er lagret." in discarded
+    # Ctrl-D and then the input is gone (a script ends): the console says nothing was sent.
+    lost = run(services, [who(services, TEACHER), "1", "A.B.", "Dyttet"])
+    assert "det du skrev er IKKE sendt eller lagret" in lost
+    assert lost.rstrip().endswith("Ha det.")
+    with services.uow() as session:
+        assert session.scalar(select(Case.ref)) is None
+
+
+def test_categories_are_refused_unless_they_are_choices(services: Services) -> None:
+    shown = run(
+        services,
+        [
+            who(services, TEACHER),
+            "1",
+            "A.B.",
+            "Dyttet",
+            "",
+            "",
+            "abc, 12",
+            "2, 1",
+            "",
+            "",
+            "n",
+            "7",
+        ],
+    )
+    assert "«abc, 12» er ikke blant valgene: skriv tall fra 1 til" in shown
+    assert shown.count("2) mobbing") >= 2  # the choices are shown again
+    with services.uow() as session:
+        case = session.scalars(select(Case)).one()
+        assert sorted(json.loads(case.categories)) == ["krenkelse", "mobbing"]
+
+
+def test_forms_can_be_left_and_an_empty_reason_goes_back_to_the_case(services: Services) -> None:
+    ref = filed(services)
+    shown = run(
+        services,
+        [
+            who(services, LEADER),
+            "4",
+            ref,
+            "5",  # avslutt saken
+            "",  # no reason: back to the case, nothing done
+            "6",  # lag aktivitetsplan
+            "Ola",
+            "avbryt",  # leave the plan form
+            "3",  # discard
+            "",
+            "7",
+        ],
+    )
+    assert shown.count(f"Sak {ref} – ny. Hva vil du gjøre?") == 3
+    assert "Forkastet. Ingenting er lagret." in shown
+    assert [t for t, a in events(services, ref) if a == LEADER] == ["viewed"]
+    assert review.status_of(services, ref, LEADER).status == "new"
+
+
+def test_forwarding_offers_the_people_and_refuses_an_unknown_one(services: Services) -> None:
+    ref = filed(services)
+    shown = run(
+        services,
+        [
+            who(services, LEADER),
+            "4",
+            ref,
+            "3",
+            "ukjent@nordby.example",
+            "trinn9@nordby.example",
+            "",
+            "7",
+        ],
+    )
+    assert "ukjent@nordby.example finnes ikke blant dem du kan velge. Velg fra lista:" in shown
+    assert "trinn9@nordby.example (Nordby skole, 9. trinn)" in shown
+    assert f"Sak {ref} er videresendt til trinn9@nordby.example av {LEADER}." in shown
+    # Those who have the case already (the leader, rektor) and the reporter's own… are offered
+    # as far as they may receive it: rektor holds it already and is not offered.
+    offered = shown.split("Videresend til")[0]
+    assert (
+        "rektor@nordby.example (Nordby skole, rektor)" not in offered.rsplit("3) Videresend", 1)[-1]
+    )
+
+
+def test_an_rteam_member_is_offered_only_what_they_may_do(services: Services) -> None:
+    ref = planned(services)
+    plan.share_with_rteam(services, ref, LEADER, "anonymous")
+    shown = run(services, [who(services, RADGIVER), "4", ref, "", "7"])
+    actions = menu_of(shown, f"Sak {ref} – aktivitetsplan. Hva vil du gjøre?")
+    assert actions == ["7) Vis aktivitetsplanen"], actions
+    assert [t for t, a in events(services, ref) if a == RADGIVER] == ["viewed"]
+
+
+def test_the_console_receipt_speaks_of_the_console(services: Services) -> None:
+    shown = run(
+        services,
+        [who(services, TEACHER), "1", "A.B.", "Dyttet", "", "", "", "", "", "n", "2", "7"],
+    )
+    assert "Takk, du har meldt fra. Saksnummer MF-0001." in shown
+    assert "Du kan følge status under «Mine meldinger (status)» i menyen" in shown
+    assert "/meldefra" not in shown
+
+
+def test_an_unknown_case_number_is_said_and_asked_again(services: Services) -> None:
+    ref = filed(services)
+    shown = run(services, [who(services, TEACHER), "4", "MF-9999", "", "7"])
+    assert "Fant ingen sak MF-9999." in shown
+    assert ref not in shown.split("Fant ingen sak")[0]
