@@ -20,7 +20,8 @@ Forms (`bot.core.forms`):
   form needs no access check; `forms.report_opened(org, …)` builds it from memory only.
 - `Field.kind` is one of `Kind`: TEXT (one line), MULTILINE, DATE (a one-line text the
   handler reads as a date, e.g. "om to uker"; show `hint`), CHOICE (one of `choices`),
-  CHOICES (several), PERSON (a staff member; the value is their e-mail), TOGGLE (yes/no).
+  CHOICES (several), PERSON (a staff member; the value is their e-mail), TOGGLE (yes/no:
+  its one `choices` entry is the text beside the box).
   `label`, `hint`, `placeholder` and each `Choice.label` are catalog keys (`t(lang, key)`),
   except a `Choice` with `literal=True` (a pupil's name, a tiltak's own words: show as is).
   `max_length` is the handler's limit; `required` is what the handler requires (a renderer

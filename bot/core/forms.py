@@ -508,7 +508,8 @@ REPORT_FIELDS: tuple[Field, ...] = (
     ),
     _long("action_taken", "field.action_taken", _M["action_taken"]),
     _long("pupil_words", "field.pupil_words", _M["pupil_words"]),
-    Field("urgent", Kind.TOGGLE, "field.urgent.yes"),
+    # A yes/no: its one choice is the text beside the box.
+    Field("urgent", Kind.TOGGLE, "field.urgent", choices=(Choice("yes", "field.urgent.yes"),)),
 )
 
 _TILTAK_FIELDS = (
