@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
+from bot.core import actions, forms
+from bot.core.forms import Kind
 from bot.delivery import Worker
-from handlers import access, choices, export, followup, plan, report, review
+from handlers import choices, export, followup, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import LANGS, t
-from handlers.plan import EvaluationForm, PlanChange, PlanForm, TiltakForm
 from handlers.render import Field, Para, Sub
-from handlers.report import CATEGORIES, ReportForm
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -65,26 +65,6 @@ def _words(key: str) -> frozenset[str]:
     return frozenset(w.strip().lower() for lang in LANGS for w in t(lang, key).split(","))
 
 
-# --- What the console asks -------------------------------------------------------------------
-
-TEXT, PICK, MULTI, YES_NO, PERSON, TILTAK = "text", "pick", "multi", "yes_no", "person", "tiltak"
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One prompt of a form: a text, a choice from a known set, yes/no, a person, tiltak."""
-
-    name: str
-    label: str
-    kind: str = TEXT
-    required: bool = False
-    options: tuple[tuple[str, str], ...] = ()  # (value, label) for PICK, MULTI and PERSON
-    hint: str = ""
-    # Asked only when this holds for what was typed before (e.g. "next evaluation" unless
-    # the decision is to close).
-    when: Callable[[dict[str, Any]], bool] | None = None
-
-
 @dataclass
 class Draft:
     """A form left half-way: what was typed, and where to go on."""
@@ -93,31 +73,25 @@ class Draft:
     at: int = 0
 
 
-# Numbers of the case actions stay the same whatever is offered, so people (and scripts)
-# learn them once: verb, catalog key, and who sees it.
-CaseCheck = Callable[[choices.CaseChoices], bool]
-CASE_ACTIONS: tuple[tuple[str, str, CaseCheck], ...] = (
-    ("acknowledge", "action.acknowledge", lambda c: c.may_change and c.status == "new"),
-    (
-        "investigate",
-        "action.investigate",
-        lambda c: c.may_change and c.status in ("new", "acknowledged"),
-    ),
-    ("forward", "action.forward", lambda c: c.may_change),
-    ("note", "action.note", lambda c: c.may_change),
-    ("close", "action.close", lambda c: c.may_change),
-    ("plan", "action.plan", lambda c: c.may_change and not c.has_plan),
-    ("show_plan", "action.show_plan", lambda c: c.seen.may_open and c.has_plan),
-    ("evaluate", "action.evaluate", lambda c: c.may_change and c.has_plan),
-    (
-        "tiltak_done",
-        "action.tiltak_done",
-        lambda c: c.may_change and any(not done for _, done in c.tiltak),
-    ),
-    ("share_rteam", "action.share_rteam", lambda c: c.may_change and c.has_rteam),
-    ("export", "action.export", lambda c: c.seen.may_export),
-    ("change_plan", "action.change_plan", lambda c: c.may_change and c.has_plan),
+# The case actions in the order (and with the numbers) the console has always shown them;
+# a verb declared in bot.core.actions and missing here is offered after them. `show_plan`
+# and `tiltak_done` are the console's own: reading the plan and ticking off a tiltak.
+ACTION_ORDER = (
+    "acknowledge",
+    "investigate",
+    "forward",
+    "note",
+    "close",
+    "plan",
+    "show_plan",
+    "evaluate",
+    "tiltak_done",
+    "share",
+    "export",
+    "change_plan",
 )
+TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
+CONSOLE_ACTIONS = {"show_plan": "action.show_plan", "tiltak_done": "action.tiltak_done"}
 
 
 class Console:
@@ -271,59 +245,80 @@ class Console:
                 self.say(line)
         self.deliver()
 
-    # --- forms ------------------------------------------------------------------------
+    # --- forms: rendered from bot.core.forms -----------------------------------------
 
-    def fill(
-        self,
-        form: str,
-        ref: str,
-        steps: Sequence[Ask],
-        submit: Callable[[dict[str, Any]], Any],
-        *,
-        label: Callable[[str], str] | None = None,
-        redo: Callable[[str], Sequence[Ask]] | None = None,
-    ) -> Any:
-        """Ask the steps, submit, and on field errors ask again only for what was wrong,
-        keeping everything typed. «avbryt», Ctrl-C and Ctrl-D leave through `leave`, which
-        asks before throwing anything away. Raises Back when the person leaves.
+    def fill(self, opened: forms.Opened, *, people: Sequence[str] = ()) -> forms.Result:
+        """Ask a declared form's fields in order, submit, and on field errors ask again
+        only for what was wrong, keeping everything typed. «avbryt», Ctrl-C and Ctrl-D go
+        through `leave`, which asks before throwing anything away; leaving raises Back.
 
-        `redo(name)` gives the steps to ask again for a field the handler named (default:
-        the step of that name)."""
-        label = label or (lambda name: next((s.label for s in steps if s.name == name), name))
-        by_name = {s.name: s for s in steps}
-        key = (self.me or "", form, ref)
+        `people`: whom a PERSON field offers (the console knows the set; chat platforms
+        have their own people pickers)."""
+        form = opened.form
+        me = self.me or ""
+        key = (me, form.name, opened.ref or "")
         draft = self.drafts.pop(key, None)
         if draft is not None and not self._resume_draft():
             draft = None
-        values, at = (draft.values, draft.at) if draft else ({}, 0)
-        if not draft:
+        values = draft.values if draft else dict(opened.values)
+        at = draft.at if draft else 0
+        if draft is None:
             self.say(self.tr("console.form.how"))
-        todo = list(steps)
+            if form.intro:
+                self.say(self.tr(form.intro))
+        shown = [f for f in opened.shown() if isinstance(f, forms.Field)]
+        todo = [f for f in shown if not self._settled(f, opened)]
+        ended: set[str] = set()  # repeat groups the person finished ("tiltak")
         while True:
             while at < len(todo):
-                step = todo[at]
-                if step.when is not None and not step.when(values):
-                    values.pop(step.name, None)
-                    at += 1
+                item = todo[at]
+                at += 1
+                row = self._row_of(opened, item)
+                if not opened.visible(item, values) or (row and row[0].name in ended):
                     continue
                 try:
-                    values[step.name] = self.ask_step(step, values.get(step.name))
+                    values[item.name] = self.ask_field(item, opened, values, people)
+                    if len(shown) == 1 and item.required and not values[item.name]:
+                        raise Back  # a one-question form answered with nothing is a no
                 except (Back, Interrupted) as left:
-                    self.leave(key, Draft(values, at), left)
-                    continue  # the person chose to go on where they were
-                at += 1
+                    self.leave(key, Draft(values, at - 1), left)
+                    at -= 1  # go on where they were
+                    continue
+                if row and row[2] == 0 and not values[item.name] and not item.required:
+                    ended.add(row[0].name)  # an empty first field ends the rows
             try:
-                return submit(values)
+                return forms.submit(
+                    self.services, form.name, forms.Submission(me, values, opened.ref)
+                )
             except FieldErrors as errors:
-                todo = []
-                for name in errors.errors:
-                    todo += redo(name) if redo else ([by_name[name]] if name in by_name else [])
-                if not todo:  # nothing to fix in this form (e.g. the case has a plan already)
+                beside, general = form.place(errors, [f.name for f in shown])
+                if not beside:  # nothing to fix in this form (e.g. a plan exists already)
                     raise
                 self.say(self.tr("console.fix"))
-                for name, message in errors.render(self.lang).items():
-                    self.say(f"  - {label(name)}: {message}")
+                for name, problem in beside.items():
+                    self.say(f"  - {form.label_of(self.lang, name)}: {problem.text(self.lang)}")
+                for problem in general:
+                    self.say(f"  - {problem.text(self.lang)}")
+                todo = [f for f in shown if f.name in beside]
+                ended = set()
                 at = 0
+
+    @staticmethod
+    def _settled(f: forms.Field, opened: forms.Opened) -> bool:
+        """A choice the form's opening already made (the person's only school) is not asked."""
+        return f.kind == Kind.CHOICE and f.default is None and bool(opened.values.get(f.name))
+
+    @staticmethod
+    def _row_of(opened: forms.Opened, f: forms.Field) -> tuple[forms.Repeat, int, int] | None:
+        """For a repeated field ("tiltak.2.when"): its Repeat, the row, and its place in it."""
+        group, _, rest = f.name.partition(".")
+        row, _, name = rest.partition(".")
+        for item in opened.form.items:
+            if isinstance(item, forms.Repeat) and item.name == group and row.isdigit():
+                names = [x.name for x in item.fields]
+                if name in names:
+                    return item, int(row), names.index(name)
+        return None
 
     def _resume_draft(self) -> bool:
         index = self.pick(
@@ -337,9 +332,11 @@ class Console:
     def leave(self, key: tuple[str, str, str], draft: Draft, left: Exception) -> None:
         """The person typed a cancel word or pressed Ctrl-C/Ctrl-D inside a form. Returns
         to go on where they were; raises Back (draft kept or discarded) or Quit."""
-        typed = any(v not in ("", None, [], ()) for v in draft.values.values())
+        typed = any(
+            v not in ("", None, False, [], ()) and k != "school" for k, v in draft.values.items()
+        )
         if not typed:
-            raise Back
+            raise Back from left
         self.say(self.tr("console.form.not_sent"))
         try:
             index = self.pick(
@@ -365,134 +362,121 @@ class Console:
             self.say(self.tr("console.form.kept"))
         raise Back from left
 
-    def ask_step(self, step: Ask, before: Any) -> Any:
-        suffix = "" if step.required else f" {self.tr('console.optional')}"
-        hint = f" – {step.hint}" if step.hint else ""
-        if before not in (None, "", [], ()):
-            self.say(self.tr("console.you_typed", value=self._shown(step, before)))
-        if step.kind == PICK:
-            index = self.pick(step.label + suffix, [label for _, label in step.options])
-            if index is None:
-                if step.required:
-                    raise Back
-                return ""
-            return step.options[index][0]
-        if step.kind == MULTI:
-            return self._ask_many(step, suffix)
-        if step.kind == YES_NO:
-            while True:
-                answer = self.ask(f"{step.label}? ({self.tr('console.yes_no')})").lower()
-                if answer in ("", "n", "nei", "no"):
-                    return False
-                if answer in ("j", "ja", "y", "yes"):
-                    return True
-                self.say(self.tr("console.yes_no.again"))
-        if step.kind == PERSON:
-            return self._ask_person(step, suffix)
-        if step.kind == TILTAK:
-            return self._ask_tiltak()
-        return self.ask(step.label + suffix + hint)
+    def ask_field(
+        self,
+        f: forms.Field,
+        opened: forms.Opened,
+        values: dict[str, Any],
+        people: Sequence[str],
+    ) -> Any:
+        """One declared field, by its kind; the value as `forms.submit` takes it."""
+        label = opened.form.label_of(self.lang, f.name)
+        row = self._row_of(opened, f)
+        if row and row[2] == 0:
+            self.say(self.tr(row[0].heading, n=row[1]))
+        before = values.get(f.name)
+        prefilled = opened.values.get(f.name)
+        keep = bool(prefilled) and before == prefilled and f.kind in TEXTS
+        if before not in (None, "", [], (), False) and not keep:
+            self.say(self.tr("console.you_typed", value=self._shown(f, opened, before)))
+        optional = "" if f.required or f.default else f" {self.tr('console.optional')}"
+        if row and row[2] == 0 and not f.required:
+            optional = f" {self.tr('console.repeat.done')}"
+        if keep:  # filled in from the case (the pupils named in the report): Enter keeps it
+            optional = f" {self.tr('console.default', value=prefilled)}"
+        hint = f" – {self.tr(f.hint)}" if f.hint and f.kind in (Kind.DATE, Kind.TEXT) else ""
+        options = [(c.value, c.text(self.lang)) for c in opened.choices_of(f)]
+        if f.kind == Kind.CHOICE:
+            return self._ask_one(label + optional, options, f)
+        if f.kind == Kind.CHOICES:
+            return self._ask_many(label + optional, options)
+        if f.kind == Kind.TOGGLE:
+            return self._ask_yes_no(options[0][1] if options else label)
+        if f.kind == Kind.PERSON:
+            return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
+        while True:
+            answer = self.ask(label + optional + hint)
+            if keep and not answer:
+                return prefilled
+            if f.max_length is None or len(answer) <= f.max_length:
+                return answer
+            self.say(self.tr("error.too_long", max=f.max_length, length=len(answer)))
 
-    def _shown(self, step: Ask, value: Any) -> str:
-        labels = dict(step.options)
+    def _shown(self, f: forms.Field, opened: forms.Opened, value: Any) -> str:
+        labels = {c.value: c.text(self.lang) for c in opened.choices_of(f)}
         if isinstance(value, list | tuple):
             return ", ".join(labels.get(str(v), str(v)) for v in value)
         return labels.get(str(value), str(value))
 
-    def _ask_many(self, step: Ask, suffix: str) -> list[str]:
+    def _ask_one(self, title: str, options: list[tuple[str, str]], f: forms.Field) -> str:
+        """A numbered choice. Enter takes the declared default; with none, Enter leaves a
+        required choice (the form) and skips an optional one."""
+        default = next((label for value, label in options if value == f.default), None)
+        if default is not None:
+            title += f" {self.tr('console.default', value=default)}"
+        index = self.pick(title, [label for _, label in options])
+        if index is not None:
+            return options[index][0]
+        if f.default is not None:
+            return f.default
+        if f.required:
+            raise Back
+        return ""
+
+    def _ask_many(self, title: str, options: list[tuple[str, str]]) -> list[str]:
         """Numbers separated by commas; anything else is refused with the choices shown."""
-        last = len(step.options)
+        last = len(options)
         while True:
-            for i, (_, label) in enumerate(step.options, 1):
+            for i, (_, label) in enumerate(options, 1):
                 self.say(f"  {i}) {label}")
-            raw = self.ask(f"{step.label}{suffix} – {self.tr('console.many_help')}")
+            raw = self.ask(f"{title} – {self.tr('console.many_help')}")
             parts = [p for p in raw.replace(" ", ",").split(",") if p]
             wrong = [p for p in parts if not (p.isdigit() and 1 <= int(p) <= last)]
             if not wrong:
-                picked = dict.fromkeys(step.options[int(p) - 1][0] for p in parts)
-                return list(picked)
-            self.say(self.tr("console.not_a_choice", value=", ".join(wrong), last=last))
+                return list(dict.fromkeys(options[int(p) - 1][0] for p in parts))
+            self.say(self.tr("console.not_a_choice", value=raw, last=last))
 
-    def _ask_person(self, step: Ask, suffix: str) -> str:
-        """A number from the list, or an e-mail on it; someone not on it "finnes ikke"."""
-        people = [value for value, _ in step.options]
+    def _ask_yes_no(self, question: str) -> bool:
         while True:
-            for i, (_, label) in enumerate(step.options, 1):
+            answer = self.ask(f"{question}? ({self.tr('console.yes_no')})").lower()
+            if answer in ("", "n", "nei", "no"):
+                return False
+            if answer in ("j", "ja", "y", "yes"):
+                return True
+            self.say(self.tr("console.yes_no.again"))
+
+    def _ask_person(self, title: str, people: list[tuple[str, str]], f: forms.Field) -> str:
+        """A number from the list, or an e-mail on it; someone not on it "finnes ikke"."""
+        emails = [email for email, _ in people]
+        while True:
+            for i, (_, label) in enumerate(people, 1):
                 self.say(f"  {i}) {label}")
-            answer = self.ask(f"{step.label}{suffix} – {self.tr('console.person_help')}")
+            answer = self.ask(f"{title} – {self.tr('console.person_help')}")
             if not answer:
-                if step.required:
+                if f.required:
                     raise Back
                 return ""
-            if answer.isdigit() and 1 <= int(answer) <= len(people):
-                return people[int(answer) - 1]
-            if answer.lower() in people:
+            if answer.isdigit() and 1 <= int(answer) <= len(emails):
+                return emails[int(answer) - 1]
+            if answer.lower() in emails:
                 return answer.lower()
             self.say(self.tr("console.no_such_person", who=answer))
-
-    def _ask_tiltak(self) -> list[TiltakForm]:
-        tiltak: list[TiltakForm] = []
-        while True:
-            what = self.ask(self.tr("console.plan.tiltak", no=len(tiltak) + 1))
-            if not what:
-                return tiltak
-            who = self.ask(f"{self.tr('plan.field.who')} – {self.tr('plan.field.who.hint')}")
-            when = self.ask(f"{self.tr('plan.field.when')} – {self.tr('plan.field.when.hint')}")
-            tiltak.append(TiltakForm(what, who, when))
 
     # --- melde fra --------------------------------------------------------------------
 
     def file_report(self) -> None:
         assert self.me is not None
-        me = self.me
         org = self.services.org
-        schools = org.schools_of(me)
-        steps = []
-        if len(schools) != 1:
-            places = tuple((s.id, s.name) for s in org.schools)
-            steps.append(Ask("school", self.tr("field.school"), PICK, True, places))
-        staff = sorted({p for s in (schools or org.schools) for p in s.staff()} - {me})
-        steps += [
-            Ask("pupils", self.tr("field.pupils"), required=True),
-            Ask("what", self.tr("field.what"), required=True),
-            Ask("when", self.tr("field.when")),
-            Ask("where", self.tr("field.where")),
-            Ask(
-                "categories",
-                self.tr("field.categories"),
-                MULTI,
-                options=tuple((c, self.tr("category." + c)) for c in CATEGORIES),
-            ),
-            Ask(
-                "accused",
-                self.tr("field.accused"),
-                PERSON,
-                True,
-                tuple((p, p) for p in staff),
-                when=lambda v: report.EMPLOYEE_CATEGORY in (v.get("categories") or ()),
-            ),
-            Ask("action_taken", self.tr("field.action_taken")),
-            Ask("pupil_words", self.tr("field.pupil_words")),
-            Ask("urgent", self.tr("field.urgent.yes"), YES_NO),
-        ]
-
-        def submit(values: dict[str, Any]) -> report.Filed:
-            form = ReportForm(
-                school_id=values.get("school") or None,
-                **{n: values.get(n) or "" for n in report.MAX_LENGTH},
-                categories=tuple(values.get("categories") or ()),
-                accused=values.get("accused") or None,
-                urgent=bool(values.get("urgent")),
-            )
-            return report.file_report(self.services, form, me)
-
+        opened = forms.report_opened(org, actor=self.me)
+        schools = org.schools_of(self.me) or list(org.schools)
+        staff = sorted({p for s in schools for p in s.staff()} - {self.me})
         try:
-            filed = self.fill("report", "", steps, submit)
+            result = self.fill(opened, people=staff)
         except Back:
             return
-        self.say(self.tr("console.filed", ref=filed.ref))
-        if filed.when is not None:
-            self.say(self.tr("when.understood", when=format_when(filed.when, self.lang)))
+        self.say(self.tr("console.filed", ref=result.ref))
+        if result.filed is not None and result.filed.when is not None:
+            self.say(self.tr("when.understood", when=format_when(result.filed.when, self.lang)))
         self.deliver()
 
     # --- what I have and what waits ---------------------------------------------------
@@ -558,22 +542,33 @@ class Console:
         self.show(details)
         self.on_case(details.ref)
 
+    def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
+        """(number, verb, label key) of what this person may do with the case now: the
+        declared actions for its state (bot.core.actions), and of those only what the
+        person's access allows, as the handlers check it."""
+        declared = {
+            a.verb: a
+            for a in (
+                *actions.message_actions(now.status),
+                *actions.case_buttons(now.status, now.restricted),
+            )
+            if a.verb != "open"  # the case is open already
+        }
+        order = [*ACTION_ORDER, *(v for v in actions.ACTIONS if v not in ACTION_ORDER)]
+        out = []
+        for no, verb in enumerate(order, 1):
+            if verb in declared:
+                allowed = now.seen.may_export if verb == "export" else now.seen.may_act
+                if allowed:
+                    out.append((no, verb, declared[verb].label))
+            elif verb == "show_plan" and now.seen.may_open and now.has_plan:
+                out.append((no, verb, CONSOLE_ACTIONS[verb]))
+            elif verb == "tiltak_done" and now.may_change and any(not d for _, d in now.tiltak):
+                out.append((no, verb, CONSOLE_ACTIONS[verb]))
+        return out
+
     def on_case(self, ref: str) -> None:
         """The actions this person may take, again after each one, until Enter."""
-        actions: dict[str, Callable[[str], Any]] = {
-            "acknowledge": lambda r: review.acknowledge(self.services, r, self.me or ""),
-            "investigate": lambda r: review.start_investigation(self.services, r, self.me or ""),
-            "forward": self.forward,
-            "note": self.note,
-            "close": self.close,
-            "plan": self.make_plan,
-            "show_plan": self.show_plan,
-            "evaluate": self.evaluate,
-            "tiltak_done": self.tiltak_done,
-            "share_rteam": self.share,
-            "export": self.export,
-            "change_plan": self.change_plan,
-        }
         while True:
             self.deliver()
             try:
@@ -581,7 +576,7 @@ class Console:
             except Refused as refusal:
                 self.say(refusal.text(self.lang))
                 return
-            offered = [(no, a) for no, a in enumerate(CASE_ACTIONS, 1) if a[2](now)]
+            offered = self.offered(now)
             title = self.tr("console.case_now", ref=now.ref, status=self.tr("status." + now.status))
             if not offered:
                 self.say(title)
@@ -590,223 +585,55 @@ class Console:
             try:
                 index = self.pick(
                     f"{title} {self.tr('console.back_hint')}",
-                    [self.tr(key) for _, (_, key, _) in offered],
-                    [no for no, _ in offered],
+                    [self.tr(label) for _, _, label in offered],
+                    [no for no, _, _ in offered],
                 )
             except Interrupted:  # Ctrl-C here leaves the case, not the console
                 return
             if index is None:
                 return
-            verb = offered[index][1][0]
             try:
-                outcome = actions[verb](now.ref)
+                self.do(offered[index][1], now)
             except (Back, Interrupted):
                 self.say(self.tr("console.cancelled"))
-                continue
             except FieldErrors as errors:
                 for message in errors.render(self.lang).values():
                     self.say(message)
-                continue
             except Refused as refusal:
                 self.say(refusal.text(self.lang))
-                continue
-            if isinstance(outcome, review.Outcome):
-                self.say(self.tr(outcome.key, **outcome.args))
-                for name, when in getattr(outcome, "understood", {}).items():
-                    when_text = format_when(when, self.lang, now=self.services.clock.now())
-                    self.say(
-                        self.tr("console.plan.understood", field=self._label(name), when=when_text)
-                    )
 
-    def _one(self, form: str, ref: str, step: Ask, submit: Callable[[Any], Any]) -> Any:
-        return self.fill(form, ref, [step], lambda values: submit(values[step.name]))
-
-    def forward(self, ref: str) -> review.Outcome:
-        now = choices.choices_for(self.services, ref, self.me or "")
-        if not now.forward_to:
-            self.say(self.tr("console.forward.nobody"))
+    def do(self, verb: str, now: choices.CaseChoices) -> None:
+        """One action on the open case: in place, or through its declared form."""
+        me = self.me or ""
+        if verb == "show_plan":
+            return self.show_plan(now.ref)
+        if verb == "tiltak_done":
+            return self.tiltak_done(now)
+        action = actions.ACTIONS[verb]
+        if action.confirm and not self._ask_yes_no(self.tr(action.confirm)):
             raise Back
-        step = Ask(
-            "forward_to",
-            self.tr("field.forward_to"),
-            PERSON,
-            True,
-            tuple((p, self._describe(p)) for p in now.forward_to),
-        )
-        return self._one(
-            "forward", ref, step, lambda to: review.forward(self.services, ref, self.me or "", to)
-        )
+        if action.run is not None:
+            outcome = action.run(self.services, now.ref, me)
+            self.say(self.tr(outcome.key, **outcome.args))
+            return None
+        assert action.form is not None
+        # The form's own access check runs before any typing (a refusal is on the trail).
+        opened = forms.open_form(self.services, action.form, me, ref=now.ref)
+        result = self.fill(opened, people=now.forward_to)
+        if result.file is not None:
+            self.save(result.file)
+            return None
+        for line in result.lines(self.lang, opened.form, self.services.clock.now()):
+            self.say(line)
+        return None
 
-    def note(self, ref: str) -> review.Outcome:
-        step = Ask("note", self.tr("field.note"), required=True)
-        return self._text_action("note", ref, step, review.add_note)
-
-    def close(self, ref: str) -> review.Outcome:
-        step = Ask("reason", self.tr("field.reason"), required=True)
-        return self._text_action("close", ref, step, review.close)
-
-    def _text_action(
-        self, form: str, ref: str, step: Ask, action: Callable[[Services, str, str, str], Any]
-    ) -> Any:
-        """A required text: empty goes back to the case (nothing is done)."""
-
-        def submit(typed: str) -> Any:
-            if not typed:
-                raise Back
-            return action(self.services, ref, self.me or "", typed)
-
-        return self._one(form, ref, step, submit)
+    def save(self, file: export.ExportFile) -> None:
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        path = self.export_dir / file.name
+        path.write_bytes(file.content)
+        self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
 
     # --- the aktivitetsplan -----------------------------------------------------------
-
-    def _label(self, name: str) -> str:
-        """A form field's label; tiltak fields are numbered: "Når gjennomføres tiltaket? (2)"."""
-        parts = name.split(".")
-        if parts[0] in ("tiltak", "add_tiltak") and len(parts) == 3:
-            return f"{self.tr('plan.field.' + parts[2])} ({parts[1]})"
-        return self.tr("plan.field." + name)
-
-    def _plan_step(self, name: str, required: bool = False) -> Ask:
-        hints = {
-            "pupils": "plan.field.pupils.hint",
-            "pupil_voice": "plan.field.pupil_voice.hint",
-            "evaluate_when": "plan.field.evaluate_when.hint",
-            "pupil_says": "plan.field.pupil_says.hint",
-        }
-        hint = self.tr(hints[name]) if name in hints else ""
-        if name in ("tiltak", "add_tiltak"):
-            return Ask(name, self._label("tiltak"), TILTAK)
-        return Ask(name, self._label(name), required=required, hint=hint)
-
-    def _tiltak_redo(self, steps: Sequence[Ask]) -> Callable[[str], list[Ask]]:
-        """A field error on one tiltak ("tiltak.2.when") asks that one field again, and the
-        answer goes into that tiltak."""
-        by_name = {s.name: s for s in steps}
-
-        def redo(name: str) -> list[Ask]:
-            parts = name.split(".")
-            if len(parts) == 3 and parts[0] in ("tiltak", "add_tiltak"):
-                return [Ask(name, self._label(name), required=True)]
-            return [by_name[name]] if name in by_name else []
-
-        return redo
-
-    @staticmethod
-    def _settle_tiltak(values: dict[str, Any]) -> None:
-        """Move answers for one tiltak field ("tiltak.2.when") into that tiltak."""
-        for name in [n for n in values if n.count(".") == 2]:
-            group, no, part = name.split(".")
-            items = values.get(group) or []
-            if no.isdigit() and 1 <= int(no) <= len(items):
-                setattr(items[int(no) - 1], part, values.pop(name))
-
-    def make_plan(self, ref: str) -> plan.PlanOutcome:
-        required = set(plan.PLAN_REQUIRED)
-        steps = [
-            self._plan_step(n, n in required)
-            for n in (
-                "pupils",
-                "problem",
-                "pupil_voice",
-                "pupil_heard",
-                "foresatte_heard",
-                "tiltak",
-                "evaluate_when",
-            )
-        ]
-        me = self.me or ""
-
-        def submit(values: dict[str, Any]) -> plan.PlanOutcome:
-            self._settle_tiltak(values)
-            form = PlanForm(
-                **{n: values.get(n) or "" for n in plan.PLAN_MAX}, tiltak=values.get("tiltak") or []
-            )
-            return plan.create_plan(self.services, ref, me, form)
-
-        return self.fill(
-            "plan", ref, steps, submit, label=self._label, redo=self._tiltak_redo(steps)
-        )
-
-    def _end_step(self, ref: str) -> Ask:
-        now = choices.choices_for(self.services, ref, self.me or "")
-        return Ask(
-            "end_tiltak",
-            self._label("end_tiltak"),
-            MULTI,
-            options=tuple((str(no), self.tr("console.tiltak_no", no=no)) for no, _ in now.tiltak),
-        )
-
-    def change_plan(self, ref: str) -> plan.PlanOutcome:
-        steps = [
-            self._plan_step(n)
-            for n in (
-                "pupils",
-                "problem",
-                "pupil_voice",
-                "pupil_heard",
-                "foresatte_heard",
-                "evaluate_when",
-            )
-        ]
-        steps += [self._end_step(ref), self._plan_step("add_tiltak")]
-        self.say(self.tr("console.plan.change_how"))
-        me = self.me or ""
-
-        def submit(values: dict[str, Any]) -> plan.PlanOutcome:
-            self._settle_tiltak(values)
-            change = PlanChange(
-                **{n: values.get(n) or "" for n in plan.PLAN_MAX},
-                add_tiltak=values.get("add_tiltak") or [],
-                end_tiltak=[int(x) for x in values.get("end_tiltak") or []],
-            )
-            return plan.change_plan(self.services, ref, me, change)
-
-        return self.fill(
-            "change_plan", ref, steps, submit, label=self._label, redo=self._tiltak_redo(steps)
-        )
-
-    def evaluate(self, ref: str) -> plan.PlanOutcome:
-        def decided(*decisions: str) -> Callable[[dict[str, Any]], bool]:
-            return lambda values: values.get("decision") in decisions
-
-        steps = [
-            Ask(
-                "effect",
-                self._label("effect"),
-                PICK,
-                True,
-                tuple((k, self.tr(f"plan.effect.{k}")) for k in plan.EFFECTS),
-            ),
-            self._plan_step("pupil_says", True),
-            self._plan_step("foresatte_says"),
-            self._plan_step("notes"),
-            Ask(
-                "decision",
-                self._label("decision"),
-                PICK,
-                True,
-                tuple((k, self.tr(f"plan.decision.{k}")) for k in plan.DECISIONS),
-            ),
-            replace(self._end_step(ref), when=decided("change")),
-            replace(self._plan_step("add_tiltak"), when=decided("change")),
-            replace(self._plan_step("next_evaluation", True), when=decided("continue", "change")),
-        ]
-        me = self.me or ""
-
-        def submit(values: dict[str, Any]) -> plan.PlanOutcome:
-            self._settle_tiltak(values)
-            form = EvaluationForm(
-                **{n: values.get(n) or "" for n in plan.EVALUATION_MAX},
-                effect=values.get("effect") or "",
-                decision=values.get("decision") or "continue",
-                add_tiltak=values.get("add_tiltak") or [],
-                end_tiltak=[int(x) for x in values.get("end_tiltak") or []],
-            )
-            return plan.evaluate(self.services, ref, me, form)
-
-        return self.fill(
-            "evaluate", ref, steps, submit, label=self._label, redo=self._tiltak_redo(steps)
-        )
 
     def show_plan(self, ref: str) -> None:
         current = plan.plan_of(self.services, ref, self.me or "")
@@ -826,61 +653,15 @@ class Console:
     def _school_of(self, ref: str) -> str:
         return review.status_of(self.services, ref, self.me or "").school_id
 
-    def tiltak_done(self, ref: str) -> plan.PlanOutcome:
-        now = choices.choices_for(self.services, ref, self.me or "")
+    def tiltak_done(self, now: choices.CaseChoices) -> None:
         waiting = [no for no, done in now.tiltak if not done]
         index = self.pick(
             self.tr("console.plan.tiltak_no"), [self.tr("console.tiltak_no", no=n) for n in waiting]
         )
         if index is None:
             raise Back
-        return plan.complete_tiltak(self.services, ref, self.me or "", waiting[index])
-
-    def share(self, ref: str) -> plan.PlanOutcome:
-        now = choices.choices_for(self.services, ref, self.me or "")
-        current = now.rteam_share or "withdrawn"
-        bases = tuple((b, self.tr(f"plan.share.{b}")) for b in plan.SHARE_BASES if b != current)
-        steps = [
-            Ask("basis", self.tr("plan.field.basis"), PICK, True, bases),
-            Ask(
-                "note",
-                self.tr("plan.field.share_note"),
-                when=lambda values: values.get("basis") == access.SHARE_CONSENT,
-            ),
-        ]
-        me = self.me or ""
-
-        def submit(values: dict[str, Any]) -> plan.PlanOutcome:
-            note = values.get("note") or ""
-            return plan.share_with_rteam(self.services, ref, me, values["basis"], note)
-
-        return self.fill("share", ref, steps, submit, label=lambda n: self.tr("plan.field." + n))
-
-    def export(self, ref: str) -> None:
-        index = self.pick(
-            self.tr("console.plan.document"),
-            [self.tr(f"export.document.{d}") for d in export.DOCUMENTS],
-        )
-        if index is None:
-            raise Back
-        document = export.DOCUMENTS[index]
-        fmt_index = self.pick(self.tr("console.plan.format"), list(export.FORMATS))
-        if fmt_index is None:
-            raise Back
-        keep = self.ask(self.tr("console.plan.keep_pupil")) if document == export.PLAN else ""
-        file = export.export_case(
-            self.services,
-            ref,
-            self.me or "",
-            document=document,
-            fmt=export.FORMATS[fmt_index],
-            lang=self.lang,
-            keep_pupil=keep or None,
-        )
-        self.export_dir.mkdir(parents=True, exist_ok=True)
-        path = self.export_dir / file.name
-        path.write_bytes(file.content)
-        self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
+        outcome = plan.complete_tiltak(self.services, now.ref, self.me or "", waiting[index])
+        self.say(self.tr(outcome.key, **outcome.args))
 
     def show(self, details: review.CaseDetails) -> None:
         self.say("=" * 40)

@@ -26,6 +26,7 @@ class CaseChoices:
     ref: str
     status: str
     seen: access.Access
+    restricted: bool  # archived and sperret: nobody changes it
     has_plan: bool
     tiltak: tuple[tuple[int, bool], ...]  # the plan's tiltak in force: (number, carried out)
     rteam_share: str | None
@@ -72,6 +73,7 @@ def choices_for(services: Services, ref: str, actor: str) -> CaseChoices:
             ref=case.ref,
             status=case.status,
             seen=seen,
+            restricted=case.restricted,
             has_plan=current is not None,
             tiltak=tuple(
                 (t.no, t.done_at is not None) for t in (current.active_tiltak() if current else [])

@@ -94,9 +94,9 @@ def test_the_case_stays_open_after_each_action_and_is_viewed_once(services: Serv
     assert f"Sak {ref} – undersøkes. Hva vil du gjøre?" in shown
     trail = [t for t, a in events(services, ref) if a == LEADER]
     assert trail == ["viewed", "acknowledged", "investigation_started", "noted"]
-    # After acknowledging, "bekreft mottatt" is no longer offered; the numbers stay put.
+    # The declared actions for the state, each under the number it always has.
     last = menu_of(shown, f"Sak {ref} – undersøkes. Hva vil du gjøre?")
-    assert last[0].startswith("3) Videresend") and not any(x.startswith("1)") for x in last)
+    assert "3) Videresend" in last and "6) Lag aktivitetsplan" in last and "11) Eksporter" in last
 
 
 def test_enter_at_who_are_you_explains_how_to_quit(services: Services) -> None:
@@ -216,7 +216,8 @@ def test_forms_can_be_left_and_an_empty_reason_goes_back_to_the_case(services: S
     )
     assert shown.count(f"Sak {ref} – ny. Hva vil du gjøre?") == 3
     assert "Forkastet. Ingenting er lagret." in shown
-    assert [t for t, a in events(services, ref) if a == LEADER] == ["viewed"]
+    # The opening, and the plan form (it shows the pupils named in the report): two views.
+    assert [t for t, a in events(services, ref) if a == LEADER] == ["viewed", "viewed"]
     assert review.status_of(services, ref, LEADER).status == "new"
 
 

@@ -211,7 +211,7 @@ class Opened:
     hidden: frozenset[str] = frozenset()
 
     def choices_of(self, f: Field) -> tuple[Choice, ...]:
-        return self.choices.get(f.name, ()) if f.choices_from else f.choices
+        return self.choices.get(f.choices_from, ()) if f.choices_from else f.choices
 
     def shown(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []

@@ -2,6 +2,8 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "console.repeat.done": "(Enter uten tekst når du er ferdig)",
+        "console.default": "(Enter: {value})",
         "console.invalid_choice": "Ugyldig valg: skriv et tall fra {first} til {last} (Enter: tilbake).",
         "console.who.how": "Skriv nummeret ditt (1–{last}). For å avslutte: skriv «avslutt» eller trykk Ctrl-D.",
         "console.words.cancel": "avbryt,tilbake",
@@ -31,7 +33,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.cancelled": "Avbrutt. Ingenting er endret.",
         "console.forward.nobody": "Det er ingen flere som kan få saken.",
         "console.tiltak_no": "Tiltak {no}",
-        "console.plan.change_how": "Fyll bare inn det som skal endres (Enter hopper over).",
         "console.welcome": "Meldefra – lokal konsoll. Ingen Slack eller Teams er satt opp.",
         "console.sample_org": "Bruker eksempel-organisasjonen ({path}). Sett MELDEFRA_ORG for din egen.",
         "console.database": "Database: {url}",
@@ -60,6 +61,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "nn": {
+        "console.repeat.done": "(Enter utan tekst når du er ferdig)",
+        "console.default": "(Enter: {value})",
         "console.invalid_choice": "Ugyldig val: skriv eit tal frå {first} til {last} (Enter: tilbake).",
         "console.who.how": "Skriv nummeret ditt (1–{last}). For å avslutte: skriv «avslutt» eller trykk Ctrl-D.",
         "console.words.cancel": "avbryt,tilbake",
@@ -89,7 +92,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.cancelled": "Avbrote. Ingenting er endra.",
         "console.forward.nobody": "Det er ingen fleire som kan få saka.",
         "console.tiltak_no": "Tiltak {no}",
-        "console.plan.change_how": "Fyll berre inn det som skal endrast (Enter hoppar over).",
         "console.welcome": "Meldefrå – lokal konsoll. Ingen Slack eller Teams er sett opp.",
         "console.sample_org": "Brukar døme-organisasjonen ({path}). Set MELDEFRA_ORG for din eigen.",
         "console.database": "Database: {url}",
@@ -118,6 +120,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "en": {
+        "console.repeat.done": "(Enter with no text when you are done)",
+        "console.default": "(Enter: {value})",
         "console.invalid_choice": "Not a valid choice: type a number from {first} to {last} (Enter: back).",
         "console.who.how": "Type your number (1–{last}). To quit: type “quit” or press Ctrl-D.",
         "console.words.cancel": "cancel,back",
@@ -147,7 +151,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.cancelled": "Cancelled. Nothing was changed.",
         "console.forward.nobody": "There is nobody else who can receive the case.",
         "console.tiltak_no": "Tiltak {no}",
-        "console.plan.change_how": "Fill in only what changes (Enter skips).",
         "console.welcome": "Meldefra – local console. No Slack or Teams is configured.",
         "console.sample_org": "Using the sample organisation ({path}). Set MELDEFRA_ORG for your own.",
         "console.database": "Database: {url}",
