@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.console import Console
+from bot.core import forms
 from handlers import plan, review
 from handlers.services import Services
 from store.models import Case, Event
@@ -239,12 +242,12 @@ def test_forwarding_offers_the_people_and_refuses_an_unknown_one(services: Servi
     assert "ukjent@nordby.example finnes ikke blant dem du kan velge. Velg fra lista:" in shown
     assert "trinn9@nordby.example (Nordby skole, 9. trinn)" in shown
     assert f"Sak {ref} er videresendt til trinn9@nordby.example av {LEADER}." in shown
-    # Those who have the case already (the leader, rektor) and the reporter's own… are offered
-    # as far as they may receive it: rektor holds it already and is not offered.
-    offered = shown.split("Videresend til")[0]
-    assert (
-        "rektor@nordby.example (Nordby skole, rektor)" not in offered.rsplit("3) Videresend", 1)[-1]
-    )
+    # Offered: the school's staff and skoleeier, not those who hold the case already.
+    offered = shown.split("(Skriv «avbryt» for å gå tilbake uten å lagre.)")[1].split(
+        "finnes ikke"
+    )[0]
+    assert "skoleeier@kommune.example" in offered and "laerer3@nordby.example" in offered
+    assert "rektor@nordby.example" not in offered and LEADER not in offered
 
 
 def test_an_rteam_member_is_offered_only_what_they_may_do(services: Services) -> None:
@@ -271,3 +274,107 @@ def test_an_unknown_case_number_is_said_and_asked_again(services: Services) -> N
     shown = run(services, [who(services, TEACHER), "4", "MF-9999", "", "7"])
     assert "Fant ingen sak MF-9999." in shown
     assert ref not in shown.split("Fant ingen sak")[0]
+
+
+def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms(
+    services: Services,
+) -> None:
+    ref = planned(services)
+    shown = run(
+        services,
+        [
+            who(services, LEADER),
+            "4",
+            ref,
+            "8",  # evaluer tiltakene
+            "2",  # virker delvis
+            "Det er litt bedre i storefri",
+            "",
+            "",
+            "2",  # endre tiltakene
+            "om tre uker",
+            "1",  # end tiltak 1
+            "Ny samtale med Ola",
+            "kontaktlærer",
+            "fredag 11. desember",
+            "12",  # endre aktivitetsplanen
+            "",
+            "Ola og Kari er ikke lenger sammen i storefri",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",  # no tiltak to add: the empty first field ends the rows
+            "9",  # merk tiltak som gjennomført: only those not done are offered
+            "1",
+            "10",  # del med R-team
+            "2",  # uten navn
+            "",
+            "",
+            "7",
+        ],
+    )
+    assert f"Evalueringen er lagret i sak {ref}." in shown
+    assert "Neste evaluering: forstått som onsdag 16. desember" in shown
+    assert f"Aktivitetsplanen i sak {ref} er endret." in shown
+    assert "1) Tiltak 2" in shown and f"Tiltak 2 i sak {ref} er gjennomført." in shown
+    assert f"Sak {ref} er delt med R-team uten elevnavn." in shown
+    current = plan.plan_of(services, ref, LEADER)  # (a view of its own, last on the trail)
+    assert [(x.no, x.what, x.active) for x in current.tiltak] == [
+        (1, "Voksen til stede i storefri", False),
+        (2, "Samtale med Ola og foresatte", True),
+        (3, "Ny samtale med Ola", True),
+    ]
+    assert current.problem == "Ola og Kari er ikke lenger sammen i storefri"
+    # The opening, then the plan read by each plan form as it opens; each action once.
+    kinds = [t for t, a in events(services, ref) if a == LEADER]
+    assert kinds[5:-1] == [
+        "viewed",
+        "viewed",
+        "evaluated",
+        "tiltak_ended",
+        "tiltak_added",
+        "viewed",
+        "plan_changed",
+        "tiltak_done",
+        "rteam_shared",
+    ]
+
+
+def test_a_new_field_in_a_declaration_is_asked_with_no_console_change(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = filed(services)
+    extra = forms.Field("extra", forms.Kind.TEXT, "field.where", max_length=10)
+    note = forms.FORMS["note"]
+    monkeypatch.setitem(forms.FORMS, "note", replace(note, items=(*note.items, extra)))
+    keyboard = Keyboard(
+        [
+            who(services, LEADER),
+            "4",
+            ref,
+            "4",
+            "Snakket med Ola",
+            "for lang tekst her",
+            "Gangen",
+            "",
+            "7",
+        ]
+    )
+    out = io.StringIO()
+    Console(services, read=keyboard, out=out).run()
+    assert "Hvor? (valgfritt, Enter for å hoppe over): " in keyboard.prompts
+    assert "For lang tekst: høyst 10 tegn (du skrev 18)." in out.getvalue()
+    assert f"Notat lagt til i sak {ref}." in out.getvalue()
+
+
+def test_nynorsk_speakers_get_nynorsk_and_the_console_receipt(services: Services) -> None:
+    teacher = "kontaktlaerar1@fjellvik.example"
+    shown = run(
+        services,
+        [who(services, teacher), "1", "A.B.", "Dytta i gangen", "", "", "", "", "", "n", "2", "7"],
+    )
+    assert "Meldinga er lagra som sak MF-0001." in shown
+    assert "Du kan følgje status under «Mine meldingar (status)» i menyen" in shown
+    assert "(Skriv «avbryt» for å gå tilbake utan å lagre.)" in shown
