@@ -142,8 +142,10 @@ def case_message(
     *,
     status: str | None = None,
     last: LastAction | None = None,
+    edge: str = "slack",
 ) -> CaseMessage:
-    lines = text.RENDERERS[kind](lang, data)
+    # `edge`: whose words the receipt uses for "follow the status" ("/meldefra mine" is Slack's).
+    lines = text.lines(kind, lang, data, edge=edge)
     state = state_line(lang, status, last)
     if kind in ACTIONABLE:
         row = Row(str(data["ref"]), message_actions(status))
