@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import text
 from bot.console import Console
 from bot.core import forms
 from handlers import plan, review
@@ -378,3 +379,20 @@ def test_nynorsk_speakers_get_nynorsk_and_the_console_receipt(services: Services
     assert "Meldinga er lagra som sak MF-0001." in shown
     assert "Du kan følgje status under «Mine meldingar (status)» i menyen" in shown
     assert "(Skriv «avbryt» for å gå tilbake utan å lagre.)" in shown
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_each_edge_tells_the_reporter_in_its_own_words_how_to_follow_the_status(
+    lang: str,
+) -> None:
+    from bot.slack.blocks import notice_message
+    from bot.teams.cards import notice_card
+
+    data = {"ref": "MF-0001", "roles": ["leader", "rektor"]}
+    slack = json.dumps(notice_message("receipt", lang, data)[1], ensure_ascii=False)
+    teams = json.dumps(notice_card("receipt", lang, data)[1], ensure_ascii=False)
+    console = text.render("receipt", lang, data, edge="console")
+    assert "/meldefra mine" in slack
+    assert "/meldefra" not in teams and "mine" in teams
+    assert "/meldefra" not in console
+    assert {"nb": "Mine meldinger", "nn": "Mine meldingar", "en": "My reports"}[lang] in console
