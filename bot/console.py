@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms
+from bot.core import actions, forms, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
 from handlers import choices, export, followup, plan, review
@@ -90,6 +90,7 @@ ACTION_ORDER = (
     "export",
     "change_plan",
 )
+HANDLED = -1  # `typed` answered the person itself (help): ask again
 TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
 CONSOLE_ACTIONS = {"show_plan": "action.show_plan", "tiltak_done": "action.tiltak_done"}
 
@@ -112,6 +113,7 @@ class Console:
         self.worker = Worker(services, ConsoleSender())
         self.me: str | None = None
         self.lang = "nb"
+        self.what = ""  # typed after «meld fra» at the menu: what happened
         self.drafts: dict[tuple[str, str, str], Draft] = {}  # (person, form, case) → draft
         self.cancel_words = _words("console.words.cancel")
         self.quit_words = _words("console.words.quit")
@@ -140,10 +142,16 @@ class Console:
         return t(self.lang, key, **args)
 
     def pick(
-        self, title: str, options: Sequence[str], numbers: Sequence[int] | None = None
+        self,
+        title: str,
+        options: Sequence[str],
+        numbers: Sequence[int] | None = None,
+        typed: Callable[[str], int | None] | None = None,
     ) -> int | None:
         """A numbered menu; returns the index into `options`, or None to go back (Enter or
-        a cancel word). `numbers` keeps fixed numbers when only some options are offered."""
+        a cancel word). `numbers` keeps fixed numbers when only some options are offered;
+        `typed` may read a word instead of a number (the main menu's «mine», «saker»), or
+        answer itself and return HANDLED."""
         shown = list(numbers) if numbers is not None else list(range(1, len(options) + 1))
         self.say(title)
         for no, label in zip(shown, options, strict=True):
@@ -157,6 +165,11 @@ class Console:
                 return None
             if answer.isdigit() and int(answer) in shown:
                 return shown.index(int(answer))
+            index = typed(answer) if typed else None
+            if index == HANDLED:
+                continue
+            if index is not None:
+                return index
             self.say(self.tr("console.invalid_choice", first=shown[0], last=shown[-1]))
 
     def deliver(self) -> None:
@@ -224,10 +237,26 @@ class Console:
             # Last, so the numbers people (and scripts) know stay where they were.
             ("console.menu.followup", self.run_reminders),
         ]
-        index = self.pick(self.tr("console.menu", who=self.me), [self.tr(k) for k, _ in actions])
+        index = self.pick(
+            self.tr("console.menu", who=self.me),
+            [self.tr(k) for k, _ in actions],
+            typed=self._typed,
+        )
         if index is None:
             return
         actions[index][1]()
+
+    def _typed(self, answer: str) -> int | None:
+        """The words a person may type anywhere Meldefra lives (bot.core.words), as menu
+        entries: «meld fra <what happened>», «mine», «saker»; «hjelp» explains."""
+        intent, rest = words.intent(answer)
+        if intent == words.REPORT:
+            self.what = rest
+            return 0
+        if intent == words.HELP:
+            self.say(self.tr("console.help"))
+            return HANDLED
+        return {words.MINE: 4, words.CASES: 3}.get(intent or "")
 
     def switch(self) -> None:
         self.me = None
@@ -467,7 +496,8 @@ class Console:
     def file_report(self) -> None:
         assert self.me is not None
         org = self.services.org
-        opened = forms.report_opened(org, actor=self.me)
+        opened = forms.report_opened(org, actor=self.me, prefill={"what": self.what})
+        self.what = ""
         schools = org.schools_of(self.me) or list(org.schools)
         staff = sorted({p for s in schools for p in s.staff()} - {self.me})
         try:

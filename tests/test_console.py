@@ -396,3 +396,31 @@ def test_each_edge_tells_the_reporter_in_its_own_words_how_to_follow_the_status(
     assert "/meldefra" not in teams and "mine" in teams
     assert "/meldefra" not in console
     assert {"nb": "Mine meldinger", "nn": "Mine meldingar", "en": "My reports"}[lang] in console
+
+
+def test_the_words_people_type_elsewhere_work_at_the_menu(services: Services) -> None:
+    shown = run(
+        services,
+        [
+            who(services, TEACHER),
+            "hjelp",
+            "meld fra Ola ble dyttet i gangen",
+            "A.B.",
+            "",  # Enter keeps what was typed after «meld fra»
+            "",
+            "",
+            "",
+            "",
+            "",
+            "n",
+            "mine",
+            "7",
+        ],
+    )
+    assert "«mine» (dine meldinger) eller «saker»" in shown
+    assert "Ugyldig valg" not in shown
+    assert "Meldingen er lagret som sak MF-0001." in shown and "MF-0001  ny" in shown
+    with services.uow() as session:
+        case = session.scalars(select(Case)).one()
+    details = review.open_case(services, case.ref, LEADER)
+    assert details.report["what"] == "Ola ble dyttet i gangen"

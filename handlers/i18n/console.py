@@ -2,6 +2,7 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "console.help": "Skriv et nummer fra menyen, eller «meld fra <hva skjedde>», «mine» (dine meldinger) eller «saker» (saker som venter på deg). I et skjema går «avbryt» tilbake; Ctrl-C spør før noe kastes.",
         "console.repeat.done": "(Enter uten tekst når du er ferdig)",
         "console.default": "(Enter: {value})",
         "console.invalid_choice": "Ugyldig valg: skriv et tall fra {first} til {last} (Enter: tilbake).",
@@ -61,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "nn": {
+        "console.help": "Skriv eit nummer frå menyen, eller «meld frå <kva skjedde>», «mine» (meldingane dine) eller «saker» (saker som ventar på deg). I eit skjema går «avbryt» tilbake; Ctrl-C spør før noko vert kasta.",
         "console.repeat.done": "(Enter utan tekst når du er ferdig)",
         "console.default": "(Enter: {value})",
         "console.invalid_choice": "Ugyldig val: skriv eit tal frå {first} til {last} (Enter: tilbake).",
@@ -120,6 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "en": {
+        "console.help": "Type a number from the menu, or “report <what happened>”, “mine” (your reports) or “cases” (cases waiting for you). In a form, “cancel” goes back; Ctrl-C asks before anything is thrown away.",
         "console.repeat.done": "(Enter with no text when you are done)",
         "console.default": "(Enter: {value})",
         "console.invalid_choice": "Not a valid choice: type a number from {first} to {last} (Enter: back).",
