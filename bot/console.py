@@ -14,7 +14,7 @@ opening), and only the actions the person may take are offered.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -190,7 +190,7 @@ class Console:
                         self.menu()
                 except Back:
                     continue
-        except (Quit, Interrupted):
+        except (Quit, Interrupted, KeyboardInterrupt):
             self.say(self.tr("console.bye"))
         return 0
 
@@ -310,7 +310,7 @@ class Console:
                     if len(shown) == 1 and item.required and not values[item.name]:
                         raise Back  # a one-question form answered with nothing is a no
                 except (Back, Interrupted) as left:
-                    self.leave(key, Draft(values, at - 1), left)
+                    self.leave(key, Draft(values, at - 1), opened.values, left)
                     at -= 1  # go on where they were
                     continue
                 if row and row[2] == 0 and not values[item.name] and not item.required:
@@ -358,11 +358,15 @@ class Console:
             raise Back
         return index == 0
 
-    def leave(self, key: tuple[str, str, str], draft: Draft, left: Exception) -> None:
+    def leave(
+        self, key: tuple[str, str, str], draft: Draft, initial: Mapping[str, Any], left: Exception
+    ) -> None:
         """The person typed a cancel word or pressed Ctrl-C/Ctrl-D inside a form. Returns
-        to go on where they were; raises Back (draft kept or discarded) or Quit."""
+        to go on where they were; raises Back (draft kept or discarded) or Quit. Only what
+        the person typed counts, not what the form was opened with."""
         typed = any(
-            v not in ("", None, False, [], ()) and k != "school" for k, v in draft.values.items()
+            v not in ("", None, False, [], ()) and v != initial.get(k)
+            for k, v in draft.values.items()
         )
         if not typed:
             raise Back from left

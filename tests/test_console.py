@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +22,7 @@ from handlers import plan, review
 from handlers.services import Services
 from store.models import Case, Event
 
+from .conftest import SAMPLE_ORG
 from .planning import LEADER, RADGIVER, TEACHER, filed, planned
 
 Answer = str | BaseException
@@ -424,3 +428,30 @@ def test_the_words_people_type_elsewhere_work_at_the_menu(services: Services) ->
         case = session.scalars(select(Case)).one()
     details = review.open_case(services, case.ref, LEADER)
     assert details.report["what"] == "Ola ble dyttet i gangen"
+
+
+def test_meldefra_serve_says_a_report_cut_off_by_the_end_of_input_was_not_sent(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        "MELDEFRA_ORG": str(SAMPLE_ORG),
+    }
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "CLIENT_ID"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        input="\n2\n1\nA.B.\nDyttet i gangen\n",  # Enter at "Hvem er du?", then Ctrl-D
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "For å avslutte: skriv «avslutt» eller trykk Ctrl-D." in result.stdout
+    assert "Ingenting er sendt eller lagret ennå." in result.stdout
+    assert "det du skrev er IKKE sendt eller lagret" in result.stdout
+    assert "Traceback" not in result.stderr
