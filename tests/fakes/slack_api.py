@@ -154,6 +154,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._failures: list[_Failure] = []
+        self._delays: dict[str, float] = {}
         self._users: dict[str, JsonDict] = {}
         self._dms: dict[str, str] = {}
         self._messages: dict[tuple[str, str], JsonDict] = {}
@@ -335,6 +336,11 @@ class FakeSlack:
                 _Failure(method, status, error, retry_after, drop, times, channel, user)
             )
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0: at once again)."""
+        with self._cond:
+            self._delays[method] = seconds
+
     def dm_channel(self, user_id: str) -> str:
         """The DM channel ID that conversations.open returns for `user_id` (stable)."""
         with self._cond:
@@ -369,6 +375,10 @@ class FakeSlack:
         elif content_type.startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         self._record(Call(method, params, headers, time.monotonic()))
+        with self._cond:
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
 
         failure = self._take_failure(method, params)
         if failure is not None and failure.drop:
