@@ -101,6 +101,7 @@ class SlackEdge:
     def tell(self, client: WebClient, body: dict[str, Any], message: str) -> None:
         """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
         a modal or App Home (which have no channel)."""
+        message = blocks.escape(message)
         user = body["user"]["id"]
         channel = (body.get("container") or {}).get("channel_id") or (
             body.get("channel") or {}
@@ -144,7 +145,7 @@ class SlackEdge:
         lang = self.lang_of(user)
         intent, rest = words.intent(body.get("text") or "")
         if intent == words.HELP:
-            ack(response_type="ephemeral", text=t(lang, "chat.help"))
+            ack(response_type="ephemeral", text=blocks.escape(t(lang, "chat.help")))
             return
         ack()
         if intent in (words.MINE, words.CASES):
