@@ -55,10 +55,6 @@ class Back(Exception):
 class Interrupted(Exception):
     """Ctrl-C (KeyboardInterrupt) or Ctrl-D (end of input) at a prompt."""
 
-    def __init__(self, eof: bool) -> None:
-        super().__init__("eof" if eof else "interrupt")
-        self.eof = eof
-
 
 def _words(key: str) -> frozenset[str]:
     """A word set from every catalog: a person may type it in any of the languages."""
@@ -67,10 +63,10 @@ def _words(key: str) -> frozenset[str]:
 
 @dataclass
 class Draft:
-    """A form left half-way: what was typed, and where to go on."""
+    """A form left half-way: what was typed, and the fields still to ask."""
 
     values: dict[str, Any] = field(default_factory=dict)
-    at: int = 0
+    left: list[str] = field(default_factory=list)
 
 
 # The case actions in the order (and with the numbers) the console has always shown them;
@@ -130,10 +126,10 @@ class Console:
             answer = self.read(f"{prompt}: ").strip()
         except EOFError as exc:
             self.say()
-            raise Interrupted(eof=True) from exc
+            raise Interrupted from exc
         except KeyboardInterrupt as exc:
             self.say()
-            raise Interrupted(eof=False) from exc
+            raise Interrupted from exc
         if answer.lower() in self.cancel_words:
             raise Back
         return answer
@@ -290,13 +286,15 @@ class Console:
         if draft is not None and not self._resume_draft():
             draft = None
         values = draft.values if draft else dict(opened.values)
-        at = draft.at if draft else 0
         if draft is None:
             self.say(self.tr("console.form.how"))
             if form.intro:
                 self.say(self.tr(form.intro))
         shown = [f for f in opened.shown() if isinstance(f, forms.Field)]
         todo = [f for f in shown if not self._settled(f, opened)]
+        if draft is not None:
+            todo = [f for f in todo if f.name in draft.left]
+        at = 0
         ended: set[str] = set()  # repeat groups the person finished ("tiltak")
         while True:
             while at < len(todo):
@@ -310,7 +308,8 @@ class Console:
                     if len(shown) == 1 and item.required and not values[item.name]:
                         raise Back  # a one-question form answered with nothing is a no
                 except (Back, Interrupted) as left:
-                    self.leave(key, Draft(values, at - 1), opened.values, left)
+                    draft = Draft(values, [f.name for f in todo[at - 1 :]])
+                    self.leave(key, draft, opened.values, left)
                     at -= 1  # go on where they were
                     continue
                 if row and row[2] == 0 and not values[item.name] and not item.required:
