@@ -168,7 +168,8 @@ def lines(kind: str, lang: str, data: Data, *, edge: str) -> list[str]:
     return RENDERERS[kind](lang, data)
 
 
-def render(kind: str, lang: str, data: Data, *, edge: str) -> str:
+def render(kind: str, lang: str, data: Data, *, edge: str = "console") -> str:
+    """A notice as plain text: the console's own, unless another edge is named."""
     return "\n".join(lines(kind, lang, data, edge=edge))
 
 
