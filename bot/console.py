@@ -423,7 +423,9 @@ class Console:
         if f.kind == Kind.CHOICES:
             return self._ask_many(label + optional, options)
         if f.kind == Kind.TOGGLE:
-            return self._ask_yes_no(options[0][1] if options else label)
+            return self._ask_yes_no(
+                self.tr("console.toggle", label=label, choice=options[0][1]) if options else label
+            )
         if f.kind == Kind.PERSON:
             return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
         while True:
@@ -470,7 +472,8 @@ class Console:
 
     def _ask_yes_no(self, question: str) -> bool:
         while True:
-            answer = self.ask(f"{question}? ({self.tr('console.yes_no')})").lower()
+            mark = "" if question.endswith("?") else "?"
+            answer = self.ask(f"{question}{mark} ({self.tr('console.yes_no')})").lower()
             if answer in ("", "n", "nei", "no"):
                 return False
             if answer in ("j", "ja", "y", "yes"):

@@ -2,6 +2,7 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "console.toggle": "{label}: {choice}",
         "console.help": "Skriv et nummer fra menyen, eller «meld fra <hva skjedde>», «mine» (dine meldinger) eller «saker» (saker som venter på deg). I et skjema går «avbryt» tilbake; Ctrl-C spør før noe kastes.",
         "console.repeat.done": "(Enter uten tekst når du er ferdig)",
         "console.default": "(Enter: {value})",
@@ -48,7 +49,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.menu.quit": "Avslutt",
         "console.choose": "Velg",
         "console.optional": "(valgfritt, Enter for å hoppe over)",
-        "console.yes_no": "j/n",
+        "console.yes_no": "j/n, Enter: nei",
         "console.fix": "Rett opp dette:",
         "console.filed": "Meldingen er lagret som sak {ref}.",
         "console.nothing": "Ingenting her.",
@@ -62,6 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "nn": {
+        "console.toggle": "{label}: {choice}",
         "console.help": "Skriv eit nummer frå menyen, eller «meld frå <kva skjedde>», «mine» (meldingane dine) eller «saker» (saker som ventar på deg). I eit skjema går «avbryt» tilbake; Ctrl-C spør før noko vert kasta.",
         "console.repeat.done": "(Enter utan tekst når du er ferdig)",
         "console.default": "(Enter: {value})",
@@ -108,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.menu.quit": "Avslutt",
         "console.choose": "Vel",
         "console.optional": "(valfritt, Enter for å hoppe over)",
-        "console.yes_no": "j/n",
+        "console.yes_no": "j/n, Enter: nei",
         "console.fix": "Rett opp dette:",
         "console.filed": "Meldinga er lagra som sak {ref}.",
         "console.nothing": "Ingenting her.",
@@ -122,6 +124,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "en": {
+        "console.toggle": "{label}: {choice}",
         "console.help": "Type a number from the menu, or “report <what happened>”, “mine” (your reports) or “cases” (cases waiting for you). In a form, “cancel” goes back; Ctrl-C asks before anything is thrown away.",
         "console.repeat.done": "(Enter with no text when you are done)",
         "console.default": "(Enter: {value})",
@@ -168,7 +171,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.menu.quit": "Quit",
         "console.choose": "Choose",
         "console.optional": "(optional, Enter to skip)",
-        "console.yes_no": "y/n",
+        "console.yes_no": "y/n, Enter: no",
         "console.fix": "Please fix:",
         "console.filed": "Your report is stored as case {ref}.",
         "console.nothing": "Nothing here.",
