@@ -455,3 +455,38 @@ def test_meldefra_serve_says_a_report_cut_off_by_the_end_of_input_was_not_sent(
     assert "Ingenting er sendt eller lagret ennå." in result.stdout
     assert "det du skrev er IKKE sendt eller lagret" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) -> None:
+    ref = filed(services)
+    shown = run(
+        services,
+        [
+            who(services, LEADER),
+            "4",
+            ref,
+            "6",  # lag aktivitetsplan
+            "",  # Enter keeps the pupils named in the report
+            "Ola holdes utenfor",
+            "«Ingen vil være med meg»",
+            "",
+            "",
+            "Voksen til stede",
+            "",
+            "i går",  # a date gone by
+            "",
+            "om to uker",
+            "avbryt",  # asked again for the date: leave instead
+            "2",  # keep it as a draft
+            "6",  # the plan form again: the draft is offered
+            "1",
+            "fredag 4. desember",
+            "",
+            "7",
+        ],
+    )
+    assert "Datoen «i går» har allerede vært." in shown
+    assert "Utkastet er beholdt til neste gang" in shown and "Du har et utkast her" in shown
+    assert f"Aktivitetsplan laget i sak {ref} med 1 tiltak." in shown
+    current = plan.plan_of(services, ref, LEADER)
+    assert current.pupils == ["Ola Nordmann"] and current.tiltak[0].what == "Voksen til stede"
