@@ -207,7 +207,7 @@ class Opened:
     form: Form
     ref: str | None
     values: dict[str, Any] = field(default_factory=dict)
-    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)  # by choices_from
     hidden: frozenset[str] = frozenset()
 
     def choices_of(self, f: Field) -> tuple[Choice, ...]:
