@@ -13,7 +13,13 @@ class Problem:
     args: dict[str, object] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return t(lang, self.key, **self.args)
+        # An argument may itself be words with a text(lang), like a Problem: shown in the
+        # reader's language ("for example «om to uker»"), not the writer's.
+        args = {
+            k: v.text(lang) if callable(getattr(v, "text", None)) else v
+            for k, v in self.args.items()
+        }
+        return t(lang, self.key, **args)
 
 
 class FieldErrors(Exception):
