@@ -48,6 +48,11 @@ class ExportFile:
     sha256: str
     metadata: dict[str, Any]  # what goes beside the file for the archive (JSON)
 
+    @property
+    def metadata_name(self) -> str:
+        """One metadata file per exported file: "saksdokumentasjon-MF-0001.pdf.metadata.json"."""
+        return f"{self.name}.metadata.json"
+
     def metadata_json(self) -> bytes:
         return json.dumps(self.metadata, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
