@@ -692,34 +692,34 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
 
 
 def _deliveries(entries: list[TrailEntry], w: _Words, who: _People) -> Section:
-    """Each notice in one line: what, to whom, when queued, and whether it arrived."""
-    delivered: dict[int, TrailEntry] = {}
-    failed: dict[int, TrailEntry] = {}
+    """Each notice in one line: what, to whom, when queued, and whether it arrived. A
+    delivery is matched to its notice by kind and recipient, oldest first (the outbox row's
+    id is not known yet when the notice is recorded)."""
+    outcomes: dict[tuple[str, str], list[TrailEntry]] = {}
     for e in entries:
-        outbox_id = e.data.get("outbox_id")
-        if isinstance(outbox_id, int) and e.type == "delivered":
-            delivered[outbox_id] = e
-        elif isinstance(outbox_id, int) and e.type == "delivery_failed":
-            failed[outbox_id] = e
+        if e.type in ("delivered", "delivery_failed"):
+            key = (str(e.data.get("kind")), str(e.data.get("recipient") or e.data.get("channel")))
+            outcomes.setdefault(key, []).append(e)
     items: list[Item] = []
+    arrived = 0
     for e in entries:
         if e.type != "notified":
             continue
         kind = str(e.data.get("kind", ""))
         what = w(f"doc.notice.{kind}") if has(f"doc.notice.{kind}") else w("doc.notice.other")
         to = who(e.data.get("recipient")) if e.data.get("recipient") else w("doc.notice.channel")
-        outbox_id = e.data.get("outbox_id")
-        if outbox_id in delivered:
-            state = w("doc.delivery.delivered", at=w.time(delivered[outbox_id].at))
-        elif outbox_id in failed:
-            state = w("doc.delivery.failed", at=w.time(failed[outbox_id].at))
-        else:
+        waiting = outcomes.get((kind, str(e.data.get("recipient") or e.data.get("channel"))))
+        outcome = waiting.pop(0) if waiting else None
+        if outcome is None:
             state = w("doc.delivery.pending")
+        elif outcome.type == "delivered":
+            arrived += 1
+            state = w("doc.delivery.delivered", at=w.time(outcome.at))
+        else:
+            state = w("doc.delivery.failed", at=w.time(outcome.at))
         items.append(Field(w.time(e.at), w("doc.delivery.line", what=what, to=to, state=state)))
     if items:
-        count = len(items)
-        arrived = sum(1 for e in entries if e.type == "delivered")
-        items.insert(0, Para(w("doc.delivery.summary", count=count, delivered=arrived)))
+        items.insert(0, Para(w("doc.delivery.summary", count=len(items), delivered=arrived)))
     return Section(w("doc.delivery.heading"), items or [Para(w("doc.none"))])
 
 
