@@ -15,11 +15,13 @@ class Problem:
     def text(self, lang: str) -> str:
         # An argument may itself be words with a text(lang), like a Problem: shown in the
         # reader's language ("for example «om to uker»"), not the writer's.
-        args = {
-            k: v.text(lang) if callable(getattr(v, "text", None)) else v
-            for k, v in self.args.items()
-        }
+        args = {k: _in(lang, v) for k, v in self.args.items()}
         return t(lang, self.key, **args)
+
+
+def _in(lang: str, value: object) -> object:
+    text = getattr(value, "text", None)
+    return text(lang) if callable(text) else value
 
 
 class FieldErrors(Exception):

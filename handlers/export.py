@@ -230,7 +230,10 @@ def _innsyn(
     everyone += [
         n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in everyone
     ]
-    kept = names.find_pupil(everyone, keep) if keep is not None else (everyone[:1] or [None])[0]
+    if keep is not None:
+        kept = names.find_pupil(everyone, keep)
+    else:
+        kept = everyone[0] if everyone else None
     if kept is None:
         problem = Problem("export.error.unknown_pupil", {"pupil": keep or ""})
         raise FieldErrors({"anonymize_others": problem})
