@@ -367,7 +367,9 @@ def _ref(s: Submission) -> str:
 
 
 def _call_close(services: Services, s: Submission) -> Result:
-    return _outcome(review.close(services, _ref(s), s.actor, text_of(s.values, "reason")))
+    reason = text_of(s.values, "reason")
+    no_grounds = as_bool(s.values.get("no_grounds"))
+    return _outcome(review.close(services, _ref(s), s.actor, reason, no_grounds=no_grounds))
 
 
 def _call_note(services: Services, s: Submission) -> Result:
@@ -572,7 +574,17 @@ CLOSE = _declare(
         name="close",
         title="chat.close.title",
         submit_label="chat.close.submit",
-        items=(_long("reason", "field.reason", review.MAX_REASON, required=True),),
+        items=(
+            # The conclusion in the pupil's own terms; a case never investigated closes only
+            # with an explicit "no grounds for a case" (the handler says so on "reason").
+            _long("reason", "field.conclusion", review.MAX_REASON, required=True),
+            Field(
+                "no_grounds",
+                Kind.TOGGLE,
+                "doc.conclusion.no_grounds",
+                choices=(Choice("yes", "field.no_grounds"),),
+            ),
+        ),
         call=_call_close,
         prepare=_authorized("close"),
         action="close",
