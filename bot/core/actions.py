@@ -74,6 +74,13 @@ ACTIONS: dict[str, CaseAction] = {
         CaseAction("export", "action.export", CASE, ALL_STATES, form="export"),
         CaseAction("share", "action.share_rteam", CASE, OPEN_STATES, form="share"),
         CaseAction("note", "action.note", CASE, OPEN_STATES, form="note"),
+        CaseAction(
+            "investigation_note",
+            "action.investigation_note",
+            CASE,
+            OPEN_STATES,
+            form="investigation",
+        ),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

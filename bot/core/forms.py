@@ -377,6 +377,14 @@ def _call_note(services: Services, s: Submission) -> Result:
     return _outcome(review.add_note(services, _ref(s), s.actor, note, request_key=s.key))
 
 
+def _call_investigation(services: Services, s: Submission) -> Result:
+    v = s.values
+    note = review.InvestigationNote(
+        heard=text_of(v, "heard"), observed=text_of(v, "observed"), on=text_of(v, "on")
+    )
+    return _outcome(review.note_investigation(services, _ref(s), s.actor, note, request_key=s.key))
+
+
 def _call_forward(services: Services, s: Submission) -> Result:
     target = text_of(s.values, "forward_to")
     if not target:
@@ -619,6 +627,21 @@ NOTE = _declare(
         call=_call_note,
         prepare=_authorized("note"),
         action="note",
+    )
+)
+INVESTIGATION = _declare(
+    Form(
+        name="investigation",
+        title="action.investigation_note",
+        submit_label="chat.modal.submit",
+        items=(
+            _long("heard", "inv.field.heard", review.MAX_HEARD),
+            _long("observed", "inv.field.observed", review.MAX_OBSERVED),
+            _date("on", "inv.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_investigation,
+        prepare=_authorized("investigation_note"),
+        action="investigation_note",
     )
 )
 PLAN = _declare(
