@@ -81,6 +81,7 @@ ACTIONS: dict[str, CaseAction] = {
             OPEN_STATES,
             form="investigation",
         ),
+        CaseAction("foresatte", "action.foresatte", CASE, ALL_STATES, form="foresatte"),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

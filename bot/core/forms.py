@@ -385,6 +385,14 @@ def _call_investigation(services: Services, s: Submission) -> Result:
     return _outcome(review.note_investigation(services, _ref(s), s.actor, note, request_key=s.key))
 
 
+def _call_foresatte(services: Services, s: Submission) -> Result:
+    v = s.values
+    outcome = review.record_foresatte(
+        services, _ref(s), s.actor, text_of(v, "what"), text_of(v, "how"), text_of(v, "on")
+    )
+    return _outcome(outcome)
+
+
 def _call_forward(services: Services, s: Submission) -> Result:
     target = text_of(s.values, "forward_to")
     if not target:
@@ -642,6 +650,27 @@ INVESTIGATION = _declare(
         call=_call_investigation,
         prepare=_authorized("investigation_note"),
         action="investigation_note",
+    )
+)
+FORESATTE = _declare(
+    Form(
+        name="foresatte",
+        title="action.foresatte",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "what",
+                "parties.field.what",
+                review.PARTY_EVENTS,
+                "parties.field.what.{}",
+                required=True,
+            ),
+            _text("how", "parties.field.how", review.MAX_HOW, required=True),
+            _date("on", "parties.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_foresatte,
+        prepare=_authorized("foresatte"),
+        action="foresatte",
     )
 )
 PLAN = _declare(
