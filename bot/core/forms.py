@@ -393,6 +393,11 @@ def _call_foresatte(services: Services, s: Submission) -> Result:
     return _outcome(outcome)
 
 
+def _call_age_band(services: Services, s: Submission) -> Result:
+    band = text_of(s.values, "age_band")
+    return _outcome(review.set_age_band(services, _ref(s), s.actor, band))
+
+
 def _call_forward(services: Services, s: Submission) -> Result:
     target = text_of(s.values, "forward_to")
     if not target:
@@ -671,6 +676,25 @@ FORESATTE = _declare(
         call=_call_foresatte,
         prepare=_authorized("foresatte"),
         action="foresatte",
+    )
+)
+AGE_BAND = _declare(
+    Form(
+        name="age_band",
+        title="action.age_band",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "age_band",
+                "parties.field.age_band",
+                review.AGE_BANDS,
+                "doc.age_band.{}",
+                required=True,
+            ),
+        ),
+        call=_call_age_band,
+        prepare=_authorized("age_band"),
+        action="age_band",
     )
 )
 PLAN = _declare(
