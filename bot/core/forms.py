@@ -421,6 +421,8 @@ def _call_plan(services: Services, s: Submission) -> Result:
         pupil_voice=text_of(v, "pupil_voice"),
         pupil_heard=text_of(v, "pupil_heard"),
         foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
         tiltak=_tiltak(v, PLAN_TILTAK),
         evaluate_when=text_of(v, "evaluate_when"),
     )
@@ -436,6 +438,8 @@ def _call_change_plan(services: Services, s: Submission) -> Result:
         pupil_voice=text_of(v, "pupil_voice"),
         pupil_heard=text_of(v, "pupil_heard"),
         foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
         add_tiltak=_tiltak(v, CHANGE_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
     )
@@ -559,6 +563,8 @@ _PLAN_TEXTS = (
     ),
     _long("pupil_heard", "plan.field.pupil_heard", _P["pupil_heard"]),
     _long("foresatte_heard", "plan.field.foresatte_heard", _P["foresatte_heard"]),
+    _long("others_heard", "plan.field.others_heard", _P["others_heard"]),
+    _long("best_interests", "plan.field.best_interests", _P["best_interests"]),
 )
 _PLAN_REQUIRED = set(plan.PLAN_REQUIRED)
 _END_TILTAK = Field(
