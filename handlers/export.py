@@ -740,10 +740,9 @@ def _access_log(entries: list[TrailEntry], w: _Words, who: _People) -> Section:
 
 def _viewed(what: str, w: _Words) -> str:
     kind, _, rest = what.partition(":")
-    if kind == "export":
-        document, _, fmt = rest.partition(":")
-        words = w(f"log.document.{document}") if has(f"log.document.{document}") else ""
-        return w("log.export", document=words, format=fmt)
+    document, _, fmt = rest.partition(":")
+    if kind == "export" and has(f"log.document.{document}"):
+        return w("log.export", document=w(f"log.document.{document}"), format=fmt)
     if kind in ("details", "plan"):
         return w(f"log.{kind}")
     return w("doc.log.opened_other")
