@@ -35,6 +35,8 @@ def case_lines(lang: str, data: Data) -> list[str]:
         lines.append(
             t(lang, "notice.categories", categories=categories_text(lang, data["categories"]))
         )
+    if data.get("accused"):  # only in the case details, after the access check (§ 12-5)
+        lines.append(t(lang, "case.accused", who=data["accused"]))
     return lines
 
 

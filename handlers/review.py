@@ -182,12 +182,15 @@ def _details(session: Session, case: Case, seen: access.Access, lang: str) -> Ca
     if seen.level == access.ANONYMOUS:
         entries = without_names(entries, lang)
     reported = entries[0]
+    data = dict(reported.data)
+    if seen.level == access.ANONYMOUS:
+        data.pop("accused", None)  # discussed without names: no employee's name either
     return CaseDetails(
         **vars(summary(case)),
         reporter=case.reporter,
         handlers=access.handlers_of(session, case),
         report=dict(reported.texts),
-        report_data=reported.data,
+        report_data=data,
         trail=entries,
         restricted=case.restricted,
     )

@@ -10,6 +10,7 @@ import pytest
 
 from bot.core import actions, forms
 from bot.core.forms import Field, Submission
+from handlers import review
 from handlers.errors import FieldErrors, Refused
 from handlers.export import export_case
 from handlers.report import ReportForm, file_report
@@ -100,3 +101,15 @@ def test_rektor_informs_skoleeier_with_the_case_action(services: Services) -> No
     assert run(services, ref, REKTOR).key == "result.owner_informed"
     page = export_case(services, ref, REKTOR, fmt="html").content.decode()
     assert "rektor@nordby.example (rektor) meldte fra til skoleeier" in page
+
+
+def test_the_case_details_name_the_employee_for_rektor_and_skoleeier(services: Services) -> None:
+    from bot import text
+
+    ref = _file(services, categories=("ansatt_krenket_elev",), accused="laerer2")
+    for reader in (REKTOR, "skoleeier@kommune.example"):
+        details = review.open_case(services, ref, reader)
+        lines = text.case_lines("nb", {"accused": details.report_data.get("accused")})
+        assert lines == ["§ 12-5: meldingen gjelder laerer2@nordby.example"]
+    with pytest.raises(Refused):
+        review.open_case(services, ref, "laerer2@nordby.example")
