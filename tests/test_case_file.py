@@ -228,6 +228,9 @@ def test_a_case_with_a_plan_and_two_evaluations(services: Services, clock: Fixed
         assert "Avsluttet ved evaluering" in text
         assert "la til tiltak 2" in text
     assert "evaluerte tiltaka" in nn_pdf and "Meldt av" not in nn_pdf
+    for lang in ("nb", "nn", "en"):
+        made = export_case(services, ref, LEADER, document="plan", lang=lang)
+        clean(" ".join(pdf_text(made.content).split()))
     assert "evaluated the measures" in en_page
 
 
