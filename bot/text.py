@@ -62,6 +62,8 @@ def _new_case(lang: str, d: Data) -> list[str]:
     ]
     if d.get("prompt_owner"):
         lines.append(t(lang, "notice.new_case.prompt_owner"))
+    if d.get("owner_informed"):
+        lines.append(t(lang, "notice.new_case.owner_informed"))
     lines.append(t(lang, "notice.new_case.open_hint"))
     return lines
 

@@ -5,6 +5,7 @@ barnets beste and other pupils heard, and rektor's notice to skoleeier."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -113,3 +114,16 @@ def test_the_case_details_name_the_employee_for_rektor_and_skoleeier(services: S
         assert lines == ["§ 12-5: meldingen gjelder laerer2@nordby.example"]
     with pytest.raises(Refused):
         review.open_case(services, ref, "laerer2@nordby.example")
+
+
+def test_rektor_is_told_that_skoleeier_was_informed(services: Services) -> None:
+    from bot.core.actions import case_message
+    from store.models import Outbox
+
+    _file(services, categories=("ansatt_krenket_elev",), accused="laerer2@nordby.example")
+    with services.uow() as s:
+        row = s.query(Outbox).filter_by(recipient=REKTOR).one()
+        data = json.loads(row.data)
+    lines = case_message("new_case", "nb", data).lines
+    assert "Meldefra har meldt fra til skoleeier på dine vegne, og det står i saken." in lines
+    assert "Som rektor skal du melde fra til skoleeier." not in lines
