@@ -137,7 +137,7 @@ def test_a_12_4_case_reads_as_a_case_file(services: Services, clock: FixedClock)
             # Deliveries summarised, views as the innsynslogg.
             "Melding om ny sak – til rektor@nordby.example (rektor) – levert 25.11.2026 kl. 10.30",
             "rektor@nordby.example (rektor): åpnet saken",
-            "laerer3@nordby.example: forsøkte å åpne saken uten tilgang (avvist)",
+            "laerer3@nordby.example: forsøkte uten tilgang (avvist)",
             "Hendelseskjeden er kontrollert og hel",
         ):
             assert expected in text, expected
