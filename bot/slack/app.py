@@ -26,6 +26,7 @@ from bot.core.actions import LastAction
 from bot.core.forms import Field, Kind, Result, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
+from bot.slack.message_text import cut_at_word, plain_text
 from handlers import delivery, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
@@ -36,6 +37,9 @@ log = logging.getLogger("meldefra.slack")
 LISTENER_THREADS = 20
 # Slack API calls made after the ack (views.open, chat.update, uploads) and the export.
 SLOW_THREADS = 40
+MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest.yml)
+# chat.getPermalink errors meaning the bot cannot see the message.
+UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 
 
@@ -101,6 +105,7 @@ class SlackEdge:
     def tell(self, client: WebClient, body: dict[str, Any], message: str) -> None:
         """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
         a modal or App Home (which have no channel)."""
+        message = blocks.escape(message)
         user = body["user"]["id"]
         channel = (body.get("container") or {}).get("channel_id") or (
             body.get("channel") or {}
@@ -131,6 +136,7 @@ class SlackEdge:
 
     def register(self, app: App) -> None:
         app.command("/meldefra")(self.command)
+        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
         app.view(FORM_VIEWS)(self.submit)
         app.action("categories")(self.categories_changed)
         app.action("home_report")(self.open_from_home)
@@ -144,7 +150,7 @@ class SlackEdge:
         lang = self.lang_of(user)
         intent, rest = words.intent(body.get("text") or "")
         if intent == words.HELP:
-            ack(response_type="ephemeral", text=t(lang, "chat.help"))
+            ack(response_type="ephemeral", text=blocks.escape(t(lang, "chat.help")))
             return
         ack()
         if intent in (words.MINE, words.CASES):
@@ -168,19 +174,80 @@ class SlackEdge:
         user: str,
         *,
         what: str = "",
+        prefill: dict[str, Any] | None = None,
         values: dict[str, Any] | None = None,
         school: str | None = None,
+        permalink: str | None = None,
     ) -> dict[str, Any]:
         """From memory only: the reporter's school and language from the cache."""
         lang = self.lang_of(user)
-        prefill = {"what": what} if what else {}
+        prefill = {**({"what": what} if what else {}), **(prefill or {})}
         opened = forms.report_opened(
             self.services.org,
             actor=self.directory.cached_email(user),
             school_id=school,
             prefill=prefill,
         )
-        return blocks.form_view(opened, lang, metadata={"lang": lang}, values=values)
+        meta = {"lang": lang, **({"permalink": permalink} if permalink else {})}
+        return blocks.form_view(opened, lang, metadata=meta, values=values)
+
+    def from_message(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The message shortcut: the report form with *what happened* from the message and
+        its permalink under *where* (kept with the case, shown only to who may open it)."""
+        ack()
+        self.later(self._from_message, body, client)
+
+    def _from_message(self, body: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        lang = self.lang_of(user)
+        message = body.get("message") or {}
+        channel = str((body.get("channel") or {}).get("id") or "")
+        ts = str(message.get("ts") or body.get("message_ts") or "")
+        permalink: str | None = None
+        readable = bool((message.get("text") or "").strip())
+        try:
+            found = client.chat_getPermalink(channel=channel, message_ts=ts)
+            permalink = str(found["permalink"])
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.info("no permalink: %s", error)
+            readable = readable and error not in UNREADABLE
+        prefill: dict[str, Any] = {}
+        notice = None
+        if readable:
+            what = plain_text(message["text"], self.names_from(client))
+            limit = forms.REPORT.get("what").max_length or 3000  # type: ignore[union-attr]
+            if len(what) > limit:
+                what = cut_at_word(what, limit)
+                notice = t(lang, "chat.shortcut.cut", max=limit)
+            prefill["what"] = what
+            if permalink:
+                prefill["where"] = permalink
+        else:
+            notice = t(lang, "chat.shortcut.unreadable")
+        view = self.report_view(user, prefill=prefill, permalink=permalink if readable else None)
+        if notice:
+            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+        self.warm_identity(user)
+
+    @staticmethod
+    def names_from(client: WebClient) -> Callable[[str], str | None]:
+        """Display names of the people mentioned in a message (looked up once each, at most
+        20; the rest stay as their Slack id)."""
+        known: dict[str, str | None] = {}
+
+        def name_of(user_id: str) -> str | None:
+            if user_id not in known and len(known) < 20:
+                try:
+                    found = client.users_info(user=user_id).get("user") or {}
+                    profile = found.get("profile") or {}
+                    known[user_id] = profile.get("display_name") or found.get("real_name")
+                except SlackApiError:
+                    known[user_id] = None
+            return known.get(user_id)
+
+        return name_of
 
     def answer_list(self, respond: Respond, user: str, intent: str) -> None:
         try:
@@ -254,6 +321,8 @@ class SlackEdge:
             )
             return
         lang = self.services.org.language_of(email)
+        if name == "report" and meta.get("permalink"):
+            values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
         submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
         if name == "export":  # rendering takes time: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
@@ -501,6 +570,17 @@ def state_value(values: dict[str, Any], block_id: str) -> Any:
         if kind == "datepicker":
             return leaf.get("selected_date")
     return None
+
+
+def with_permalink(where: Any, permalink: str) -> str:
+    """The reported message's permalink stays with the case (in *where*), unless the
+    person already has it there or it would make the field too long."""
+    typed = where.strip() if isinstance(where, str) else ""
+    if permalink in typed:
+        return typed
+    joined = f"{typed} ({permalink})" if typed else permalink
+    limit = forms.REPORT.get("where").max_length or 200  # type: ignore[union-attr]
+    return joined if len(joined) <= limit else typed
 
 
 def first_block_of(view: dict[str, Any]) -> str:

@@ -2,6 +2,8 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "chat.shortcut.unreadable": "Meldefra kan ikke lese meldingen (den er i en privat kanal eller samtale boten ikke er med i). Skriv selv hva som skjedde.",
+        "chat.shortcut.cut": "Meldingen var lengre enn {max} tegn, så slutten er tatt bort. Lenken til meldingen står under «Hvor?».",
         "chat.more": "… og {count} til.",
         "chat.more_cases": "… og {count} saker til: se alle i Meldefra-appen (Hjem).",
         "chat.cases.title": "Saker som venter på deg:",
@@ -45,6 +47,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Videresend til …",
     },
     "nn": {
+        "chat.shortcut.unreadable": "Meldefra kan ikkje lese meldinga (ho er i ein privat kanal eller samtale boten ikkje er med i). Skriv sjølv kva som skjedde.",
+        "chat.shortcut.cut": "Meldinga var lengre enn {max} teikn, så slutten er teken bort. Lenka til meldinga står under «Kvar?».",
         "chat.more": "… og {count} til.",
         "chat.more_cases": "… og {count} saker til: sjå alle i Meldefra-appen (Heim).",
         "chat.cases.title": "Saker som ventar på deg:",
@@ -88,6 +92,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Vidaresend til …",
     },
     "en": {
+        "chat.shortcut.unreadable": "Meldefra cannot read the message (it is in a private channel or conversation the bot is not in). Write what happened yourself.",
+        "chat.shortcut.cut": "The message was longer than {max} characters, so its end was left out. The link to the message is under “Where?”.",
         "chat.more": "… and {count} more.",
         "chat.more_cases": "… and {count} more cases: see them all in the Meldefra app (Home).",
         "chat.cases.title": "Cases waiting for you:",
