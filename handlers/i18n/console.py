@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.cancelled": "Avbrote. Ingenting er endra.",
         "console.forward.nobody": "Det er ingen fleire som kan få saka.",
         "console.tiltak_no": "Tiltak {no}",
-        "console.welcome": "Meldefrå – lokal konsoll. Ingen Slack eller Teams er sett opp.",
+        "console.welcome": "Meldefra – lokal konsoll. Ingen Slack eller Teams er sett opp.",
         "console.sample_org": "Brukar døme-organisasjonen ({path}). Set MELDEFRA_ORG for din eigen.",
         "console.database": "Database: {url}",
         "console.who": "Kven er du?",
