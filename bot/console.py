@@ -296,6 +296,13 @@ class Console:
             todo = [f for f in todo if f.name in draft.left]
         at = 0
         ended: set[str] = set()  # repeat groups the person finished ("tiltak")
+
+        def declined(item: forms.Field, answer: Any) -> bool:
+            """Enter at a case form's first question, when it is a required text (the
+            reason for closing, the note), is a no: back to the case, nothing asked more."""
+            first = draft is None and todo and item is todo[0] and at == 1
+            return bool(first) and opened.ref is not None and item.required and not answer
+
         while True:
             while at < len(todo):
                 item = todo[at]
@@ -305,8 +312,8 @@ class Console:
                     continue
                 try:
                     values[item.name] = self.ask_field(item, opened, values, people)
-                    if len(shown) == 1 and item.required and not values[item.name]:
-                        raise Back  # a one-question form answered with nothing is a no
+                    if declined(item, values[item.name]):
+                        raise Back
                 except (Back, Interrupted) as left:
                     draft = Draft(values, [f.name for f in todo[at - 1 :]])
                     self.leave(key, draft, opened.values, left)
@@ -590,7 +597,8 @@ class Console:
             )
             if a.verb != "open"  # the case is open already
         }
-        order = [*ACTION_ORDER, *(v for v in actions.ACTIONS if v not in ACTION_ORDER)]
+        later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
+        order = [*ACTION_ORDER, *later]
         out = []
         for no, verb in enumerate(order, 1):
             if verb in declared:

@@ -310,6 +310,8 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             "",
             "",
             "",
+            "",
+            "",
             "",  # no tiltak to add: the empty first field ends the rows
             "9",  # merk tiltak som gjennomført: only those not done are offered
             "1",
@@ -469,6 +471,8 @@ def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) ->
             "",  # Enter keeps the pupils named in the report
             "Ola holdes utenfor",
             "«Ingen vil være med meg»",
+            "",
+            "",
             "",
             "",
             "Voksen til stede",

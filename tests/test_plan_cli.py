@@ -156,6 +156,8 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
             "«Ingen vil være med meg»",
             "Samtale 24.11",
             "",
+            "",  # others heard
+            "",  # barnets beste
             "Voksen til stede i storefri",
             "laerer1@nordby.example",
             "i går",  # a date gone by: asked again

@@ -64,7 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "nn": {
         "console.toggle": "{label}: {choice}",
-        "console.help": "Skriv eit nummer frå menyen, eller «meld frå <kva skjedde>», «mine» (meldingane dine) eller «saker» (saker som ventar på deg). I eit skjema går «avbryt» tilbake; Ctrl-C spør før noko vert kasta.",
+        "console.help": "Skriv eit nummer frå menyen, eller «meld frå <kva skjedde>», «mine» (meldingane dine) eller «saker» (saker som ventar på deg). I eit skjema går «avbryt» tilbake; Ctrl-C spør før noko blir kasta.",
         "console.repeat.done": "(Enter utan tekst når du er ferdig)",
         "console.default": "(Enter: {value})",
         "console.invalid_choice": "Ugyldig val: skriv eit tal frå {first} til {last} (Enter: tilbake).",
