@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
-        print(f"meldefra: org file has problems:\n{exc}", file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
@@ -320,7 +320,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     path = args.path or settings.resolved_org_path()[0]
     org = load_org(path)
-    print(t("nb", "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    lang = org.operator_language
+    print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
     for line in routes_report(org):
         print(line)
     return 0
