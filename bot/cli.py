@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", help="the file (default: $MELDEFRA_ORG or ./org.yml)")
     check.set_defaults(func=cmd_org_check)
 
+    doctor = sub.add_parser(
+        "doctor", help="check a deployment end to end: org file, database, key, Slack, Teams"
+    )
+    doctor.add_argument("--org", help="path to org.yml (default: $MELDEFRA_ORG or ./org.yml)")
+    doctor.add_argument("--lang", choices=("nb", "nn", "en"), help="default: the org's language")
+    doctor.set_defaults(func=cmd_doctor)
+
     verify = sub.add_parser("verify", help="walk every case's hash chain and name any break")
     verify.set_defaults(func=cmd_verify)
 
@@ -341,6 +348,14 @@ def routes_report(org: Org) -> list[str]:
                 reason = t(lang, r.reason, unit=routing.unit or "")
                 lines.append(f"    → {r.email} ({t(lang, 'role.' + r.role)}: {reason})")
     return lines
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import doctor
+
+    lines, healthy = doctor.run(settings, settings.resolved_org_path()[0], args.lang)
+    print("\n".join(lines))
+    return 0 if healthy else 1
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
