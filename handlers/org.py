@@ -434,8 +434,13 @@ class _Reader:
             "graph",
             "primary_unit",
         }
-        peek = {k.value: v.value for k, v in getattr(node, "value", ()) if hasattr(k, "value")}
-        where = self.where_school(str(peek.get("id", "?")))
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        sid_node = next((v for k, v in pairs if k.value == "id"), None)
+        where = (
+            self.where_school(str(sid_node.value))
+            if isinstance(sid_node, yaml.ScalarNode)
+            else t(self.lang, "org.where.a_school")
+        )
         m = self.mapping(node, where, keys)
         if m is None:
             return None
@@ -507,7 +512,7 @@ class _Reader:
         self, node: yaml.Node | None, where: str, units: tuple[Unit, ...]
     ) -> dict[str, str]:
         """`primary_unit: {person: unit name}`: for someone in several units."""
-        if node is None or self.mapping(node, where, None) is None:
+        if node is None or self.mapping(node, f"{where}: primary_unit", None) is None:
             return {}
         assert isinstance(node, yaml.MappingNode)
         by_name = {unit.name: unit for unit in units}
@@ -556,7 +561,7 @@ class _Reader:
         if node is None:
             return RTeam(members=())
         keys = {"members", "slack_channel", "teams_channel", "digest"}
-        m = self.mapping(node, where, keys)
+        m = self.mapping(node, f"{where}: rteam", keys)
         if m is None:
             return RTeam(members=())
         digest = None
@@ -583,7 +588,7 @@ class _Reader:
         if node is None:
             return Policy()
         keys = {"reminder_time", "escalate_after_school_days", "plan_within_school_days"}
-        m = self.mapping(node, where, keys)
+        m = self.mapping(node, f"{where}: policy", keys)
         if m is None:
             return Policy()
         values: dict[str, Any] = {}
@@ -605,7 +610,7 @@ class _Reader:
     def graph(self, node: yaml.Node | None, where: str) -> GraphDirectory:
         if node is None:
             return GraphDirectory()
-        m = self.mapping(node, where, {"managers", "rteam_group"})
+        m = self.mapping(node, f"{where}: graph", {"managers", "rteam_group"})
         if m is None:
             return GraphDirectory()
         managers = False

@@ -225,3 +225,11 @@ def test_org_check_exits_2_with_the_line_of_each_problem(tmp_path, capsys) -> No
     assert err.startswith(f"{path} har feil. Rett opp dette og prøv igjen:")
     assert f"{path}:16: " in err and f"{path}:21: " in err
     assert "Alt i orden" not in err
+
+
+def test_a_school_written_as_a_word_is_named_as_a_school_not_a_crash() -> None:
+    with pytest.raises(OrgError) as err:
+        parse_org("owner: {contacts: [eier@kommune.example]}\nschools:\n  - nordby\n")
+    assert err.value.problems == [
+        (3, "En skole i schools må være nøkler med verdier (nøkkel: verdi).")
+    ]
