@@ -96,6 +96,15 @@ def check_database(settings: Settings) -> list[Finding]:
     from store.db import current_revision, make_engine
 
     url = _safe_url(settings.database_url)
+    sqlite_file = _sqlite_file(settings.database_url)
+    if sqlite_file is not None and not sqlite_file.exists():  # connecting would create it
+        return [
+            Finding(
+                "doctor.what.database", BAD, "doctor.db.no_file", {"path": sqlite_file},
+                "doctor.schema.upgrade",
+            ),
+            check_key(settings, None),
+        ]  # fmt: skip
     try:
         engine = make_engine(settings.database_url)
         with engine.connect() as conn:
@@ -385,6 +394,15 @@ def _safe_url(url: str) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -227,3 +227,16 @@ def test_doctor_speaks_the_owners_language(
     assert line_about(lines, "The encryption key").endswith(
         "not set: free text is stored unencrypted."
     )
+
+
+def test_a_missing_sqlite_file_is_reported_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "nowhere.db"
+    env = {"DATABASE_URL": f"sqlite:///{db}", "MELDEFRA_ORG": str(SAMPLE_ORG), "CLIENT_ID": ""}
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    code, lines = doctor(monkeypatch, capsys, env)
+    assert code == 1
+    database = line_about(lines, "Databasen")
+    assert f"databasefila {db} finnes ikke" in database and "meldefra db upgrade" in database
+    assert not db.exists()
