@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -147,13 +148,16 @@ def running(name: str, cmd: list[str], env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     args = [*cmd, str(port)] if name == "bare" else [*cmd, "--port", str(port)]
     proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        with suppress(ProcessLookupError):  # the delivery process, should it outlive serve
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def empty() -> dict[str, list[float]]:
