@@ -68,7 +68,7 @@ class _Failure:
     method: str
     status: int
     error: str | None
-    retry_after: int | None
+    retry_after: int | str | None
     drop: bool
     times: int | None  # None: never used up
     channel: str | None
@@ -154,6 +154,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._failures: list[_Failure] = []
+        self._delays: dict[str, float] = {}
         self._users: dict[str, JsonDict] = {}
         self._dms: dict[str, str] = {}
         self._messages: dict[tuple[str, str], JsonDict] = {}
@@ -310,7 +311,7 @@ class FakeSlack:
         *,
         status: int = 200,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         drop: bool = False,
         times: int | None = 1,
         channel: str | None = None,
@@ -334,6 +335,13 @@ class FakeSlack:
             self._failures.append(
                 _Failure(method, status, error, retry_after, drop, times, channel, user)
             )
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0: at once again): a slow Slack.
+        The call is recorded when it arrives, and carried out after the wait, as if Slack were
+        slow to process it (a client that gives up meanwhile still gets it done)."""
+        with self._cond:
+            self._delays[method] = seconds
 
     def dm_channel(self, user_id: str) -> str:
         """The DM channel ID that conversations.open returns for `user_id` (stable)."""
@@ -369,6 +377,10 @@ class FakeSlack:
         elif content_type.startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         self._record(Call(method, params, headers, time.monotonic()))
+        with self._cond:
+            pause = self._delays.get(method, 0.0)
+        if pause:
+            time.sleep(pause)
 
         failure = self._take_failure(method, params)
         if failure is not None and failure.drop:
