@@ -10,7 +10,7 @@ from bot.config import Settings
 from handlers.clock import Clock, SystemClock
 from handlers.org import Org, load_org
 from handlers.services import Services
-from store.db import make_engine, session_factory, sqlite_file, upgrade
+from store.db import SchemaAhead, make_engine, session_factory, sqlite_file, upgrade_if_behind
 
 
 @dataclass
@@ -32,7 +32,10 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
     org: Org = load_org(path)
     engine = make_engine(settings.database_url)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":
-        upgrade(engine)
+        try:
+            upgrade_if_behind(engine)
+        except SchemaAhead:
+            pass  # left as it is: `serve` refuses it with the reason, other commands may read
         if sqlite_file(settings.database_url) is not None:
             # The file exists now: reopen it read-write only, so that a file deleted under the
             # running server is an error (and /healthz says so), never a new empty database.

@@ -23,7 +23,7 @@ from bot.metrics import Metrics, QueueObserver
 from bot.scheduler import Scheduler
 from handlers import dates
 from handlers.i18n import catalogs
-from store.db import current_revision, head_revision, known_revision, upgrade
+from store.db import SchemaAhead, current_revision, upgrade_if_behind
 
 if TYPE_CHECKING:
     from bot.http import Part
@@ -72,17 +72,11 @@ def check_settings(settings: Settings, *, http: bool) -> None:
 def ensure_schema(engine: Engine) -> None:
     """`serve` brings a database that is behind up to date (on PostgreSQL under an advisory
     lock, so replicas starting together do not race) and refuses one that is ahead."""
-    head = head_revision()
-    current = current_revision(engine)
-    if current == head:
-        return
-    if current is not None and not known_revision(current):
-        raise ConfigError(
-            f"the database's schema revision {current} is newer than this Meldefra's ({head}); "
-            "run the Meldefra version that upgraded it"
-        )
-    upgrade(engine)
-    log.info("database schema upgraded from %s to %s", current or "nothing", head)
+    try:
+        if upgrade_if_behind(engine):
+            log.info("database schema upgraded to %s", current_revision(engine))
+    except SchemaAhead as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def serve(app: App, *, http: bool, host: str, port: int) -> int:

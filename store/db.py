@@ -182,6 +182,26 @@ def head_revision() -> str:
     return head
 
 
+class SchemaAhead(RuntimeError):
+    """The database was upgraded by a newer Meldefra than this one."""
+
+
+def upgrade_if_behind(engine: Engine) -> bool:
+    """Upgrade a schema that is behind this code's migrations (empty included); True if it
+    did. A schema at a revision this code does not know is ahead: SchemaAhead, no change."""
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return False
+    if current is not None and not known_revision(current):
+        raise SchemaAhead(
+            f"the database's schema revision {current} is newer than this Meldefra's ({head}); "
+            "run the Meldefra version that upgraded it"
+        )
+    upgrade(engine)
+    return True
+
+
 def known_revision(revision: str) -> bool:
     """Whether a revision is one of this code's migrations (False: the database is newer)."""
     from alembic.script import ScriptDirectory
