@@ -30,7 +30,8 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
     """
     path, is_sample = settings.resolved_org_path()
     org: Org = load_org(path)
-    engine = make_engine(settings.database_url)
+    # Not migrating (the delivery process): the database was made by whoever started us.
+    engine = make_engine(settings.database_url, must_exist=migrate is False)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":
         try:
             upgrade_if_behind(engine)

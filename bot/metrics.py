@@ -130,6 +130,7 @@ class Metrics:
             "meldefra_delivery_worker_restarts_total", "Times the delivery process was restarted."
         )
         self.head = head_revision()
+        self.sources: list[Any] = []  # queues of delivery processes, drained at every scrape
 
     # ---- what reports here
 
@@ -165,6 +166,8 @@ class Metrics:
     # ---- the scrape
 
     def render(self) -> str:
+        for source in self.sources:
+            self.drain(source)
         lines: list[str] = []
         try:
             backlog = delivery.backlog(self.services)

@@ -234,6 +234,8 @@ class DeliveryProcess:
         self._stop = self._context.Event()
         self._beat: Any = self._context.Value("d", time.time(), lock=False)
         self._outcomes: Any = self._context.Queue(maxsize=10_000)
+        if metrics is not None:
+            metrics.sources.append(self._outcomes)
         self._stopping = threading.Event()
         self.restarts = 0
         self._process = self._spawn()

@@ -32,7 +32,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str = DEFAULT_URL, *, schema: str | None = None, must_exist: bool = False, **kwargs: Any
+) -> Engine:
     """An engine with the settings Meldefra relies on.
 
     SQLite: WAL (readers do not block the writer), foreign keys on, a busy timeout so two
@@ -43,7 +45,9 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
     # Bound parameters hold pupil names and free text: never put them in an error or a log line.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(_sqlite_existing(url), connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(
+            _sqlite_existing(url, must_exist), connect_args={"timeout": 30}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -77,13 +81,13 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database)
 
 
-def _sqlite_existing(url: str) -> str | URL:
-    """An existing SQLite file is opened read-write only (URI mode=rw): if it is deleted under
-    a running server, connecting fails (and /healthz says so) instead of SQLite quietly
-    creating an empty database that every request would then fail on."""
+def _sqlite_existing(url: str, must_exist: bool) -> str | URL:
+    """An existing SQLite file (or one that `must_exist`) is opened read-write only (URI
+    mode=rw): if it is deleted under a running server, connecting fails (and /healthz says so)
+    instead of SQLite quietly creating an empty database that every request would fail on."""
     u = make_url(url)
     path = sqlite_file(u)
-    if path is None or u.query.get("uri") or not path.exists():
+    if path is None or u.query.get("uri") or not (must_exist or path.exists()):
         return url
     return u.set(database=f"file:{path.resolve()}", query={**u.query, "mode": "rw", "uri": "true"})
 
