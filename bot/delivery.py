@@ -129,7 +129,7 @@ class Worker:
         services: Services,
         sender: Sender | Router,
         *,
-        batch: int = 10,
+        batch: int = 5,
         base_backoff: float = 2.0,
         max_backoff: float = 600.0,
         max_attempts: int = 50,
