@@ -7,7 +7,7 @@ waits on the database or on views.open.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -48,9 +48,12 @@ def build_asgi(
     *,
     health: Health | None = None,
     metrics: Metrics | None = None,
+    before_shutdown: Callable[[], None] | None = None,
 ) -> Starlette:
     """The app; `health` adds the delivery worker to /healthz, `metrics` serves /metrics and
-    measures every request (bot/serve.py gives both)."""
+    measures every request (bot/serve.py gives both). `before_shutdown` runs (in a thread)
+    after the last request was answered and before the parts stop: an in-process worker whose
+    sends run on this event loop finishes them there."""
     checks = health or Health(services)
 
     async def healthz(request: Request) -> Response:
@@ -82,6 +85,8 @@ def build_asgi(
         try:
             yield
         finally:
+            if before_shutdown is not None:
+                await anyio.to_thread.run_sync(before_shutdown)
             for part in parts:
                 await part.shutdown()
 

@@ -97,6 +97,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     wake: Callable[[], None] | None = None
     metrics = Metrics(app.services)
     liveness: ThreadLiveness | DeliveryProcess | None = None
+    before_shutdown: Callable[[], None] | None = None
     if settings.teams_enabled:
         # The Teams SDK's connections live on the server's event loop, so with Teams the
         # worker runs in this process and a Router picks Slack or Teams per notice.
@@ -120,6 +121,13 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         thread = _thread("outbox", worker_box[0].run_forever, runtime.stop)
         runtime.threads.append(thread)
         liveness = ThreadLiveness(thread, beat)
+
+        def stop_worker() -> None:
+            # Teams sends run on the server's event loop: finish them before it ends.
+            runtime.stop.set()
+            thread.join(timeout=20)
+
+        before_shutdown = stop_worker
     elif settings.slack_enabled:
         delivery = DeliveryProcess(settings, metrics)
         runtime.on_shutdown.append(delivery.stop)
@@ -145,6 +153,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
                     port,
                     health=health,
                     metrics=metrics,
+                    before_shutdown=before_shutdown,
                 )
         else:
             _serve_socket_mode(slack_app, settings, runtime)
@@ -343,13 +352,16 @@ def _serve_http(
     *,
     health: Health,
     metrics: Metrics,
+    before_shutdown: Callable[[], None] | None,
 ) -> None:
     import uvicorn
 
     from bot.http import build_asgi
 
     bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
-    asgi = build_asgi(app.services, bolt, parts, health=health, metrics=metrics)
+    asgi = build_asgi(
+        app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
+    )
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False)
 
