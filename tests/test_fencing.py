@@ -114,7 +114,7 @@ def test_two_replicas_against_a_slow_slack_post_every_notice_once(engine: Engine
     for teacher in TEACHERS[:2]:
         file_report(services[0], ReportForm(pupils="X", what="Y"), teacher)
     fake = fake_slack()
-    fake.delay("chat.postMessage", 2.0)
+    fake.slow("chat.postMessage", 2.0)
     stop = threading.Event()
     workers = [slack_worker(s, fake, batch=1, lease=timedelta(seconds=1.2)) for s in services]
     threads = [
@@ -207,7 +207,7 @@ def test_a_worker_killed_mid_send_leaves_its_notice_to_the_other_within_seconds(
     services.clock = SystemClock()
     file_report(services, ReportForm(pupils="X", what="Y"), TEACHERS[0])
     fake = fake_slack()
-    fake.delay("chat.postMessage", 2.0)
+    fake.slow("chat.postMessage", 2.0)
     url = database_url(engine)
     doomed = start_worker(url, fake, tmp_path, batch=3, lease=3.0)
     survivor: subprocess.Popen[str] | None = None

@@ -107,7 +107,7 @@ def test_healthz_reports_delivery_falling_behind(services: Services, clock: Fixe
     with FakeSlack(token=TOKEN) as fake:
         for email, user in PEOPLE.items():
             fake.add_user(user, email)
-        fake.delay("chat.postMessage", 2.0)
+        fake.slow("chat.postMessage", 2.0)
         client = WebClient(token=TOKEN, base_url=fake.url)
         beat = Beat()
         worker = Worker(
@@ -130,7 +130,7 @@ def test_healthz_reports_delivery_falling_behind(services: Services, clock: Fixe
                 delivery = answer.json()["delivery"]
                 assert delivery["ok"] is False and delivery["reason"] == "oldest_due_too_old"
                 assert delivery["due"] == 3 and delivery["oldest_due_seconds"] == 360.0
-                fake.delay("chat.postMessage", 0)
+                fake.slow("chat.postMessage", 0)
                 deadline = time.monotonic() + 20
                 while httpx.get(f"{base}/healthz").status_code != 200:
                     assert time.monotonic() < deadline, "delivery did not catch up"

@@ -109,7 +109,7 @@ def test_sigterm_answers_requests_in_flight_and_hands_back_claimed_notices(
 ) -> None:
     db = tmp_path / "m.db"
     fake = fake_slack()
-    fake.delay("chat.postMessage", 3.0)
+    fake.slow("chat.postMessage", 3.0)
     try:
         with server({"DATABASE_URL": f"sqlite:///{db}", "SLACK_API_URL": fake.url}, tmp_path) as (
             proc,

@@ -155,6 +155,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._failures: list[_Failure] = []
         self._delays: dict[str, float] = {}
+        self._hidden: set[str] = set()  # channels the bot is not in
         self._users: dict[str, JsonDict] = {}
         self._dms: dict[str, str] = {}
         self._messages: dict[tuple[str, str], JsonDict] = {}
@@ -169,6 +170,7 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -336,10 +338,13 @@ class FakeSlack:
                 _Failure(method, status, error, retry_after, drop, times, channel, user)
             )
 
-    def delay(self, method: str, seconds: float) -> None:
-        """Answer every call of `method` only after `seconds` (0: at once again): a slow Slack.
-        The call is recorded when it arrives, and carried out after the wait, as if Slack were
-        slow to process it (a client that gives up meanwhile still gets it done)."""
+    def hide_channel(self, channel: str) -> None:
+        """A private channel the bot is not in: chat.getPermalink answers channel_not_found."""
+        with self._cond:
+            self._hidden.add(channel)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0: at once again)."""
         with self._cond:
             self._delays[method] = seconds
 
@@ -378,9 +383,9 @@ class FakeSlack:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         self._record(Call(method, params, headers, time.monotonic()))
         with self._cond:
-            pause = self._delays.get(method, 0.0)
-        if pause:
-            time.sleep(pause)
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
 
         failure = self._take_failure(method, params)
         if failure is not None and failure.drop:
@@ -548,6 +553,15 @@ class FakeSlack:
         if not params.get("user"):
             raise SlackError("user_not_in_channel")
         return {"ok": True, "message_ts": self._new_ts()}
+
+    def _chat_get_permalink(self, params: JsonDict) -> JsonDict:
+        _require(params, "channel", "message_ts")
+        channel, ts = str(params["channel"]), str(params["message_ts"])
+        with self._cond:
+            if channel in self._hidden:
+                raise SlackError("channel_not_found")
+        link = f"https://fake-skole.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _conversations_open(self, params: JsonDict) -> JsonDict:
         if params.get("channel"):
