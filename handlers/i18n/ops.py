@@ -60,6 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "org.err.reminder_time": "{where}: policy.reminder_time «{value}» må skrives TT:MM.",
         "org.err.whole_number": "{where}: policy.{key} må være et helt tall fra 1 til 60.",
         "org.err.managers": "{where}: graph.managers må være true eller false.",
+        "org.err.owner_notice": "{where}: policy.owner_notice «{value}» må være at_once eller rektor.",
+        "org.err.owner_notice_hours": "{where}: policy.owner_notice_hours må være et helt tall fra 1 til 168.",
         "org.err.rteam_group": "{where}: graph.rteam_group må være en gruppe-id fra Entra ID.",
         "org.err.closed_day": (
             "{where}: stengt dag «{value}» må skrives ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD."
@@ -201,6 +203,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "org.err.reminder_time": "{where}: policy.reminder_time «{value}» må skrivast TT:MM.",
         "org.err.whole_number": "{where}: policy.{key} må vere eit heilt tal frå 1 til 60.",
         "org.err.managers": "{where}: graph.managers må vere true eller false.",
+        "org.err.owner_notice": "{where}: policy.owner_notice «{value}» må vere at_once eller rektor.",
+        "org.err.owner_notice_hours": "{where}: policy.owner_notice_hours må vere eit heilt tal frå 1 til 168.",
         "org.err.rteam_group": "{where}: graph.rteam_group må vere ein gruppe-id frå Entra ID.",
         "org.err.closed_day": (
             "{where}: stengd dag «{value}» må skrivast ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD."
@@ -343,6 +347,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "org.err.reminder_time": "{where}: policy.reminder_time '{value}' must be HH:MM.",
         "org.err.whole_number": "{where}: policy.{key} must be a whole number from 1 to 60.",
         "org.err.managers": "{where}: graph.managers must be true or false.",
+        "org.err.owner_notice": "{where}: policy.owner_notice '{value}' must be at_once or rektor.",
+        "org.err.owner_notice_hours": "{where}: policy.owner_notice_hours must be a whole number from 1 to 168.",
         "org.err.rteam_group": "{where}: graph.rteam_group must be an Entra ID group id.",
         "org.err.closed_day": (
             "{where}: closed day '{value}' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD."
