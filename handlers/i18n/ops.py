@@ -168,7 +168,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "at ho sluttar med }} og at elementa er skilde med komma."
         ),
         "org.err.yaml.quote": (
-            "Eit hermeteikn som opnar på linje {start}, vert aldri lukka. Set eit tilsvarande "
+            "Eit hermeteikn som opnar på linje {start}, blir aldri lukka. Set eit tilsvarande "
             "hermeteikn på slutten av teksten."
         ),
         "org.err.yaml.indent": (
@@ -187,7 +187,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "org.err.single": "{where}: «{key}» må vere éin verdi.",
         "org.err.not_email": "{where}: «{value}» er ikkje ei e-postadresse.",
         "org.err.email_list": "{where}: «{key}» må vere ei liste med e-postadresser.",
-        "org.err.no_owner": "owner (skuleeigar) manglar: meldingar må ha ein stad å gå til sist.",
+        "org.err.no_owner": "owner (skoleeigar) manglar: meldingar må ha ein stad å gå til sist.",
         "org.err.no_contacts": "owner.contacts må ha minst éi e-postadresse.",
         "org.err.no_schools": "schools må vere ei liste med minst éin skule.",
         "org.err.school_twice": "Skule-id-en «{school}» er brukt to gonger.",
@@ -254,11 +254,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "doctor.schema.upgrade": "køyr «meldefra db upgrade».",
         "doctor.schema.newer": "på revisjon {revision}, som denne versjonen av Meldefra ikkje kjenner (nyaste er {head}).",
         "doctor.schema.newer_fix": "databasen er nyare enn programmet: oppgrader Meldefra til same versjon som dei andre replikaene.",
-        "doctor.key.none": "ikkje sett: fritekst vert lagra ukryptert.",
+        "doctor.key.none": "ikkje sett: fritekst blir lagra ukryptert.",
         "doctor.key.none_sealed": "ikkje sett, men {count} tekstar er krypterte.",
         "doctor.key.none_sealed_fix": "set MELDEFRA_ENCRYPTION_KEY til nøkkelen dei vart krypterte med.",
         "doctor.key.bad": "MELDEFRA_ENCRYPTION_KEY er ikkje gyldige Fernet-nøklar.",
-        "doctor.key.bad_fix": "lag ein nøkkel med «meldefra keys new»; fleire nøklar vert skilde med komma, nyaste først.",
+        "doctor.key.bad_fix": "lag ein nøkkel med «meldefra keys new»; fleire nøklar blir skilde med komma, nyaste først.",
         "doctor.key.valid": "gyldig (tekstane i databasen kunne ikkje sjekkast).",
         "doctor.key.ok": "gyldig, og han opnar alle {count} krypterte tekstar.",
         "doctor.key.plain": "gyldig, og han opnar alle {count} krypterte tekstar; {plain} tekstar frå før nøkkelen vart sett er ukrypterte (køyr «meldefra keys rotate» for å kryptere dei).",
