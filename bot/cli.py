@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
-        print(f"meldefra: org file has problems:\n{exc}", file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = org_sub.add_parser("check", help="validate org.yml and show every person's route")
     check.add_argument("path", nargs="?", help="the file (default: $MELDEFRA_ORG or ./org.yml)")
     check.set_defaults(func=cmd_org_check)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a deployment end to end: org file, database, key, Slack, Teams"
+    )
+    doctor.add_argument("--org", help="path to org.yml (default: $MELDEFRA_ORG or ./org.yml)")
+    doctor.add_argument("--lang", choices=("nb", "nn", "en"), help="default: the org's language")
+    doctor.set_defaults(func=cmd_doctor)
 
     verify = sub.add_parser("verify", help="walk every case's hash chain and name any break")
     verify.set_defaults(func=cmd_verify)
@@ -330,7 +337,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     path = args.path or settings.resolved_org_path()[0]
     org = load_org(path)
-    print(t("nb", "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    lang = org.operator_language
+    print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
     for line in routes_report(org):
         print(line)
     return 0
@@ -350,6 +358,14 @@ def routes_report(org: Org) -> list[str]:
                 reason = t(lang, r.reason, unit=routing.unit or "")
                 lines.append(f"    → {r.email} ({t(lang, 'role.' + r.role)}: {reason})")
     return lines
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import doctor
+
+    lines, healthy = doctor.run(settings, settings.resolved_org_path()[0], args.lang)
+    print("\n".join(lines))
+    return 0 if healthy else 1
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:

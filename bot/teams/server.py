@@ -120,15 +120,21 @@ class TeamsBot:
 
     def _graph(self, credential: Any) -> Graph | None:
         s = self.settings
-        if credential is None:
-            if not (s.teams_client_secret and s.teams_tenant_id):
-                return None  # no app credential for Graph: directory from org.yml only
-            from azure.identity.aio import ClientSecretCredential
+        if credential is None and not (s.teams_client_secret and s.teams_tenant_id):
+            return None  # no app credential for Graph: directory from org.yml only
 
-            credential = ClientSecretCredential(
-                s.teams_tenant_id, s.teams_client_id, s.teams_client_secret
-            )
-        return Graph(make_client(s.graph_url, credential), root=s.graph_url)
+        def client() -> Any:
+            # On the first Graph call: azure-identity and msgraph are not loaded at start.
+            nonlocal credential
+            if credential is None:
+                from azure.identity.aio import ClientSecretCredential
+
+                credential = ClientSecretCredential(
+                    s.teams_tenant_id or "", s.teams_client_id or "", s.teams_client_secret or ""
+                )
+            return make_client(s.graph_url, credential)
+
+        return Graph(client, root=s.graph_url)
 
     def routes(self) -> list[Route]:
         return [Route(MESSAGES_PATH, self.adapter.endpoint, methods=["POST"])]

@@ -4,11 +4,14 @@ A real HTTP server on 127.0.0.1, so the code under test talks to it through the 
 and msgraph-sdk clients. It records every request and can be told to answer the next N
 matching requests with an error (403 BotNotInConversationRoster, 404, 429 with Retry-After,
 500). People are registered with their Entra object id, Teams id and e-mail; Graph answers
-users, managers, group members, app installations and their chats from that table.
+users, managers, group members, app installations and their chats from that table. It is
+also the Entra ID authority: POST /{tenant}/oauth2/v2.0/token hands out client-credentials
+tokens (JWT-shaped, Graph's with `graph_roles` as the granted application permissions).
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -57,6 +60,18 @@ class FakeTeams:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     installed: set[str] = field(default_factory=set)  # aad ids with the app installed
+    # The authority: which app may sign in where, and what Graph permissions it was granted.
+    tenant: str = "fake-tenant"
+    client_id: str = "00000000-0000-0000-0000-00000000b07a"
+    client_secret: str = "fake-secret"
+    graph_roles: list[str] = field(
+        default_factory=lambda: [
+            "User.Read.All",
+            "GroupMember.Read.All",
+            "TeamsAppInstallation.ReadWriteSelfForUser.All",
+            "TeamsActivity.Send",
+        ]
+    )
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -154,7 +169,11 @@ class FakeTeams:
         parts = urlsplit(target)
         # msgraph's base URL ends in "/" and its templates start with one: collapse "//".
         path = re.sub(r"/{2,}", "/", unquote(parts.path))
-        body = json.loads(raw) if raw else None
+        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if kind.startswith("application/x-www-form-urlencoded"):
+            body: Any = dict(parse_qsl(raw.decode()))
+        else:
+            body = json.loads(raw) if raw else None
         request = Request(method, path, dict(parse_qsl(parts.query)), headers, body)
         with self._lock:
             self.requests.append(request)
@@ -183,6 +202,7 @@ class FakeTeams:
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps", self._installed_apps),
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps/([^/]+)/chat", self._chat),
             ("POST", r"/v1\.0/users/([^/]+)/teamwork/sendActivityNotification", self._feed),
+            ("POST", r"/([^/]+)/oauth2/v2\.0/token", self._token),
         ]
 
     def _post_activity(self, request: Request, conversation: str) -> tuple[int, Any]:
@@ -258,3 +278,29 @@ class FakeTeams:
 
     def _feed(self, request: Request, key: str) -> tuple[int, Any]:
         return 204, None
+
+    def _token(self, request: Request, tenant: str) -> tuple[int, Any]:
+        """Entra ID's client-credentials grant, with its real error shapes (AADSTS codes)."""
+        form = request.body or {}
+        if tenant != self.tenant:
+            return 400, {
+                "error": "invalid_request",
+                "error_description": f"AADSTS90002: Tenant '{tenant}' not found.",
+            }
+        if form.get("client_id") != self.client_id:
+            return 400, {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application not found in the directory.",
+            }
+        if form.get("client_secret") != self.client_secret:
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+            }
+        scope = str(form.get("scope", ""))
+        claims: JsonDict = {"aud": scope.removesuffix("/.default"), "appid": self.client_id}
+        if "botframework" not in scope:  # Graph (its root is the fake's URL in tests)
+            claims["roles"] = list(self.graph_roles)
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        token = f"eyJhbGciOiJub25lIn0.{payload}.sig"
+        return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
