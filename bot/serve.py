@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -328,6 +329,7 @@ def _run_delivery(
     from bot.slack.directory import SlackDirectory
     from bot.slack.sender import SlackSender
 
+    parent = os.getppid()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -350,7 +352,9 @@ def _run_delivery(
     thread.start()
     # The main thread only watches: signal handlers run here, away from the worker's locks.
     while thread.is_alive():
-        if terminated or stop.is_set():
+        # A server killed outright (SIGKILL, OOM) cannot stop us: an orphan would go on
+        # delivering beside the restarted server's own process.
+        if terminated or stop.is_set() or os.getppid() != parent:
             halt.set()
             wake.set()
         thread.join(0.2)
