@@ -172,14 +172,11 @@ def can_be_worked_out(report: dict[str, Any], raw: dict[str, dict[str, int]]) ->
         hidden = [c for c in cells if isinstance(shown[c[0]][c[1]], str)]
         if not hidden:
             continue
-        options = [
-            range(1, 5) if shown[r][c] == SMALL else range(0, 45) for r, c in hidden
-        ]
+        options = [range(1, 5) if shown[r][c] == SMALL else range(0, 45) for r, c in hidden]
         seen: dict[tuple[str, str], set[int]] = {c: set() for c in hidden}
         for values in itertools.product(*options):
-            v = dict(zip(hidden, values, strict=True))
-            get = lambda c: v[c] if c in v else shown[c[0]][c[1]]  # noqa: E731
-            if sum(get(p) for p in parts) == get(total):
+            v = {c: shown[c[0]][c[1]] for c in cells} | dict(zip(hidden, values, strict=True))
+            if sum(v[p] for p in parts) == v[total]:
                 for c in hidden:
                     seen[c].add(v[c])
         found += [f"{c} = {raw[c[0]][c[1]]}" for c in hidden if len(seen[c]) < 2]
@@ -222,12 +219,10 @@ def test_suppression_holds_for_random_tables() -> None:
             parts = [rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14]) for _ in stats.UNIT_TYPES]
             grid[row] = {c: 0 for c, _ in stats.columns()}
             grid[row].update({f"unit.{u}": v for u, v in zip(stats.UNIT_TYPES, parts, strict=True)})
-            grid[row]["reports"] = sum(parts)
+            grid[row]["reports"] = grid[row]["ack.acknowledged"] = sum(parts)
         grid[ALL] = {c: sum(grid[r][c] for r in ids) for c, _ in stats.columns()}
         hidden = stats.suppress(grid, stats.relations_for([*ids, ALL], ALL))
-        shown = {
-            r: {c: hidden.get((r, c), v) for c, v in grid[r].items()} for r in [*ids, ALL]
-        }
+        shown = {r: {c: hidden.get((r, c), v) for c, v in grid[r].items()} for r in [*ids, ALL]}
         report = {"rows": [{"id": r, "counts": shown[r]} for r in [*ids, ALL]]}
         assert can_be_worked_out(report, grid) == [], grid
 
