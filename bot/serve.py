@@ -116,9 +116,8 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     return 0
 
 
-def _thread(
-    name: str, target: Callable[[threading.Event], None], stop: threading.Event
-) -> threading.Thread:
+def _thread(name: str, target: Callable[[threading.Event], None],
+            stop: threading.Event) -> threading.Thread:
     thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
     thread.start()
     return thread

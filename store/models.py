@@ -201,3 +201,4 @@ class FollowupRound(Base):
     kind: Mapped[str] = mapped_column(String(20))  # reminders | digest
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+

@@ -86,12 +86,10 @@ def test_a_notice_is_rerouted_once_not_bounced_forever(services: Services) -> No
         worker.run_once()
     failed = [(r.kind, r.recipient) for r in rows(services) if r.status == "failed"]
     # The leader's and rektor's notices failed, each was re-routed once, and that is all.
-    assert sorted(failed) == sorted(
-        [
-            ("new_case", "trinn8@nordby.example"),
-            ("new_case", "rektor@nordby.example"),
-            ("new_case", "rektor@nordby.example"),
-            ("new_case", "skoleeier@kommune.example"),
-        ]
-    )
+    assert sorted(failed) == sorted([
+        ("new_case", "trinn8@nordby.example"),
+        ("new_case", "rektor@nordby.example"),
+        ("new_case", "rektor@nordby.example"),
+        ("new_case", "skoleeier@kommune.example"),
+    ])
     assert all(r.status != "pending" for r in rows(services))
