@@ -40,7 +40,7 @@ def new_case(session, ref_suffix: str = "1") -> Case:  # type: ignore[no-untyped
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
