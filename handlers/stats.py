@@ -711,7 +711,7 @@ def publish(
     rows = list(school_ids) + ([ALL] if with_total else [])
     grid = {row: counts_of(figures[row]) for row in rows}
     hidden = suppress(grid, relations_for(rows, ALL if with_total else None))
-    table: dict[str, dict[str, int | str]] = {
+    table: dict[str, dict[str, int | float | str]] = {
         row: {col: hidden.get((row, col), v) for col, v in grid[row].items()} for row in rows
     }
     durations = {row: durations_of(figures[row]) for row in rows}
@@ -763,13 +763,13 @@ def _median_durations(
     for name in DURATIONS:
         out[name] = {}
         for stat in ("median", "p90"):
-            values = [d[name][stat] for d in per_school if d[name][stat] is not None]
+            values = [v for d in per_school if (v := d[name][stat]) is not None]
             out[name][stat] = round(statistics.median(values), 1) if values else None
     return out
 
 
 def publish_trend(
-    months: list[dict[str, Any]], shown: Mapping[str, int | str] | None
+    months: list[dict[str, Any]], shown: Mapping[str, int | float | str] | None
 ) -> list[dict[str, Any]]:
     """Each month's reports ("<5" for 1..4) and median hours to acknowledge (from five).
 
@@ -778,7 +778,7 @@ def publish_trend(
     out = []
     for i, month in enumerate(months):
         n = month["reports"]
-        value: int | str = SMALL if 1 <= n <= 4 else n
+        value: int | float | str = SMALL if 1 <= n <= 4 else n
         if shown is not None and i == len(months) - 1:
             value = shown["reports"]
         acked = month["hours"]
