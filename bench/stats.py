@@ -146,7 +146,11 @@ def generate(engine: Engine, org: Org, total: int) -> None:
     for k in range(YEAR_CASES):
         n += 1
         created = year + timedelta(minutes=(k * 613) % (330 * 24 * 60))
-        add(n, created, full_trail(created, rng))
+        trail = full_trail(created, rng)
+        if not any(ty == "closed" for ty, _, _ in trail) and rng.random() < 0.85:
+            last = trail[-1][1] if trail else created
+            trail.append(("closed", last + timedelta(days=5), {}))  # most are settled by now
+        add(n, created, trail)
     old = datetime(2019, 8, 1, 8, tzinfo=OSLO)
     for k in range(total - n):
         n += 1

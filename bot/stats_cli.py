@@ -90,7 +90,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         figures,
         school_ids=shown,
         with_total=not args.school,
-        median_row=bool(args.school),
+        median=stats.median_school(org, figures) if args.school else None,
         trends=trend,
     )
     chart = None

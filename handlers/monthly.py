@@ -98,22 +98,27 @@ def _notices(
     by_month: dict[str, list[str]] = {}
     for school_id in sorted(mine - {OWNER_ROUND}):
         by_month.setdefault(periods[school_id], []).append(school_id)
+    if OWNER_ROUND in mine:
+        by_month.setdefault(periods[OWNER_ROUND], [])
     every = [s.id for s in org.schools]
     for month, school_ids in sorted(by_month.items()):
+        # One read of the month's cases and one of the year's trend serve both audiences.
         period = reported_month(month)
         loaded = stats.load(session, org, period, every)
         hidden = stats.hidden_cases(session, loaded.schools)
-        figures = stats.figures_of(loaded, hidden)
-        trends = stats.trend(session, org, period, school_ids, TREND_MONTHS, rteam_view=True)
+        trends = stats.trend(session, org, period, every, TREND_MONTHS, leave_out=hidden)
+        if school_ids:
+            rteam = stats.figures_of(loaded, hidden)
+            median = stats.median_school(org, rteam)
         for school_id in school_ids:
             school = org.school(school_id)
             report = stats.publish(
                 org,
                 period,
-                figures,
+                rteam,
                 school_ids=[school_id],
                 with_total=False,
-                median_row=True,
+                median=median,
                 trends={school_id: trends[school_id]},
             )
             rektor = school.principal
@@ -126,23 +131,23 @@ def _notices(
                     dedupe_key=f"monthly:{school_id}:{month}:{rektor}",
                 )
             )
-    if OWNER_ROUND in mine:
-        month = periods[OWNER_ROUND]
-        period = reported_month(month)
-        figures = stats.figures_of(stats.load(session, org, period, every))
-        trends = stats.trend(session, org, period, every, TREND_MONTHS)
-        report = stats.publish(
-            org, period, figures, school_ids=every, trends={stats.ALL: trends[stats.ALL]}
-        )
-        data = {**report, "school": OWNER_ROUND, "audience": "owner", "month": month}
-        for contact in org.owner.contacts:
-            out.append(
-                Notice(
-                    MONTHLY_REPORT,
-                    org.language_of(contact),
-                    data,
-                    recipient=contact,
-                    dedupe_key=f"monthly:owner:{month}:{contact}",
-                )
+        if OWNER_ROUND in mine and periods[OWNER_ROUND] == month:
+            report = stats.publish(
+                org,
+                period,
+                stats.figures_of(loaded),
+                school_ids=every,
+                trends={stats.ALL: trends[stats.ALL]},
             )
+            data = {**report, "school": OWNER_ROUND, "audience": "owner", "month": month}
+            for contact in org.owner.contacts:
+                out.append(
+                    Notice(
+                        MONTHLY_REPORT,
+                        org.language_of(contact),
+                        data,
+                        recipient=contact,
+                        dedupe_key=f"monthly:owner:{month}:{contact}",
+                    )
+                )
     return out

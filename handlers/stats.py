@@ -22,18 +22,20 @@ Cases that one of a school's R-team members is the subject of are left out of th
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import json
 import math
 import re
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from handlers import access
@@ -60,8 +62,9 @@ OWNER_OUTCOMES = ("informed", "pending")
 # Events that say skoleeier knows: a notice delivered to skoleeier, a case forwarded to them,
 # or an explicit record that rektor told skoleeier (§ 12-5).
 OWNER_INFORMED = "owner_informed"
+OWNER_EVENTS = ("delivered", "forwarded")
+WITH_DATA = ("plan_created", "plan_changed", "evaluated", "closed", "delivered", "forwarded")
 REPLAYED = (
-    "reported",
     "acknowledged",
     "investigation_started",
     "plan_created",
@@ -144,6 +147,20 @@ class Figures:
     open_by_state: Counter[str] = field(default_factory=Counter)
     open_by_age: Counter[str] = field(default_factory=Counter)
 
+    def remove(self, other: Figures) -> None:
+        """Take a part counted before back out (a case the view must not hold)."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, int):
+                setattr(self, name, mine - value)
+            elif isinstance(value, Counter):
+                mine.subtract(value)
+                for key in [k for k, v in mine.items() if v == 0]:
+                    del mine[key]
+            else:
+                for item in value:
+                    mine.remove(item)
+
     def add(self, other: Figures) -> None:
         for name, value in vars(other).items():
             mine = getattr(self, name)
@@ -155,6 +172,7 @@ class Figures:
                 mine.extend(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def unit_type(unit: str | None) -> str:
     """A unit's type, so figures never name a small group: 1.–7. trinn, 8.–10. trinn, SFO."""
     if not unit:
@@ -175,6 +193,12 @@ def unit_type(unit: str | None) -> str:
     if grades:
         return "ungdomstrinn" if max(grades) >= 8 else "barnetrinn"
     return "annet"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _school_days(calendar: SchoolCalendar, first: date, last: date) -> int:
+    """School days between two dates; many cases share the same pair of days."""
+    return calendar.school_days_between(first, last)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -207,6 +231,8 @@ class Loaded:
     schools: list[School]
     cases: dict[int, _Case]
     as_of: datetime | None
+    contacts: frozenset[str] = frozenset()
+    full: dict[str, Figures] | None = None  # every case counted, once
 
 
 def load(
@@ -224,29 +250,45 @@ def load(
     """
     schools = [org.school(s) for s in (school_ids or [s.id for s in org.schools])]
     cases = _touching(session, schools, period, as_of)
-    _load_events(session, cases)
-    return Loaded(org, period, schools, cases, as_of)
+    return Loaded(org, period, schools, cases, as_of, frozenset(org.owner.contacts))
 
 
 def figures_of(loaded: Loaded, leave_out: Collection[int] = ()) -> dict[str, Figures]:
     """Each school's raw figures, and the municipality's under ALL (cases in `leave_out` are
-    not counted: the R-team's view leaves out the cases about one of its members)."""
-    figures = {s.id: Figures() for s in loaded.schools}
-    contacts = set(loaded.org.owner.contacts)
-    by_id = {s.id: s for s in loaded.schools}
-    calendars = {s.id: SchoolCalendar.of(s) for s in loaded.schools}
-    for case in loaded.cases.values():
-        if case.id in leave_out:
-            continue
-        school, calendar = by_id[case.school_id], calendars[case.school_id]
-        start, end = loaded.period.bounds(calendar)
-        judged = min(end, loaded.as_of) if loaded.as_of else end
-        _count(figures[school.id], case, school, calendar, start, end, judged, contacts)
-    total = Figures()
-    for school in loaded.schools:
-        total.add(figures[school.id])
-    figures[ALL] = total
-    return figures
+    not counted: the R-team's view leaves out the cases about one of its members).
+
+    Every case is counted once per `Loaded`; a view that leaves cases out takes their part
+    back out of a copy of their schools' figures (they are few).
+    """
+    if loaded.full is None:
+        figures = {s.id: Figures() for s in loaded.schools}
+        for case in loaded.cases.values():
+            _count_case(loaded, figures[case.school_id], case)
+        total = Figures()
+        for school in loaded.schools:
+            total.add(figures[school.id])
+        figures[ALL] = total
+        loaded.full = figures
+    out = dict(loaded.full)
+    gone = [loaded.cases[i] for i in leave_out if i in loaded.cases]
+    for school_id in {case.school_id for case in gone}:
+        out[school_id] = copy.deepcopy(out[school_id])
+    if gone:
+        out[ALL] = copy.deepcopy(out[ALL])
+    for case in gone:
+        part = Figures()
+        _count_case(loaded, part, case)
+        out[case.school_id].remove(part)
+        out[ALL].remove(part)
+    return out
+
+
+def _count_case(loaded: Loaded, figures: Figures, case: _Case) -> None:
+    school = loaded.org.school(case.school_id)
+    calendar = SchoolCalendar.of(school)
+    start, end = loaded.period.bounds(calendar)
+    judged = min(end, loaded.as_of) if loaded.as_of else end
+    _count(figures, case, school, calendar, start, end, judged, loaded.contacts)
 
 
 def compute(
@@ -271,65 +313,64 @@ def compute(
 def _touching(
     session: Session, schools: Sequence[School], period: Period, as_of: datetime | None
 ) -> dict[int, _Case]:
-    """The cases with something in the period, or open at its end: indexed ranges only."""
+    """The cases with something in the period, or open at its end, with their events."""
+    ids = _touching_ids(schools, period, as_of)
+    found: dict[int, _Case] = {}
+    for row in session.execute(
+        select(
+            Case.id, Case.school_id, Case.section, Case.unit, Case.categories, Case.created_at
+        ).where(Case.id.in_(ids))
+    ):
+        found[row.id] = _Case(
+            row.id, row.school_id, row.section, row.unit, json.loads(row.categories),
+            row.created_at,
+        )  # fmt: skip
+    # One statement for all their events; the database evaluates the same ranges again rather
+    # than receive thousands of ids. Deliveries matter only for § 12-5 (skoleeier informed).
+    rows = session.execute(
+        select(Event.case_id, Event.type, Event.at, Event.data)
+        .where(Event.case_id.in_(ids), Event.type.in_(REPLAYED))
+        .order_by(Event.case_id, Event.seq)
+    )
+    for case_id, type_, at, data in rows:
+        case = found.get(case_id)
+        if case is None or (type_ in OWNER_EVENTS and case.section != "12-5"):
+            continue
+        case.events.append((type_, at, json.loads(data) if type_ in WITH_DATA else {}))
+    return found
+
+
+def _touching_ids(schools: Sequence[School], period: Period, as_of: datetime | None) -> Any:
+    """The ids of the cases touching the period: a union of indexed range queries."""
     groups: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
     for school in schools:
         groups[period.bounds(SchoolCalendar.of(school))].append(school.id)
-    found: dict[int, _Case] = {}
-    columns = (
-        Case.id,
-        Case.school_id,
-        Case.section,
-        Case.unit,
-        Case.categories,
-        Case.created_at,
-    )
-
-    def take(query: Any) -> None:
-        for row in session.execute(query):
-            if row.id not in found:
-                found[row.id] = _Case(
-                    row.id,
-                    row.school_id,
-                    row.section,
-                    row.unit,
-                    json.loads(row.categories),
-                    row.created_at,
-                )
-
+    parts: list[Any] = []
     for (start, end), group in groups.items():
         judged = min(end, as_of) if as_of else end
         for chunk in chunked(group, 1000):
             school_in = Case.school_id.in_(chunk)
-            take(select(*columns).where(school_in, Case.created_at >= start, Case.created_at < end))
-            take(
-                select(*columns).where(
+            parts += [
+                select(Case.id).where(school_in, Case.created_at >= start, Case.created_at < end),
+                select(Case.id).where(
                     school_in, Case.investigation_at >= start, Case.investigation_at < end
-                )
-            )
-            take(select(*columns).where(school_in, Case.closed_at >= start, Case.closed_at < end))
-            # Open at the end: open now, or closed after the end (two indexed ranges).
-            take(
-                select(*columns).where(
+                ),
+                select(Case.id).where(school_in, Case.closed_at >= start, Case.closed_at < end),
+                # Open at the end: open now, or closed after the end (two indexed ranges).
+                select(Case.id).where(
                     school_in, Case.status.in_(OPEN_STATES), Case.created_at < judged
-                )
-            )
-            take(
-                select(*columns).where(
+                ),
+                select(Case.id).where(
                     school_in, Case.closed_at >= judged, Case.created_at < judged
-                )
-            )
-            take(
-                select(*columns)
-                .join(PlanItem, PlanItem.case_id == Case.id)
-                .where(
+                ),
+                select(PlanItem.case_id).where(
                     PlanItem.school_id.in_(chunk),
                     PlanItem.kind == "evaluation",
                     PlanItem.due_date >= start.date(),
                     PlanItem.due_date <= end.date(),
-                )
-            )
-    return found
+                ),
+            ]
+    return union(*parts)
 
 
 def hidden_cases(session: Session, schools: Sequence[School]) -> set[int]:
@@ -354,16 +395,6 @@ def hidden_cases(session: Session, schools: Sequence[School]) -> set[int]:
     return hidden
 
 
-def _load_events(session: Session, cases: Mapping[int, _Case]) -> None:
-    for ids in chunked(sorted(cases)):
-        for case_id, type_, at, data in session.execute(
-            select(Event.case_id, Event.type, Event.at, Event.data)
-            .where(Event.case_id.in_(ids), Event.type.in_(REPLAYED))
-            .order_by(Event.case_id, Event.seq)
-        ):
-            cases[case_id].events.append((type_, at, json.loads(data)))
-
-
 def _first(case: _Case, *types: str) -> datetime | None:
     return next((at for type_, at, _ in case.events if type_ in types), None)
 
@@ -376,10 +407,11 @@ def _count(
     start: datetime,
     end: datetime,
     judged: datetime,
-    contacts: set[str],
+    contacts: Collection[str],
 ) -> None:
     # What happened after the moment judged is not known yet.
-    case = dataclasses.replace(case, events=[e for e in case.events if e[1] < judged])
+    if case.events and case.events[-1][1] >= judged:
+        case = dataclasses.replace(case, events=[e for e in case.events if e[1] < judged])
     reported = case.created_at
     day = calendar.local_date
     if start <= reported < min(end, judged):
@@ -390,7 +422,7 @@ def _count(
         if acked is not None and acked < judged:
             f.ack["acknowledged"] += 1
             f.ack_hours.append(hours(reported, acked))
-            f.ack_school_days.append(calendar.school_days_between(day(reported), day(acked)))
+            f.ack_school_days.append(_school_days(calendar, day(reported), day(acked)))
         else:
             f.ack["pending"] += 1
         if case.section == "12-5":
@@ -415,11 +447,11 @@ def _count(
             f.evaluations[outcome] += 1
     if reported < judged and closed is None:
         f.open_by_state[_state_at(case, judged)] += 1
-        age = calendar.school_days_between(day(reported), day(judged))
+        age = _school_days(calendar, day(reported), day(judged))
         f.open_by_age["0-5" if age <= 5 else "6-20" if age <= 20 else "21+"] += 1
 
 
-def _owner_informed(case: _Case, contacts: set[str]) -> datetime | None:
+def _owner_informed(case: _Case, contacts: Collection[str]) -> datetime | None:
     for type_, at, data in case.events:
         if type_ == OWNER_INFORMED:
             return at
@@ -439,9 +471,9 @@ def _plan_outcome(
     since = calendar.local_date(investigated)
     planned = _first(case, "plan_created")
     if planned is not None and planned < judged:
-        days = calendar.school_days_between(since, calendar.local_date(planned))
+        days = _school_days(calendar, since, calendar.local_date(planned))
         return "within" if days < limit else "late"
-    ended = calendar.school_days_between(since, calendar.local_date(judged))
+    ended = _school_days(calendar, since, calendar.local_date(judged))
     return "missing" if ended >= limit else "pending"
 
 
@@ -494,7 +526,7 @@ def trend(
     school_ids: Sequence[str],
     months: int = 12,
     *,
-    rteam_view: bool = False,
+    leave_out: Collection[int] = (),
 ) -> dict[str, list[dict[str, Any]]]:
     """Per school and ALL: each month's reports and acknowledgement hours (raw), oldest first.
 
@@ -508,7 +540,6 @@ def trend(
         sid: [{"month": p.first.strftime("%Y-%m"), "reports": 0, "hours": []} for p in spans]
         for sid in [*school_ids, ALL]
     }
-    left_out = hidden_cases(session, schools) if rteam_view else set()
     groups: dict[SchoolCalendar, list[str]] = defaultdict(list)
     for school in schools:
         groups[SchoolCalendar.of(school)].append(school.id)
@@ -522,10 +553,11 @@ def trend(
                     Case.school_id.in_(chunk), Case.created_at >= start, Case.created_at < end
                 )
             ):
-                if case_id in left_out:
-                    continue
                 i = index[calendar.local_date(created).strftime("%Y-%m")]
-                for row in (out[school_id][i], out[ALL][i]):
+                # The municipality's trend counts every case; a school's (its R-team's view)
+                # not those in `leave_out`.
+                rows = [out[ALL][i]] if case_id in leave_out else [out[school_id][i], out[ALL][i]]
+                for row in rows:
                     row["reports"] += 1
                     if acked is not None:
                         row["hours"].append(hours(created, acked))
@@ -535,7 +567,8 @@ def trend(
 # --- Publishing: suppression of small counts --------------------------------------------
 
 
-def columns() -> list[tuple[str, str | None]]:
+@functools.cache
+def columns() -> tuple[tuple[str, str | None], ...]:
     """Every published count column and the column it is a part of (None: no total)."""
     cols: list[tuple[str, str | None]] = [("reports", None)]
     cols += [(f"unit.{u}", "reports") for u in UNIT_TYPES]
@@ -549,7 +582,7 @@ def columns() -> list[tuple[str, str | None]]:
     cols += [("closed", None)] + [(f"closed.{o}", "closed") for o in CLOSE_REASONS]
     cols += [("open", None)] + [(f"open.{s}", "open") for s in OPEN_STATES]
     cols += [(f"age.{a}", "open") for a in AGE_BUCKETS]
-    return cols
+    return tuple(cols)
 
 
 DURATIONS = ("ack_hours", "ack_school_days", "owner_hours")
@@ -602,20 +635,32 @@ def suppress(
     For every relation (parts summing to a total) the hidden members' possible values are
     intervals: a "<5" is 1..4, a HIDDEN cell any count (0 included). While some hidden
     member's interval collapses to one value, another member is hidden (`_next_to_hide`).
-    Relations are checked one at a time, again and again until nothing changes.
+    A relation is checked again whenever one of its cells is hidden, until nothing changes.
     """
     hidden: dict[Cell, str] = {
         (r, c): SMALL for r, row in grid.items() for c, v in row.items() if 1 <= v <= 4
     }
-    changed = True
-    while changed:
-        changed = False
-        for parts, total in relations:
-            if _exposed(grid, parts, total, hidden):
-                extra = _next_to_hide(grid, parts, total, hidden)
-                if extra is not None:
-                    hidden[extra] = HIDDEN
-                    changed = True
+    member_of: dict[Cell, list[int]] = defaultdict(list)
+    for i, (parts, total) in enumerate(relations):
+        for cell in [*parts, *([total] if total is not None else [])]:
+            member_of[cell].append(i)
+    # First in, first out: the rows settle before a column (200 schools) is looked at again.
+    todo = deque(range(len(relations)))
+    queued = set(todo)
+    while todo:
+        i = todo.popleft()
+        queued.discard(i)
+        parts, total = relations[i]
+        if not _exposed(grid, parts, total, hidden):
+            continue
+        extra = _next_to_hide(grid, parts, total, hidden)
+        if extra is None:
+            continue
+        hidden[extra] = HIDDEN
+        for j in member_of[extra]:
+            if j not in queued:
+                queued.add(j)
+                todo.append(j)
     return hidden
 
 
@@ -629,25 +674,37 @@ def _exposed(
     total: Cell | None,
     hidden: Mapping[Cell, str],
 ) -> bool:
-    """Does sum(parts) = total pin down one hidden member's value?"""
-    members = [(cell, 1) for cell in parts] + ([(total, -1)] if total is not None else [])
+    """Does sum(parts) = total pin down one hidden member's value?
+
+    Written as sum(sign · x) = target over the hidden members x (parts +1, the total -1), each
+    in its interval; a member is pinned when the others' least and greatest sums leave it one
+    value. Infinite bounds are counted apart, so this is one pass whatever the size.
+    """
     if total is None:
         return False
-    unknown = [(cell, sign) for cell, sign in members if cell in hidden]
-    if not unknown:
+    members = [(cell, 1) for cell in parts] + [(total, -1)]
+    target = 0
+    bounds: list[tuple[float, float]] = []
+    for cell, sign in members:
+        mark = hidden.get(cell)
+        if mark is None:
+            target -= sign * _value(grid, cell)
+        elif mark == SMALL:
+            bounds.append((1.0, 4.0) if sign > 0 else (-4.0, -1.0))
+        else:
+            bounds.append((0.0, math.inf) if sign > 0 else (-math.inf, 0.0))
+    if not bounds:
         return False
-    known = sum(sign * _value(grid, cell) for cell, sign in members if cell not in hidden)
-    target = -known  # sum(sign * x) over the unknown equals this
-    ranges = []
-    for cell, sign in unknown:
-        lo, hi = (1.0, 4.0) if hidden[cell] == SMALL else (0.0, math.inf)
-        ranges.append((sign * lo, sign * hi) if sign > 0 else (sign * hi, sign * lo))
-    for i in range(len(unknown)):
-        rest_lo = sum(r[0] for j, r in enumerate(ranges) if j != i)
-        rest_hi = sum(r[1] for j, r in enumerate(ranges) if j != i)
-        lo = max(ranges[i][0], target - rest_hi)
-        hi = min(ranges[i][1], target - rest_lo)
-        if lo == hi:
+    lo_sum = sum(lo for lo, _ in bounds if lo != -math.inf)
+    lo_inf = sum(lo == -math.inf for lo, _ in bounds)
+    hi_sum = sum(hi for _, hi in bounds if hi != math.inf)
+    hi_inf = sum(hi == math.inf for _, hi in bounds)
+    for lo, hi in bounds:
+        others_hi_inf = hi_inf - (hi == math.inf)
+        others_lo_inf = lo_inf - (lo == -math.inf)
+        others_hi = math.inf if others_hi_inf else hi_sum - (hi if hi != math.inf else 0.0)
+        others_lo = -math.inf if others_lo_inf else lo_sum - (lo if lo != -math.inf else 0.0)
+        if max(lo, target - others_hi) == min(hi, target - others_lo):
             return True
     return False
 
@@ -699,14 +756,14 @@ def publish(
     *,
     school_ids: Sequence[str],
     with_total: bool = True,
-    median_row: bool = False,
+    median: Median | None = None,
     trends: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The figures as they may be shown: counts with "<5"/HIDDEN, durations from five cases.
 
     Rows are the schools (id and name) and, `with_total`, the municipality (ALL). With
-    `median_row` a MEDIAN row holds the median school's values (rektor's comparison): not a
-    sum of anything, so only its small counts are hidden.
+    `median` (from `median_school`) a MEDIAN row holds the median school's values (rektor's
+    comparison).
     """
     rows = list(school_ids) + ([ALL] if with_total else [])
     grid = {row: counts_of(figures[row]) for row in rows}
@@ -715,13 +772,8 @@ def publish(
         row: {col: hidden.get((row, col), v) for col, v in grid[row].items()} for row in rows
     }
     durations = {row: durations_of(figures[row]) for row in rows}
-    if median_row:
-        every = [counts_of(figures[s.id]) for s in org.schools if s.id in figures]
-        medians = {col: statistics.median(r[col] for r in every) for col, _ in columns()}
-        table[MEDIAN] = {
-            col: (SMALL if 0 < v < MIN_SHOWN else _num(v)) for col, v in medians.items()
-        }
-        durations[MEDIAN] = _median_durations(figures, org)
+    if median is not None:
+        table[MEDIAN], durations[MEDIAN] = median
         rows.append(MEDIAN)
     report: dict[str, Any] = {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
@@ -748,6 +800,20 @@ def publish(
     if trends is not None:
         report["trend"] = {row: publish_trend(trends[row], table.get(row)) for row in trends}
     return report
+
+
+Median = tuple[dict[str, int | float | str], dict[str, dict[str, float | None]]]
+
+
+def median_school(org: Org, figures: Mapping[str, Figures]) -> Median:
+    """The median school's counts and durations: not a sum of anything, so only its small
+    counts are hidden. Computed once for all the rektors of a round."""
+    every = [counts_of(figures[s.id]) for s in org.schools if s.id in figures]
+    medians = {col: statistics.median(r[col] for r in every) for col, _ in columns()}
+    counts: dict[str, int | float | str] = {
+        col: (SMALL if 0 < v < MIN_SHOWN else _num(v)) for col, v in medians.items()
+    }
+    return counts, _median_durations(figures, org)
 
 
 def _num(v: float) -> int | float:
