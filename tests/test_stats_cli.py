@@ -65,7 +65,9 @@ def assert_private(text: str) -> None:
 def test_csv_and_json_for_spreadsheets_and_dashboards(
     env: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    rows = list(csv.DictReader(io.StringIO(run(capsysbinary, "--format", "csv").decode())))
+    table = run(capsysbinary, "--format", "csv").decode()
+    assert_private(table)
+    rows = list(csv.DictReader(io.StringIO(table)))
     assert [r["school"] for r in rows] == ["nordby", "fjellvik", "sorby", ALL]
     by = {r["school"]: r for r in rows}
     assert by[ALL]["reports"] == "15" and by["fjellvik"]["reports"] == SMALL
