@@ -22,6 +22,7 @@ Cases that one of a school's R-team members is the subject of are left out of th
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 import functools
@@ -546,14 +547,14 @@ def trend(
     for calendar, group in groups.items():
         start = calendar.start_of(spans[0].first)
         end = calendar.start_of(spans[-1].last + timedelta(days=1))
-        index = {p.first.strftime("%Y-%m"): i for i, p in enumerate(spans)}
+        starts = [calendar.start_of(p.first) for p in spans]  # each month's first instant
         for chunk in chunked(group, 1000):
             for case_id, school_id, created, acked in session.execute(
                 select(Case.id, Case.school_id, Case.created_at, Case.acknowledged_at).where(
                     Case.school_id.in_(chunk), Case.created_at >= start, Case.created_at < end
                 )
             ):
-                i = index[calendar.local_date(created).strftime("%Y-%m")]
+                i = bisect.bisect_right(starts, created) - 1
                 # The municipality's trend counts every case; a school's (its R-team's view)
                 # not those in `leave_out`.
                 rows = [out[ALL][i]] if case_id in leave_out else [out[school_id][i], out[ALL][i]]
