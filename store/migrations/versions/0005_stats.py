@@ -3,15 +3,15 @@
 The figures for a period read the cases closed and the investigations started in that period
 by school; without these, the cost would grow with every case ever kept.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005_stats
+Revises: 0004_delivery
 Create Date: 2026-11-30
 """
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005_stats"
+down_revision = "0004_delivery"
 branch_labels = None
 depends_on = None
 
