@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import stats_cli
 from bot.config import Settings
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FORMATS, PLAN
@@ -153,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="print what would be sent; send nothing"
         )
         rounds.set_defaults(func=cmd_round, round=name)
+
+    stats_cli.add_parsers(sub)  # stats, monthly
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)

@@ -21,8 +21,10 @@ from bot.teams import cards
 from bot.teams.app import card_message, message_ref, staff_for
 from bot.teams.directory import Person, Reference
 from bot.teams.graph import GraphError
+from bot.teams.monthly import monthly_card
 from bot.teams.server import TeamsBot
 from handlers.delivery import Pending
+from handlers.monthly import MONTHLY_REPORT
 
 log = logging.getLogger("meldefra.teams.sender")
 # Teams answers these when the bot is no longer in the conversation (uninstalled, removed).
@@ -88,12 +90,15 @@ class TeamsSender:
             raise
 
     async def _deliver(self, item: Pending) -> str:
-        summary, card = cards.notice_card(
-            item.kind,
-            item.lang,
-            item.data,
-            staff=staff_for(self.bot.services, item.data.get("school")),
-        )
+        if item.kind == MONTHLY_REPORT:  # the summary and the chart inline
+            summary, card = monthly_card(item.lang, item.data)
+        else:
+            summary, card = cards.notice_card(
+                item.kind,
+                item.lang,
+                item.data,
+                staff=staff_for(self.bot.services, item.data.get("school")),
+            )
         message = card_message(summary, card)
         if item.channel:
             try:
