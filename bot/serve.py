@@ -95,8 +95,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         teams, teams_sender = _teams(app, settings, wake)
         parts.append(teams)
         senders.append(teams_sender)
-        sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
-        worker_box.append(Worker(app.services, sender))
+        worker_box.append(Worker(app.services, Router(app.services, senders)))
         runtime.threads.append(_thread("outbox", worker_box[0].run_forever, runtime.stop))
     elif settings.slack_enabled:
         delivery = DeliveryProcess(settings)
@@ -199,7 +198,7 @@ def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
     app = bootstrap.build(settings, migrate=False)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     sender = SlackSender(client, SlackDirectory(app.services, client))
-    worker = Worker(app.services, sender, wake=wake)
+    worker = Worker(app.services, Router(app.services, [sender]), wake=wake)
     while not stop.is_set():
         if not worker.run_once():
             wake.wait(1.0)

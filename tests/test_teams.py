@@ -495,27 +495,3 @@ def test_channel_notice_goes_to_the_rteam_channel(teams: TeamsHarness) -> None:
     )
     with pytest.raises(PermanentFailure):
         TeamsSender(teams.bot).deliver(item)
-
-
-def test_morning_reminder_reaches_teams_with_its_actions(teams: TeamsHarness) -> None:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from handlers.clock import FixedClock
-    from handlers.followup import run_reminders
-
-    ref = file_report(teams)
-    clock = teams.services.clock
-    assert isinstance(clock, FixedClock)
-    clock.set(datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Europe/Oslo")))
-    run_reminders(teams.services, ["nordby"])
-    teams.deliver()
-    reminder = teams.cards_to(LEADER)[-1]
-    assert ref in " ".join(texts(reminder))
-    [action] = reminder["actions"]
-    assert action["verb"] == "acknowledge" and action["data"] == {"ref": ref}
-    assert PUPIL not in all_posted(teams)
-    answer = teams.card_action(LEADER, "acknowledge", {"ref": ref})
-    # The reminder is not the case's card: the click answers with what happened.
-    assert f"Sak {ref} er bekreftet mottatt" in json.dumps(answer, ensure_ascii=False)
-    assert [e.actor for e in events(teams.services, "acknowledged")] == [LEADER]

@@ -10,6 +10,7 @@ the event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 from microsoft_teams.api import (
     AdaptiveCardActionCardResponse,
     AdaptiveCardActionMessageResponse,
@@ -39,8 +41,10 @@ from microsoft_teams.api import (
 from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.cards import AdaptiveCard
 
+from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
-from bot.teams.directory import TeamsDirectory, UnknownUser, user_key
+from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
+from bot.teams.errors import classify
 from handlers import delivery, report, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
@@ -53,6 +57,7 @@ MINE_WORDS = {"mine", "min", "my", "status"}
 HELP_WORDS = {"hjelp", "help", "?"}
 REPORT_WORDS = re.compile(r"^(meld\s+fr[aå]|report)\b[:\s]*", re.IGNORECASE)
 TAGS = re.compile(r"<[^>]+>")
+CARD_ATTEMPTS = 8  # a card refresh is cosmetic: the state is in the database
 LABELS = {
     cards.ACKNOWLEDGE: "action.acknowledge",
     cards.INVESTIGATE: "action.investigate",
@@ -130,6 +135,7 @@ class TeamsEdge:
         self.directory = directory
         self.app = app
         self.wake = wake
+        self._retries: set[asyncio.Task[None]] = set()
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -190,8 +196,12 @@ class TeamsEdge:
         await self.directory.remember_conversation(activity, ctx.api)
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(activity)
+        personal = activity.conversation.conversation_type in (PERSONAL, None)
         if words.lower() in HELP_WORDS:
             await ctx.send(MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown"))
+        elif words.lower() in MINE_WORDS and not personal:
+            # A channel or group chat: everyone there would see the person's cases.
+            await ctx.send(MessageActivityInput(text=t(lang, "teams.personal_only")))
         elif words.lower() in MINE_WORDS:
             await ctx.send(MessageActivityInput(text=await self.mine_text(email, lang)))
         else:
@@ -413,13 +423,44 @@ class TeamsEdge:
         except FieldErrors as errors:
             return AdaptiveCardActionMessageResponse(value=" ".join(errors.render(lang).values()))
         self.wake()
+        name = self.actor_name(ctx, email)
+        if data.get("list") in cards.LISTS:
+            # Clicked on a line of a reminder or digest: every card of the case is updated,
+            # and the list answers with that line done and the others as they were.
+            await self.refresh(outcome, email, name, action.verb)
+            last = t(lang, "chat.case.last_action", action=t(lang, LABELS[action.verb]), who=name)
+            listed = await self.list_card(email, lang, data, {ref: last})
+            if listed is not None and outcome.changed:
+                return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(listed))
+            return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
         clicked = ctx.activity.reply_to_id
-        refreshed = await self.refresh(
-            outcome, email, self.actor_name(ctx, email), action.verb, clicked=clicked
-        )
+        refreshed = await self.refresh(outcome, email, name, action.verb, clicked=clicked)
         if not outcome.changed or refreshed is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
         return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(refreshed))
+
+    async def list_card(
+        self, email: str, lang: str, data: Mapping[str, Any], done: Mapping[str, str]
+    ) -> cards.Card | None:
+        """The reminder (or digest) the person clicked on, re-rendered with `done` added to
+        what its buttons say was done before."""
+        kind = str(data["list"])
+        sent = await asyncio.to_thread(
+            delivery.delivered_to, self.services, email, platform="teams"
+        )
+        found = [
+            n
+            for n in sent
+            if n["kind"] == kind
+            and n["data"].get("school") == data.get("school")
+            and n["data"].get("date") == data.get("date")
+        ]
+        if not found:
+            return None
+        previous = data.get("done")
+        before: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
+        notice = found[-1]
+        return cards.notice_card(kind, lang, notice["data"], done={**before, **done})[1]
 
     def actor_name(self, ctx: ActivityContext[Any], email: str) -> str:
         return str(ctx.activity.from_.name or email)
@@ -459,12 +500,39 @@ class TeamsEdge:
                 continue
             person = await asyncio.to_thread(self.directory.person, msg.recipient or "")
             service_url = person.reference.service_url if person and person.reference else None
-            try:
-                await self.app.send(
-                    conversation_id,
-                    card_message(summary, card, activity_id),
-                    service_url=service_url,
-                )
-            except Exception as exc:  # noqa: BLE001 - cosmetic; the state is in the database
-                log.warning("updating a card failed: %s", type(exc).__name__)
+            message = card_message(summary, card, activity_id)
+            await self.update_card(conversation_id, message, service_url)
         return answer
+
+    async def update_card(
+        self, conversation_id: str, message: Any, service_url: str | None, attempt: int = 1
+    ) -> None:
+        """PUT a card, under the outbox's rules: 429 waits Retry-After, 5xx and no answer back
+        off; a retry runs in the background so the person who clicked is answered at once."""
+        try:
+            await self.app.send(conversation_id, message, service_url=service_url)
+            return
+        except httpx.HTTPStatusError as exc:
+            failure = classify(exc)
+        except (httpx.TransportError, OSError) as exc:
+            failure = RetryLater(type(exc).__name__)
+        if isinstance(failure, PermanentFailure) or attempt >= CARD_ATTEMPTS:
+            log.warning("updating a card failed for good: %s", failure.error)
+            return
+        delay = failure.after if failure.after is not None else min(600.0, 2.0**attempt)
+        log.info("updating a card: retry in %.0fs (%s)", delay, failure.error)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            await self.update_card(conversation_id, message, service_url, attempt + 1)
+
+        task = asyncio.create_task(later())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def stop(self) -> None:
+        """Stop the card updates still waiting to retry (at shutdown)."""
+        for task in list(self._retries):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

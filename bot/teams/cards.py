@@ -11,6 +11,7 @@ task/fetch invoke); in-place actions are `Action.Execute` with a verb, and each 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -209,9 +210,11 @@ def notice_card(
     staff: Iterable[str] = (),
     status: str | None = None,
     last_action: str | None = None,
+    done: Mapping[str, str] | None = None,
 ) -> tuple[str, Card]:
     """A notice as (summary text, card), rendered from the same lines as Slack and the console;
-    leaders' notices carry the actions until the case is closed."""
+    leaders' notices carry the actions until the case is closed; a reminder or digest shows
+    `done` (ref → what was done) on the line of each case acted on from it."""
     lines = text.RENDERERS[kind](lang, data)
     body = [textblock(lines[0], weight="Bolder", size="Medium")]
     body += [textblock(line, spacing="Small") for line in lines[1:]]
@@ -223,31 +226,56 @@ def notice_card(
     actions: list[Element] = []
     if kind in ACTIONABLE and status != "closed":
         actions = case_actions(lang, str(data["ref"]), staff)
-    elif kind == "reminder":
-        actions = _reminder_actions(lang, data)
-    elif kind == "digest":
-        refs = [c["ref"] for part in ("new", "overdue", "upcoming") for c in data.get(part, [])]
-        # "Åpne" per case; opening checks access, so the R-team channel can carry them.
-        actions = [
-            dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref)
-            for ref in list(dict.fromkeys(refs))[:MAX_ACTIONS]
-        ]
+    elif kind in LISTS:
+        done = dict(done or {})
+        body = [_with_done(element, done) for element in body]
+        actions = _list_actions(lang, kind, data, done)
     return lines[0], card(body, actions)
 
 
 # Teams shows a handful of actions per card; the rest of a long list is in its text.
 MAX_ACTIONS = 6
+# Notices that list several cases, each line with its own button (reminder, digest).
+LISTS = {"reminder", "digest"}
+LINE_REF = re.compile(r"^\s*• (MF-\d+)")
 
 
-def _reminder_actions(lang: str, data: Mapping[str, Any]) -> list[Element]:
-    """The morning DM: acknowledge where that is what is due, else open, per case."""
+def _with_done(element: Element, done: Mapping[str, str]) -> Element:
+    """A list line for a case somebody acted on shows what was done."""
+    found = LINE_REF.match(element["text"])
+    if found and found[1] in done:
+        return {**element, "text": f"{element['text']} — ✓ {done[found[1]]}"}
+    return element
+
+
+def _list_actions(
+    lang: str, kind: str, data: Mapping[str, Any], done: Mapping[str, str]
+) -> list[Element]:
+    """The morning DM: acknowledge where that is what is due, else open, per case; the digest:
+    open per case (opening checks access, so the R-team channel can carry them). A case acted
+    on from the list keeps only "open". Each in-place action names the list it came from, so
+    the answer updates that line and leaves the others."""
     wanted: dict[str, set[str]] = {}
-    for item in data.get("items", []):
-        wanted.setdefault(item["ref"], set()).update(item.get("actions", ()))
+    if kind == "reminder":
+        for item in data.get("items", []):
+            wanted.setdefault(item["ref"], set()).update(item.get("actions", ()))
+    else:
+        for part in ("new", "overdue", "upcoming"):
+            for item in data.get(part, []):
+                wanted.setdefault(item["ref"], set())
+    source = {"list": kind, "school": data.get("school"), "date": data.get("date"), "done": done}
     actions: list[Element] = []
     for ref, names in wanted.items():
-        if "acknowledge" in names:
-            actions.append(execute(f"{t(lang, 'action.acknowledge')} {ref}", ACKNOWLEDGE, ref))
+        if "acknowledge" in names and ref not in done:
+            title = f"{t(lang, 'action.acknowledge')} {ref}"
+            actions.append(
+                {
+                    "type": "Action.Execute",
+                    "title": title,
+                    "verb": ACKNOWLEDGE,
+                    "data": {"ref": ref, **source},
+                }
+            )
         else:
             actions.append(dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref))
     return actions[:MAX_ACTIONS]

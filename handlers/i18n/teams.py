@@ -3,6 +3,7 @@ routing reasons that come from the Entra ID directory."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "teams.personal_only": "Det svarer jeg bare på i din personlige chat med Meldefra, så ingen andre ser det. Skriv til meg der.",
         "route.reason.directory_manager": "nærmeste leder etter Entra ID (enheten har ingen leder i org.yml)",
         "route.reason.principal_is_manager": "rektor er nærmeste leder etter Entra ID",
         "teams.help": (
@@ -23,6 +24,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.error.unknown_user": "Fant ikke e-postadressen din i Teams. Be IT om å sjekke kontoen din.",
     },
     "nn": {
+        "teams.personal_only": "Det svarar eg berre på i den personlege chatten din med Meldefra, så ingen andre ser det. Skriv til meg der.",
         "route.reason.directory_manager": "nærmaste leiar etter Entra ID (eininga har ingen leiar i org.yml)",
         "route.reason.principal_is_manager": "rektor er nærmaste leiar etter Entra ID",
         "teams.help": (
@@ -43,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.error.unknown_user": "Fann ikkje e-postadressa di i Teams. Be IT om å sjekke kontoen din.",
     },
     "en": {
+        "teams.personal_only": "I answer that only in your personal chat with Meldefra, so nobody else sees it. Write to me there.",
         "route.reason.directory_manager": "nearest leader in Entra ID (the unit has no leader in org.yml)",
         "route.reason.principal_is_manager": "the principal is the nearest leader in Entra ID",
         "teams.help": (
