@@ -237,14 +237,15 @@ def notice_card(
 MAX_ACTIONS = 6
 # Notices that list several cases, each line with its own button (reminder, digest).
 LISTS = {"reminder", "digest"}
-LINE_REF = re.compile(r"^\s*• (MF-\d+)")
 
 
 def _with_done(element: Element, done: Mapping[str, str]) -> Element:
     """A list line for a case somebody acted on shows what was done."""
-    found = LINE_REF.match(element["text"])
-    if found and found[1] in done:
-        return {**element, "text": f"{element['text']} — ✓ {done[found[1]]}"}
+    line = element["text"]
+    if line.lstrip().startswith("•"):
+        for ref, what in done.items():
+            if re.search(rf"\b{re.escape(ref)}\b", line):
+                return {**element, "text": f"{line} — ✓ {what}"}
     return element
 
 

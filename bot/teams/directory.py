@@ -111,6 +111,10 @@ class TeamsDirectory:
                 email = await self._member_email(activity, api) or await self._graph_email(key)
                 if not email:
                     raise UnknownUser(key)
+                other = await asyncio.to_thread(identity.by_email, self.services, PLATFORM, email)
+                if self.unauthenticated and other is not None and other[0] != key:
+                    log.warning("a second Teams user claiming a known e-mail refused")
+                    raise UnknownUser(key)
                 data = {"teams_id": activity.from_.id, "tenant_id": tenant_of(activity)}
                 await asyncio.to_thread(
                     identity.remember, self.services, PLATFORM, key, email, data

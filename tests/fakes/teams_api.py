@@ -13,11 +13,14 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
 
 JsonDict = dict[str, Any]
 
@@ -57,6 +60,12 @@ class FakeTeams:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     installed: set[str] = field(default_factory=set)  # aad ids with the app installed
+    # The Bot Framework's OpenID metadata and signing keys, and a login authority's token
+    # endpoint (national clouds; a test signs its own tokens with these keys).
+    issuer: str = "https://api.botframework.test"
+    jwks: list[JsonDict] = field(default_factory=list)
+    tokens_issued: list[JsonDict] = field(default_factory=list)
+    delays: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -83,6 +92,10 @@ class FakeTeams:
         """Answer the next `times` requests matching `path` (a regex) with this error."""
         body = {"error": {"code": code or f"http{status}", "message": "injected"}}
         self.failures.append(Failure(method, re.compile(path), status, body, headers or {}, times))
+
+    def slow(self, path: str, seconds: float) -> None:
+        """Answer requests matching `path` (a regex) only after `seconds`."""
+        self.delays.append((re.compile(path), seconds))
 
     # --- what happened --------------------------------------------------------------------
 
@@ -154,8 +167,16 @@ class FakeTeams:
         parts = urlsplit(target)
         # msgraph's base URL ends in "/" and its templates start with one: collapse "//".
         path = re.sub(r"/{2,}", "/", unquote(parts.path))
-        body = json.loads(raw) if raw else None
-        request = Request(method, path, dict(parse_qsl(parts.query)), headers, body)
+        for pattern, seconds in self.delays:
+            if pattern.search(path):
+                time.sleep(seconds)
+        body: Any = None
+        if raw and "form-urlencoded" in str(headers.get("Content-Type")):
+            body = dict(parse_qsl(raw.decode()))
+        elif raw:
+            body = json.loads(raw)
+        lowered = {k.lower(): v for k, v in headers.items()}  # header names in lower case
+        request = Request(method, path, dict(parse_qsl(parts.query)), lowered, body)
         with self._lock:
             self.requests.append(request)
             for failure in self.failures:
@@ -183,6 +204,9 @@ class FakeTeams:
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps", self._installed_apps),
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps/([^/]+)/chat", self._chat),
             ("POST", r"/v1\.0/users/([^/]+)/teamwork/sendActivityNotification", self._feed),
+            ("GET", r"/botframework/v1/\.well-known/openidconfiguration", self._openid),
+            ("GET", r"/botframework/v1/\.well-known/keys", self._keys),
+            ("POST", r"/([^/]+)/oauth2/v2\.0/token", self._token),
         ]
 
     def _post_activity(self, request: Request, conversation: str) -> tuple[int, Any]:
@@ -258,3 +282,28 @@ class FakeTeams:
 
     def _feed(self, request: Request, key: str) -> tuple[int, Any]:
         return 204, None
+
+    def _openid(self, request: Request) -> tuple[int, Any]:
+        return 200, {
+            "issuer": self.issuer,
+            "jwks_uri": f"{self.url}/botframework/v1/.well-known/keys",
+        }
+
+    def _keys(self, request: Request) -> tuple[int, Any]:
+        return 200, {"keys": self.jwks}
+
+    def _token(self, request: Request, tenant: str) -> tuple[int, Any]:
+        """Client credentials: a JWT naming the tenant and scope it was asked for."""
+        form = request.body or {}
+        if form.get("grant_type") != "client_credentials" or not form.get("client_secret"):
+            return 400, {"error": "invalid_request"}
+        claims = {
+            "iss": f"{self.url}/{tenant}/v2.0",
+            "tid": tenant,
+            "aud": form.get("scope"),
+            "exp": int(time.time()) + 3600,
+            "n": len(self.tokens_issued) + 1,
+        }
+        token = jwt.encode(claims, "fake-authority-signing-secret-0123456789", "HS256")
+        self.tokens_issued.append({"tenant": tenant, "scope": form.get("scope"), "token": token})
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
