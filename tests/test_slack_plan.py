@@ -86,7 +86,7 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         if b.get("block_id") == f"plan:{REF}"
         for e in b["elements"]
     ]
-    assert buttons == ["case_plan", "case_export", "case_share"]
+    assert buttons == ["case_plan", "case_export", "case_share", "case_note"]
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     pupils = next(b for b in form["blocks"] if b.get("block_id") == "pupils")
