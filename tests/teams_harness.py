@@ -195,6 +195,15 @@ def texts(card: dict[str, Any]) -> list[str]:
     return out
 
 
+def actions_of(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a card: its actions and those of the ActionSets in its body."""
+    found = list(card.get("actions") or [])
+    for element in card.get("body") or []:
+        if element.get("type") == "ActionSet":
+            found += element["actions"]
+    return found
+
+
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {e["id"]: e for e in card["body"] if str(e.get("type", "")).startswith("Input.")}
 

@@ -211,7 +211,10 @@ class Opened:
     hidden: frozenset[str] = frozenset()
 
     def choices_of(self, f: Field) -> tuple[Choice, ...]:
-        return self.choices.get(f.name, ()) if f.choices_from else f.choices
+        if not f.choices_from:
+            return f.choices
+        # Filled in under the source's name ("schools"), or the field's own.
+        return self.choices.get(f.choices_from) or self.choices.get(f.name, ())
 
     def shown(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []

@@ -18,7 +18,7 @@ import httpx
 
 from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
-from bot.teams.app import card_message, message_ref, staff_for
+from bot.teams.app import card_message, message_ref
 from bot.teams.directory import Person, Reference
 from bot.teams.errors import classify, error_code, gone
 from bot.teams.graph import GraphError
@@ -57,12 +57,7 @@ class TeamsSender:
         if item.channel and item.data.get("platform", "teams") != "teams":
             # e.g. the digest for rteam.slack_channel: not a Teams conversation.
             raise PermanentFailure(f"not_a_teams_channel:{item.data.get('platform')}")
-        summary, card = cards.notice_card(
-            item.kind,
-            item.lang,
-            item.data,
-            staff=staff_for(self.bot.services, item.data.get("school")),
-        )
+        summary, card = cards.notice_card(item.kind, item.lang, item.data)
         message = card_message(summary, card)
         if item.channel:
             try:
