@@ -287,7 +287,7 @@ def test_a_flood_of_bogus_tokens_does_not_stall_the_server(
             slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.1)
         assert {f.result() for f in flood} == {401}
-    assert slowest < 1.0, slowest
+    assert slowest < 1.5, slowest  # blocking the loop on the 3 s key server: > 3 s
     # The keys were fetched once for the whole flood (cached; unknown ids refetch rarely).
     assert len(teams.fake.find("GET", r"/botframework/v1/.well-known/keys$")) == 1
     assert teams.post(hello, bearer(signer.token())).status_code == 200

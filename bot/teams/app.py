@@ -303,14 +303,9 @@ class TeamsEdge:
         elif email is None:
             return told(t(lang, "teams.error.unknown_user"))
         else:
-            try:
-                opened = await asyncio.to_thread(
-                    forms.open_form, self.services, name, email, ref=ref
-                )
-            except Refused as refusal:
-                return told(refusal.text(lang))
-            except FieldErrors as errors:
-                return told(" ".join(errors.render(lang).values()))
+            # The handler checks access and reads the plan itself; opening the form again
+            # here would log a second view. It is reopened only to show problems.
+            opened = Opened(forms.FORMS[name], ref)
         values = cards.values_from(opened, data)
         again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
         if email is None:
@@ -321,6 +316,13 @@ class TeamsEdge:
         try:
             result = await asyncio.to_thread(forms.submit, self.services, name, submission)
         except FieldErrors as errors:
+            if name != "report":
+                try:
+                    opened = await asyncio.to_thread(
+                        forms.open_form, self.services, name, email, ref=ref
+                    )
+                except Refused as refusal:
+                    return told(refusal.text(lang))
             shown = [f.name for f in opened.shown() if isinstance(f, Field)]
             beside, general = opened.form.place(errors, shown)
             return self.form_dialog(
@@ -448,9 +450,7 @@ class TeamsEdge:
         self._exports = {k: v for k, v in self._exports.items() if v[0] > now}
         files = [(made.name, made.content)]
         if made.metadata:
-            files.append(
-                (made.name.rsplit(".", 1)[0] + ".metadata.json", made.metadata_json().encode())
-            )
+            files.append((made.name.rsplit(".", 1)[0] + ".metadata.json", made.metadata_json()))
         consent = []
         for name, content in files:
             token = secrets.token_urlsafe(16)

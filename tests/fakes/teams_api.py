@@ -66,6 +66,7 @@ class FakeTeams:
     jwks: list[JsonDict] = field(default_factory=list)
     tokens_issued: list[JsonDict] = field(default_factory=list)
     delays: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files put in OneDrive
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -171,7 +172,9 @@ class FakeTeams:
             if pattern.search(path):
                 time.sleep(seconds)
         body: Any = None
-        if raw and "form-urlencoded" in str(headers.get("Content-Type")):
+        if path.startswith("/upload/"):  # a file put in OneDrive, kept as its bytes
+            body = raw
+        elif raw and "form-urlencoded" in str(headers.get("Content-Type")):
             body = dict(parse_qsl(raw.decode()))
         elif raw:
             body = json.loads(raw)
@@ -204,6 +207,7 @@ class FakeTeams:
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps", self._installed_apps),
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps/([^/]+)/chat", self._chat),
             ("POST", r"/v1\.0/users/([^/]+)/teamwork/sendActivityNotification", self._feed),
+            ("PUT", r"/upload/([^/]+)", self._upload),
             ("GET", r"/botframework/v1/\.well-known/openidconfiguration", self._openid),
             ("GET", r"/botframework/v1/\.well-known/keys", self._keys),
             ("POST", r"/([^/]+)/oauth2/v2\.0/token", self._token),
@@ -307,3 +311,8 @@ class FakeTeams:
         token = jwt.encode(claims, "fake-authority-signing-secret-0123456789", "HS256")
         self.tokens_issued.append({"tenant": tenant, "scope": form.get("scope"), "token": token})
         return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+
+    def _upload(self, request: Request, name: str) -> tuple[int, Any]:
+        """OneDrive's upload session URL from a file consent (one PUT with the whole file)."""
+        self.uploads[name] = request.body or b""
+        return 201, {"id": f"drive-{name}", "name": name, "size": len(self.uploads[name])}
