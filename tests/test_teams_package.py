@@ -52,7 +52,9 @@ def test_package_holds_the_manifest_and_icons_at_the_root(tmp_path: Path) -> Non
     assert len(listed) <= 10
     assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in listed)
     [extension] = manifest["composeExtensions"]
-    [action] = extension["commands"]
+    action, case = extension["commands"]
+    assert case["id"] == "sak" and case["fetchTask"] is True
+    assert set(case["context"]) <= {"compose", "commandBox", "message"}
     assert extension["botId"] == APP_ID
     assert action["type"] == "action" and action["fetchTask"] is True
     assert set(action["context"]) == {"compose", "message"}

@@ -73,6 +73,7 @@ TAGS = re.compile(r"<[^>]+>")
 CARD_ATTEMPTS = 8  # a card refresh is cosmetic: the state is in the database
 EXPORT_SECONDS = 3600.0  # how long an export waits for the person to accept it
 SEARCH_RESULTS = 15
+CASE_COMMAND = "sak"  # the message extension's command for the cases waiting for you
 
 
 def attachment(card: cards.Card) -> Attachment:
@@ -372,6 +373,8 @@ class TeamsEdge:
         self, ctx: ActivityContext[MessageExtensionFetchTaskInvokeActivity]
     ) -> MessagingExtensionActionResponse:
         value = ctx.activity.value
+        if value.command_id == CASE_COMMAND:
+            return MessagingExtensionActionResponse(task=await self.pick_case(ctx))
         what = ""
         if value.command_context == "message" and value.message_payload is not None:
             body = value.message_payload.body
@@ -382,8 +385,25 @@ class TeamsEdge:
     async def on_extension_submit(
         self, ctx: ActivityContext[MessageExtensionSubmitActionInvokeActivity]
     ) -> MessagingExtensionActionResponse:
-        data = {**(ctx.activity.value.data or {}), "form": "report"}
-        return MessagingExtensionActionResponse(task=await self.submit_form(ctx, data))
+        data = dict(ctx.activity.value.data or {})
+        if ctx.activity.value.command_id != CASE_COMMAND:
+            data["form"] = "report"
+        return MessagingExtensionActionResponse(task=await self.dialog_step(ctx, data))
+
+    async def pick_case(
+        self, ctx: ActivityContext[Any]
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """*Sak* in the compose box's apps: the cases waiting for you, then the chosen case's
+        details and forms as the steps of one dialog (nothing is posted in the chat)."""
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        if email is None:
+            return told(t(lang, "teams.error.unknown_user"))
+        waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
+        if not waiting:
+            return told(t(lang, "chat.home.none"))
+        picker = cards.case_picker(lang, waiting, self.zone(email))
+        return dialog(t(lang, "chat.home.waiting"), picker)
 
     # --- dialogs ----------------------------------------------------------------------------
 
@@ -404,11 +424,22 @@ class TeamsEdge:
     async def on_dialog_submit(
         self, ctx: ActivityContext[TaskSubmitInvokeActivity]
     ) -> TaskModuleResponse:
-        data = ctx.activity.value.data or {}
+        return TaskModuleResponse(task=await self.dialog_step(ctx, ctx.activity.value.data or {}))
+
+    async def dialog_step(
+        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """The next step of a dialog: the case chosen, a form opened from the case details
+        (`open`), or a form submitted."""
+        ref = str(data.get("ref") or "") or None
+        if data.get("dialog") == cards.CASE and ref:
+            try:
+                return await self.case_dialog(ctx, ref)
+            except UnknownUser:
+                return told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
         if data.get("open"):  # a button under the case details: the next form
-            ref = str(data.get("ref") or "") or None
-            return TaskModuleResponse(task=await self.open_form(ctx, form_name(data), ref))
-        return TaskModuleResponse(task=await self.submit_form(ctx, data))
+            return await self.open_form(ctx, form_name(data), ref)
+        return await self.submit_form(ctx, data)
 
     async def case_dialog(
         self, ctx: ActivityContext[Any], ref: str

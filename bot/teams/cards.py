@@ -390,6 +390,21 @@ def home_card(
     return card(body, [button])
 
 
+def case_picker(lang: str, waiting: Sequence[CaseSummary], zone: Any) -> Card:
+    """The first step of *Sak*: which of the cases waiting for you (no names, no free text)."""
+    choices = [{"title": summary_line(lang, c, zone), "value": c.ref} for c in waiting[:HOME_MINE]]
+    picker = {
+        "type": "Input.ChoiceSet",
+        "id": "ref",
+        "label": t(lang, "chat.home.waiting"),
+        "isRequired": True,
+        "choices": choices,
+        "value": choices[0]["value"],
+    }
+    submit = {"type": "Action.Submit", "title": t(lang, "action.open"), "data": {"dialog": CASE}}
+    return card([picker], [submit])
+
+
 def file_consent(name: str, size: int, description: str, token: str) -> dict[str, Any]:
     """The attachment asking to put an export in the person's OneDrive (personal chat only)."""
     return {
