@@ -30,8 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # `export` is a command people run by hand: quiet unless asked (-v).
+    quiet = args.command == "export" and not getattr(args, "verbose", False)
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING if quiet else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         return int(args.func(args, settings) or 0)
@@ -88,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--document",
         choices=DOCUMENTS,
-        help="case-file (everything, for journalføring; the default) or plan (for foresatte; "
-        "the default with --anonymize-others)",
+        help="case-file (everything, for journalføring; the default), plan (for foresatte; "
+        "the default with --anonymize-others) or innsyn (the case file for one party, fvl. "
+        "§ 19: other pupils replaced; keep the pupil named by --anonymize-others, default "
+        "the first)",
     )
     export.add_argument(
         "--anonymize-others",
@@ -102,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--lang", choices=LANGS, help="default: the school's language")
     export.add_argument(
         "--out", help="file or folder (default ./exports/); '-' writes the file to stdout"
+    )
+    export.add_argument(
+        "-v", "--verbose", action="store_true", help="also name the metadata file and log"
     )
     _add_as(export)
     export.set_defaults(func=cmd_export)
@@ -213,10 +221,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         out = out / file.name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(file.content)
-    meta = out.with_name(f"{out.stem}.metadata.json")
+    # One metadata file per exported file: the PDF's and the HTML's never overwrite each other.
+    meta = out.with_name(f"{out.name}.metadata.json")
     meta.write_bytes(file.metadata_json())
     print(t("nb", "cli.exported", path=out, sha256=file.sha256))
-    print(t("nb", "cli.metadata", path=meta))
+    if args.verbose:
+        print(t("nb", "cli.metadata", path=meta))
     return 0
 
 

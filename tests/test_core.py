@@ -50,6 +50,9 @@ def test_every_case_form_is_declared_with_its_handler() -> None:
         "evaluate",
         "share",
         "export",
+        "investigation",
+        "foresatte",
+        "age_band",
     }
     for action in actions.ACTIONS.values():
         assert action.form is None or action.form in forms.FORMS

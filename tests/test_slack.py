@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from handlers import review
 from handlers.services import Services
 from store import trail
 from store.models import Case, Outbox
@@ -286,6 +287,8 @@ def test_close_needs_a_reason_in_a_modal(bot: SlackBot) -> None:
         private_metadata=meta,
     )
     assert bot.interact(empty).json()["errors"]["reason"] == "Må fylles ut."
+    # A case is closed after it was investigated (or with an explicit "no grounds").
+    review.start_investigation(bot.services, ref, LEADER)
     done = view_submission(
         "meldefra_close",
         {"reason": {"value": plain_text_input("Eleven har det bra nå.")}},

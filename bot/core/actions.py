@@ -74,6 +74,20 @@ ACTIONS: dict[str, CaseAction] = {
         CaseAction("export", "action.export", CASE, ALL_STATES, form="export"),
         CaseAction("share", "action.share_rteam", CASE, OPEN_STATES, form="share"),
         CaseAction("note", "action.note", CASE, OPEN_STATES, form="note"),
+        CaseAction(
+            "investigation_note",
+            "action.investigation_note",
+            CASE,
+            OPEN_STATES,
+            form="investigation",
+        ),
+        CaseAction("foresatte", "action.foresatte", CASE, OPEN_STATES, form="foresatte"),
+        CaseAction("age_band", "action.age_band", CASE, OPEN_STATES, form="age_band"),
+        # § 12-5 where the school leaves it to rektor (org.yml policy.owner_notice: rektor);
+        # anyone else, or a case that needs none, is refused by the handler.
+        CaseAction(
+            "inform_owner", "action.inform_owner", CASE, OPEN_STATES, run=review.inform_owner
+        ),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

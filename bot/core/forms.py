@@ -370,12 +370,35 @@ def _ref(s: Submission) -> str:
 
 
 def _call_close(services: Services, s: Submission) -> Result:
-    return _outcome(review.close(services, _ref(s), s.actor, text_of(s.values, "reason")))
+    reason = text_of(s.values, "reason")
+    no_grounds = as_bool(s.values.get("no_grounds"))
+    return _outcome(review.close(services, _ref(s), s.actor, reason, no_grounds=no_grounds))
 
 
 def _call_note(services: Services, s: Submission) -> Result:
     note = text_of(s.values, "note")
     return _outcome(review.add_note(services, _ref(s), s.actor, note, request_key=s.key))
+
+
+def _call_investigation(services: Services, s: Submission) -> Result:
+    v = s.values
+    note = review.InvestigationNote(
+        heard=text_of(v, "heard"), observed=text_of(v, "observed"), on=text_of(v, "on")
+    )
+    return _outcome(review.note_investigation(services, _ref(s), s.actor, note, request_key=s.key))
+
+
+def _call_foresatte(services: Services, s: Submission) -> Result:
+    v = s.values
+    outcome = review.record_foresatte(
+        services, _ref(s), s.actor, text_of(v, "what"), text_of(v, "how"), text_of(v, "on")
+    )
+    return _outcome(outcome)
+
+
+def _call_age_band(services: Services, s: Submission) -> Result:
+    band = text_of(s.values, "age_band")
+    return _outcome(review.set_age_band(services, _ref(s), s.actor, band))
 
 
 def _call_forward(services: Services, s: Submission) -> Result:
@@ -401,6 +424,8 @@ def _call_plan(services: Services, s: Submission) -> Result:
         pupil_voice=text_of(v, "pupil_voice"),
         pupil_heard=text_of(v, "pupil_heard"),
         foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
         tiltak=_tiltak(v, PLAN_TILTAK),
         evaluate_when=text_of(v, "evaluate_when"),
     )
@@ -416,6 +441,8 @@ def _call_change_plan(services: Services, s: Submission) -> Result:
         pupil_voice=text_of(v, "pupil_voice"),
         pupil_heard=text_of(v, "pupil_heard"),
         foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
         add_tiltak=_tiltak(v, CHANGE_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
     )
@@ -539,6 +566,8 @@ _PLAN_TEXTS = (
     ),
     _long("pupil_heard", "plan.field.pupil_heard", _P["pupil_heard"]),
     _long("foresatte_heard", "plan.field.foresatte_heard", _P["foresatte_heard"]),
+    _long("others_heard", "plan.field.others_heard", _P["others_heard"]),
+    _long("best_interests", "plan.field.best_interests", _P["best_interests"]),
 )
 _PLAN_REQUIRED = set(plan.PLAN_REQUIRED)
 _END_TILTAK = Field(
@@ -575,7 +604,17 @@ CLOSE = _declare(
         name="close",
         title="chat.close.title",
         submit_label="chat.close.submit",
-        items=(_long("reason", "field.reason", review.MAX_REASON, required=True),),
+        items=(
+            # The conclusion in the pupil's own terms; a case never investigated closes only
+            # with an explicit "no grounds for a case" (the handler says so on "reason").
+            _long("reason", "field.conclusion", review.MAX_REASON, required=True),
+            Field(
+                "no_grounds",
+                Kind.TOGGLE,
+                "doc.conclusion.no_grounds",
+                choices=(Choice("yes", "field.no_grounds"),),
+            ),
+        ),
         call=_call_close,
         prepare=_authorized("close"),
         action="close",
@@ -610,6 +649,61 @@ NOTE = _declare(
         call=_call_note,
         prepare=_authorized("note"),
         action="note",
+    )
+)
+INVESTIGATION = _declare(
+    Form(
+        name="investigation",
+        title="action.investigation_note",
+        submit_label="chat.modal.submit",
+        items=(
+            _long("heard", "inv.field.heard", review.MAX_HEARD),
+            _long("observed", "inv.field.observed", review.MAX_OBSERVED),
+            _date("on", "inv.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_investigation,
+        prepare=_authorized("investigation_note"),
+        action="investigation_note",
+    )
+)
+FORESATTE = _declare(
+    Form(
+        name="foresatte",
+        title="action.foresatte",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "what",
+                "parties.field.what",
+                review.PARTY_EVENTS,
+                "parties.field.what.{}",
+                required=True,
+            ),
+            _text("how", "parties.field.how", review.MAX_HOW, required=True),
+            _date("on", "parties.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_foresatte,
+        prepare=_authorized("foresatte"),
+        action="foresatte",
+    )
+)
+AGE_BAND = _declare(
+    Form(
+        name="age_band",
+        title="action.age_band",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "age_band",
+                "parties.field.age_band",
+                review.AGE_BANDS,
+                "doc.age_band.{}",
+                required=True,
+            ),
+        ),
+        call=_call_age_band,
+        prepare=_authorized("age_band"),
+        action="age_band",
     )
 )
 PLAN = _declare(

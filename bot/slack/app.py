@@ -417,7 +417,7 @@ class SlackEdge:
                 client.files_upload_v2(
                     channel=dm,
                     content=made.metadata_json(),
-                    filename=made.name.rsplit(".", 1)[0] + ".metadata.json",
+                    filename=made.metadata_name,
                 )
         except SlackApiError as exc:
             log.warning("export upload failed: %s", exc.response.get("error"))

@@ -301,6 +301,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
         "section": details.section,
         "unit": details.unit,
         "categories": details.categories,
+        "accused": details.report_data.get("accused"),
     }
     blocks: list[Block] = [
         section(escape(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")))),
