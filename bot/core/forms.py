@@ -207,14 +207,11 @@ class Opened:
     form: Form
     ref: str | None
     values: dict[str, Any] = field(default_factory=dict)
-    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)  # by choices_from
     hidden: frozenset[str] = frozenset()
 
     def choices_of(self, f: Field) -> tuple[Choice, ...]:
-        if not f.choices_from:
-            return f.choices
-        # Filled in under the source's name ("schools"), or the field's own.
-        return self.choices.get(f.choices_from) or self.choices.get(f.name, ())
+        return self.choices.get(f.choices_from, ()) if f.choices_from else f.choices
 
     def shown(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []
