@@ -439,7 +439,28 @@ class TeamsEdge:
                 return told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
         if data.get("open"):  # a button under the case details: the next form
             return await self.open_form(ctx, form_name(data), ref)
+        if data.get("dialog") == cards.RUN and ref:
+            return await self.run_from_dialog(ctx, str(data.get("verb") or ""), ref)
         return await self.submit_form(ctx, data)
+
+    async def run_from_dialog(
+        self, ctx: ActivityContext[Any], verb: str, ref: str
+    ) -> TaskModuleMessageResponse:
+        """An in-place action under the case details (e.g. melde fra to skoleeier)."""
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        declared = actions.ACTIONS.get(verb)
+        if email is None or declared is None or declared.run is None:
+            return told(t(lang, "chat.error.try_again"))
+        try:
+            outcome = await asyncio.to_thread(declared.run, self.services, ref, email)
+        except Refused as refusal:
+            return told(refusal.text(lang))
+        except FieldErrors as errors:
+            return told(" ".join(errors.render(lang).values()))
+        self.wake()
+        await self.refresh(outcome, email, self.actor_name(ctx, email), verb)
+        return told(t(lang, outcome.key, **outcome.args))
 
     async def case_dialog(
         self, ctx: ActivityContext[Any], ref: str

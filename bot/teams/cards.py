@@ -34,7 +34,7 @@ FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 VERSION = "1.5"
 # Dialogs named in the Action.Submit data.
-REPORT, CASE, FORM = "report", "case", "form"
+REPORT, CASE, FORM, RUN = "report", "case", "form", "run"
 ACTIONABLE = actions.ACTIONABLE
 # Notices that list several cases, each with its own actions (reminder, digest).
 LISTS = {"reminder", "digest"}
@@ -317,7 +317,10 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
         {
             "type": "Action.Submit",
             "title": t(lang, a.label),
-            "data": {"dialog": FORM, "form": a.form, "ref": details.ref, "open": True},
+            # A form opens as the dialog's next step; an in-place action runs from it.
+            "data": {"dialog": FORM, "form": a.form, "ref": details.ref, "open": True}
+            if a.form
+            else {"dialog": RUN, "verb": a.verb, "ref": details.ref},
         }
         for a in actions.case_buttons(details.status, details.restricted)
     ]
