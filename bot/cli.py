@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve Slack over HTTP, not Socket Mode (Teams is always served over HTTP)",
     )
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP host (default 0.0.0.0)")
+    serve.add_argument(
+        "--host",
+        help="HTTP host (default 0.0.0.0; 127.0.0.1 when unauthenticated requests are allowed)",
+    )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
 
@@ -299,8 +302,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
+    # With Teams' token check off, only this machine may talk to the bot unless --host says so.
+    host = args.host or ("127.0.0.1" if settings.teams_allow_unauthenticated else "0.0.0.0")
     try:
-        return serve(app, http=args.http, host=args.host, port=args.port)
+        return serve(app, http=args.http, host=host, port=args.port)
     except ConfigError as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE

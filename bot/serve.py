@@ -117,7 +117,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         teams, teams_sender = _teams(app, settings, wake)
         parts.append(teams)
         senders.append(teams_sender)
-        sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
+        sender = Router(app.services, senders)  # one sender or two: one path
         beat = Beat()
         worker_box.append(Worker(app.services, sender, observer=metrics, beat=beat))
         thread = _thread("outbox", worker_box[0].run_forever, runtime.stop)
@@ -345,7 +345,13 @@ def _run_delivery(
     def alive() -> None:
         beat.value = time.time()
 
-    worker = Worker(app.services, sender, wake=wake, observer=QueueObserver(outcomes), beat=alive)
+    worker = Worker(
+        app.services,
+        Router(app.services, [sender]),
+        wake=wake,
+        observer=QueueObserver(outcomes),
+        beat=alive,
+    )
     ready.set()
     halt = threading.Event()
     thread = threading.Thread(target=worker.run_forever, args=(halt,), name="outbox")
