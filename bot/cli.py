@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import stats_cli
 from bot.config import Settings
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FORMATS, PLAN
@@ -62,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve Slack over HTTP, not Socket Mode (Teams is always served over HTTP)",
     )
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP host (default 0.0.0.0)")
+    serve.add_argument(
+        "--host",
+        help="HTTP host (default 0.0.0.0; 127.0.0.1 when unauthenticated requests are allowed)",
+    )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
 
@@ -153,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="print what would be sent; send nothing"
         )
         rounds.set_defaults(func=cmd_round, round=name)
+
+    stats_cli.add_parsers(sub)  # stats, monthly
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -296,8 +302,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
+    # With Teams' token check off, only this machine may talk to the bot unless --host says so.
+    host = args.host or ("127.0.0.1" if settings.teams_allow_unauthenticated else "0.0.0.0")
     try:
-        return serve(app, http=args.http, host=args.host, port=args.port)
+        return serve(app, http=args.http, host=host, port=args.port)
     except ConfigError as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE

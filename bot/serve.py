@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -116,7 +117,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         teams, teams_sender = _teams(app, settings, wake)
         parts.append(teams)
         senders.append(teams_sender)
-        sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
+        sender = Router(app.services, senders)  # one sender or two: one path
         beat = Beat()
         worker_box.append(Worker(app.services, sender, observer=metrics, beat=beat))
         thread = _thread("outbox", worker_box[0].run_forever, runtime.stop)
@@ -328,6 +329,7 @@ def _run_delivery(
     from bot.slack.directory import SlackDirectory
     from bot.slack.sender import SlackSender
 
+    parent = os.getppid()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -343,14 +345,22 @@ def _run_delivery(
     def alive() -> None:
         beat.value = time.time()
 
-    worker = Worker(app.services, sender, wake=wake, observer=QueueObserver(outcomes), beat=alive)
+    worker = Worker(
+        app.services,
+        Router(app.services, [sender]),
+        wake=wake,
+        observer=QueueObserver(outcomes),
+        beat=alive,
+    )
     ready.set()
     halt = threading.Event()
     thread = threading.Thread(target=worker.run_forever, args=(halt,), name="outbox")
     thread.start()
     # The main thread only watches: signal handlers run here, away from the worker's locks.
     while thread.is_alive():
-        if terminated or stop.is_set():
+        # A server killed outright (SIGKILL, OOM) cannot stop us: an orphan would go on
+        # delivering beside the restarted server's own process.
+        if terminated or stop.is_set() or os.getppid() != parent:
             halt.set()
             wake.set()
         thread.join(0.2)

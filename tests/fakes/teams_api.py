@@ -11,16 +11,18 @@ tokens (JWT-shaped, Graph's with `graph_roles` as the granted application permis
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
 
 JsonDict = dict[str, Any]
 
@@ -61,9 +63,9 @@ class FakeTeams:
     failures: list[Failure] = field(default_factory=list)
     installed: set[str] = field(default_factory=set)  # aad ids with the app installed
     # The authority: which app may sign in where, and what Graph permissions it was granted.
-    tenant: str = "fake-tenant"
-    client_id: str = "00000000-0000-0000-0000-00000000b07a"
-    client_secret: str = "fake-secret"
+    tenant: str = "00000000-0000-0000-0000-0000000000e1"
+    client_id: str = "00000000-0000-0000-0000-00000000a99e"
+    client_secret: str = "s3cret"
     graph_roles: list[str] = field(
         default_factory=lambda: [
             "User.Read.All",
@@ -72,6 +74,13 @@ class FakeTeams:
             "TeamsActivity.Send",
         ]
     )
+    # The Bot Framework's OpenID metadata and signing keys, and a login authority's token
+    # endpoint (national clouds; a test signs its own tokens with these keys).
+    issuer: str = "https://api.botframework.test"
+    jwks: list[JsonDict] = field(default_factory=list)
+    tokens_issued: list[JsonDict] = field(default_factory=list)
+    delays: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files put in OneDrive
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -98,6 +107,10 @@ class FakeTeams:
         """Answer the next `times` requests matching `path` (a regex) with this error."""
         body = {"error": {"code": code or f"http{status}", "message": "injected"}}
         self.failures.append(Failure(method, re.compile(path), status, body, headers or {}, times))
+
+    def slow(self, path: str, seconds: float) -> None:
+        """Answer requests matching `path` (a regex) only after `seconds`."""
+        self.delays.append((re.compile(path), seconds))
 
     # --- what happened --------------------------------------------------------------------
 
@@ -169,12 +182,18 @@ class FakeTeams:
         parts = urlsplit(target)
         # msgraph's base URL ends in "/" and its templates start with one: collapse "//".
         path = re.sub(r"/{2,}", "/", unquote(parts.path))
-        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        if kind.startswith("application/x-www-form-urlencoded"):
-            body: Any = dict(parse_qsl(raw.decode()))
-        else:
-            body = json.loads(raw) if raw else None
-        request = Request(method, path, dict(parse_qsl(parts.query)), headers, body)
+        for pattern, seconds in self.delays:
+            if pattern.search(path):
+                time.sleep(seconds)
+        body: Any = None
+        if path.startswith("/upload/"):  # a file put in OneDrive, kept as its bytes
+            body = raw
+        elif raw and "form-urlencoded" in str(headers.get("Content-Type")):
+            body = dict(parse_qsl(raw.decode()))
+        elif raw:
+            body = json.loads(raw)
+        lowered = {k.lower(): v for k, v in headers.items()}  # header names in lower case
+        request = Request(method, path, dict(parse_qsl(parts.query)), lowered, body)
         with self._lock:
             self.requests.append(request)
             for failure in self.failures:
@@ -202,6 +221,9 @@ class FakeTeams:
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps", self._installed_apps),
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps/([^/]+)/chat", self._chat),
             ("POST", r"/v1\.0/users/([^/]+)/teamwork/sendActivityNotification", self._feed),
+            ("PUT", r"/upload/([^/]+)", self._upload),
+            ("GET", r"/botframework/v1/\.well-known/openidconfiguration", self._openid),
+            ("GET", r"/botframework/v1/\.well-known/keys", self._keys),
             ("POST", r"/([^/]+)/oauth2/v2\.0/token", self._token),
         ]
 
@@ -279,6 +301,15 @@ class FakeTeams:
     def _feed(self, request: Request, key: str) -> tuple[int, Any]:
         return 204, None
 
+    def _openid(self, request: Request) -> tuple[int, Any]:
+        return 200, {
+            "issuer": self.issuer,
+            "jwks_uri": f"{self.url}/botframework/v1/.well-known/keys",
+        }
+
+    def _keys(self, request: Request) -> tuple[int, Any]:
+        return 200, {"keys": self.jwks}
+
     def _token(self, request: Request, tenant: str) -> tuple[int, Any]:
         """Entra ID's client-credentials grant, with its real error shapes (AADSTS codes)."""
         form = request.body or {}
@@ -298,9 +329,20 @@ class FakeTeams:
                 "error_description": "AADSTS7000215: Invalid client secret provided.",
             }
         scope = str(form.get("scope", ""))
-        claims: JsonDict = {"aud": scope.removesuffix("/.default"), "appid": self.client_id}
+        claims: JsonDict = {
+            "iss": f"{self.url}/{tenant}/v2.0",
+            "tid": tenant,
+            "aud": scope,
+            "appid": self.client_id,
+            "exp": int(time.time()) + 3600,
+            "n": len(self.tokens_issued) + 1,
+        }
         if "botframework" not in scope:  # Graph (its root is the fake's URL in tests)
             claims["roles"] = list(self.graph_roles)
-        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-        token = f"eyJhbGciOiJub25lIn0.{payload}.sig"
-        return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        token = jwt.encode(claims, "fake-authority-signing-secret-0123456789", "HS256")
+        self.tokens_issued.append({"tenant": tenant, "scope": scope, "token": token})
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+    def _upload(self, request: Request, name: str) -> tuple[int, Any]:
+        """OneDrive's upload session URL from a file consent (one PUT with the whole file)."""
+        self.uploads[name] = request.body or b""
+        return 201, {"id": f"drive-{name}", "name": name, "size": len(self.uploads[name])}
