@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import hashlib
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import logs
 from bot.config import Settings
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FORMATS, PLAN
@@ -29,10 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(settings.log_level, settings.log_format)
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:

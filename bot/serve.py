@@ -188,13 +188,11 @@ class DeliveryProcess:
 def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
     from slack_sdk import WebClient
 
-    from bot import bootstrap
+    from bot import bootstrap, logs
     from bot.slack.directory import SlackDirectory
     from bot.slack.sender import SlackSender
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(settings.log_level, settings.log_format)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     app = bootstrap.build(settings, migrate=False)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
@@ -210,10 +208,15 @@ def _serve_http(app: App, slack_app: object, parts: list[Part], host: str, port:
     import uvicorn
 
     from bot.http import build_asgi
+    from bot.limits import server_options
 
     asgi = build_asgi(app.services, slack_app, parts)  # type: ignore[arg-type]
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        asgi, host=host, port=port, log_level="warning", access_log=False,
+        log_config=None,  # uvicorn logs through bot.logs' handler and filter
+        **server_options(),  # timeouts for slow clients and half-open connections
+    )
 
 
 @contextmanager
