@@ -65,6 +65,7 @@ def build_asgi(
     read_timeout: float | None = None,
 ) -> Starlette:
     """`signing_secret` defaults to the one the Bolt app was built with."""
+
     async def healthz(request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(_database_ok, services)
         body: dict[str, bool] = {"ok": ok, "slack": slack is not None}

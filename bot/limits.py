@@ -160,4 +160,3 @@ def server_options(head_timeout: float = HEAD_TIMEOUT) -> dict[str, Any]:
         "timeout_keep_alive": KEEP_ALIVE,
         "h11_max_incomplete_event_size": MAX_HEAD,
     }
-

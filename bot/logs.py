@@ -118,9 +118,7 @@ class PrivacyFilter(logging.Filter):
             record.args = None
         elif record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(
-                redact(str(a)) if isinstance(a, BaseException) else a for a in args
-            )
+            record.args = tuple(redact(str(a)) if isinstance(a, BaseException) else a for a in args)
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = safe_traceback(record.exc_info)  # type: ignore[arg-type]
             record.exc_info = None
