@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from tests.fakes.signing import (
     view_submission,
 )
 from tests.fakes.slack_api import FakeSlack
+from tests.processes import stop
 from tests.slack_harness import PEOPLE, SECRET, TOKEN, SlackBot, free_port, slack_bot
 from tests.teams_harness import TeamsHarness, dialog_card, teams_bot, texts
 
@@ -116,7 +116,7 @@ def serve_http(tmp_path: Path, fake: FakeSlack, **env: str) -> Iterator[tuple[st
         lines: list[str] = []
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90
             while True:
                 try:
                     httpx.get(f"{url}/healthz", timeout=1)
@@ -127,11 +127,7 @@ def serve_http(tmp_path: Path, fake: FakeSlack, **env: str) -> Iterator[tuple[st
                     time.sleep(0.1)
             yield url, lines
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
             lines.extend(out.read_text().splitlines())
 
 
