@@ -27,7 +27,8 @@ _NOT_NAMES = frozenset(
     "barnet klasse klassen trinn trinnet kl ukjent ukjend unknown mfl".split()
 )
 _LETTERS = r"[^\W\d_]+"  # a run of letters, æøå and the rest of Unicode included
-_GENITIVE = r"(?:s|['’]s?)?"  # Karis, Kari's, Hans', Hans’
+# Karis, Kari's, and after s, x or z an apostrophe alone: Hans', Hans’ (not 'Kari').
+_GENITIVE = r"(?:s|['’]s|(?<=[sxzSXZ])['’])?"
 
 
 def split_names(text: str | None) -> list[str]:
