@@ -36,7 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
-    logs.setup(settings.log_level, settings.log_format)
+    # `export` is a command people run by hand: quiet unless asked (-v).
+    quiet = args.command == "export" and not getattr(args, "verbose", False)
+    logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
     os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
     _private_sqlite(settings.database_url)
     try:
@@ -91,8 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--document",
         choices=DOCUMENTS,
-        help="case-file (everything, for journalføring; the default) or plan (for foresatte; "
-        "the default with --anonymize-others)",
+        help="case-file (everything, for journalføring; the default), plan (for foresatte; "
+        "the default with --anonymize-others) or innsyn (the case file for one party, fvl. "
+        "§ 19: other pupils replaced; keep the pupil named by --anonymize-others, default "
+        "the first)",
     )
     export.add_argument(
         "--anonymize-others",
@@ -108,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--force", action="store_true", help="overwrite an existing file (and its metadata)"
+    )
+    export.add_argument(
+        "-v", "--verbose", action="store_true", help="also name the metadata file and log"
     )
     _add_as(export)
     export.set_defaults(func=cmd_export)
@@ -263,7 +270,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     print(t("nb", "cli.exported", path=out, sha256=file.sha256))
-    print(t("nb", "cli.metadata", path=meta))
+    if args.verbose:
+        print(t("nb", "cli.metadata", path=meta))
     return 0
 
 
@@ -273,7 +281,8 @@ def _export_path(option: str | None, name: str) -> Path:
 
 
 def _metadata_path(out: Path) -> Path:
-    return out.with_name(f"{out.stem}.metadata.json")
+    # One metadata file per exported file: the PDF's and the HTML's never overwrite each other.
+    return out.with_name(f"{out.name}.metadata.json")
 
 
 def _existing(out: Path) -> Path | None:

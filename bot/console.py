@@ -479,6 +479,7 @@ class Console:
                 "section": details.section,
                 "unit": details.unit,
                 "categories": details.categories,
+                "accused": details.report_data.get("accused"),
             },
         ):
             self.say(line)

@@ -27,6 +27,7 @@ Run = Callable[..., list[RoundResult]]
 ROUNDS: tuple[tuple[str, Due, Run], ...] = (
     (followup.REMINDERS, followup.reminders_due, followup.run_reminders),
     (digest.DIGEST, digest.digest_due, digest.run_digest),
+    (followup.OWNER_NOTICE, followup.owner_notice_due, followup.run_owner_notices),
 )
 
 

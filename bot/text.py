@@ -35,6 +35,8 @@ def case_lines(lang: str, data: Data) -> list[str]:
         lines.append(
             t(lang, "notice.categories", categories=categories_text(lang, data["categories"]))
         )
+    if data.get("accused"):  # only in the case details, after the access check (§ 12-5)
+        lines.append(t(lang, "case.accused", who=data["accused"]))
     return lines
 
 
@@ -60,6 +62,8 @@ def _new_case(lang: str, d: Data) -> list[str]:
     ]
     if d.get("prompt_owner"):
         lines.append(t(lang, "notice.new_case.prompt_owner"))
+    if d.get("owner_informed"):
+        lines.append(t(lang, "notice.new_case.owner_informed"))
     lines.append(t(lang, "notice.new_case.open_hint"))
     return lines
 

@@ -24,6 +24,7 @@ UNREADABLE = "when.unreadable"
 FUTURE = "when.future"
 PAST = "when.past"
 OUT_OF_RANGE = "when.out_of_range"
+WEEKDAY_MISMATCH = "when.weekday_mismatch"
 
 MAX_TEXT_LENGTH = 100
 # Clocks drift and people round up ("kl 13.35" typed at 13.32); a few minutes is still the past.
@@ -40,23 +41,57 @@ class When:
 
 
 class WhenError(ValueError):
-    """The text is not a usable time; `key` names the catalog message, `text` is kept to show."""
+    """The text is not a usable time; `key` names the catalog message, `text` is kept to show.
 
-    def __init__(self, key: str, text: str) -> None:
+    `readings`: for a weekday that contradicts its date ("fredag 12. desember" in a year where
+    the 12th is a Saturday), the two days it could mean: the weekday nearest the date, and
+    the date itself. `mode` picks the example the message offers (a past or a future time).
+    """
+
+    def __init__(
+        self, key: str, text: str, mode: Mode = "past", readings: tuple[date, date] | None = None
+    ) -> None:
         super().__init__(key, text)
         self.key = key
         self.text = text
+        self.mode = mode
+        self.readings = readings
 
     def __str__(self) -> str:
         return f"{self.key}: {self.text!r}"
+
+    def problem_args(self) -> dict[str, object]:
+        """The catalog arguments of `key`, for a handler's Problem (see handlers.errors)."""
+        from handlers.errors import Problem  # errors imports the catalogs; dates stays light
+
+        args: dict[str, object] = {
+            "text": self.text,
+            "example": Problem(f"when.example.{self.mode}"),
+        }
+        if self.readings is not None:
+            weekday_day, dated_day = self.readings
+            args["weekday_reading"] = _DayWords(weekday_day)
+            args["date_reading"] = _DayWords(dated_day)
+        return args
+
+
+class _DayWords:
+    """A day shown in the reader's language, filled in by Problem.text (a Problem-like)."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def text(self, lang: str) -> str:
+        return format_date(self.day, lang)
 
 
 class _Refused(Exception):
     """Raised deep in the parser, where the original text is not at hand."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, readings: tuple[date, date] | None = None) -> None:
         super().__init__(key)
         self.key = key
+        self.readings = readings
 
 
 # --- Vocabulary (lower case, after normalisation) -------------------------------------------
@@ -169,7 +204,7 @@ def parse_when(text: str, *, now: datetime, tz: str = "Europe/Oslo", mode: Mode 
             raise _Refused(UNREADABLE)
         return _with_dateparser(normalised, local_now, mode)
     except _Refused as refused:
-        raise WhenError(refused.key, text) from None
+        raise WhenError(refused.key, text, mode, refused.readings) from None
 
 
 def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) -> str:
@@ -425,7 +460,12 @@ def _resolve(found: _Found, now: datetime, mode: Mode) -> When:
         found.shift is not None,
     ]
     weekday_with_date = found.weekday is not None and found.day_month is not None
-    if sum(day_sources) > 1 and not (sum(day_sources) == 2 and weekday_with_date):
+    # "fredag forrige uke", "tysdag neste veke": a weekday of a week counted from this one.
+    weekday_of_week = (
+        found.weekday is not None and found.shift is not None and found.shift[1] == "week"
+    )
+    pairs_that_read = weekday_with_date or weekday_of_week
+    if sum(day_sources) > 1 and not (sum(day_sources) == 2 and pairs_that_read):
         raise _Refused(UNREADABLE)
     if not any(day_sources) and found.clock is None:
         raise _Refused(UNREADABLE)  # only fillers: "den", "på"
@@ -444,6 +484,11 @@ def _resolve(found: _Found, now: datetime, mode: Mode) -> When:
 
 
 def _day(found: _Found, today: date, mode: Mode) -> date:
+    if found.shift is not None and found.weekday is not None:
+        count, _ = found.shift
+        _check_count(count)
+        monday = today - timedelta(days=today.weekday())
+        return monday + timedelta(weeks=count, days=found.weekday)
     if found.shift is not None:
         count, unit = found.shift
         _check_count(count)
@@ -455,7 +500,11 @@ def _day(found: _Found, today: date, mode: Mode) -> date:
     if found.day_month is not None:
         day = _dated(*found.day_month, found.year, today, mode)
         if found.weekday is not None and day.weekday() != found.weekday:
-            raise _Refused(UNREADABLE)  # "fredag 4. november" contradicts itself: ask again
+            # "fredag 12. desember" when the 12th is a Saturday: ask, offering both readings
+            # (the Friday nearest the date, and the date), never guess.
+            back = (day.weekday() - found.weekday) % 7
+            nearest = day - timedelta(days=back) if back <= 3 else day + timedelta(days=7 - back)
+            raise _Refused(WEEKDAY_MISMATCH, (nearest, day))
         return day
     if found.weekday is not None:
         return _weekday(found.weekday, found.weekday_step, today, mode)

@@ -13,7 +13,15 @@ class Problem:
     args: dict[str, object] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return t(lang, self.key, **self.args)
+        # An argument may itself be words with a text(lang), like a Problem: shown in the
+        # reader's language ("for example «om to uker»"), not the writer's.
+        args = {k: _in(lang, v) for k, v in self.args.items()}
+        return t(lang, self.key, **args)
+
+
+def _in(lang: str, value: object) -> object:
+    text = getattr(value, "text", None)
+    return text(lang) if callable(text) else value
 
 
 class FieldErrors(Exception):

@@ -463,3 +463,65 @@ def _escalate(
         events.append((case, "escalated", "system", now, data))
         case.escalated_at = now
     trail.append_many(session, events)
+
+
+# --- § 12-5: skoleeier informed within the hours the school allows ---------------------------
+
+OWNER_NOTICE = "owner_notice"
+
+
+def owner_notice_due(school: School, at: datetime) -> str | None:
+    """Hourly, day and night, at a school that leaves informing skoleeier to rektor (org.yml
+    policy.owner_notice: rektor): the clock counts hours, and nights, weekends and holidays
+    count, so it is checked every hour, not on school mornings."""
+    if school.policy.owner_notice != "rektor":
+        return None
+    return at.astimezone(school.zone).strftime("%Y-%m-%dT%H")
+
+
+def run_owner_notices(
+    services: Services,
+    school_ids: Iterable[str],
+    *,
+    at: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RoundResult]:
+    """Tell skoleeier about every § 12-5 case whose rektor has not done so within
+    `policy.owner_notice_hours`: an `owner_informed` event ("clock") and a notice each.
+
+    Once: the event is written under the case lock, and a case with one is never picked again.
+    """
+    from handlers.report import inform_owner
+    from store.models import Event
+
+    now = services.clock.now()
+    results: list[RoundResult] = []
+    for school in (services.org.school(s) for s in school_ids):
+        period = owner_notice_due(school, at or now)
+        if period is None:
+            results.append(RoundResult(school.id, OWNER_NOTICE, NOT_DUE))
+            continue
+        deadline = now - timedelta(hours=school.policy.owner_notice_hours)
+        informed = select(Event.case_id).where(Event.type == "owner_informed")
+        with services.uow() as session:
+            overdue = list(
+                session.scalars(
+                    select(Case)
+                    .where(
+                        Case.school_id == school.id,
+                        Case.section == "12-5",
+                        Case.leadership_case.is_(False),
+                        Case.created_at <= deadline,
+                        Case.id.not_in(informed),
+                    )
+                    .order_by(Case.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            refs = tuple(case.ref for case in overdue)
+            if not dry_run:
+                for case in overdue:
+                    inform_owner(services, session, case, now, "system", "clock")
+        status = DRY_RUN if dry_run else RAN
+        results.append(RoundResult(school.id, OWNER_NOTICE, status, period, (), refs))
+    return results

@@ -79,6 +79,12 @@ class Policy:
     reminder_time: str = "08:00"
     escalate_after_school_days: int = 1
     plan_within_school_days: int = 5
+    # § 12-5: rektor melder fra to skoleeier. "at_once": Meldefra does it on rektor's behalf
+    # when the report is filed; "rektor": rektor does it with a button, and after
+    # `owner_notice_hours` (clock hours: nights, weekends and holidays count) skoleeier is
+    # told by Meldefra all the same.
+    owner_notice: str = "at_once"
+    owner_notice_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -430,7 +436,13 @@ class _Reader:
     def policy(self, node: yaml.Node | None, where: str) -> Policy:
         if node is None:
             return Policy()
-        keys = {"reminder_time", "escalate_after_school_days", "plan_within_school_days"}
+        keys = {
+            "reminder_time",
+            "escalate_after_school_days",
+            "plan_within_school_days",
+            "owner_notice",
+            "owner_notice_hours",
+        }
         m = self.mapping(node, f"{where}: policy", keys)
         if m is None:
             return Policy()
@@ -448,6 +460,23 @@ class _Reader:
                     self.fail(m[key], f"{where}: policy.{key} must be a whole number 1-60")
                 else:
                     values[key] = int(raw)
+        if "owner_notice" in m:
+            mode = self.scalar(m["owner_notice"], f"{where}: policy.owner_notice") or ""
+            if mode not in ("at_once", "rektor"):
+                self.fail(
+                    m["owner_notice"], f"{where}: policy.owner_notice must be at_once or rektor"
+                )
+            else:
+                values["owner_notice"] = mode
+        if "owner_notice_hours" in m:
+            raw = self.scalar(m["owner_notice_hours"], f"{where}: policy.owner_notice_hours") or ""
+            if not raw.isdigit() or not 0 < int(raw) <= 168:
+                self.fail(
+                    m["owner_notice_hours"],
+                    f"{where}: policy.owner_notice_hours must be a whole number 1-168",
+                )
+            else:
+                values["owner_notice_hours"] = int(raw)
         return Policy(**values)
 
     def graph(self, node: yaml.Node | None, where: str) -> GraphDirectory:

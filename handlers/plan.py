@@ -41,6 +41,8 @@ PLAN_MAX = {
     "pupil_voice": 3000,
     "pupil_heard": 1000,
     "foresatte_heard": 1000,
+    "best_interests": 2000,  # barnets beste: how the child's best interests were weighed
+    "others_heard": 1000,  # other pupils heard (names stay out of the family's copy)
 }
 PLAN_REQUIRED = ("problem", "pupils", "evaluate_when", "pupil_voice")
 TILTAK_MAX = {"what": 1000, "who": 200, "when": 200}
@@ -71,6 +73,8 @@ class PlanForm:
     pupil_voice: str = ""  # elevens stemme: how the pupil experiences it, in their words
     pupil_heard: str = ""  # how the pupil was heard
     foresatte_heard: str = ""  # how foresatte were heard
+    best_interests: str = ""  # barnets beste (opplæringslova § 10-1, barnekonvensjonen art. 3)
+    others_heard: str = ""  # other pupils heard
 
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).strip() for name in PLAN_MAX}
@@ -86,6 +90,8 @@ class PlanChange:
     pupil_voice: str = ""
     pupil_heard: str = ""
     foresatte_heard: str = ""
+    best_interests: str = ""
+    others_heard: str = ""
     add_tiltak: list[TiltakForm] = field(default_factory=list)
     end_tiltak: list[int] = field(default_factory=list)
 
@@ -162,6 +168,8 @@ class Plan:
     foresatte_heard: str | None
     evaluate_on: date | None
     evaluate_when: str | None
+    best_interests: str | None = None
+    others_heard: str | None = None
     tiltak: list[Tiltak] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     changed: list[tuple[datetime, str, list[str]]] = field(default_factory=list)
@@ -194,6 +202,8 @@ def replay(ref: str, entries: Sequence[TrailEntry]) -> Plan | None:
                 foresatte_heard=e.texts.get("foresatte_heard"),
                 evaluate_on=_day(e.data.get("evaluate_on")),
                 evaluate_when=e.texts.get("evaluate_when"),
+                best_interests=e.texts.get("best_interests"),
+                others_heard=e.texts.get("others_heard"),
             )
         elif plan is None:
             continue
@@ -300,7 +310,7 @@ def _future(
     try:
         return parse_when(text, now=now, tz=school.timezone, mode="future")
     except WhenError as exc:
-        errors[field_name] = Problem(exc.key, {"text": exc.text})
+        errors[field_name] = Problem(exc.key, exc.problem_args())
         return None
 
 
@@ -333,7 +343,7 @@ def _check_tiltak(
             except WhenError as exc:
                 # Not a date ("hvert friminutt", "fortløpende") is fine; a date gone by is not.
                 if exc.key != UNREADABLE:
-                    errors[prefix + "when"] = Problem(exc.key, {"text": exc.text})
+                    errors[prefix + "when"] = Problem(exc.key, exc.problem_args())
         checked.append(_CheckedTiltak(texts["what"], who, texts["when"], due, responsible))
     return checked
 

@@ -1,39 +1,29 @@
 """Documents as PDF (fpdf2) or HTML: a small model the exports fill, and its two renderers.
 
 Rendering is pure: the document and a clock's time in, bytes out. The only thing read from
-disk is the font. PDF text needs a Unicode TrueType font for æ, ø, å, « », – and §: the
-first of FONT_CANDIDATES that exists is embedded (Debian: fonts-dejavu-core, else
-fonts-liberation or fonts-noto-core). Without any of them the PDF falls back to the
-built-in Helvetica, which covers Norwegian letters (Latin-1) but not every sign; those
-are replaced by plain ones ("–" by "-").
+disk is the font. PDF text needs a Unicode TrueType font for æ, ø, å, « », – and §: DejaVu
+Sans ships inside the package (handlers/fonts/, with its licence), so every machine renders
+the same. Both renderers lay text out ragged-right, never justified (wide gaps read badly).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import Align, XPos, YPos
 
-FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-    (
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
-    ),
-    (
-        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-        "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
-    ),
-)
-_LATIN1_STAND_INS = str.maketrans({"–": "-", "—": "-", "…": "...", "→": "->", "“": '"', "”": '"'})
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
+FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+# fpdf2 subsets the font with fontTools, which logs dozens of INFO lines per PDF: noise for a
+# person running `meldefra export`, and nothing an operator needs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -73,42 +63,34 @@ class Document:
 
 
 @cache
-def font_files() -> tuple[str, str] | None:
-    for regular, bold in FONT_CANDIDATES:
-        if Path(regular).is_file() and Path(bold).is_file():
-            return regular, bold
-    return None
+def font_files() -> tuple[str, str]:
+    """The shipped font (regular, bold); a missing file is a broken install, said plainly."""
+    for path in (FONT_REGULAR, FONT_BOLD):
+        if not path.is_file():
+            raise FileNotFoundError(f"the PDF font is missing from the package: {path}")
+    return str(FONT_REGULAR), str(FONT_BOLD)
 
 
 class _Pdf(FPDF):
-    def __init__(self, doc: Document, latin1: bool) -> None:
+    def __init__(self, doc: Document) -> None:
         super().__init__(format="A4")
         self.doc = doc
-        self.latin1 = latin1
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.font_family, "", 8)
         text = f"{self.doc.footer} · {self.doc.page_label.format(page=self.page_no())}"
-        self.cell(0, 6, self.fit(text), align="C")
-
-    def fit(self, text: str) -> str:
-        if not self.latin1:
-            return text
-        return text.translate(_LATIN1_STAND_INS).encode("latin-1", "replace").decode("latin-1")
+        self.cell(0, 6, text, align="C")
 
 
 def to_pdf(doc: Document, created: datetime) -> bytes:
-    fonts = font_files()
-    pdf = _Pdf(doc, latin1=fonts is None)
-    if fonts is not None:
-        pdf.add_font("body", "", fonts[0])
-        pdf.add_font("body", "B", fonts[1])
-        family = "body"
-    else:
-        family = "helvetica"
+    regular, bold = font_files()
+    pdf = _Pdf(doc)
+    pdf.add_font("body", "", regular)
+    pdf.add_font("body", "B", bold)
+    family = "body"
     pdf.set_creation_date(created)  # the clock's time, so the same export is the same bytes
-    pdf.set_title(pdf.fit(doc.title))
+    pdf.set_title(doc.title)
     pdf.set_author(doc.author)
     pdf.set_lang(doc.lang)
     pdf.set_auto_page_break(True, margin=18)
@@ -117,7 +99,7 @@ def to_pdf(doc: Document, created: datetime) -> bytes:
 
     def write(text: str, size: float, bold: bool = False, height: float = 5.5) -> None:
         pdf.set_font(family, "B" if bold else "", size)
-        pdf.multi_cell(0, height, pdf.fit(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, height, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     write(doc.title, 18, bold=True, height=9)
     write(doc.subtitle, 10)

@@ -67,6 +67,7 @@ class Checked:
     school: School
     when: When | None
     routing: Routing
+    accused: str | None = None  # the staff member's e-mail (§ 12-5)
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,14 @@ def check(
     if unknown:
         errors["categories"] = Problem("error.unknown_category", {"value": ", ".join(unknown)})
 
-    accused = (form.accused or "").strip().lower() or None
-    if EMPLOYEE_CATEGORY in form.categories and not accused:
+    typed = (form.accused or "").strip()
+    accused = resolve_employee(school, typed) if school is not None and typed else None
+    if EMPLOYEE_CATEGORY in form.categories and not typed:
         errors["accused"] = Problem("error.accused_required")
+    elif typed and school is not None and accused is None:
+        # Never free text that can miss: "trinn8" that matches nobody would route a
+        # leadership case to rektor instead of skoleeier.
+        errors["accused"] = Problem("error.accused_unknown", {"value": typed})
     if accused and accused == reporter.lower():
         errors["accused"] = Problem("error.accused_is_reporter")
 
@@ -115,7 +121,7 @@ def check(
                 texts["when"], now=services.clock.now(), tz=school.timezone, mode="past"
             )
         except WhenError as exc:
-            errors["when"] = Problem(exc.key, {"text": exc.text})
+            errors["when"] = Problem(exc.key, exc.problem_args())
 
     if errors or school is None:
         raise FieldErrors(errors)
@@ -127,7 +133,21 @@ def check(
         urgent=form.urgent,
         manager=manager,
     )
-    return Checked(school=school, when=when, routing=routing)
+    return Checked(school=school, when=when, routing=routing, accused=accused)
+
+
+def resolve_employee(school: School, typed: str) -> str | None:
+    """The staff member meant by what was picked or typed: an e-mail of the school's staff,
+    or the part before @ when exactly one staff member has it ("trinn8"); else None."""
+    text = typed.strip().lower()
+    staff = school.staff()
+    if text in staff:
+        return text
+    if "@" not in text:
+        matches = [email for email in staff if email.split("@", 1)[0] == text]
+        if len(matches) == 1:
+            return matches[0]
+    return None
 
 
 def file_report(
@@ -227,7 +247,7 @@ def _record(
             "urgent": case.urgent,
             "categories": sorted(set(form.categories)),
             "unit": routing.unit,
-            "accused": (form.accused or "").strip().lower() or None,
+            "accused": checked.accused,
             "when_at": when.at.astimezone(UTC).isoformat() if when else None,
             "when_has_time": when.has_time if when else None,
         },
@@ -259,6 +279,10 @@ def _record(
 
     org = services.org
     roles = sorted({r.role for r in routing.recipients})
+    # § 12-5: rektor melder fra to skoleeier; by default Meldefra does it now, on rektor's
+    # behalf, and the trail shows it (org.yml policy.owner_notice).
+    owner_now = routing.prompt_owner and school.policy.owner_notice == "at_once"
+    rektor_informs = routing.prompt_owner and not owner_now
     notices.emit(
         session,
         notices.Notice(
@@ -286,9 +310,61 @@ def _record(
                     "unit": routing.unit,
                     "urgent": case.urgent,
                     "section": routing.section,
-                    "prompt_owner": routing.prompt_owner and r.role == "rektor",
+                    "prompt_owner": rektor_informs and r.role == "rektor",
+                    "owner_informed": owner_now and r.role == "rektor",
                     "categories": sorted(set(form.categories)),
                 },
+            ),
+            now,
+            case,
+        )
+    if owner_now:
+        inform_owner(services, session, case, now, "system", "at_once")
+
+
+OWNER_NOTICE_HOW = ("at_once", "rektor", "clock")
+
+
+def inform_owner(
+    services: Services, session: Session, case: Case, now: datetime, actor: str, how: str
+) -> None:
+    """Melde fra to skoleeier about a § 12-5 case (opplæringslova § 12-5 second paragraph):
+    an `owner_informed` event on the trail and a notice to each of skoleeier's contacts.
+
+    `how`: "at_once" (Meldefra on rektor's behalf when the report was filed), "rektor" (rektor
+    clicked), "clock" (rektor had not done it within the policy's hours)."""
+    school = services.org.school(case.school_id)
+    contacts = [c for c in services.org.owner.contacts]
+    trail.append(
+        session,
+        case,
+        "owner_informed",
+        actor,
+        now,
+        {"to": contacts, "on_behalf_of": school.principal, "how": how},
+    )
+    case_categories = json.loads(case.categories)
+    for contact in contacts:
+        grant(session, case, contact, "owner", now)
+        notices.emit(
+            session,
+            notices.Notice(
+                kind=notices.NEW_CASE,
+                lang=services.org.language_of(contact, school),
+                recipient=contact,
+                data={
+                    "ref": case.ref,
+                    "school": school.id,
+                    "school_name": school.name,
+                    "role": "owner",
+                    "reason": f"route.reason.owner_informed.{how}",
+                    "unit": case.unit,
+                    "urgent": case.urgent,
+                    "section": case.section,
+                    "prompt_owner": False,
+                    "categories": case_categories,
+                },
+                dedupe_key=f"owner_informed:{case.id}:{contact}",
             ),
             now,
             case,

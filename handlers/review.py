@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import access, names, notices
+from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
 from handlers.report import grant
@@ -181,12 +182,15 @@ def _details(session: Session, case: Case, seen: access.Access, lang: str) -> Ca
     if seen.level == access.ANONYMOUS:
         entries = without_names(entries, lang)
     reported = entries[0]
+    data = dict(reported.data)
+    if seen.level == access.ANONYMOUS:
+        data.pop("accused", None)  # discussed without names: no employee's name either
     return CaseDetails(
         **vars(summary(case)),
         reporter=case.reporter,
         handlers=access.handlers_of(session, case),
         report=dict(reported.texts),
-        report_data=reported.data,
+        report_data=data,
         trail=entries,
         restricted=case.restricted,
     )
@@ -410,14 +414,26 @@ def add_note(
     return act(services, ref, actor, "note", run)
 
 
-def close(services: Services, ref: str, actor: str, reason: str) -> Outcome:
+def close(
+    services: Services, ref: str, actor: str, reason: str, *, no_grounds: bool = False
+) -> Outcome:
+    """Close the case with its conclusion, in the pupil's own terms (does the pupil have a
+    safe and good school environment?).
+
+    A case that was never investigated closes only with `no_grounds`: an explicit reason why
+    the report gives no grounds for a case (opplæringslova § 12-4: the school must undersøke
+    every report; closing without looking needs its reason on the record).
+    """
     reason = reason.strip()
     _require_text("reason", reason, MAX_REASON)
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome:
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
         if case.status == "closed":
             return already(case)
-        trail.append(session, case, "closed", actor.lower(), now, texts={"reason": reason})
+        if case.investigation_at is None and not no_grounds:
+            return FieldErrors({"reason": Problem("close.error.not_investigated")})
+        data = {"no_grounds": True} if case.investigation_at is None else {}
+        trail.append(session, case, "closed", actor.lower(), now, data, texts={"reason": reason})
         case.closed_at = now
         case.status = "closed"
         return Outcome(
@@ -438,3 +454,151 @@ def seen_request(session: Session, case: Case, key: str) -> bool:
     return any(
         json.loads(ev.data).get("request_key") == key for ev in trail.events_of(session, case.id)
     )
+
+
+# --- The investigation, the parties and § 12-5 --------------------------------------------
+
+MAX_HEARD = 1000
+MAX_OBSERVED = 3000
+MAX_HOW = 300
+AGE_BANDS = ("under_18", "over_18")
+PARTY_EVENTS = ("informed", "heard")
+
+
+@dataclass
+class InvestigationNote:
+    """What the investigation (undersøke) found on one day: who was heard, what was seen."""
+
+    heard: str = ""  # who was heard ("Ola, Kari, kontaktlærer")
+    observed: str = ""  # what was observed or said
+    on: str = ""  # the day, as typed ("i dag", "mandag"); empty: today
+
+
+def note_investigation(
+    services: Services,
+    ref: str,
+    actor: str,
+    note: InvestigationNote,
+    *,
+    request_key: str | None = None,
+) -> Outcome:
+    """Record part of the investigation; starts it when it had not started."""
+    texts = {"heard": note.heard.strip(), "observed": note.observed.strip()}
+    errors: dict[str, Problem] = {}
+    if not texts["heard"] and not texts["observed"]:
+        errors["observed"] = Problem("error.required")
+    for name, limit in (("heard", MAX_HEARD), ("observed", MAX_OBSERVED)):
+        if len(texts[name]) > limit:
+            errors[name] = Problem("error.too_long", {"max": limit, "length": len(texts[name])})
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+        on = _day_of(services, case, note.on, now, "on", errors)
+        if errors:
+            return FieldErrors(errors)
+        if request_key and seen_request(session, case, request_key):
+            return already(case)
+        if case.investigation_at is None:
+            begin_investigation(services, session, case, now, actor.lower())
+        data: dict[str, Any] = {"on": on.isoformat()}
+        if request_key:
+            data["request_key"] = request_key
+        trail.append(session, case, "investigation_noted", actor.lower(), now, data, texts=texts)
+        return Outcome(case.ref, case.status, True, "result.investigation_noted", {"ref": case.ref})
+
+    return act(services, ref, actor, "investigation_note", run)
+
+
+def record_foresatte(
+    services: Services, ref: str, actor: str, what: str, how: str, on: str = ""
+) -> Outcome:
+    """Record that foresatte were informed (`what`="informed") or heard ("heard"): the day
+    and how ("telefon med mor", "møte på skolen")."""
+    how = how.strip()
+    errors: dict[str, Problem] = {}
+    if what not in PARTY_EVENTS:
+        errors["what"] = Problem("parties.error.what")
+    if not how:
+        errors["how"] = Problem("error.required")
+    elif len(how) > MAX_HOW:
+        errors["how"] = Problem("error.too_long", {"max": MAX_HOW, "length": len(how)})
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+        day = _day_of(services, case, on, now, "on", errors)
+        if errors:
+            return FieldErrors(errors)
+        trail.append(
+            session,
+            case,
+            "foresatte_recorded",
+            actor.lower(),
+            now,
+            {"what": what, "on": day.isoformat()},
+            texts={"how": how},
+        )
+        return Outcome(case.ref, case.status, True, f"result.foresatte_{what}", {"ref": case.ref})
+
+    return act(services, ref, actor, "foresatte", run)
+
+
+def set_age_band(services: Services, ref: str, actor: str, band: str) -> Outcome:
+    """Under or over 18: who consents, and who gets the plan and the statsforvaltar
+    information (a pupil of 18 or more is the party; below, foresatte)."""
+    if band not in AGE_BANDS:
+        raise FieldErrors({"age_band": Problem("parties.error.age_band")})
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if age_band_of(session, case) == band:
+            return already(case)
+        trail.append(session, case, "age_band_set", actor.lower(), now, {"age_band": band})
+        return Outcome(case.ref, case.status, True, f"result.age_band.{band}", {"ref": case.ref})
+
+    return act(services, ref, actor, "age_band", run)
+
+
+def age_band_of(session: Session, case: Case) -> str | None:
+    band = None
+    for ev in trail.events_of(session, case.id):
+        if ev.type == "age_band_set":
+            band = json.loads(ev.data).get("age_band")
+    return band
+
+
+def inform_owner(services: Services, ref: str, actor: str) -> Outcome:
+    """Rektor's button: melde fra to skoleeier about this § 12-5 case (when the school's
+    policy leaves it to rektor; by default Meldefra did it when the report was filed)."""
+    from handlers.report import inform_owner as record
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+        if case.section != "12-5" or case.leadership_case:
+            return Refused("owner_notice.error.not_needed", ref=case.ref)
+        if actor.lower() != services.org.school(case.school_id).principal:
+            return Refused("owner_notice.error.rektor_only", ref=case.ref)
+        if owner_informed(session, case):
+            return already(case)
+        record(services, session, case, now, actor.lower(), "rektor")
+        return Outcome(case.ref, case.status, True, "result.owner_informed", {"ref": case.ref})
+
+    return act(services, ref, actor, "inform_owner", run)
+
+
+def owner_informed(session: Session, case: Case) -> bool:
+    return any(ev.type == "owner_informed" for ev in trail.events_of(session, case.id))
+
+
+def _day_of(
+    services: Services,
+    case: Case,
+    typed: str,
+    now: datetime,
+    field_name: str,
+    errors: dict[str, Problem],
+) -> date:
+    """A day that has been (today when nothing is typed), read like every date people type."""
+    school = services.org.school(case.school_id)
+    if not typed.strip():
+        return now.astimezone(school.zone).date()
+    try:
+        return parse_when(typed, now=now, tz=school.timezone, mode="past").at.date()
+    except WhenError as exc:
+        errors[field_name] = Problem(exc.key, exc.problem_args())
+        return now.astimezone(school.zone).date()

@@ -25,10 +25,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=OSLO)
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("MELDEFRA_SHARED", ROOT.parent / "shared"))
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The PostgreSQL server; unreachable is a failure, never a skip (CI requires it)."""

@@ -31,3 +31,10 @@ def test_words_follow_the_design() -> None:
         assert "varsle " not in text.lower(), key
     assert "melde frå" in t("nn", "notice.new_case.prompt_owner")
     assert t("xx", "status.new") == "ny"  # unknown language falls back to bokmål
+
+
+def test_nynorsk_words_the_issue_fixed() -> None:
+    # "Meldt av", one product name, the law's "skoleeigar", "blir" not "vert".
+    for key, text in catalogs()["nn"].items():
+        assert "Meldefrå" not in text and "skuleeigar" not in text, key
+        assert "Meld av" not in text and " vert " not in f" {text} ", key

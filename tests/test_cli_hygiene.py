@@ -83,9 +83,9 @@ def test_export_never_overwrites_without_force(
     assert ran.stderr.count("\n") == 1 and "finnes allerede" in ran.stderr
     assert "--force" in ran.stderr and str(out) in ran.stderr
     assert out.read_bytes() == b"the archive's copy"
-    assert not (tmp_path / "saken.metadata.json").exists()
+    assert not (tmp_path / "saken.pdf.metadata.json").exists()
     # The metadata file alone is enough to refuse: the pair belongs together.
-    meta_only = tmp_path / "ny.metadata.json"
+    meta_only = tmp_path / "ny.pdf.metadata.json"
     meta_only.write_text("{}")
     assert cli("export", "MF-0001", "--out", str(tmp_path / "ny.pdf"), env=env).returncode == 2
     # A folder: the file inside it counts.
@@ -98,7 +98,7 @@ def test_export_never_overwrites_without_force(
     forced = cli("export", "MF-0001", "--out", str(out), "--force", env=env)
     assert forced.returncode == 0, forced.stderr
     assert out.read_bytes().startswith(b"%PDF")
-    assert mode(out) == 0o600 and mode(tmp_path / "saken.metadata.json") == 0o600
+    assert mode(out) == 0o600 and mode(tmp_path / "saken.pdf.metadata.json") == 0o600
 
 
 def test_exports_and_metadata_are_owner_only(
@@ -110,7 +110,7 @@ def test_exports_and_metadata_are_owner_only(
     written = sorted((tmp_path / "exports").iterdir())
     assert [p.name for p in written] == [
         "saksdokumentasjon-MF-0001.json",
-        "saksdokumentasjon-MF-0001.metadata.json",
+        "saksdokumentasjon-MF-0001.json.metadata.json",
     ]
     assert all(mode(p) == 0o600 for p in written), [oct(mode(p)) for p in written]
     assert mode(tmp_path / "exports") & 0o077 == 0

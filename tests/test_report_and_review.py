@@ -112,11 +112,15 @@ def test_section_12_5_employee_never_sees_it(services: Services) -> None:
         form(categories=("ansatt_krenket_elev",), accused="laerer2@nordby.example"),
         TEACHER,
     )
+    # § 12-5: skoleeier is informed at once, on rektor's behalf (the default policy).
     assert [(r.kind, r.recipient) for r in outbox_rows(services)] == [
         ("receipt", TEACHER),
         ("new_case", REKTOR),
+        ("new_case", OWNER),
     ]
-    assert json.loads(outbox_rows(services)[1].data)["prompt_owner"] is True
+    told_rektor = json.loads(outbox_rows(services)[1].data)
+    assert told_rektor["prompt_owner"] is False and told_rektor["owner_informed"] is True
+    assert "owner_informed" in event_types(services, filed.ref)
     with pytest.raises(Refused):
         review.open_case(services, filed.ref, "laerer2@nordby.example")
     # Even if someone tries to forward it to them.

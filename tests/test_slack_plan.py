@@ -86,7 +86,16 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         if b.get("block_id") == f"plan:{REF}"
         for e in b["elements"]
     ]
-    assert buttons == ["case_plan", "case_export", "case_share"]
+    assert buttons == [
+        "case_plan",
+        "case_export",
+        "case_share",
+        "case_note",
+        "case_investigation_note",
+        "case_foresatte",
+        "case_age_band",
+        "case_inform_owner",
+    ]
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     pupils = next(b for b in form["blocks"] if b.get("block_id") == "pupils")
@@ -155,3 +164,21 @@ def _bytes(data: bytes) -> Any:
     import io
 
     return io.BytesIO(data)
+
+
+def test_the_investigation_is_written_down_from_the_case_dialog(bot: SlackBot) -> None:
+    form = press(bot, opened_case(bot), "case_investigation_note")
+    assert form["callback_id"] == "meldefra_investigation"
+    assert [b.get("block_id") for b in form["blocks"] if b["type"] == "input"] == [
+        "heard",
+        "observed",
+        "on",
+    ]
+    values = {"heard": text("Ola og Kari"), "observed": text("Ola står alene"), "on": text("")}
+    done = submit(bot, form, values).json()
+    assert done["response_action"] == "update"
+    assert "Undersøkelsen i sak MF-0001 er skrevet ned." in json.dumps(
+        done["view"], ensure_ascii=False
+    )
+    with bot.services.uow() as s:
+        assert s.scalar(select(Case.status)) == "investigating"

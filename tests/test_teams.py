@@ -17,7 +17,7 @@ from bot.delivery import PermanentFailure
 from bot.http import build_asgi
 from bot.teams.sender import TeamsSender
 from bot.teams.server import TeamsBot
-from handlers import delivery
+from handlers import delivery, review
 from handlers.clock import FixedClock
 from handlers.delivery import Pending
 from handlers.org import load_org, parse_org
@@ -241,6 +241,8 @@ def test_forward_with_the_staff_picker_then_close_with_a_reason(teams: TeamsHarn
     assert inputs(form)["reason"]["isRequired"]
     empty = dialog_card(teams.submit_dialog(LEADER, {"dialog": "close", "ref": ref, "reason": " "}))
     assert inputs(empty)["reason"]["errorMessage"] == "Må fylles ut."
+    # A case is closed after it was investigated (or with an explicit "no grounds").
+    review.start_investigation(teams.services, ref, LEADER)
     done = teams.submit_dialog(LEADER, {"dialog": "close", "ref": ref, "reason": "Tiltak virker"})
     assert done["task"]["type"] == "message"
     # Every leader's card now shows the case closed, without the actions.

@@ -61,9 +61,9 @@ def playground_available() -> None:
     if shutil.which("node") and CLI.exists():
         return
     reason = "the Agents Playground is not installed (bash scripts/test.sh installs it with npm)"
-    if os.environ.get("CI", "").lower() == "true" or shutil.which("npm"):
-        pytest.fail(reason)  # where npm exists, scripts/test.sh installs it: missing is a bug
-    pytest.skip(f"{reason}; npm is unavailable here")
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)  # CI installs it through scripts/test.sh: missing there is a bug
+    pytest.skip(f"{reason}; an optional tool, skipped outside CI")
 
 
 @contextmanager

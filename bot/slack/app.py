@@ -1,7 +1,11 @@
-"""The Slack edge: Bolt listeners that translate payloads into handler calls.
+"""The Slack edge: Bolt listeners that translate payloads into the conversation core's forms
+and actions (bot/core), and its results back into Block Kit (bot/slack/blocks.py).
 
-Ack first, work after. `/meldefra` opens the modal right after the ack, with nothing slow
-before it (the reporter's school and language come from the in-memory cache only).
+Ack first, always. A listener acks, then hands every slow Slack API call (views.open,
+chat.update, uploads, the export's rendering) to a pool of its own (`SlackEdge.later`), so
+Bolt's listener threads are free at once: a slow Slack cannot starve the listener that must
+ack a submission. Only the work an ack's answer depends on (filing a report, field errors)
+runs before the ack, and it is database work.
 """
 
 from __future__ import annotations
@@ -17,20 +21,26 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core import actions, forms, words
+from bot.core.actions import LastAction
+from bot.core.forms import Field, Kind, Result, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
-from bot.slack.plan import PlanFlows, plan_buttons
-from handlers import delivery, report, review
+from bot.slack.message_text import cut_at_word, plain_text
+from handlers import delivery, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
-from handlers.report import ReportForm
 from handlers.review import Outcome
 from handlers.services import Services
 
 log = logging.getLogger("meldefra.slack")
-MINE_WORDS = {"mine", "min", "my", "mine meldinger", "status"}
-HELP_WORDS = {"hjelp", "help", "?", "hjelp!"}
 LISTENER_THREADS = 20
+# Slack API calls made after the ack (views.open, chat.update, uploads) and the export.
+SLOW_THREADS = 40
+MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest.yml)
+# chat.getPermalink errors meaning the bot cannot see the message.
+UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
+FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 
 
 def build_app(
@@ -47,8 +57,10 @@ def build_app(
         token_verification_enabled=token_verification,
         request_verification_enabled=bool(signing_secret),
         process_before_response=False,
-        # Listeners work on after ack (views.open, DB); Bolt's default 5 threads queue them.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        # Listeners ack and hand slow work to SlackEdge.later, so these threads stay free.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+        ),
         logger=logging.getLogger("meldefra.slack.bolt"),
     )
     directory = SlackDirectory(services, client)
@@ -63,8 +75,22 @@ class SlackEdge:
         self.services = services
         self.directory = directory
         self.wake = wake
+        self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
 
     # --- helpers ----------------------------------------------------------------------
+
+    def later(self, work: Callable[..., None], *args: Any) -> None:
+        """Run slow work after the ack, off Bolt's listener threads."""
+        self.pool.submit(self._guarded, work, *args)
+
+    @staticmethod
+    def _guarded(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except SlackApiError as exc:  # no bodies in the log: they may hold free text
+            log.warning("slack call failed: %s", exc.response.get("error"))
+        except Exception as exc:
+            log.error("slack work failed: %s", type(exc).__name__)
 
     def lang_of(self, user_id: str) -> str:
         email = self.directory.cached_email(user_id)
@@ -72,17 +98,14 @@ class SlackEdge:
             return self.services.org.language_of(email)
         return self.services.org.schools[0].language
 
-    def school_of(self, user_id: str) -> str | None:
-        email = self.directory.cached_email(user_id)
-        schools = self.services.org.schools_of(email) if email else []
-        return schools[0].id if len(schools) == 1 else None
-
     def zone(self, email: str) -> Any:
         schools = self.services.org.schools_of(email)
         return (schools[0] if schools else self.services.org.schools[0]).zone
 
     def tell(self, client: WebClient, body: dict[str, Any], message: str) -> None:
-        """An ephemeral reply where the person clicked (a DM to them from App Home)."""
+        """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
+        a modal or App Home (which have no channel)."""
+        message = blocks.escape(message)
         user = body["user"]["id"]
         channel = (body.get("container") or {}).get("channel_id") or (
             body.get("channel") or {}
@@ -95,36 +118,48 @@ class SlackEdge:
         except SlackApiError as exc:
             log.warning("could not tell user: %s", exc.response.get("error"))
 
+    def actor(self, body: dict[str, Any], client: WebClient) -> str | None:
+        try:
+            return self.directory.email_of(body["user"]["id"])
+        except (UnknownUser, SlackApiError):
+            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
+            return None
+
+    def show(self, client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Open a dialog; on top of the one clicked in, when the click came from a modal."""
+        if (body.get("view") or {}).get("type") == "modal":
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
     # --- registration -----------------------------------------------------------------
 
     def register(self, app: App) -> None:
         app.command("/meldefra")(self.command)
-        app.view(blocks.REPORT_VIEW)(self.submit_report)
+        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
+        app.view(FORM_VIEWS)(self.submit)
         app.action("categories")(self.categories_changed)
         app.action("home_report")(self.open_from_home)
-        app.action("case_open")(self.open_form(self.case_view))
-        app.action(re.compile(r"^case_(ack|investigate)$"))(self.simple_action)
-        app.action("case_forward")(self.forward)
-        app.action("case_close")(self.open_form(self.close_view))
-        app.view(blocks.CLOSE_VIEW)(self.submit_close)
+        app.action(re.compile(r"^case_\w+$"))(self.case_action)
         app.event("app_home_opened")(self.home)
-        PlanFlows(self).register(app)
 
-    # --- filing -----------------------------------------------------------------------
+    # --- typed words and the report form ------------------------------------------------
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        words = (body.get("text") or "").strip()
         user = body["user_id"]
         lang = self.lang_of(user)
-        if words.lower() in HELP_WORDS:
-            ack(response_type="ephemeral", text=t(lang, "chat.help"))
-            return
-        if words.lower() in MINE_WORDS:
-            ack()
-            respond(response_type="ephemeral", text=self.mine_text(user))
+        intent, rest = words.intent(body.get("text") or "")
+        if intent == words.HELP:
+            ack(response_type="ephemeral", text=blocks.escape(t(lang, "chat.help")))
             return
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=self.report_view(user, what=words))
+        if intent in (words.MINE, words.CASES):
+            self.later(self.answer_list, respond, user, intent)
+            return
+        self.later(self.open_report, client, body["trigger_id"], user, rest)
+
+    def open_report(self, client: WebClient, trigger: str, user: str, what: str = "") -> None:
+        client.views_open(trigger_id=trigger, view=self.report_view(user, what=what))
         self.warm_identity(user)
 
     def warm_identity(self, user: str) -> None:
@@ -135,66 +170,143 @@ class SlackEdge:
             log.info("identity not resolved yet: %s", type(exc).__name__)
 
     def report_view(
-        self, user: str, *, what: str = "", show_accused: bool = False, school: str | None = None
+        self,
+        user: str,
+        *,
+        what: str = "",
+        prefill: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        school: str | None = None,
+        permalink: str | None = None,
     ) -> dict[str, Any]:
+        """From memory only: the reporter's school and language from the cache."""
         lang = self.lang_of(user)
-        school = school or self.school_of(user)
-        return blocks.report_modal(
-            lang,
+        prefill = {**({"what": what} if what else {}), **(prefill or {})}
+        opened = forms.report_opened(
             self.services.org,
+            actor=self.directory.cached_email(user),
             school_id=school,
-            what=what,
-            show_accused=show_accused,
-            metadata={"lang": lang},
+            prefill=prefill,
         )
+        meta = {"lang": lang, **({"permalink": permalink} if permalink else {})}
+        return blocks.form_view(opened, lang, metadata=meta, values=values)
 
-    def mine_text(self, user: str) -> str:
+    def from_message(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The message shortcut: the report form with *what happened* from the message and
+        its permalink under *where* (kept with the case, shown only to who may open it)."""
+        ack()
+        self.later(self._from_message, body, client)
+
+    def _from_message(self, body: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        lang = self.lang_of(user)
+        message = body.get("message") or {}
+        channel = str((body.get("channel") or {}).get("id") or "")
+        ts = str(message.get("ts") or body.get("message_ts") or "")
+        permalink: str | None = None
+        readable = bool((message.get("text") or "").strip())
+        try:
+            found = client.chat_getPermalink(channel=channel, message_ts=ts)
+            permalink = str(found["permalink"])
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.info("no permalink: %s", error)
+            readable = readable and error not in UNREADABLE
+        prefill: dict[str, Any] = {}
+        notice = None
+        if readable:
+            what = plain_text(message["text"], self.names_from(client))
+            limit = forms.REPORT.get("what").max_length or 3000  # type: ignore[union-attr]
+            if len(what) > limit:
+                what = cut_at_word(what, limit)
+                notice = t(lang, "chat.shortcut.cut", max=limit)
+            prefill["what"] = what
+            if permalink:
+                prefill["where"] = permalink
+        else:
+            notice = t(lang, "chat.shortcut.unreadable")
+        view = self.report_view(user, prefill=prefill, permalink=permalink if readable else None)
+        if notice:
+            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+        self.warm_identity(user)
+
+    @staticmethod
+    def names_from(client: WebClient) -> Callable[[str], str | None]:
+        """Display names of the people mentioned in a message (looked up once each, at most
+        20; the rest stay as their Slack id)."""
+        known: dict[str, str | None] = {}
+
+        def name_of(user_id: str) -> str | None:
+            if user_id not in known and len(known) < 20:
+                try:
+                    found = client.users_info(user=user_id).get("user") or {}
+                    profile = found.get("profile") or {}
+                    known[user_id] = profile.get("display_name") or found.get("real_name")
+                except SlackApiError:
+                    known[user_id] = None
+            return known.get(user_id)
+
+        return name_of
+
+    def answer_list(self, respond: Respond, user: str, intent: str) -> None:
         try:
             email = self.directory.email_of(user)
-        except UnknownUser:
-            return t(self.lang_of(user), "chat.error.unknown_user")
+        except (UnknownUser, SlackApiError):
+            respond(
+                response_type="ephemeral", text=t(self.lang_of(user), "chat.error.unknown_user")
+            )
+            return
         lang = self.services.org.language_of(email)
-        cases = review.my_reports(self.services, email)
-        if not cases:
-            return t(lang, "chat.mine.none")
-        zone = self.zone(email)
-        return "\n".join(
-            [
-                t(lang, "chat.mine.title"),
-                *(f"• {blocks.summary_line(lang, c, zone)}" for c in cases[:30]),
-            ]
-        )
+        if intent == words.MINE:
+            cases = review.my_reports(self.services, email)
+            title, none = "chat.mine.title", "chat.mine.none"
+        else:
+            cases = review.waiting_for(self.services, email)
+            title, none = "chat.cases.title", "chat.home.none"
+        answer = blocks.listing(lang, title, cases, self.zone(email)) if cases else t(lang, none)
+        respond(response_type="ephemeral", text=answer)
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=self.report_view(body["user"]["id"]))
+        self.later(self.open_report, client, body["trigger_id"], body["user"]["id"])
 
     def categories_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Choosing "en ansatt har krenket en elev" adds the employee picker (and back)."""
         ack()
+        self.later(self._categories_changed, body, client)
+
+    def _categories_changed(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         chosen = [o["value"] for o in (body["actions"][0].get("selected_options") or [])]
-        show = blocks.wants_accused(chosen)
-        has = any(b.get("block_id") == "accused" for b in view.get("blocks", []))
-        if show == has:
+        new_view = self.report_view(
+            body["user"]["id"],
+            values={"categories": chosen},
+            school=state_value(view["state"]["values"], "school"),
+        )
+        shown = {b.get("block_id") for b in new_view["blocks"]}
+        had = {b.get("block_id") for b in view.get("blocks", [])}
+        if shown == had:
             return
-        school = state_value(view["state"]["values"], "school")
-        new_view = self.report_view(body["user"]["id"], show_accused=show, school=school)
         new_view["private_metadata"] = view.get("private_metadata", "")
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next
             log.info("views.update skipped: %s", exc.response.get("error"))  # change retries
 
-    def submit_report(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    # --- submitting any form -----------------------------------------------------------
+
+    def submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
+        form = forms.FORMS[name]
         user = body["user"]["id"]
         meta = _metadata(view)
         lang = meta.get("lang") or self.lang_of(user)
-        values = view["state"]["values"]
         try:
             email = self.directory.email_of(user)
-            accused_user = state_value(values, "accused")
-            accused = self.directory.email_of(accused_user) if accused_user else None
+            values = self.values_of(form, view["state"]["values"])
         except UnknownUser:
             ack(
                 response_action="errors",
@@ -209,182 +321,194 @@ class SlackEdge:
             )
             return
         lang = self.services.org.language_of(email)
-        form = form_from_state(values, accused=accused)
+        if name == "report" and meta.get("permalink"):
+            values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
+        submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
+        if name == "export":  # rendering takes time: ack with "working", finish after
+            ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
+            self.later(self.finish_export, client, body, view, submission, lang)
+            return
         try:
-            report.file_report(self.services, form, email, submission_key=f"slack:{view['id']}")
+            result = forms.submit(self.services, name, submission)
         except FieldErrors as errors:
-            ack(response_action="errors", errors=self.field_errors(view, errors, lang))
+            ack(response_action="errors", errors=self.field_errors(form, view, errors, lang))
+            return
+        except Refused as refusal:
+            ack(response_action="errors", errors={first_block_of(view): refusal.text(lang)})
             return
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
-            log.exception("filing a report failed")
+            log.error("submitting %s failed", name)
             ack(
                 response_action="errors",
                 errors={first_block_of(view): t(lang, "chat.error.try_again")},
             )
             return
-        ack()
+        if name == "report":
+            ack()
+        else:
+            now = self.services.clock.now()
+            ack(
+                response_action="update", view=blocks.done_view(lang, result.lines(lang, form, now))
+            )
+        if result.outcome is not None:
+            self.later(self.refresh, client, result.outcome, email, form.action)
         self.wake()
 
-    def email_for_submit(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> str | None:
-        """The submitter's e-mail; on failure the modal shows why and None is returned."""
-        user = body["user"]["id"]
-        try:
-            return self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(self.lang_of(user), "chat.error.unknown_user")},
-            )
-            return None
+    def values_of(self, form: forms.Form, state: dict[str, Any]) -> dict[str, Any]:
+        """The submitted values as the core wants them; a picked Slack user as their e-mail."""
+        values: dict[str, Any] = {}
+        for f in form.fields():
+            if not isinstance(f, Field) or f.name not in state:
+                continue
+            value = state_value(state, f.name)
+            if f.kind == Kind.PERSON:
+                value = self.directory.email_of(value) if value else None
+            elif f.kind == Kind.TOGGLE:
+                value = forms.as_bool(value)
+            values[f.name] = value
+        return values
 
-    def first_block(self, view: dict[str, Any]) -> str:
-        return first_block_of(view)
-
-    def field_errors(self, view: dict[str, Any], errors: FieldErrors, lang: str) -> dict[str, str]:
-        """Errors beside their fields; those without a field go on the first one."""
-        rendered = errors.render(lang)
-        shown = {k: v for k, v in rendered.items() if _has_block(view, k)}
-        missing = [v for k, v in rendered.items() if not _has_block(view, k)]
-        if missing:  # e.g. "school" when the form had no school picker
+    def field_errors(
+        self, form: forms.Form, view: dict[str, Any], errors: FieldErrors, lang: str
+    ) -> dict[str, str]:
+        """Errors beside their fields; those without a field shown go on the first one."""
+        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        beside, general = form.place(errors, shown)
+        rendered = {name: problem.text(lang) for name, problem in beside.items()}
+        if general:  # e.g. "school" when the form had no school picker
             first = first_block_of(view)
-            shown[first] = " ".join(filter(None, [shown.get(first), *missing]))
-        return shown
+            texts = [rendered.get(first), *(p.text(lang) for p in general)]
+            rendered[first] = " ".join(x for x in texts if x)
+        return rendered
 
-    # --- the leader's actions ---------------------------------------------------------
-
-    def actor(self, body: dict[str, Any], client: WebClient) -> str | None:
+    def finish_export(
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        submission: Submission,
+        lang: str,
+    ) -> None:
         try:
-            return self.directory.email_of(body["user"]["id"])
-        except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
-            return None
+            result = forms.submit(self.services, "export", submission)
+        except (FieldErrors, Refused) as problem:
+            texts = (
+                [p.text(lang) for p in problem.errors.values()]
+                if isinstance(problem, FieldErrors)
+                else [problem.text(lang)]
+            )
+            client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
+            return
+        self.send_file(client, body["user"]["id"], result, lang)
+        done = blocks.done_view(lang, result.lines(lang, forms.EXPORT))
+        client.views_update(view_id=view["id"], view=done)
 
-    def open_form(
-        self, build: Callable[[str, str, str, dict[str, Any]], dict[str, Any]]
-    ) -> Callable[..., None]:
-        """A button that opens a dialog after a check: `build(lang, ref, email, body)` makes
-        the view or raises Refused (already on the trail), which the person is told."""
+    def send_file(self, client: WebClient, user: str, result: Result, lang: str) -> None:
+        """The export goes to the person's own DM with the bot, never a channel."""
+        made = result.file
+        assert made is not None
+        dm = self.directory.dm_channel(user)
+        try:
+            client.files_upload_v2(
+                channel=dm, content=made.content, filename=made.name, title=made.name
+            )
+            if made.metadata:
+                client.files_upload_v2(
+                    channel=dm,
+                    content=made.metadata_json(),
+                    filename=made.metadata_name,
+                )
+        except SlackApiError as exc:
+            log.warning("export upload failed: %s", exc.response.get("error"))
+            client.chat_postMessage(channel=dm, text=t(lang, "chat.error.try_again"))
 
-        def listener(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-        ) -> None:
-            ack()
-            email = self.actor(body, client)
-            if email is None:
-                return
-            lang = self.services.org.language_of(email)
-            try:
-                view = build(lang, action["value"], email, body)
-            except Refused as refusal:
-                self.tell(client, body, refusal.text(lang))
-                return
-            if (body.get("view") or {}).get("type") == "modal":  # on top of the case dialog
-                client.views_push(trigger_id=body["trigger_id"], view=view)
-            else:
-                client.views_open(trigger_id=body["trigger_id"], view=view)
+    # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
-        return listener
-
-    def case_view(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
-        details = review.open_case(self.services, ref, email)
-        zone = self.services.org.school(details.school_id).zone
-        view = blocks.case_modal(lang, details, zone)
-        if details.status != "closed" and not details.restricted:
-            view["blocks"].append(plan_buttons(lang, details.ref, details.status))
-        return view
-
-    def simple_action(
+    def case_action(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        run = {"case_ack": review.acknowledge, "case_investigate": review.start_investigation}
-        label = {"case_ack": "action.acknowledge", "case_investigate": "action.investigate"}
-        self._run(
-            body,
-            client,
-            lambda email: run[action["action_id"]](self.services, action["value"], email),
-            label[action["action_id"]],
-        )
+        verb = blocks.VERBS.get(action["action_id"])
+        if verb is not None:
+            self.later(self.do_action, verb, body, action, client)
 
-    def forward(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    def do_action(
+        self, verb: str, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
-        ack()
-        ref = body["actions"][0]["block_id"].removeprefix("case:")
-        target_user = action.get("selected_user")
-        if not target_user:
-            return
-        try:
-            target = self.directory.email_of(target_user)
-        except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
-            return
-        self._run(
-            body,
-            client,
-            lambda email: review.forward(self.services, ref, email, target),
-            "action.forward",
-        )
-
-    def close_view(self, lang: str, ref: str, email: str, body: dict[str, Any]) -> dict[str, Any]:
-        review.authorize(self.services, ref, email, "close")
-        container = body.get("container") or {}
-        meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-        return blocks.close_modal(lang, ref, meta)
-
-    def submit_close(
-        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        meta = _metadata(view)
-        email = self.email_for_submit(ack, body, view)
-        if email is None:
-            return
-        lang = self.services.org.language_of(email)
-        reason = state_value(view["state"]["values"], "reason") or ""
-        try:
-            outcome = review.close(self.services, meta["ref"], email, reason)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=errors.render(lang))
-            return
-        except Refused as refusal:
-            ack(response_action="errors", errors={"reason": refusal.text(lang)})
-            return
-        ack()
-        self.refresh(client, outcome, email, "action.close")
-
-    def _run(
-        self, body: dict[str, Any], client: WebClient, call: Callable[[str], Outcome], label: str
-    ) -> None:
+        declared = actions.ACTIONS[verb]
+        ref = action.get("value") or body["actions"][0]["block_id"].split(":", 1)[-1]
         email = self.actor(body, client)
         if email is None:
             return
         lang = self.services.org.language_of(email)
         try:
-            outcome = call(email)
-        except Refused as refusal:
+            if verb == "open":
+                self.show(client, body, self.case_view(lang, ref, email))
+            elif declared.run is not None:
+                self.acted(client, body, declared.run(self.services, ref, email), email, verb)
+            elif declared.form and blocks._inline_person(declared.form):
+                self.pick_person(client, body, action, declared.form, ref, email)
+            elif declared.form:
+                opened = forms.open_form(self.services, declared.form, email, ref=ref)
+                container = body.get("container") or {}
+                meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+                self.show(client, body, blocks.form_view(opened, lang, metadata=meta))
+        except Refused as refusal:  # already on the trail
             self.tell(client, body, refusal.text(lang))
-            return
         except FieldErrors as errors:
             self.tell(client, body, " ".join(errors.render(lang).values()))
+
+    def case_view(self, lang: str, ref: str, email: str) -> dict[str, Any]:
+        details = review.open_case(self.services, ref, email)
+        return blocks.case_modal(lang, details, self.services.org.school(details.school_id).zone)
+
+    def pick_person(
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        form_name: str,
+        ref: str,
+        email: str,
+    ) -> None:
+        """A person picked on the message itself (forward): the form in one click."""
+        picked = action.get("selected_user")
+        if not picked:
             return
+        form = forms.FORMS[form_name]
+        field = next(f for f in form.fields() if isinstance(f, Field))
+        try:
+            target = self.directory.email_of(picked)
+        except (UnknownUser, SlackApiError):
+            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
+            return
+        result = forms.submit(
+            self.services, form_name, Submission(email, {field.name: target}, ref)
+        )
+        assert result.outcome is not None
+        self.acted(client, body, result.outcome, email, form.action)
+
+    def acted(
+        self, client: WebClient, body: dict[str, Any], outcome: Outcome, email: str, verb: str
+    ) -> None:
+        lang = self.services.org.language_of(email)
         if not outcome.changed:
             self.tell(client, body, t(lang, outcome.key, **outcome.args))
-        self.refresh(client, outcome, email, label)
-        if body.get("view", {}).get("type") == "home":
+        self.refresh(client, outcome, email, verb)
+        if (body.get("view") or {}).get("type") == "home":
             self.publish_home(client, body["user"]["id"], email)
         self.wake()
 
-    def refresh(self, client: WebClient, outcome: Outcome, actor: str, label: str) -> None:
+    def refresh(self, client: WebClient, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
+        last = LastAction(verb, self._mention(actor))
         for msg in delivery.messages_for_case(self.services, outcome.ref, platform="slack"):
-            if msg.kind not in blocks.ACTIONABLE or not msg.platform_ref:
+            if msg.kind not in actions.ACTIONABLE or not msg.platform_ref:
                 continue
             channel, _, ts = msg.platform_ref.partition(":")
-            who = self._mention(actor)
-            last = t(msg.lang, "chat.case.last_action", action=t(msg.lang, label), who=who)
             fallback, new_blocks = blocks.notice_message(
-                msg.kind, msg.lang, msg.data, status=outcome.status, last_action=last
+                msg.kind, msg.lang, msg.data, status=outcome.status, last=last
             )
             try:
                 client.chat_update(channel=channel, ts=ts, text=fallback, blocks=new_blocks)
@@ -393,14 +517,16 @@ class SlackEdge:
 
     def _mention(self, email: str) -> str:
         user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else email
+        return f"<@{user}>" if user else blocks.escape(email)
 
     # --- App Home ---------------------------------------------------------------------
 
     def home(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        user = event["user"]
+        self.later(self._home, event["user"], client)
+
+    def _home(self, user: str, client: WebClient) -> None:
         try:
             email = self.directory.email_of(user)
         except (UnknownUser, SlackApiError):
@@ -446,31 +572,20 @@ def state_value(values: dict[str, Any], block_id: str) -> Any:
     return None
 
 
-def form_from_state(values: dict[str, Any], *, accused: str | None) -> ReportForm:
-    def text_of(name: str) -> str:
-        return state_value(values, name) or ""
-
-    return ReportForm(
-        school_id=state_value(values, "school"),
-        pupils=text_of("pupils"),
-        what=text_of("what"),
-        when=text_of("when"),
-        where=text_of("where"),
-        categories=tuple(state_value(values, "categories") or ()),
-        accused=accused,
-        action_taken=text_of("action_taken"),
-        pupil_words=text_of("pupil_words"),
-        urgent="yes" in (state_value(values, "urgent") or ()),
-    )
-
-
-def _has_block(view: dict[str, Any], block_id: str) -> bool:
-    return any(b.get("block_id") == block_id for b in view.get("blocks", []))
+def with_permalink(where: Any, permalink: str) -> str:
+    """The reported message's permalink stays with the case (in *where*), unless the
+    person already has it there or it would make the field too long."""
+    typed = where.strip() if isinstance(where, str) else ""
+    if permalink in typed:
+        return typed
+    joined = f"{typed} ({permalink})" if typed else permalink
+    limit = forms.REPORT.get("where").max_length or 200  # type: ignore[union-attr]
+    return joined if len(joined) <= limit else typed
 
 
 def first_block_of(view: dict[str, Any]) -> str:
-    for name in ("pupils", "what"):
-        if _has_block(view, name):
-            return name
     inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    for name in ("pupils", "what"):
+        if name in inputs:
+            return name
     return inputs[0] if inputs else "pupils"

@@ -1,7 +1,11 @@
-"""Block Kit: the report modal, the leader's message with its buttons, App Home, case details.
+"""Block Kit from the conversation core: modals from form declarations, messages from the
+case message model, App Home and the case details.
 
 Everything shown in a message comes from a notice (no pupil names, no free text). Free text
-appears only in the case modal, which is opened after the access check.
+appears only in the case modal, opened after the access check. Every text that goes into
+mrkdwn is escaped (`escape`), so "<!channel>" or "<http://x|y>" typed in a report stays
+text; long text is split across sections (Slack: 3000 characters a section, 50 blocks a
+message, 100 a modal or App Home), never cut.
 """
 
 from __future__ import annotations
@@ -11,206 +15,242 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot import text
+from bot.core import actions, forms
+from bot.core.actions import CaseAction, CaseMessage, LastAction
+from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
-from handlers.org import Org
-from handlers.report import CATEGORIES, EMPLOYEE_CATEGORY, MAX_LENGTH
 from handlers.review import CaseDetails, CaseSummary
 
 Block = dict[str, Any]
-REPORT_VIEW = "meldefra_report"
-CLOSE_VIEW = "meldefra_close"
-CASE_VIEW = "meldefra_case"
-CASE_ACTIONS = ("case_open", "case_ack", "case_investigate", "case_forward", "case_close")
-# Kinds whose message carries the leader's buttons.
-ACTIONABLE = {"new_case", "forwarded", "escalated"}
-# Slack allows 50 blocks a message; a morning DM or digest lists at most this many rows.
-MAX_ROWS = 20
+VIEW_PREFIX = "meldefra_"
+REPORT_VIEW = VIEW_PREFIX + "report"
+CASE_VIEW = VIEW_PREFIX + "case"
+SECTION_LIMIT = 3000  # characters of a section's text
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+# The button (action_id) of each case verb. Forms whose only field is a person are drawn
+# as a user picker on the message itself.
+ACTION_IDS = {"acknowledge": "case_ack"}
+VERBS = {**{f"case_{v}": v for v in actions.ACTIONS}, **{a: v for v, a in ACTION_IDS.items()}}
 
 
-def plain(value: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": value[:3000], "emoji": True}
+def action_id(verb: str) -> str:
+    return ACTION_IDS.get(verb, f"case_{verb}")
+
+
+def escape(value: str) -> str:
+    """Text for mrkdwn: &, < and > as entities, so nothing typed becomes a mention or link."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(value: str, limit: int = 3000) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _shorten(value, limit), "emoji": True}
+
+
+def _shorten(value: str, limit: int) -> str:
+    """For labels and titles (never free text): cut at a word with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1].rsplit(" ", 1)[0] or value[: limit - 1]
+    return cut + "…"
 
 
 def mrkdwn(value: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": value[:3000]}
+    """`value` must already be escaped (or be a catalog text)."""
+    return {"type": "mrkdwn", "text": value}
+
+
+def split_text(value: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, split at line ends, else at spaces, so
+    nothing is lost and no word is cut (a word longer than a piece is split)."""
+    pieces: list[str] = []
+    current = ""
+    for line in value.split("\n"):
+        while len(line) > limit:
+            head = line[:limit]
+            cut = head.rfind(" ")
+            cut = cut if cut > limit // 2 else limit
+            piece, line = line[:cut], line[cut:].lstrip(" ")
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(piece)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def sections(value: str, *, heading: str | None = None) -> list[Block]:
+    """An escaped text (with an optional bold heading) as as many sections as it needs."""
+    lead = f"*{heading}*\n" if heading else ""
+    pieces = split_text(value, SECTION_LIMIT - len(lead))
+    out = [{"type": "section", "text": mrkdwn(lead + pieces[0])}]
+    out += [{"type": "section", "text": mrkdwn(p)} for p in pieces[1:] if p]
+    return out
 
 
 def section(value: str) -> Block:
     return {"type": "section", "text": mrkdwn(value)}
 
 
-def _input(
+def context(value: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(value)]}
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+def form_view(
+    opened: Opened,
     lang: str,
-    block_id: str,
-    element: dict[str, Any],
     *,
-    optional: bool,
-    hint: str | None = None,
-    dispatch: bool = False,
-) -> Block:
+    metadata: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A modal drawn from the form's declaration. `values` (what was picked so far) decides
+    fields shown only for a choice (`shown_if`)."""
+    form = opened.form
+    current = {**opened.values, **(values or {})}
+    blocks: list[Block] = []
+    if form.intro:
+        blocks.append(context(escape(t(lang, form.intro))))
+    for item in opened.shown():
+        if isinstance(item, Heading):
+            blocks.append(section(f"*{escape(item.text(lang))}*"))
+        elif opened.visible(item, current):
+            blocks.append(_input(item, opened, lang, current.get(item.name)))
+    meta = {"ref": opened.ref, **(metadata or {})} if opened.ref else dict(metadata or {})
+    return {
+        "type": "modal",
+        "callback_id": VIEW_PREFIX + form.name,
+        "title": plain(t(lang, form.title), 24),
+        "submit": plain(t(lang, form.submit_label), 24),
+        "close": plain(t(lang, "chat.modal.cancel"), 24),
+        "private_metadata": json.dumps(meta),
+        "blocks": blocks[:VIEW_BLOCKS],
+    }
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(label, 75), "value": value}
+
+
+def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
+    element: dict[str, Any]
+    choices = [_option(c.value, c.text(lang)) for c in opened.choices_of(f)]
+    if f.kind in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
+        element = {"type": "plain_text_input", "multiline": f.kind == Kind.MULTILINE}
+        if f.max_length:
+            element["max_length"] = f.max_length
+        if isinstance(value, str) and value:
+            element["initial_value"] = value[: f.max_length or 3000]
+        if f.placeholder:
+            element["placeholder"] = plain(t(lang, f.placeholder), 150)
+    elif f.kind == Kind.CHOICE:
+        # A list made when the form opens (schools, pupils) is a menu; a fixed one, buttons.
+        element = {
+            "type": "static_select" if f.choices_from else "radio_buttons",
+            "options": choices,
+        }
+        picked = next((o for o in choices if o["value"] == (value or f.default)), None)
+        if picked:
+            element["initial_option"] = picked
+    elif f.kind in (Kind.CHOICES, Kind.TOGGLE):
+        element = {"type": "checkboxes", "options": choices}
+        chosen = [o for o in choices if o["value"] in _as_list(value, f)]
+        if chosen:
+            element["initial_options"] = chosen
+    else:  # PERSON
+        element = {"type": "users_select"}
+        if f.placeholder:
+            element["placeholder"] = plain(t(lang, f.placeholder), 150)
+    # A field that changes the form sends its own action; the others only their value.
+    element["action_id"] = f.name if f.dispatch else "value"
     block: Block = {
         "type": "input",
-        "block_id": block_id,
-        "label": plain(t(lang, f"field.{block_id}")),
+        "block_id": f.name,
+        "label": plain(_label(f, lang), 2000),
         "element": element,
-        "optional": optional,
+        "optional": not f.required,
     }
-    if hint:
-        block["hint"] = plain(hint)
-    if dispatch:
+    if f.hint:
+        block["hint"] = plain(t(lang, f.hint), 2000)
+    if f.dispatch:
         block["dispatch_action"] = True
     return block
 
 
-def _text_input(
-    block_id: str, *, multiline: bool = False, initial: str = "", placeholder: str | None = None
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = initial[: MAX_LENGTH.get(block_id, 3000)]
-    if placeholder:
-        element["placeholder"] = plain(placeholder)
-    return element
+def _as_list(value: Any, f: Field) -> list[str]:
+    if f.kind == Kind.TOGGLE:
+        return ["yes"] if forms.as_bool(value) else []
+    return list(value) if isinstance(value, list | tuple) else []
 
 
-def report_modal(
-    lang: str,
-    org: Org,
-    *,
-    school_id: str | None,
-    what: str = "",
-    show_accused: bool = False,
-    metadata: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The report form. Only pupil(s) and what happened are required."""
-    blocks: list[Block] = [{"type": "context", "elements": [mrkdwn(t(lang, "chat.modal.intro"))]}]
-    if len(org.schools) > 1 or school_id is None:
-        options = [{"text": plain(s.name), "value": s.id} for s in org.schools]
-        element: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": "value",
-            "options": options,
-        }
-        initial = next((o for o in options if o["value"] == school_id), None)
-        if initial:
-            element["initial_option"] = initial
-        blocks.append(
-            _input(lang, "school", element, optional=True, hint=t(lang, "chat.modal.school_hint"))
-        )
-    blocks += [
-        _input(
-            lang,
-            "pupils",
-            _text_input("pupils", placeholder=t(lang, "field.pupils.hint")),
-            optional=False,
-        ),
-        _input(lang, "what", _text_input("what", multiline=True, initial=what), optional=False),
-        _input(
-            lang,
-            "when",
-            _text_input("when", placeholder=t(lang, "field.when.hint")),
-            optional=True,
-            hint=t(lang, "field.when.hint"),
-        ),
-        _input(lang, "where", _text_input("where"), optional=True),
-        _input(
-            lang,
-            "categories",
-            {
-                "type": "checkboxes",
-                "action_id": "categories",
-                "options": [
-                    {"text": plain(t(lang, f"category.{c}")), "value": c} for c in CATEGORIES
-                ],
-            },
-            optional=True,
-            dispatch=True,  # choosing "en ansatt har krenket en elev" adds the employee picker
-        ),
-    ]
-    if show_accused:
-        blocks.append(
-            _input(
-                lang,
-                "accused",
-                {"type": "users_select", "action_id": "value"},
-                optional=False,
-                hint=t(lang, "chat.modal.accused_hint"),
-            )
-        )
-    blocks += [
-        _input(lang, "action_taken", _text_input("action_taken", multiline=True), optional=True),
-        _input(lang, "pupil_words", _text_input("pupil_words", multiline=True), optional=True),
-        _input(
-            lang,
-            "urgent",
-            {
-                "type": "checkboxes",
-                "action_id": "value",
-                "options": [{"text": plain(t(lang, "field.urgent.yes")), "value": "yes"}],
-            },
-            optional=True,
-        ),
-    ]
+def _label(f: Field, lang: str) -> str:
+    parts = f.name.split(".")
+    label = t(lang, f.label)
+    return f"{label} ({parts[1]})" if len(parts) == 3 else label
+
+
+def done_view(lang: str, lines: Sequence[str]) -> dict[str, Any]:
     return {
         "type": "modal",
-        "callback_id": REPORT_VIEW,
-        "title": plain(t(lang, "chat.modal.title")),
-        "submit": plain(t(lang, "chat.modal.submit")),
-        "close": plain(t(lang, "chat.modal.cancel")),
-        "private_metadata": json.dumps(dict(metadata or {})),
-        "blocks": blocks,
+        "title": plain(t(lang, "chat.done"), 24),
+        "close": plain(t(lang, "chat.case.close_modal"), 24),
+        "blocks": sections(escape("\n".join(lines)))[:VIEW_BLOCKS],
     }
 
 
-def wants_accused(categories: Sequence[str]) -> bool:
-    return EMPLOYEE_CATEGORY in categories
-
-
-def close_modal(lang: str, ref: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+def working_view(lang: str, title: str) -> dict[str, Any]:
+    """Shown at once while slow work goes on (views.update replaces it when done)."""
     return {
         "type": "modal",
-        "callback_id": CLOSE_VIEW,
-        "title": plain(t(lang, "chat.close.title")),
-        "submit": plain(t(lang, "chat.close.submit")),
-        "close": plain(t(lang, "chat.modal.cancel")),
-        "private_metadata": json.dumps({"ref": ref, **metadata}),
-        "blocks": [
-            section(f"*{t(lang, 'chat.case.title', ref=ref)}*"),
-            _input(lang, "reason", _text_input("reason", multiline=True), optional=False),
-        ],
+        "title": plain(title, 24),
+        "close": plain(t(lang, "chat.case.close_modal"), 24),
+        "blocks": [section(escape(t(lang, "chat.export.working")))],
     }
 
 
-def case_actions(lang: str, ref: str) -> Block:
-    def button(action: str, label: str, style: str | None = None) -> dict[str, Any]:
-        b: dict[str, Any] = {
-            "type": "button",
-            "action_id": action,
-            "text": plain(label),
-            "value": ref,
-        }
-        if style:
-            b["style"] = style
-        return b
+# --- the case message --------------------------------------------------------------------
 
+
+def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str, Any]:
+    label = t(lang, action.label) + (f" {ref}" if numbered else "")
+    if action.form and _inline_person(action.form):
+        return {
+            "type": "users_select",
+            "action_id": action_id(action.verb),
+            "placeholder": plain(t(lang, "chat.forward.placeholder"), 150),
+        }
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id(action.verb),
+        "text": plain(label, 75),
+        "value": ref,
+    }
+    if action.style:
+        button["style"] = action.style
+    return button
+
+
+def _inline_person(form_name: str) -> bool:
+    fields = [f for f in forms.FORMS[form_name].fields() if isinstance(f, Field)]
+    return len(fields) == 1 and fields[0].kind == Kind.PERSON
+
+
+def actions_block(
+    lang: str, ref: str, row: Sequence[CaseAction], *, block_id: str, numbered: bool = False
+) -> Block:
     return {
         "type": "actions",
-        "block_id": f"case:{ref}",
-        "elements": [
-            button("case_open", t(lang, "action.open"), "primary"),
-            button("case_ack", t(lang, "action.acknowledge")),
-            button("case_investigate", t(lang, "action.investigate")),
-            {
-                "type": "users_select",
-                "action_id": "case_forward",
-                "placeholder": plain(t(lang, "chat.forward.placeholder")),
-            },
-            button("case_close", t(lang, "action.close"), "danger"),
-        ],
+        "block_id": block_id,
+        "elements": [_button(a, lang, ref, numbered) for a in row],
     }
 
 
@@ -220,108 +260,63 @@ def notice_message(
     data: Mapping[str, Any],
     *,
     status: str | None = None,
-    last_action: str | None = None,
+    last: LastAction | None = None,
 ) -> tuple[str, list[Block]]:
-    """A notice as (fallback text, blocks); leaders' notices carry the action buttons."""
-    lines = text.RENDERERS[kind](lang, data)
-    blocks: list[Block] = [section(f"*{lines[0]}*")]
-    if len(lines) > 1:
-        blocks.append(section("\n".join(lines[1:])))
-    if status or last_action:
-        parts = [t(lang, "chat.case.state", status=t(lang, f"status.{status}"))] if status else []
-        if last_action:
-            parts.append(last_action)
-        blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(parts))]})
-    if kind in ACTIONABLE and status != "closed":
-        blocks.append(case_actions(lang, str(data["ref"])))
-    elif kind == "reminder":
-        blocks += _reminder_buttons(lang, data)
-    elif kind == "digest":
-        blocks += _open_buttons(lang, _digest_refs(data))
-    return lines[0], blocks
+    """A notice as (fallback text, blocks), from the core's case message."""
+    return render_message(actions.case_message(kind, lang, data, status=status, last=last), lang)
 
 
-def _button(action: str, label: str, ref: str) -> dict[str, Any]:
-    return {"type": "button", "action_id": action, "text": plain(label), "value": ref}
-
-
-def _reminder_buttons(lang: str, data: Mapping[str, Any]) -> list[Block]:
-    """One row per case in the morning DM, with the actions its due items call for."""
-    rows: dict[str, set[str]] = {}
-    for item in data.get("items", []):
-        rows.setdefault(item["ref"], set()).update(item.get("actions", ()))
-    # The action the item asks for first, then opening the case.
-    labels = {
-        "acknowledge": ("case_ack", "action.acknowledge"),
-        "open": ("case_open", "action.open"),
-    }
-    blocks: list[Block] = []
-    for ref, wanted in list(rows.items())[:MAX_ROWS]:
-        buttons = [
-            _button(action, f"{t(lang, key)} {ref}", ref)
-            for name, (action, key) in labels.items()
-            if name in wanted
-        ]
-        blocks.append({"type": "actions", "block_id": f"case:{ref}", "elements": buttons})
-    return blocks
-
-
-def _digest_refs(data: Mapping[str, Any]) -> list[str]:
-    refs = [c["ref"] for part in ("new", "overdue", "upcoming") for c in data.get(part, [])]
-    return list(dict.fromkeys(refs))
-
-
-def _open_buttons(lang: str, refs: Sequence[str]) -> list[Block]:
-    """ "Åpne" per case; opening checks access, so the R-team channel can carry them."""
-    blocks: list[Block] = []
-    for start in range(0, min(len(refs), MAX_ROWS * 5), 5):
-        chunk = refs[start : start + 5]
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"open:{start}",
-                "elements": [
-                    _button("case_open", f"{t(lang, 'action.open')} {ref}", ref) for ref in chunk
-                ],
-            }
+def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
+    title, *rest = message.lines
+    head = [section(f"*{escape(title)}*")]
+    body = sections(escape("\n".join(rest))) if rest else []
+    tail: list[Block] = [context(message.state)] if message.state else []
+    rows = [
+        actions_block(
+            lang, row.ref, row.actions, block_id=f"case:{row.ref}", numbered=message.numbered
         )
-    return blocks
+        for row in message.rows
+    ]
+    more = message.more
+    # Within Slack's 50 blocks: the text first, then as many rows as fit; the rest counted.
+    room = MESSAGE_BLOCKS - len(head) - len(tail) - 1
+    body = body[: max(room - 1, 1)]
+    room -= len(body)
+    if len(rows) > room:
+        more += len(rows) - room
+        rows = rows[:room]
+    blocks = head + body + tail + rows
+    if more:
+        blocks.append(context(escape(t(lang, "chat.more_cases", count=more))))
+    return title, blocks
+
+
+# --- the case details (after the access check) -------------------------------------------
 
 
 def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
-    """The details, for the authorized eye only (opened after the access check)."""
     removed = t(lang, "chat.case.no_text")
-
-    def field(name: str, label: str | None = None) -> Block | None:
-        value = details.report.get(name)
-        if name not in details.report:
-            return None
-        shown = value if value is not None else removed
-        return section(f"*{label or t(lang, 'field.' + name)}*\n{shown}")
-
+    facts = {
+        "urgent": details.urgent,
+        "section": details.section,
+        "unit": details.unit,
+        "categories": details.categories,
+        "accused": details.report_data.get("accused"),
+    }
     blocks: list[Block] = [
-        section(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}"))),
-        *[
-            {"type": "context", "elements": [mrkdwn(line)]}
-            for line in text.case_lines(
-                lang,
-                {
-                    "urgent": details.urgent,
-                    "section": details.section,
-                    "unit": details.unit,
-                    "categories": details.categories,
-                },
-            )
-        ],
+        section(escape(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")))),
+        *(context(escape(line)) for line in text.case_lines(lang, facts)),
     ]
-    for name in ("pupils", "what", "when", "where", "action_taken", "pupil_words"):
-        block = field(name)
-        if block:
-            blocks.append(block)
+    for f in forms.REPORT_FIELDS:
+        if f.name not in details.report or f.kind not in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
+            continue
+        value = details.report[f.name]
+        shown = value if value is not None else removed
+        blocks += sections(escape(shown), heading=escape(t(lang, f.label)))
     blocks.append(
         section(
-            f"*{t(lang, 'chat.case.reporter')}*: {details.reporter}\n"
-            f"*{t(lang, 'chat.case.handlers')}*: {', '.join(details.handlers)}"
+            f"*{escape(t(lang, 'chat.case.reporter'))}*: {escape(details.reporter)}\n"
+            f"*{escape(t(lang, 'chat.case.handlers'))}*: {escape(', '.join(details.handlers))}"
         )
     )
     trail_lines = [
@@ -329,14 +324,28 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
         for e in details.trail
         if e.type not in ("notified", "delivered")
     ]
-    blocks.append(section(f"*{t(lang, 'case.trail')}*\n" + "\n".join(trail_lines[-40:])))
+    trail_blocks = sections(escape("\n".join(trail_lines[-40:])), heading=t(lang, "case.trail"))
+    buttons = actions.case_buttons(details.status, details.restricted)
+    row = (
+        [actions_block(lang, details.ref, buttons, block_id=f"plan:{details.ref}")]
+        if buttons
+        else []
+    )
+    room = VIEW_BLOCKS - len(trail_blocks) - len(row)
+    if len(blocks) > room:  # a very long report: the start of the trail stays visible
+        blocks = blocks[: room - 1] + [
+            context(escape(t(lang, "chat.more", count=len(blocks) - room + 1)))
+        ]
     return {
         "type": "modal",
         "callback_id": CASE_VIEW,
-        "title": plain(t(lang, "chat.case.title", ref=details.ref)),
-        "close": plain(t(lang, "chat.case.close_modal")),
-        "blocks": blocks[:100],
+        "title": plain(t(lang, "chat.case.title", ref=details.ref), 24),
+        "close": plain(t(lang, "chat.case.close_modal"), 24),
+        "blocks": blocks + trail_blocks + row,
     }
+
+
+# --- lists and App Home ------------------------------------------------------------------
 
 
 def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
@@ -353,11 +362,25 @@ def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
     )
 
 
+def listing(
+    lang: str, title_key: str, cases: Sequence[CaseSummary], zone: Any, limit: int = 30
+) -> str:
+    """A list for an ephemeral answer (mine, saker); what does not fit is counted."""
+    lines = [t(lang, title_key), *(f"• {summary_line(lang, c, zone)}" for c in cases[:limit])]
+    if len(cases) > limit:
+        lines.append(t(lang, "chat.more", count=len(cases) - limit))
+    return escape("\n".join(lines))
+
+
+HOME_WAITING = 15
+HOME_MINE = 30
+
+
 def home_view(
     lang: str, waiting: Sequence[CaseSummary], mine: Sequence[CaseSummary], zone: Any
 ) -> dict[str, Any]:
     blocks: list[Block] = [
-        {"type": "header", "text": plain(t(lang, "chat.home.title"))},
+        {"type": "header", "text": plain(t(lang, "chat.home.title"), 150)},
         {
             "type": "actions",
             "elements": [
@@ -365,23 +388,31 @@ def home_view(
                     "type": "button",
                     "action_id": "home_report",
                     "style": "primary",
-                    "text": plain(t(lang, "chat.home.new_report")),
+                    "text": plain(t(lang, "chat.home.new_report"), 75),
                 }
             ],
         },
-        {"type": "header", "text": plain(t(lang, "chat.home.waiting"))},
+        {"type": "header", "text": plain(t(lang, "chat.home.waiting"), 150)},
     ]
     if not waiting:
-        blocks.append(section(t(lang, "chat.home.none")))
-    for c in waiting[:15]:
-        detail = text.case_lines(
-            lang,
-            {"urgent": c.urgent, "section": c.section, "unit": c.unit, "categories": c.categories},
-        )
-        blocks.append(section(f"*{summary_line(lang, c, zone)}*\n" + "\n".join(detail)))
-        blocks.append(case_actions(lang, c.ref))
+        blocks.append(section(escape(t(lang, "chat.home.none"))))
+    for c in waiting[:HOME_WAITING]:
+        facts = {
+            "urgent": c.urgent,
+            "section": c.section,
+            "unit": c.unit,
+            "categories": c.categories,
+        }
+        detail = [summary_line(lang, c, zone), *text.case_lines(lang, facts)]
+        blocks.append(section(f"*{escape(detail[0])}*\n" + escape("\n".join(detail[1:]))))
+        row = actions.message_actions(c.status)
+        blocks.append(actions_block(lang, c.ref, row, block_id=f"case:{c.ref}"))
+    if len(waiting) > HOME_WAITING:
+        blocks.append(context(escape(t(lang, "chat.more", count=len(waiting) - HOME_WAITING))))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "header", "text": plain(t(lang, "chat.home.mine"))})
-    lines = [summary_line(lang, c, zone) for c in mine[:30]]
-    blocks.append(section("\n".join(lines) if lines else t(lang, "chat.home.none")))
-    return {"type": "home", "blocks": blocks[:100]}
+    blocks.append({"type": "header", "text": plain(t(lang, "chat.home.mine"), 150)})
+    lines = [summary_line(lang, c, zone) for c in mine[:HOME_MINE]]
+    if len(mine) > HOME_MINE:
+        lines.append(t(lang, "chat.more", count=len(mine) - HOME_MINE))
+    blocks += sections(escape("\n".join(lines) if lines else t(lang, "chat.home.none")))
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

@@ -263,6 +263,7 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
             "section": details.section,
             "unit": details.unit,
             "categories": details.categories,
+            "accused": details.report_data.get("accused"),
         },
     )
     body = [

@@ -34,7 +34,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
     },
     "nn": {
-        "console.welcome": "Meldefrå – lokal konsoll. Ingen Slack eller Teams er sett opp.",
+        "console.welcome": "Meldefra – lokal konsoll. Ingen Slack eller Teams er sett opp.",
         "console.sample_org": "Brukar døme-organisasjonen ({path}). Set MELDEFRA_ORG for din eigen.",
         "console.database": "Database: {url}",
         "console.who": "Kven er du?",

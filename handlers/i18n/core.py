@@ -32,7 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "diskriminering",
         "category.digital_krenkelse": "digital krenkelse",
         "category.seksuell_trakassering": "seksuell trakassering",
-        "category.ansatt_krenket_elev": "en ansatt har krenket en elev",
+        "category.ansatt_krenket_elev": "mistanke om at en ansatt har krenket en elev",
         "field.school": "Skole",
         "field.pupils": "Elev(er) det gjelder",
         "field.pupils.hint": "Navn eller initialer",
@@ -54,9 +54,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.unknown_school": "Velg skolen saken gjelder.",
         "error.unknown_category": "Ukjent kategori: {value}.",
         "error.accused_required": "Velg hvilken ansatt det gjelder.",
-        "error.accused_is_reporter": "Du kan ikke melde fra om deg selv her. Snakk med rektor.",
+        "error.accused_is_reporter": "Du kan ikke melde fra om deg selv her. Ta det opp med rektor, eller med skoleeier om du er rektor.",
         "error.forward_target": "Kan ikke videresendes til {who}: personen har ikke tilgang til saken.",
-        "when.unreadable": "Forstod ikke tidspunktet «{text}». Prøv for eksempel «i går kl 14».",
+        "when.unreadable": "Forstod ikke tidspunktet «{text}». Prøv for eksempel {example}.",
+        "when.example.past": "«i går kl 14» eller «fredag forrige uke»",
+        "when.example.future": "«fredag 4. desember» eller «om to uker»",
+        "when.weekday_mismatch": "«{text}» går ikke opp: mente du {weekday_reading} eller {date_reading}? Skriv dagen på nytt.",
         "when.future": "Tidspunktet «{text}» er fram i tid. Når skjedde det?",
         "when.past": "Datoen «{text}» har allerede vært. Velg en dato fram i tid.",
         "when.out_of_range": "«{text}» er ikke et gyldig tidspunkt.",
@@ -79,18 +82,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.receipt.title": "Takk, du har meldt fra. Saksnummer {ref}.",
         "notice.receipt.routed": "Saken er sendt til: {roles}.",
         "notice.receipt.next": (
-            "Skolen skal snarest undersøke saken og sette inn tiltak. Du får beskjed når "
-            "saken er bekreftet mottatt."
+            "Skolen skal snarest undersøke saken og, når det trengs, sette inn egnede tiltak. "
+            "Du får beskjed når saken er bekreftet mottatt."
         ),
         "notice.receipt.rights": (
-            "Du har gjort det loven krever (opplæringslova § 12-4). Du kan følge status med "
-            "«/meldefra mine», men ikke se detaljene i saken videre."
+            "Du har meldt fra til rektor slik opplæringslova § 12-4 krever. Plikten til å følge "
+            "med og gripe inn gjelder fortsatt. Du kan følge status med «/meldefra mine», men "
+            "ikke se detaljene i saken videre."
         ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saken som {role}: {reason}.",
         "notice.new_case.urgent": "HASTER: eleven kan trenge hjelp nå.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: mistanke om at en ansatt har krenket en elev. Meld fra straks."
+            "§ 12-5: mistanke om at en ansatt har krenket en elev. Rektor skal straks melde "
+            "fra til skoleeier."
         ),
         "notice.new_case.prompt_owner": "Som rektor skal du melde fra til skoleeier.",
         "notice.new_case.open_hint": "Detaljene vises bare når du åpner saken.",
@@ -119,10 +124,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.escalated": "eskalert til rektor",
     },
     "nn": {
-        "app.name": "Meldefrå",
+        "app.name": "Meldefra",
         "role.leader": "nærmaste leiar",
         "role.rektor": "rektor",
-        "role.owner": "skuleeigar",
+        "role.owner": "skoleeigar",
         "role.forwarded": "leiar saka er vidaresend til",
         "role.reporter": "den som melde frå",
         "route.reason.nearest_leader": "nærmaste leiar for {unit}",
@@ -133,12 +138,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "route.reason.principal_leads_unit": "rektor er nærmaste leiar",
         "route.reason.employee_accused": "§ 12-5: ein tilsett kan ha krenkt ein elev, rektor straks",
         "route.reason.leadership_accused": (
-            "§ 12-5: ein i leiinga på skulen kan ha krenkt ein elev, direkte til skuleeigar"
+            "§ 12-5: ein i leiinga på skulen kan ha krenkt ein elev, direkte til skoleeigar"
         ),
-        "route.reason.fallback_owner": "ingen mottakar kunne finnast, så skuleeigar får saka",
+        "route.reason.fallback_owner": "ingen mottakar kunne finnast, så skoleeigar får saka",
         "status.new": "ny",
         "status.acknowledged": "motteken",
-        "status.investigating": "vert undersøkt",
+        "status.investigating": "blir undersøkt",
         "status.plan": "aktivitetsplan",
         "status.closed": "avslutta",
         "category.krenkelse": "krenking",
@@ -149,7 +154,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "diskriminering",
         "category.digital_krenkelse": "digital krenking",
         "category.seksuell_trakassering": "seksuell trakassering",
-        "category.ansatt_krenket_elev": "ein tilsett har krenkt ein elev",
+        "category.ansatt_krenket_elev": "mistanke om at ein tilsett har krenkt ein elev",
         "field.school": "Skule",
         "field.pupils": "Elev(ar) det gjeld",
         "field.pupils.hint": "Namn eller initialar",
@@ -171,9 +176,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.unknown_school": "Vel skulen saka gjeld.",
         "error.unknown_category": "Ukjend kategori: {value}.",
         "error.accused_required": "Vel kva tilsett det gjeld.",
-        "error.accused_is_reporter": "Du kan ikkje melde frå om deg sjølv her. Snakk med rektor.",
+        "error.accused_is_reporter": "Du kan ikkje melde frå om deg sjølv her. Ta det opp med rektor, eller med skoleeigar om du er rektor.",
         "error.forward_target": "Kan ikkje vidaresendast til {who}: personen har ikkje tilgang til saka.",
-        "when.unreadable": "Forstod ikkje tidspunktet «{text}». Prøv til dømes «i går kl 14».",
+        "when.unreadable": "Forstod ikkje tidspunktet «{text}». Prøv til dømes {example}.",
+        "when.example.past": "«i går kl 14» eller «fredag førre veke»",
+        "when.example.future": "«fredag 4. desember» eller «om to veker»",
+        "when.weekday_mismatch": "«{text}» går ikkje opp: meinte du {weekday_reading} eller {date_reading}? Skriv dagen på nytt.",
         "when.future": "Tidspunktet «{text}» er fram i tid. Når skjedde det?",
         "when.past": "Datoen «{text}» har alt vore. Vel ein dato fram i tid.",
         "when.out_of_range": "«{text}» er ikkje eit gyldig tidspunkt.",
@@ -196,20 +204,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.receipt.title": "Takk, du har meldt frå. Saksnummer {ref}.",
         "notice.receipt.routed": "Saka er send til: {roles}.",
         "notice.receipt.next": (
-            "Skulen skal snarast undersøkje saka og setje inn tiltak. Du får melding når "
-            "saka er stadfesta motteken."
+            "Skulen skal snarast undersøkje saka og, når det trengst, setje inn eigna tiltak. "
+            "Du får melding når saka er stadfesta motteken."
         ),
         "notice.receipt.rights": (
-            "Du har gjort det lova krev (opplæringslova § 12-4). Du kan følgje status med "
-            "«/meldefra mine», men ikkje sjå detaljane i saka vidare."
+            "Du har meldt frå til rektor slik opplæringslova § 12-4 krev. Plikta til å følgje "
+            "med og gripe inn gjeld framleis. Du kan følgje status med «/meldefra mine», men "
+            "ikkje sjå detaljane i saka vidare."
         ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saka som {role}: {reason}.",
         "notice.new_case.urgent": "HASTAR: eleven kan trenge hjelp no.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: mistanke om at ein tilsett har krenkt ein elev. Meld frå straks."
+            "§ 12-5: mistanke om at ein tilsett har krenkt ein elev. Rektor skal straks melde "
+            "frå til skoleeigar."
         ),
-        "notice.new_case.prompt_owner": "Som rektor skal du melde frå til skuleeigar.",
+        "notice.new_case.prompt_owner": "Som rektor skal du melde frå til skoleeigar.",
         "notice.new_case.open_hint": "Detaljane blir berre viste når du opnar saka.",
         "notice.acknowledged.title": "Meldinga di (sak {ref}) er stadfesta motteken.",
         "notice.forwarded.title": "Sak {ref} er vidaresend til deg.",
@@ -219,7 +229,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.unit": "Eining: {unit}",
         "notice.when": "Tidspunkt: {when}",
         "case.title": "Sak {ref}",
-        "case.reported_by": "Meld av {who}, {at}",
+        "case.reported_by": "Meldt av {who}, {at}",
         "case.trail": "Saksgang",
         "event.reported": "meldt",
         "event.routed": "ruta",
@@ -269,7 +279,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "discrimination",
         "category.digital_krenkelse": "online violation",
         "category.seksuell_trakassering": "sexual harassment",
-        "category.ansatt_krenket_elev": "an employee has violated a pupil",
+        "category.ansatt_krenket_elev": "suspicion that an employee has violated a pupil",
         "field.school": "School",
         "field.pupils": "Pupil(s) concerned",
         "field.pupils.hint": "Names or initials",
@@ -291,9 +301,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.unknown_school": "Choose the school this is about.",
         "error.unknown_category": "Unknown category: {value}.",
         "error.accused_required": "Choose which employee this is about.",
-        "error.accused_is_reporter": "You cannot report yourself here. Talk to the principal.",
+        "error.accused_is_reporter": "You cannot report yourself here. Raise it with the principal, or with the school owner if you are the principal.",
         "error.forward_target": "Cannot forward to {who}: they may not see this case.",
-        "when.unreadable": "Could not read the time “{text}”. Try “yesterday at 2pm”.",
+        "when.unreadable": "Could not read the time “{text}”. Try for example {example}.",
+        "when.example.past": "“yesterday at 2pm” or “i går kl 14”",
+        "when.example.future": "“friday 4 December” or “in two weeks”",
+        "when.weekday_mismatch": "“{text}” does not add up: did you mean {weekday_reading} or {date_reading}? Please type the day again.",
         "when.future": "“{text}” is in the future. When did it happen?",
         "when.past": "“{text}” has already passed. Choose a future date.",
         "when.out_of_range": "“{text}” is not a valid time.",
@@ -316,18 +329,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.receipt.title": "Thank you for reporting. Case number {ref}.",
         "notice.receipt.routed": "The case went to: {roles}.",
         "notice.receipt.next": (
-            "The school must look into it as soon as possible and put measures in place. You "
-            "will be told when the case has been acknowledged."
+            "The school must investigate as soon as possible and, where needed, put suitable "
+            "measures in place. You will be told when the case has been acknowledged."
         ),
         "notice.receipt.rights": (
-            "You have done what the law requires (Education Act § 12-4). You can follow the "
-            "status with “/meldefra mine”, but not see the case's details."
+            "You have reported to the principal as the Education Act § 12-4 requires. The duty "
+            "to keep watch and step in goes on. You can follow the status with “/meldefra mine”, "
+            "but not see the case's details."
         ),
         "notice.new_case.title": "New report: case {ref} ({school})",
         "notice.new_case.role": "You receive this case as {role}: {reason}.",
         "notice.new_case.urgent": "URGENT: the pupil may need help now.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: suspicion that an employee has violated a pupil. Act at once."
+            "§ 12-5: suspicion that an employee has violated a pupil. The principal must inform "
+            "the school owner at once."
         ),
         "notice.new_case.prompt_owner": "As principal you must report this to the school owner.",
         "notice.new_case.open_hint": "Details are shown only when you open the case.",

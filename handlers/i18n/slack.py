@@ -2,6 +2,12 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "chat.shortcut.unreadable": "Meldefra kan ikke lese meldingen (den er i en privat kanal eller samtale boten ikke er med i). Skriv selv hva som skjedde.",
+        "chat.shortcut.cut": "Meldingen var lengre enn {max} tegn, så slutten er tatt bort. Lenken til meldingen står under «Hvor?».",
+        "chat.more": "… og {count} til.",
+        "chat.more_cases": "… og {count} saker til: se alle i Meldefra-appen (Hjem).",
+        "chat.cases.title": "Saker som venter på deg:",
+        "chat.export.working": "Lager filen … Den kommer i en privat melding om litt.",
         "chat.modal.title": "Meld fra",
         "chat.modal.submit": "Send",
         "chat.modal.cancel": "Avbryt",
@@ -23,6 +29,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*/meldefra* åpner skjemaet for å melde fra når du tror en elev ikke har det trygt "
             "og godt på skolen.\n• */meldefra <tekst>* fyller inn «hva skjedde».\n"
             "• */meldefra mine* viser status på dine meldinger.\n"
+            "• */meldefra saker* viser sakene som venter på deg.\n"
             "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
             "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
         ),
@@ -40,12 +47,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Videresend til …",
     },
     "nn": {
+        "chat.shortcut.unreadable": "Meldefra kan ikkje lese meldinga (ho er i ein privat kanal eller samtale boten ikkje er med i). Skriv sjølv kva som skjedde.",
+        "chat.shortcut.cut": "Meldinga var lengre enn {max} teikn, så slutten er teken bort. Lenka til meldinga står under «Kvar?».",
+        "chat.more": "… og {count} til.",
+        "chat.more_cases": "… og {count} saker til: sjå alle i Meldefra-appen (Heim).",
+        "chat.cases.title": "Saker som ventar på deg:",
+        "chat.export.working": "Lagar fila … Ho kjem i ei privat melding om litt.",
         "chat.modal.title": "Meld frå",
         "chat.modal.submit": "Send",
         "chat.modal.cancel": "Avbryt",
         "chat.modal.intro": "Du melder frå til leiinga på skulen (opplæringslova § 12-4). Berre elev og kva som skjedde må fyllast ut.",
         "chat.modal.school_hint": "Vel skulen dersom du jobbar på fleire eller ikkje er registrert.",
-        "chat.modal.accused_hint": "§ 12-5: saka går rett til rektor (eller skuleeigar), aldri til den det gjeld.",
+        "chat.modal.accused_hint": "§ 12-5: saka går rett til rektor (eller skoleeigar), aldri til den det gjeld.",
         "chat.close.title": "Avslutt sak",
         "chat.close.submit": "Avslutt",
         "chat.case.title": "Sak {ref}",
@@ -54,30 +67,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.case.last_action": "{action} av {who}",
         "chat.case.pupils": "Elev(ar)",
         "chat.case.what": "Kva skjedde",
-        "chat.case.reporter": "Meld av",
+        "chat.case.reporter": "Meldt av",
         "chat.case.handlers": "Har saka",
         "chat.case.no_text": "(fjerna frå boten etter arkivering)",
         "chat.help": (
             "*/meldefra* opnar skjemaet for å melde frå når du trur ein elev ikkje har det trygt "
             "og godt på skulen.\n• */meldefra <tekst>* fyller inn «kva skjedde».\n"
             "• */meldefra mine* viser status på meldingane dine.\n"
+            "• */meldefra saker* viser sakene som ventar på deg.\n"
             "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
             "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
         ),
         "chat.mine.title": "Meldingane dine:",
         "chat.mine.none": "Du har ikkje meldt frå om noko enno.",
         "chat.mine.line": "{ref} – {status} (meld {date})",
-        "chat.home.title": "Meldefrå",
+        "chat.home.title": "Meldefra",
         "chat.home.waiting": "Saker som ventar på deg",
         "chat.home.mine": "Meldingane dine",
         "chat.home.none": "Ingen.",
         "chat.home.new_report": "Meld frå",
         "chat.error.unknown_user": "Fann ikkje e-postadressa di i Slack. Be IT sjekke profilen din.",
         "chat.error.try_again": "Noko gjekk gale hos oss. Det du skreiv er ikkje sendt; prøv igjen om litt.",
-        "chat.error.not_in_org": "Du er ikkje registrert på nokon skule i Meldefrå. Vel skule i skjemaet.",
+        "chat.error.not_in_org": "Du er ikkje registrert på nokon skule i Meldefra. Vel skule i skjemaet.",
         "chat.forward.placeholder": "Vidaresend til …",
     },
     "en": {
+        "chat.shortcut.unreadable": "Meldefra cannot read the message (it is in a private channel or conversation the bot is not in). Write what happened yourself.",
+        "chat.shortcut.cut": "The message was longer than {max} characters, so its end was left out. The link to the message is under “Where?”.",
+        "chat.more": "… and {count} more.",
+        "chat.more_cases": "… and {count} more cases: see them all in the Meldefra app (Home).",
+        "chat.cases.title": "Cases waiting for you:",
+        "chat.export.working": "Making the file … It will come in a direct message shortly.",
         "chat.modal.title": "Report a concern",
         "chat.modal.submit": "Send",
         "chat.modal.cancel": "Cancel",
@@ -99,6 +119,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*/meldefra* opens the form to report when you believe a pupil does not have a safe "
             "and good school environment.\n• */meldefra <text>* fills in “what happened”.\n"
             "• */meldefra mine* shows the status of your reports.\n"
+            "• */meldefra cases* shows the cases waiting for you.\n"
             "The report goes to your nearest leader and the principal. If it is about an "
             "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
             "are ever posted in channels."

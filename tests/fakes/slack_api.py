@@ -154,6 +154,8 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._failures: list[_Failure] = []
+        self._delays: dict[str, float] = {}
+        self._hidden: set[str] = set()  # channels the bot is not in
         self._users: dict[str, JsonDict] = {}
         self._dms: dict[str, str] = {}
         self._messages: dict[tuple[str, str], JsonDict] = {}
@@ -168,6 +170,7 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -335,6 +338,16 @@ class FakeSlack:
                 _Failure(method, status, error, retry_after, drop, times, channel, user)
             )
 
+    def hide_channel(self, channel: str) -> None:
+        """A private channel the bot is not in: chat.getPermalink answers channel_not_found."""
+        with self._cond:
+            self._hidden.add(channel)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0: at once again)."""
+        with self._cond:
+            self._delays[method] = seconds
+
     def dm_channel(self, user_id: str) -> str:
         """The DM channel ID that conversations.open returns for `user_id` (stable)."""
         with self._cond:
@@ -369,6 +382,10 @@ class FakeSlack:
         elif content_type.startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         self._record(Call(method, params, headers, time.monotonic()))
+        with self._cond:
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
 
         failure = self._take_failure(method, params)
         if failure is not None and failure.drop:
@@ -536,6 +553,15 @@ class FakeSlack:
         if not params.get("user"):
             raise SlackError("user_not_in_channel")
         return {"ok": True, "message_ts": self._new_ts()}
+
+    def _chat_get_permalink(self, params: JsonDict) -> JsonDict:
+        _require(params, "channel", "message_ts")
+        channel, ts = str(params["channel"]), str(params["message_ts"])
+        with self._cond:
+            if channel in self._hidden:
+                raise SlackError("channel_not_found")
+        link = f"https://fake-skole.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _conversations_open(self, params: JsonDict) -> JsonDict:
         if params.get("channel"):

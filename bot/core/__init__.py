@@ -1,0 +1,55 @@
+"""The conversation core: every form, case action and typed word, declared once as data.
+
+Slack (bot/slack/), Teams (bot/teams/) and the local console (bot/console.py) render these
+declarations and translate what people do back into them; none of them declares a field, a
+button or a word of its own. A new field is one change, in `forms.py`.
+
+Contract for renderers
+----------------------
+
+Forms (`bot.core.forms`):
+
+- `FORMS[name]` is a `Form`: `title`/`submit` (catalog keys), `intro` (catalog key or None),
+  and `items`, in order: `Field`s and `Repeat` groups (the aktivitetsplan's tiltak rows).
+- Open a form with `forms.open_form(services, name, actor, ref=…, prefill=…)`. It does the
+  access check first (a refusal is on the trail and raised as `Refused`; a form that needs a
+  plan raises `FieldErrors` with key "plan") and returns an `Opened`: the initial `values`,
+  the `choices` filled in for fields with `choices_from`, and `shown()`: the flat list of
+  `Field`s and `Heading`s to render, repeat groups expanded (`tiltak.1.what`, …). Fields
+  whose dynamic choices came out empty (or below `min_choices`) are left out. The report
+  form needs no access check; `forms.report_opened(org, …)` builds it from memory only.
+- `Field.kind` is one of `Kind`: TEXT (one line), MULTILINE, DATE (a one-line text the
+  handler reads as a date, e.g. "om to uker"; show `hint`), CHOICE (one of `choices`),
+  CHOICES (several), PERSON (a staff member; the value is their e-mail), TOGGLE (yes/no:
+  its one `choices` entry is the text beside the box).
+  `label`, `hint`, `placeholder` and each `Choice.label` are catalog keys (`t(lang, key)`),
+  except a `Choice` with `literal=True` (a pupil's name, a tiltak's own words: show as is).
+  `max_length` is the handler's limit; `required` is what the handler requires (a renderer
+  may mark it, the handler checks it anyway). `shown_if=(field, value)`: show only when that
+  choice is picked (a renderer that cannot grow a form may always show it). `dispatch`:
+  picking a choice may change which fields are shown.
+- Submitted values go back as a plain dict {field name: value}: str for text/date/choice,
+  list[str] for CHOICES, the e-mail for PERSON, bool for TOGGLE (`forms.as_bool` reads
+  "yes"/"true"/"on"). Call `forms.submit(services, name, Submission(actor, values, ref,
+  key))`; it returns a `Result` (`lines(lang, now)` to tell the person, `outcome` to refresh
+  the case's messages with `actions.case_message`, `file` for an export) or raises
+  `FieldErrors` / `Refused`. `Form.place(errors, shown_names)` puts each handler error beside
+  its field (`{field: text}`) and returns those with no field shown as general problems.
+
+Case actions (`bot.core.actions`):
+
+- `ACTIONS[verb]` is a `CaseAction`: `label` (catalog key), `style` ("primary", "danger" or
+  None), `place` ("message": the leader's message/card and App Home; "case": under the case
+  details, seen only after opening), `form` (the form it opens, after that form's access
+  check) or `run` (an in-place handler call: `run(services, ref, actor)` → Outcome), or
+  neither for "open" (show the details). `statuses`: the case states it is offered in.
+  `confirm`: a catalog key to ask before doing it, or None.
+- `actions.case_message(kind, lang, data, status=…, last=…)` is the neutral model of a
+  notice message: its `lines`, the `state` line ("Status: mottatt · Bekreft mottatt av X"),
+  and `rows`: per case, the actions still offered (none once closed). Reminders and digests
+  get a row per case, at most `MAX_ROWS`, and `more` says how many were left out.
+- `actions.case_buttons(status, restricted)` is the row under the case details.
+
+Words (`bot.core.words`): `words.intent(text)` → ("help" | "mine" | "cases" | "report" |
+None, the rest of the text). The word sets are per language in `WORDS`.
+"""

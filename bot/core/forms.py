@@ -1,0 +1,878 @@
+"""Every form, declared once: fields in order, kinds, limits, labels, the handler it calls.
+
+See `bot.core` for the contract renderers follow. Limits come from the handlers (they check
+them); labels, hints and choices are catalog keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers import access, export, plan, report, review
+from handlers.dates import When, format_when
+from handlers.errors import FieldErrors, Problem
+from handlers.export import ExportFile
+from handlers.i18n import t
+from handlers.org import Org
+from handlers.report import Filed
+from handlers.review import Outcome
+from handlers.services import Services
+from store.models import Case
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    MULTILINE = "multiline"
+    DATE = (
+        "date"  # typed ("om to uker"), read by handlers.dates; the person sees what was understood
+    )
+    CHOICE = "choice"
+    CHOICES = "choices"
+    PERSON = "person"  # a staff member; the value is their e-mail
+    TOGGLE = "toggle"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str  # a catalog key, or the text itself when `literal`
+    literal: bool = False
+
+    def text(self, lang: str) -> str:
+        return self.label if self.literal else t(lang, self.label)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the field's id everywhere (Slack block_id, Teams input id, FieldErrors key)
+    kind: Kind
+    label: str
+    required: bool = False
+    max_length: int | None = None
+    hint: str | None = None
+    placeholder: str | None = None
+    choices: tuple[Choice, ...] = ()
+    choices_from: str | None = None  # filled in when the form opens: Opened.choices[name]
+    min_choices: int = 1  # with choices_from: fewer than this and the field is left out
+    shown_if: tuple[str, str] | None = None  # (field, value): only when that choice is picked
+    dispatch: bool = False  # picking may change which fields are shown
+    default: str | None = None  # the initial choice
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A line between fields (a tiltak row's number)."""
+
+    key: str
+    args: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return t(lang, self.key, **self.args)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Rows of the same fields, named `<name>.<n>.<field>` (n from 1), like the handlers'
+    errors for tiltak. A row with nothing typed in it is not submitted."""
+
+    name: str
+    fields: tuple[Field, ...]
+    rows: int
+    heading: str  # catalog key with {n}
+    first_required: tuple[str, ...] = ()  # required in row 1
+
+    def expand(self) -> list[Field | Heading]:
+        out: list[Field | Heading] = []
+        for n in range(1, self.rows + 1):
+            out.append(Heading(self.heading, {"n": n}))
+            for f in self.fields:
+                required = n == 1 and f.name in self.first_required
+                out.append(_renamed(f, f"{self.name}.{n}.{f.name}", required))
+        return out
+
+
+def _renamed(f: Field, name: str, required: bool) -> Field:
+    return Field(
+        name=name,
+        kind=f.kind,
+        label=f.label,
+        required=required,
+        max_length=f.max_length,
+        hint=f.hint,
+        placeholder=f.placeholder,
+    )
+
+
+Values = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Submission:
+    actor: str  # the submitter's e-mail
+    values: Values
+    ref: str | None = None  # the case (None for the report)
+    key: str | None = None  # makes a retried submission act once (Slack: the view id)
+    manager: str | None = None  # the reporter's manager from the directory (report only)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a submission did: what to tell the person, and what to refresh."""
+
+    ref: str
+    key: str  # catalog key of the result line
+    args: Mapping[str, object] = field(default_factory=dict)
+    understood: Mapping[str, When] = field(default_factory=dict)
+    outcome: Outcome | None = None  # a case action: refresh every leader's message
+    file: ExportFile | None = None
+    filed: Filed | None = None
+
+    def lines(self, lang: str, form: Form, now: datetime | None = None) -> list[str]:
+        out = [t(lang, self.key, **self.args)]
+        for name, when in self.understood.items():
+            out.append(
+                t(
+                    lang,
+                    "console.plan.understood",
+                    field=form.label_of(lang, name),
+                    when=format_when(when, lang, now=now),
+                )
+            )
+        return out
+
+
+Prepare = Callable[[Services, "Form", str, str | None, Values], "Opened"]
+Call = Callable[[Services, Submission], Result]
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    title: str  # catalog key
+    submit_label: str  # catalog key
+    items: tuple[Field | Repeat, ...]
+    call: Call
+    prepare: Prepare
+    action: str  # the verb in bot.core.actions (what the refreshed message says was done)
+    intro: str | None = None  # catalog key
+    # Handler error keys that are not field names: where they are shown.
+    error_fields: Mapping[str, str] = field(default_factory=dict)
+
+    def fields(self) -> list[Field | Heading]:
+        out: list[Field | Heading] = []
+        for item in self.items:
+            out += item.expand() if isinstance(item, Repeat) else [item]
+        return out
+
+    def get(self, name: str) -> Field | None:
+        return next((f for f in self.fields() if isinstance(f, Field) and f.name == name), None)
+
+    def label_of(self, lang: str, name: str) -> str:
+        """A field's label; a repeated field's label carries its row: "Tiltak (2)"."""
+        found = self.get(name)
+        parts = name.split(".")
+        if found is None and len(parts) == 3:
+            found = self.get(f"{parts[0]}.1.{parts[2]}")
+        if found is None:
+            return name
+        label = t(lang, found.label)
+        return f"{label} ({parts[1]})" if len(parts) == 3 else label
+
+    def place(
+        self, errors: FieldErrors, shown: Iterable[str]
+    ) -> tuple[dict[str, Problem], list[Problem]]:
+        """Each handler problem beside its field when that field is shown; the rest general."""
+        visible = set(shown)
+        beside: dict[str, Problem] = {}
+        general: list[Problem] = []
+        for key, problem in errors.errors.items():
+            name = self.error_fields.get(key, key)
+            if name in visible and name not in beside:
+                beside[name] = problem
+            else:
+                general.append(problem)
+        return beside, general
+
+
+@dataclass
+class Opened:
+    """A form ready to show: after the access check, with its prefill and choices."""
+
+    form: Form
+    ref: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+
+    def choices_of(self, f: Field) -> tuple[Choice, ...]:
+        return self.choices.get(f.name, ()) if f.choices_from else f.choices
+
+    def shown(self) -> list[Field | Heading]:
+        out: list[Field | Heading] = []
+        for item in self.form.fields():
+            if isinstance(item, Field):
+                if item.name in self.hidden:
+                    continue
+                if item.choices_from and len(self.choices_of(item)) < item.min_choices:
+                    continue
+            out.append(item)
+        return out
+
+    def visible(self, f: Field, values: Values | None = None) -> bool:
+        """Whether a `shown_if` field is wanted now, given the values picked."""
+        if f.shown_if is None:
+            return True
+        other, value = f.shown_if
+        picked = (values if values is not None else self.values).get(other)
+        if isinstance(picked, list | tuple | set | frozenset):
+            return value in picked
+        return picked == value
+
+
+# --- values -----------------------------------------------------------------------------
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return any(as_bool(v) for v in value)
+    return value is True or str(value).strip().lower() in ("yes", "true", "on", "1", "ja")
+
+
+def text_of(values: Values, name: str) -> str:
+    value = values.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def list_of(values: Values, name: str) -> list[str]:
+    value = values.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):  # Teams sends a multi-select as "a,b"
+        return [v for v in value.split(",") if v]
+    return [str(v) for v in value]
+
+
+def rows_of(values: Values, repeat: Repeat) -> list[dict[str, str]]:
+    """The rows a person typed something in, in order."""
+    out = []
+    for n in range(1, repeat.rows + 1):
+        row = {f.name: text_of(values, f"{repeat.name}.{n}.{f.name}") for f in repeat.fields}
+        if any(v.strip() for v in row.values()):
+            out.append(row)
+    return out
+
+
+# --- preparing: the access check before a form opens -------------------------------------
+
+
+def _no_check(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    return Opened(form, ref, dict(prefill))
+
+
+def _authorized(action: str) -> Prepare:
+    """Only someone who may do `action` on the case sees the form (a refusal is logged)."""
+
+    def prepare(
+        services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+    ) -> Opened:
+        assert ref is not None
+        review.authorize(services, ref, actor, action)
+        return Opened(form, ref.strip().upper(), dict(prefill))
+
+    return prepare
+
+
+def _prepare_plan(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    assert ref is not None
+    review.authorize(services, ref, actor, "plan")
+    details = review.open_case(services, ref, actor)
+    return Opened(form, details.ref, {"pupils": details.report.get("pupils") or "", **prefill})
+
+
+def _tiltak_choices(current: plan.Plan) -> tuple[Choice, ...]:
+    return tuple(
+        Choice(str(x.no), f"{x.no}. {(x.what or '')[:60]}", literal=True)
+        for x in current.active_tiltak()[:10]
+    )
+
+
+def _with_plan(action: str) -> Prepare:
+    def prepare(
+        services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+    ) -> Opened:
+        assert ref is not None
+        review.authorize(services, ref, actor, action)
+        current = plan.plan_of(services, ref, actor)
+        return Opened(form, current.ref, dict(prefill), {"active_tiltak": _tiltak_choices(current)})
+
+    return prepare
+
+
+def _prepare_export(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    assert ref is not None
+
+    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
+        current = plan.replay(case.ref, review.trail_entries(session, case))
+        return case.ref, (current.pupils if current else [])
+
+    found, names = review.read(
+        services, ref, actor, "export", pupils, need=lambda seen: seen.may_export
+    )
+    choices = tuple(Choice(str(i), p[:70], literal=True) for i, p in enumerate(names, 1))
+    return Opened(form, found, dict(prefill), {"plan_pupils": choices})
+
+
+# --- calling the handlers ---------------------------------------------------------------
+
+
+def _outcome(o: Outcome) -> Result:
+    understood = getattr(o, "understood", {})
+    return Result(o.ref, o.key, dict(o.args), understood, outcome=o)
+
+
+def _call_report(services: Services, s: Submission) -> Result:
+    v = s.values
+    form = report.ReportForm(
+        school_id=text_of(v, "school") or None,
+        pupils=text_of(v, "pupils"),
+        what=text_of(v, "what"),
+        when=text_of(v, "when"),
+        where=text_of(v, "where"),
+        categories=tuple(list_of(v, "categories")),
+        accused=text_of(v, "accused") or None,
+        action_taken=text_of(v, "action_taken"),
+        pupil_words=text_of(v, "pupil_words"),
+        urgent=as_bool(v.get("urgent")),
+    )
+    filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)
+    understood = {"when": filed.when} if filed.when else {}
+    return Result(filed.ref, "teams.filed", {"ref": filed.ref}, understood, filed=filed)
+
+
+def _ref(s: Submission) -> str:
+    assert s.ref is not None, "a case form needs the case"
+    return s.ref
+
+
+def _call_close(services: Services, s: Submission) -> Result:
+    reason = text_of(s.values, "reason")
+    no_grounds = as_bool(s.values.get("no_grounds"))
+    return _outcome(review.close(services, _ref(s), s.actor, reason, no_grounds=no_grounds))
+
+
+def _call_note(services: Services, s: Submission) -> Result:
+    note = text_of(s.values, "note")
+    return _outcome(review.add_note(services, _ref(s), s.actor, note, request_key=s.key))
+
+
+def _call_investigation(services: Services, s: Submission) -> Result:
+    v = s.values
+    note = review.InvestigationNote(
+        heard=text_of(v, "heard"), observed=text_of(v, "observed"), on=text_of(v, "on")
+    )
+    return _outcome(review.note_investigation(services, _ref(s), s.actor, note, request_key=s.key))
+
+
+def _call_foresatte(services: Services, s: Submission) -> Result:
+    v = s.values
+    outcome = review.record_foresatte(
+        services, _ref(s), s.actor, text_of(v, "what"), text_of(v, "how"), text_of(v, "on")
+    )
+    return _outcome(outcome)
+
+
+def _call_age_band(services: Services, s: Submission) -> Result:
+    band = text_of(s.values, "age_band")
+    return _outcome(review.set_age_band(services, _ref(s), s.actor, band))
+
+
+def _call_forward(services: Services, s: Submission) -> Result:
+    target = text_of(s.values, "forward_to")
+    if not target:
+        raise FieldErrors({"forward_to": Problem("error.required")})
+    return _outcome(review.forward(services, _ref(s), s.actor, target))
+
+
+def _tiltak(values: Values, repeat: Repeat) -> list[plan.TiltakForm]:
+    return [plan.TiltakForm(**row) for row in rows_of(values, repeat)]
+
+
+def _numbers(values: Values, name: str) -> list[int]:
+    return [int(n) for n in list_of(values, name) if n.strip().isdigit()]
+
+
+def _call_plan(services: Services, s: Submission) -> Result:
+    v = s.values
+    form = plan.PlanForm(
+        pupils=text_of(v, "pupils"),
+        problem=text_of(v, "problem"),
+        pupil_voice=text_of(v, "pupil_voice"),
+        pupil_heard=text_of(v, "pupil_heard"),
+        foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
+        tiltak=_tiltak(v, PLAN_TILTAK),
+        evaluate_when=text_of(v, "evaluate_when"),
+    )
+    return _outcome(plan.create_plan(services, _ref(s), s.actor, form, request_key=s.key))
+
+
+def _call_change_plan(services: Services, s: Submission) -> Result:
+    v = s.values
+    change = plan.PlanChange(
+        problem=text_of(v, "problem"),
+        pupils=text_of(v, "pupils"),
+        evaluate_when=text_of(v, "evaluate_when"),
+        pupil_voice=text_of(v, "pupil_voice"),
+        pupil_heard=text_of(v, "pupil_heard"),
+        foresatte_heard=text_of(v, "foresatte_heard"),
+        others_heard=text_of(v, "others_heard"),
+        best_interests=text_of(v, "best_interests"),
+        add_tiltak=_tiltak(v, CHANGE_TILTAK),
+        end_tiltak=_numbers(v, "end_tiltak"),
+    )
+    return _outcome(plan.change_plan(services, _ref(s), s.actor, change))
+
+
+def _call_evaluate(services: Services, s: Submission) -> Result:
+    v = s.values
+    form = plan.EvaluationForm(
+        effect=text_of(v, "effect"),
+        pupil_says=text_of(v, "pupil_says"),
+        foresatte_says=text_of(v, "foresatte_says"),
+        notes=text_of(v, "notes"),
+        decision=text_of(v, "decision"),
+        next_evaluation=text_of(v, "next_evaluation"),
+        add_tiltak=_tiltak(v, EVALUATION_TILTAK),
+        end_tiltak=_numbers(v, "end_tiltak"),
+    )
+    return _outcome(plan.evaluate(services, _ref(s), s.actor, form, request_key=s.key))
+
+
+def _call_share(services: Services, s: Submission) -> Result:
+    v = s.values
+    outcome = plan.share_with_rteam(
+        services, _ref(s), s.actor, text_of(v, "basis"), text_of(v, "note")
+    )
+    return _outcome(outcome)
+
+
+def _call_export(services: Services, s: Submission) -> Result:
+    v = s.values
+    made = export.export_case(
+        services,
+        _ref(s),
+        s.actor,
+        document=text_of(v, "document") or export.CASE_FILE,
+        fmt=text_of(v, "format") or "pdf",
+        lang=services.org.language_of(s.actor.strip().lower()),
+        keep_pupil=text_of(v, "anonymize_others") or None,
+    )
+    return Result(_ref(s).strip().upper(), "chat.export.sent", {"name": made.name}, file=made)
+
+
+# --- the declarations -------------------------------------------------------------------
+
+
+def _text(name: str, label: str, limit: int, **kw: Any) -> Field:
+    return Field(name, Kind.TEXT, label, max_length=limit, **kw)
+
+
+def _long(name: str, label: str, limit: int, **kw: Any) -> Field:
+    return Field(name, Kind.MULTILINE, label, max_length=limit, **kw)
+
+
+def _date(name: str, label: str, limit: int, **kw: Any) -> Field:
+    return Field(name, Kind.DATE, label, max_length=limit, **kw)
+
+
+def _choice(name: str, label: str, values: Sequence[str], key: str, **kw: Any) -> Field:
+    return Field(
+        name, Kind.CHOICE, label, choices=tuple(Choice(v, key.format(v)) for v in values), **kw
+    )
+
+
+_M = report.MAX_LENGTH
+REPORT_FIELDS: tuple[Field, ...] = (
+    Field(
+        "school",
+        Kind.CHOICE,
+        "field.school",
+        choices_from="schools",
+        hint="chat.modal.school_hint",
+    ),
+    _text("pupils", "field.pupils", _M["pupils"], required=True, placeholder="field.pupils.hint"),
+    _long("what", "field.what", _M["what"], required=True),
+    _date("when", "field.when", _M["when"], hint="field.when.hint", placeholder="field.when.hint"),
+    _text("where", "field.where", _M["where"]),
+    Field(
+        "categories",
+        Kind.CHOICES,
+        "field.categories",
+        choices=tuple(Choice(c, f"category.{c}") for c in report.CATEGORIES),
+        dispatch=True,  # "en ansatt har krenket en elev" asks which employee
+    ),
+    Field(
+        "accused",
+        Kind.PERSON,
+        "field.accused",
+        required=True,
+        hint="chat.modal.accused_hint",
+        placeholder="teams.form.accused_placeholder",
+        shown_if=("categories", report.EMPLOYEE_CATEGORY),
+    ),
+    _long("action_taken", "field.action_taken", _M["action_taken"]),
+    _long("pupil_words", "field.pupil_words", _M["pupil_words"]),
+    # A yes/no: its one choice is the text beside the box.
+    Field("urgent", Kind.TOGGLE, "field.urgent", choices=(Choice("yes", "field.urgent.yes"),)),
+)
+
+_TILTAK_FIELDS = (
+    _long("what", "plan.field.what", plan.TILTAK_MAX["what"]),
+    _text("who", "plan.field.who", plan.TILTAK_MAX["who"], hint="plan.field.who.hint"),
+    _date("when", "plan.field.when", plan.TILTAK_MAX["when"], hint="plan.field.when.hint"),
+)
+PLAN_TILTAK = Repeat(
+    "tiltak", _TILTAK_FIELDS, rows=3, heading="chat.plan.tiltak_n", first_required=("what",)
+)
+CHANGE_TILTAK = Repeat("tiltak", _TILTAK_FIELDS, rows=2, heading="chat.plan.tiltak_n")
+EVALUATION_TILTAK = Repeat("tiltak", _TILTAK_FIELDS, rows=1, heading="chat.evaluate.add")
+
+_P = plan.PLAN_MAX
+_E = plan.EVALUATION_MAX
+_PLAN_TEXTS = (
+    _long("pupils", "plan.field.pupils", _P["pupils"], hint="plan.field.pupils.hint"),
+    _long("problem", "plan.field.problem", _P["problem"]),
+    _long(
+        "pupil_voice",
+        "plan.field.pupil_voice",
+        _P["pupil_voice"],
+        hint="plan.field.pupil_voice.hint",
+    ),
+    _long("pupil_heard", "plan.field.pupil_heard", _P["pupil_heard"]),
+    _long("foresatte_heard", "plan.field.foresatte_heard", _P["foresatte_heard"]),
+    _long("others_heard", "plan.field.others_heard", _P["others_heard"]),
+    _long("best_interests", "plan.field.best_interests", _P["best_interests"]),
+)
+_PLAN_REQUIRED = set(plan.PLAN_REQUIRED)
+_END_TILTAK = Field(
+    "end_tiltak", Kind.CHOICES, "plan.field.end_tiltak", choices_from="active_tiltak"
+)
+
+
+def _required(f: Field) -> Field:
+    return Field(**{**vars(f), "required": True})
+
+
+FORMS: dict[str, Form] = {}
+
+
+def _declare(form: Form) -> Form:
+    FORMS[form.name] = form
+    return form
+
+
+REPORT = _declare(
+    Form(
+        name="report",
+        title="chat.modal.title",
+        submit_label="chat.modal.submit",
+        intro="chat.modal.intro",
+        items=REPORT_FIELDS,
+        call=_call_report,
+        prepare=_no_check,
+        action="report",
+    )
+)
+CLOSE = _declare(
+    Form(
+        name="close",
+        title="chat.close.title",
+        submit_label="chat.close.submit",
+        items=(
+            # The conclusion in the pupil's own terms; a case never investigated closes only
+            # with an explicit "no grounds for a case" (the handler says so on "reason").
+            _long("reason", "field.conclusion", review.MAX_REASON, required=True),
+            Field(
+                "no_grounds",
+                Kind.TOGGLE,
+                "doc.conclusion.no_grounds",
+                choices=(Choice("yes", "field.no_grounds"),),
+            ),
+        ),
+        call=_call_close,
+        prepare=_authorized("close"),
+        action="close",
+    )
+)
+FORWARD = _declare(
+    Form(
+        name="forward",
+        title="action.forward",
+        submit_label="action.forward",
+        items=(
+            Field(
+                "forward_to",
+                Kind.PERSON,
+                "field.forward_to",
+                required=True,
+                placeholder="chat.forward.placeholder",
+            ),
+        ),
+        call=_call_forward,
+        prepare=_authorized("forward"),
+        action="forward",
+    )
+)
+NOTE = _declare(
+    Form(
+        name="note",
+        title="chat.note.title",
+        submit_label="chat.modal.submit",
+        intro="chat.note.intro",
+        items=(_long("note", "field.note", review.MAX_NOTE, required=True),),
+        call=_call_note,
+        prepare=_authorized("note"),
+        action="note",
+    )
+)
+INVESTIGATION = _declare(
+    Form(
+        name="investigation",
+        title="action.investigation_note",
+        submit_label="chat.modal.submit",
+        items=(
+            _long("heard", "inv.field.heard", review.MAX_HEARD),
+            _long("observed", "inv.field.observed", review.MAX_OBSERVED),
+            _date("on", "inv.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_investigation,
+        prepare=_authorized("investigation_note"),
+        action="investigation_note",
+    )
+)
+FORESATTE = _declare(
+    Form(
+        name="foresatte",
+        title="action.foresatte",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "what",
+                "parties.field.what",
+                review.PARTY_EVENTS,
+                "parties.field.what.{}",
+                required=True,
+            ),
+            _text("how", "parties.field.how", review.MAX_HOW, required=True),
+            _date("on", "parties.field.on", 100, hint="when.example.past"),
+        ),
+        call=_call_foresatte,
+        prepare=_authorized("foresatte"),
+        action="foresatte",
+    )
+)
+AGE_BAND = _declare(
+    Form(
+        name="age_band",
+        title="action.age_band",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "age_band",
+                "parties.field.age_band",
+                review.AGE_BANDS,
+                "doc.age_band.{}",
+                required=True,
+            ),
+        ),
+        call=_call_age_band,
+        prepare=_authorized("age_band"),
+        action="age_band",
+    )
+)
+PLAN = _declare(
+    Form(
+        name="plan",
+        title="chat.plan.title",
+        submit_label="chat.modal.submit",
+        items=(
+            *(_required(f) if f.name in _PLAN_REQUIRED else f for f in _PLAN_TEXTS[:3]),
+            *_PLAN_TEXTS[3:],
+            PLAN_TILTAK,
+            _date(
+                "evaluate_when",
+                "plan.field.evaluate_when",
+                _P["evaluate_when"],
+                required=True,
+                hint="plan.field.evaluate_when.hint",
+            ),
+        ),
+        call=_call_plan,
+        prepare=_prepare_plan,
+        action="plan",
+        error_fields={"tiltak": "tiltak.1.what"},
+    )
+)
+CHANGE_PLAN = _declare(
+    Form(
+        name="change_plan",
+        title="chat.change_plan.title",
+        submit_label="chat.modal.submit",
+        intro="chat.change_plan.intro",
+        items=(
+            *_PLAN_TEXTS,
+            _date(
+                "evaluate_when",
+                "plan.field.evaluate_when",
+                _P["evaluate_when"],
+                hint="plan.field.evaluate_when.hint",
+            ),
+            _END_TILTAK,
+            CHANGE_TILTAK,
+        ),
+        call=_call_change_plan,
+        prepare=_with_plan("change_plan"),
+        action="change_plan",
+        error_fields={"tiltak": "tiltak.1.what"},
+    )
+)
+EVALUATE = _declare(
+    Form(
+        name="evaluate",
+        title="chat.evaluate.title",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice("effect", "plan.field.effect", plan.EFFECTS, "plan.effect.{}", required=True),
+            _long(
+                "pupil_says",
+                "plan.field.pupil_says",
+                _E["pupil_says"],
+                required=True,
+                hint="plan.field.pupil_says.hint",
+            ),
+            _long("foresatte_says", "plan.field.foresatte_says", _E["foresatte_says"]),
+            _long("notes", "plan.field.notes", _E["notes"]),
+            _choice(
+                "decision", "plan.field.decision", plan.DECISIONS, "plan.decision.{}", required=True
+            ),
+            _date(
+                "next_evaluation",
+                "plan.field.next_evaluation",
+                _E["next_evaluation"],
+                hint="plan.field.evaluate_when.hint",
+            ),
+            _END_TILTAK,
+            EVALUATION_TILTAK,
+        ),
+        call=_call_evaluate,
+        prepare=_with_plan("evaluate"),
+        action="evaluate",
+        error_fields={"tiltak": "tiltak.1.what"},
+    )
+)
+SHARE = _declare(
+    Form(
+        name="share",
+        title="chat.share.title",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice("basis", "plan.field.basis", plan.SHARE_BASES, "plan.share.{}", required=True),
+            _text("note", "plan.field.share_note", plan.MAX_SHARE_NOTE),
+        ),
+        call=_call_share,
+        prepare=_authorized("share_rteam"),
+        action="share",
+    )
+)
+EXPORT = _declare(
+    Form(
+        name="export",
+        title="chat.export.title",
+        submit_label="chat.modal.submit",
+        items=(
+            _choice(
+                "document",
+                "chat.export.document",
+                export.DOCUMENTS,
+                "export.document.{}",
+                required=True,
+                default=export.CASE_FILE,
+            ),
+            Field(
+                "format",
+                Kind.CHOICE,
+                "chat.export.format",
+                choices=tuple(Choice(f, f"export.format.{f}") for f in export.FORMATS),
+                default="pdf",
+            ),
+            Field(
+                "anonymize_others",
+                Kind.CHOICE,
+                "chat.export.keep_pupil",
+                hint="chat.export.keep_pupil.hint",
+                choices_from="plan_pupils",
+                min_choices=2,
+            ),
+        ),
+        call=_call_export,
+        prepare=_prepare_export,
+        action="export",
+    )
+)
+
+
+# --- opening and submitting -------------------------------------------------------------
+
+
+def open_form(
+    services: Services,
+    name: str,
+    actor: str,
+    *,
+    ref: str | None = None,
+    prefill: Values | None = None,
+) -> Opened:
+    """The form, after its access check (Refused, on the trail) with prefill and choices."""
+    form = FORMS[name]
+    if name == "report":
+        return report_opened(services.org, actor=actor, prefill=prefill)
+    return form.prepare(services, form, actor.strip().lower(), ref, prefill or {})
+
+
+def report_opened(
+    org: Org,
+    *,
+    actor: str | None = None,
+    school_id: str | None = None,
+    prefill: Values | None = None,
+) -> Opened:
+    """The report form from memory only (it must open at once). The school is asked when the
+    person works at several schools or is not known yet."""
+    if school_id is None and actor:
+        theirs = org.schools_of(actor.strip().lower())
+        school_id = theirs[0].id if len(theirs) == 1 else None
+    values: dict[str, Any] = {"school": school_id, **(prefill or {})}
+    what = text_of(values, "what")
+    if len(what) > report.MAX_LENGTH["what"]:
+        values["what"] = what[: report.MAX_LENGTH["what"]]
+    hidden = frozenset() if len(org.schools) > 1 or school_id is None else frozenset({"school"})
+    schools = tuple(Choice(s.id, s.name, literal=True) for s in org.schools)
+    return Opened(REPORT, None, values, {"schools": schools}, hidden)
+
+
+def submit(services: Services, name: str, submission: Submission) -> Result:
+    """Call the form's handler; FieldErrors (mapped with Form.place) or Refused on failure."""
+    return FORMS[name].call(services, submission)

@@ -1,0 +1,55 @@
+"""A Slack message's text as plain text, for the report's *what happened*.
+
+Slack sends message text in its own markup: `<@U123>` mentions, `<#C1|kanal>` channels,
+`<!here>`, `<https://x|label>` links, `&amp;`/`&lt;`/`&gt;` entities and `*bold*`, `_italic_`,
+`~strike~`, `` `code` `` markers. A person reading the report wants what was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+_MARKERS = [
+    re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"),
+    re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])"),
+]
+_CODE = re.compile(r"```\n?|`")
+
+
+def plain_text(text: str, name_of: Callable[[str], str | None]) -> str:
+    """`name_of(user_id)` gives a person's display name (None: unknown)."""
+
+    def angle(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            name = name_of(target[1:]) or label.lstrip("@") or target[1:]
+            return f"@{name}"
+        if target.startswith("#"):
+            return f"#{label or target[1:]}"
+        if target.startswith("!"):
+            special = target[1:].split("^", 1)[0]
+            if special in ("channel", "here", "everyone"):
+                return f"@{special}"
+            return label or special
+        if label and label != target.removeprefix("mailto:"):
+            return f"{label} ({target})"
+        return target.removeprefix("mailto:")
+
+    out = _ANGLE.sub(angle, text)
+    for marker in _MARKERS:
+        out = marker.sub(r"\1", out)
+    out = _CODE.sub("", out)
+    return out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, ending at a word when there is one near the end."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return (head[:space] if space > limit // 2 else head).rstrip() + "…"
