@@ -10,7 +10,7 @@ from bot.config import Settings
 from handlers.clock import Clock, SystemClock
 from handlers.org import Org, load_org
 from handlers.services import Services
-from store.db import make_engine, session_factory, upgrade
+from store.db import SchemaAhead, make_engine, session_factory, sqlite_file, upgrade_if_behind
 
 
 @dataclass
@@ -24,14 +24,24 @@ class App:
 def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> App:
     """Load org.yml (raising OrgError on mistakes) and open the database.
 
-    SQLite databases are upgraded on start (one file, one user: nothing to coordinate);
-    PostgreSQL is upgraded by the operator with `meldefra db upgrade`.
+    SQLite databases are upgraded here (one file, one user: nothing to coordinate); `serve`
+    upgrades PostgreSQL under an advisory lock (bot/serve.py: ensure_schema), and
+    `meldefra db upgrade` does it by hand.
     """
     path, is_sample = settings.resolved_org_path()
     org: Org = load_org(path)
-    engine = make_engine(settings.database_url)
+    # Not migrating (the delivery process): the database was made by whoever started us.
+    engine = make_engine(settings.database_url, must_exist=migrate is False)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":
-        upgrade(engine)
+        try:
+            upgrade_if_behind(engine)
+        except SchemaAhead:
+            pass  # left as it is: `serve` refuses it with the reason, other commands may read
+        if sqlite_file(settings.database_url) is not None:
+            # The file exists now: reopen it read-write only, so that a file deleted under the
+            # running server is an error (and /healthz says so), never a new empty database.
+            engine.dispose()
+            engine = make_engine(settings.database_url)
     sessions = session_factory(engine, keyring=settings.keyring())
     services = Services(org=org, sessions=sessions, clock=clock or SystemClock())
     return App(settings=settings, services=services, engine=engine, org_is_sample=is_sample)

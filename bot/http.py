@@ -1,4 +1,4 @@
-"""The HTTP server: Slack at /slack/events, GET /healthz, Teams at /api/messages.
+"""The HTTP server: Slack at /slack/events, GET /healthz, GET /metrics, Teams at /api/messages.
 
 One Starlette app under uvicorn. Bolt's App is synchronous, so each Slack request is
 dispatched in a worker thread: the event loop keeps accepting requests while one listener
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import anyio
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -29,7 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.health import Health
 from bot.limits import MB, BodyGuard, Guard
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import Measured, Metrics
 from handlers.services import Services
 
 log = logging.getLogger("meldefra.http")
@@ -61,19 +63,36 @@ def build_asgi(
     slack: App | None,
     parts: Sequence[Part] = (),
     *,
+    health: Health | None = None,
+    metrics: Metrics | None = None,
+    before_shutdown: Callable[[], None] | None = None,
     signing_secret: str | None = None,
     read_timeout: float | None = None,
 ) -> Starlette:
-    """`signing_secret` defaults to the one the Bolt app was built with."""
+    """The app; `health` adds the delivery worker to /healthz, `metrics` serves /metrics and
+    measures every request (bot/serve.py gives both). `before_shutdown` runs (in a thread)
+    after the last request was answered and before the parts stop: an in-process worker whose
+    sends run on this event loop finishes them there. `signing_secret` defaults to the one the
+    Bolt app was built with; `read_timeout` (seconds for a request body) to bot.limits'."""
+    checks = health or Health(services)
 
     async def healthz(request: Request) -> Response:
-        ok = await anyio.to_thread.run_sync(_database_ok, services)
-        body: dict[str, bool] = {"ok": ok, "slack": slack is not None}
+        ok, report = await anyio.to_thread.run_sync(checks.report)
+        body: dict[str, Any] = {"ok": ok, "slack": slack is not None}
         body.update({part.name: True for part in parts})
+        body.update(report)
         return JSONResponse(body, status_code=200 if ok else 503)
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
     guards: dict[str, Guard] = {}
+    if metrics is not None:
+        registry = metrics
+
+        async def metrics_endpoint(request: Request) -> Response:
+            text_body = await anyio.to_thread.run_sync(registry.render)
+            return Response(text_body, media_type=METRICS_CONTENT_TYPE)
+
+        routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     if slack is not None:
         # Bolt keeps the secret it verifies with; ours must be the same one.
         secret = signing_secret or getattr(slack, "_signing_secret", None)
@@ -93,15 +112,20 @@ def build_asgi(
         try:
             yield
         finally:
+            if before_shutdown is not None:
+                await anyio.to_thread.run_sync(before_shutdown)
             for part in parts:
                 await part.shutdown()
 
     guard_options: dict[str, Any] = {"limits": BODY_LIMITS, "guards": guards}
     if read_timeout is not None:
         guard_options["read_timeout"] = read_timeout
-    return Starlette(
+    app = Starlette(
         routes=routes, lifespan=lifespan, middleware=[Middleware(BodyGuard, **guard_options)]
     )
+    if metrics is not None:
+        app.add_middleware(Measured, metrics=metrics, routes=[r.path for r in routes])
+    return app
 
 
 def _unsigned() -> Response:
@@ -147,12 +171,3 @@ def _slack_endpoint(slack: App, verifier: SignatureVerifier) -> Any:
         return Response(content=result.body, status_code=result.status, headers=headers)
 
     return endpoint
-
-
-def _database_ok(services: Services) -> bool:
-    try:
-        with services.sessions() as session:
-            session.execute(text("select 1"))
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
-        return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -38,10 +39,12 @@ class Scheduler:
         *,
         interval: float = 60.0,
         on_queued: Callable[[], None] | None = None,
+        on_round: Callable[[str, list[str], float], None] | None = None,
     ) -> None:
         self.services = services
         self.interval = interval
         self.on_queued = on_queued  # e.g. wake the outbox worker
+        self.on_round = on_round  # (kind, each school's status, seconds): bot/metrics.py
         self._seen: dict[tuple[str, str], str] = {}  # (school, kind) → last period seen through
 
     def tick(self) -> list[RoundResult]:
@@ -62,6 +65,7 @@ class Scheduler:
             }
             if not periods:
                 continue
+            started = time.perf_counter()
             try:
                 done = run(self.services, list(periods), at=now)
             except Exception:
@@ -85,6 +89,8 @@ class Scheduler:
                     len(result.notices),
                 )
             results += done
+            if self.on_round is not None:
+                self.on_round(kind, [r.status for r in done], time.perf_counter() - started)
         if self.on_queued is not None and any(r.notices for r in results):
             self.on_queued()
         return results

@@ -7,17 +7,23 @@ import multiprocessing
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
 
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Router, Sender, Wakeup, Worker
+from bot.health import Beat, Health, stuck
+from bot.metrics import Metrics, QueueObserver
 from bot.scheduler import Scheduler
 from handlers import dates
 from handlers.i18n import catalogs
+from store.db import SchemaAhead, current_revision, upgrade_if_behind
 
 if TYPE_CHECKING:
     from bot.http import Part
@@ -40,7 +46,7 @@ class Runtime:
     def shutdown(self) -> None:
         self.stop.set()
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=20)  # the outbox thread finishes its send and hands back the rest
         for stop in self.on_shutdown:
             stop()
 
@@ -63,9 +69,20 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
+def ensure_schema(engine: Engine) -> None:
+    """`serve` brings a database that is behind up to date (on PostgreSQL under an advisory
+    lock, so replicas starting together do not race) and refuses one that is ahead."""
+    try:
+        if upgrade_if_behind(engine):
+            log.info("database schema upgraded to %s", current_revision(engine))
+    except SchemaAhead as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
+    ensure_schema(app.engine)
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
@@ -78,6 +95,9 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     slack_app = None
     parts: list[Part] = []
     wake: Callable[[], None] | None = None
+    metrics = Metrics(app.services)
+    liveness: ThreadLiveness | DeliveryProcess | None = None
+    before_shutdown: Callable[[], None] | None = None
     if settings.teams_enabled:
         # The Teams SDK's connections live on the server's event loop, so with Teams the
         # worker runs in this process and a Router picks Slack or Teams per notice.
@@ -96,28 +116,56 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         parts.append(teams)
         senders.append(teams_sender)
         sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
-        worker_box.append(Worker(app.services, sender))
-        runtime.threads.append(_thread("outbox", worker_box[0].run_forever, runtime.stop))
+        beat = Beat()
+        worker_box.append(Worker(app.services, sender, observer=metrics, beat=beat))
+        thread = _thread("outbox", worker_box[0].run_forever, runtime.stop)
+        runtime.threads.append(thread)
+        liveness = ThreadLiveness(thread, beat)
+
+        def stop_worker() -> None:
+            # Teams sends run on the server's event loop: finish them before it ends.
+            runtime.stop.set()
+            thread.join(timeout=20)
+
+        before_shutdown = stop_worker
     elif settings.slack_enabled:
-        delivery = DeliveryProcess(settings)
+        delivery = DeliveryProcess(settings, metrics)
         runtime.on_shutdown.append(delivery.stop)
         wake = delivery.wake.set
         slack_app, _ = _slack(app, settings, wake)
+        liveness = delivery
     # Safe on several replicas: a round is claimed once per school and period in the database.
-    runtime.threads.append(Scheduler(app.services, on_queued=wake).start(runtime.stop))
+    scheduler = Scheduler(app.services, on_queued=wake, on_round=metrics.round)
+    runtime.threads.append(scheduler.start(runtime.stop))
+    health = Health(app.services, worker=liveness)
+    # SIGTERM (systemd, Kubernetes): uvicorn answers the requests in flight, then returns; the
+    # handler only notes it, so the finally below stops the workers, which hand back what they
+    # claimed and did not send.
+    signal.signal(signal.SIGTERM, lambda *_: runtime.stop.set())
     try:
         if http or parts:  # Teams reaches the bot over HTTPS only
             with _socket_mode(slack_app if not http else None, settings):
-                _serve_http(app, slack_app if http else None, parts, host, port)
+                _serve_http(
+                    app,
+                    slack_app if http else None,
+                    parts,
+                    host,
+                    port,
+                    health=health,
+                    metrics=metrics,
+                    before_shutdown=before_shutdown,
+                )
         else:
             _serve_socket_mode(slack_app, settings, runtime)
     finally:
         runtime.shutdown()
+    log.info("stopped")
     return 0
 
 
-def _thread(name: str, target: Callable[[threading.Event], None],
-            stop: threading.Event) -> threading.Thread:
+def _thread(
+    name: str, target: Callable[[threading.Event], None], stop: threading.Event
+) -> threading.Thread:
     thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
     thread.start()
     return thread
@@ -159,33 +207,107 @@ def _teams(app: App, settings: Settings, wake: Callable[[], None]) -> tuple[Part
     return teams, TeamsSender(teams)
 
 
+class ThreadLiveness:
+    """The in-process outbox worker (with Teams), as /healthz sees it."""
+
+    def __init__(self, thread: threading.Thread, beat: Beat) -> None:
+        self.thread = thread
+        self.beat = beat
+
+    def problem(self) -> str | None:
+        if not self.thread.is_alive():
+            return "delivery_worker_dead"
+        return stuck(self.beat.at)
+
+
 class DeliveryProcess:
-    """The outbox worker in a process of its own.
+    """The outbox worker in a process of its own, supervised.
 
     Delivering DMs is real work (database, HTTP); in the server's process it competes with
     Slack's acks for the interpreter lock. A second process uses the machine's other core, and
     a multiprocessing.Event lets a listener wake it the moment a notice is queued.
+
+    A supervisor thread in the server restarts the process when it dies (after 1, 2, 4 … 30 s
+    when it keeps dying at once), moves its delivery counts into the metrics, and /healthz asks
+    it whether the worker is alive and beating.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.wake = context.Event()
-        self._stop = context.Event()
-        self._process = context.Process(
-            target=_run_delivery, args=(settings, self.wake, self._stop),
+    CHECK_EVERY = 0.5
+    STEADY_AFTER = 60.0  # a process that ran this long and died is restarted at once
+
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._context = multiprocessing.get_context("spawn")
+        self.wake = self._context.Event()
+        self._stop = self._context.Event()
+        self._beat: Any = self._context.Value("d", time.time(), lock=False)
+        self._outcomes: Any = self._context.Queue(maxsize=10_000)
+        if metrics is not None:
+            metrics.sources.append(self._outcomes)
+        self._stopping = threading.Event()
+        self.restarts = 0
+        self._process = self._spawn()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="meldefra-delivery-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _spawn(self) -> Any:
+        self._beat.value = time.time()
+        process = self._context.Process(
+            target=_run_delivery,
+            args=(self.settings, self.wake, self._stop, self._beat, self._outcomes),
             name="meldefra-delivery", daemon=True,
         )  # fmt: skip
-        self._process.start()
+        process.start()
+        self._started = time.monotonic()
+        return process
+
+    def _supervise(self) -> None:
+        quick_deaths = 0
+        while not self._stopping.wait(self.CHECK_EVERY):
+            if self.metrics is not None:
+                self.metrics.drain(self._outcomes)
+            if self._process.is_alive():
+                continue
+            lived = time.monotonic() - self._started
+            quick_deaths = 0 if lived > self.STEADY_AFTER else quick_deaths + 1
+            pause = min(30.0, 2.0 ** (quick_deaths - 1)) if quick_deaths else 0.0
+            log.error(
+                "delivery process ended (exit code %s); starting a new one in %.0fs",
+                self._process.exitcode, pause,
+            )  # fmt: skip
+            if self._stopping.wait(pause):
+                return
+            self._process = self._spawn()
+            self.restarts += 1
+            if self.metrics is not None:
+                self.metrics.restarted()
+
+    @property
+    def pid(self) -> int | None:
+        return int(self._process.pid) if self._process.pid is not None else None
+
+    def problem(self) -> str | None:
+        if not self._process.is_alive():
+            return "delivery_worker_dead"
+        return stuck(float(self._beat.value))
 
     def stop(self) -> None:
+        """Let the worker finish the send in flight and hand back what it claimed."""
+        self._stopping.set()
+        self._supervisor.join(timeout=5)
         self._stop.set()
         self.wake.set()
-        self._process.join(timeout=10)
+        self._process.join(timeout=30)
         if self._process.is_alive():
             self._process.terminate()
+        if self.metrics is not None:
+            self.metrics.drain(self._outcomes)
 
 
-def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
+def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup, beat: Any, outcomes: Any) -> None:
     from slack_sdk import WebClient
 
     from bot import bootstrap, logs
@@ -193,27 +315,59 @@ def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup) -> None:
     from bot.slack.sender import SlackSender
 
     logs.setup(settings.log_level, settings.log_format)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    # The parent decides when to stop; a SIGTERM to this process itself (systemd signals the
+    # whole group) stops it the same way: the send in flight ends, the rest is handed back.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    terminated: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: terminated.append(True))
     app = bootstrap.build(settings, migrate=False)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     sender = SlackSender(client, SlackDirectory(app.services, client))
-    worker = Worker(app.services, sender, wake=wake)
-    while not stop.is_set():
-        if not worker.run_once():
-            wake.wait(1.0)
-            wake.clear()
+
+    def alive() -> None:
+        beat.value = time.time()
+
+    worker = Worker(app.services, sender, wake=wake, observer=QueueObserver(outcomes), beat=alive)
+    halt = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(halt,), name="outbox")
+    thread.start()
+    # The main thread only watches: signal handlers run here, away from the worker's locks.
+    while thread.is_alive():
+        if terminated or stop.is_set():
+            halt.set()
+            wake.set()
+        thread.join(0.2)
+    outcomes.close()
+    outcomes.join_thread()
 
 
-def _serve_http(app: App, slack_app: object, parts: list[Part], host: str, port: int) -> None:
+def _serve_http(
+    app: App,
+    slack_app: object,
+    parts: list[Part],
+    host: str,
+    port: int,
+    *,
+    health: Health,
+    metrics: Metrics,
+    before_shutdown: Callable[[], None] | None,
+) -> None:
     import uvicorn
 
     from bot.http import build_asgi
     from bot.limits import server_options
 
-    asgi = build_asgi(app.services, slack_app, parts)  # type: ignore[arg-type]
+    bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
+    asgi = build_asgi(
+        app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
+    )
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     uvicorn.run(
-        asgi, host=host, port=port, log_level="warning", access_log=False,
+        asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
         log_config=None,  # uvicorn logs through bot.logs' handler and filter
         **server_options(),  # timeouts for slow clients and half-open connections
     )

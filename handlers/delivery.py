@@ -7,8 +7,9 @@ each record is its own transaction, and delivery is an event on the case's trail
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,11 +35,13 @@ class Pending:
     data: dict[str, Any]
     attempts: int
     platform_ref: str | None
+    token: str = ""  # the claim token: only its holder records the outcome
+    # Set when an earlier holder began the platform call and never recorded how it went (it
+    # died or lost its lease mid-send): the notice may already be out.
+    interrupted_send: datetime | None = None
 
 
-def claim(
-    services: Services, *, limit: int = 20, lease: timedelta = timedelta(minutes=2)
-) -> list[Pending]:
+def claim(services: Services, *, limit: int = 20, lease: timedelta = outbox.LEASE) -> list[Pending]:
     with services.uow() as session:
         rows = outbox.claim_due(session, now=services.clock.now(), limit=limit, lease=lease)
         return [
@@ -52,18 +55,48 @@ def claim(
                 json.loads(r.data),
                 r.attempts,
                 r.platform_ref,
+                r.claim_token or "",
+                r.send_started_at,
             )
             for r in rows
         ]
 
 
-def sent(services: Services, item: Pending, *, platform: str, ref: str | None) -> None:
+def begin_send(services: Services, item: Pending, *, lease: timedelta = outbox.LEASE) -> bool:
+    """Just before the platform call: True if this worker still holds the notice."""
+    with services.uow() as session:
+        return outbox.begin_send(
+            session, item.id, item.token, now=services.clock.now(), lease=lease
+        )
+
+
+def renew(services: Services, items: Sequence[Pending], *, lease: timedelta = outbox.LEASE) -> int:
+    """The heartbeat: keep the claims of notices still being worked on."""
+    with services.uow() as session:
+        return outbox.renew(
+            session, [i.token for i in items], now=services.clock.now(), lease=lease
+        )
+
+
+def release(services: Services, items: Sequence[Pending]) -> int:
+    """Hand claimed, unsent notices back (a worker stopping), for another worker at once."""
+    with services.uow() as session:
+        return outbox.release(session, [i.token for i in items])
+
+
+def backlog(services: Services) -> outbox.Backlog:
+    with services.uow() as session:
+        return outbox.backlog(session, now=services.clock.now())
+
+
+def sent(services: Services, item: Pending, *, platform: str, ref: str | None) -> bool:
+    """Record the delivery, if this worker still holds the claim (False: it did not)."""
     now = services.clock.now()
     with services.uow() as session:
-        row = session.get(Outbox, item.id)
-        if row is None or row.status == "sent":
-            return
-        outbox.mark_sent(session, row, at=now, platform=platform, platform_ref=ref)
+        if not outbox.mark_sent(
+            session, item.id, item.token, at=now, platform=platform, platform_ref=ref
+        ):
+            return False
         case = _case(session, item.case_id)
         if case is not None:
             trail.append(
@@ -80,14 +113,15 @@ def sent(services: Services, item: Pending, *, platform: str, ref: str | None) -
                     "platform": platform,
                 },
             )
+        return True
 
 
-def retry(services: Services, item: Pending, *, after: float, error: str) -> None:
+def retry(services: Services, item: Pending, *, after: float, error: str) -> bool:
     now = services.clock.now()
     with services.uow() as session:
-        row = session.get(Outbox, item.id)
-        if row is not None and row.status == "pending":
-            outbox.retry_later(session, row, at=now + timedelta(seconds=after), error=error)
+        return outbox.retry_later(
+            session, item.id, item.token, at=now + timedelta(seconds=after), error=error
+        )
 
 
 def failed(services: Services, item: Pending, *, error: str) -> str | None:
@@ -98,10 +132,8 @@ def failed(services: Services, item: Pending, *, error: str) -> str | None:
     """
     now = services.clock.now()
     with services.uow() as session:
-        row = session.get(Outbox, item.id)
-        if row is None or row.status != "pending":
+        if not outbox.mark_failed(session, item.id, item.token, error=error):
             return None
-        outbox.mark_failed(session, row, error=error)
         case = _case(session, item.case_id)
         if case is None:
             return None

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
@@ -32,7 +32,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str = DEFAULT_URL, *, schema: str | None = None, must_exist: bool = False, **kwargs: Any
+) -> Engine:
     """An engine with the settings Meldefra relies on.
 
     SQLite: WAL (readers do not block the writer), foreign keys on, a busy timeout so two
@@ -43,7 +45,9 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
     # Bound parameters hold pupil names and free text: never put them in an error or a log line.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(
+            _sqlite_existing(url, must_exist), connect_args={"timeout": 30}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -66,6 +70,26 @@ def make_engine(url: str = DEFAULT_URL, *, schema: str | None = None, **kwargs: 
         connect_args["options"] = f"-csearch_path={schema}"
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    u = make_url(normalise_url(url) if isinstance(url, str) else url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    database = u.database.removeprefix("file:") if u.query.get("uri") else u.database
+    return Path(database)
+
+
+def _sqlite_existing(url: str, must_exist: bool) -> str | URL:
+    """An existing SQLite file (or one that `must_exist`) is opened read-write only (URI
+    mode=rw): if it is deleted under a running server, connecting fails (and /healthz says so)
+    instead of SQLite quietly creating an empty database that every request would fail on."""
+    u = make_url(url)
+    path = sqlite_file(u)
+    if path is None or u.query.get("uri") or not (must_exist or path.exists()):
+        return url
+    return u.set(database=f"file:{path.resolve()}", query={**u.query, "mode": "rw", "uri": "true"})
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -117,14 +141,31 @@ def chunked(values: Iterable[_T], size: int = 5000) -> Iterator[list[_T]]:
         yield batch
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to date with the Alembic migrations shipped in store/migrations."""
-    from alembic import command
+# pg_advisory_xact_lock key for schema upgrades ("mfupgrad" as bytes): replicas starting at
+# once upgrade one after the other; the later ones find the schema current and do nothing.
+UPGRADE_LOCK = 0x6D66757067726164
+
+
+def _alembic_config() -> Any:
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to date with the Alembic migrations shipped in store/migrations.
+
+    On PostgreSQL under an advisory lock held until the upgrade commits, so replicas that
+    start together do not race each other's DDL.
+    """
+    from alembic import command
+
+    cfg = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -134,6 +175,46 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The revision this code's migrations end at."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+class SchemaAhead(RuntimeError):
+    """The database was upgraded by a newer Meldefra than this one."""
+
+
+def upgrade_if_behind(engine: Engine) -> bool:
+    """Upgrade a schema that is behind this code's migrations (empty included); True if it
+    did. A schema at a revision this code does not know is ahead: SchemaAhead, no change."""
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return False
+    if current is not None and not known_revision(current):
+        raise SchemaAhead(
+            f"the database's schema revision {current} is newer than this Meldefra's ({head}); "
+            "run the Meldefra version that upgraded it"
+        )
+    upgrade(engine)
+    return True
+
+
+def known_revision(revision: str) -> bool:
+    """Whether a revision is one of this code's migrations (False: the database is newer)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(_alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 @event.listens_for(Session, "before_flush")

@@ -157,7 +157,10 @@ class Outbox(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the claim's lease
+    # Fencing: only the worker holding this token may record the row's outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the platform call
     last_error: Mapped[str | None] = mapped_column(String(200))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     platform: Mapped[str | None] = mapped_column(String(20))

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.db import insert_new
 from store.models import Outbox
+
+# A claim's lease: short, because the holder renews it while it works; a dead worker's rows
+# are free again after at most this long.
+LEASE = timedelta(seconds=15)
 
 
 def enqueue(
@@ -101,12 +107,14 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[st
 
 
 def claim_due(
-    session: Session, *, now: datetime, limit: int = 20, lease: timedelta = timedelta(minutes=2)
+    session: Session, *, now: datetime, limit: int = 20, lease: timedelta = LEASE
 ) -> list[Outbox]:
-    """Claim pending notices that are due, for one worker.
+    """Claim pending notices that are due, for one worker; each gets a fresh claim token.
 
-    On PostgreSQL, FOR UPDATE SKIP LOCKED lets several replicas claim disjoint rows; the lease
-    (claimed_until) hands a row to another worker if its claimer died mid-send.
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets several replicas claim disjoint rows. The lease
+    (claimed_until) is short and renewed while the holder works (`renew`), so the rows of a
+    worker that died come back within one lease; the token fences a worker whose lease ran
+    out: its late `mark_*` changes nothing.
     """
     q = (
         select(Outbox)
@@ -123,29 +131,126 @@ def claim_due(
     rows = list(session.scalars(q))
     for row in rows:
         row.claimed_until = now + lease
+        row.claim_token = uuid.uuid4().hex
         row.attempts += 1
     session.flush()
     return rows
 
 
+def _held(row_id: int, token: str) -> ColumnElement[bool]:
+    return and_(Outbox.id == row_id, Outbox.claim_token == token, Outbox.status == "pending")
+
+
+def _update(session: Session, where: ColumnElement[bool], **values: Any) -> int:
+    result = session.execute(update(Outbox).where(where).values(**values))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def renew(
+    session: Session, tokens: Sequence[str], *, now: datetime, lease: timedelta = LEASE
+) -> int:
+    """Extend the lease of the rows these tokens still hold; returns how many."""
+    if not tokens:
+        return 0
+    return _update(
+        session,
+        and_(Outbox.claim_token.in_(list(tokens)), Outbox.status == "pending"),
+        claimed_until=now + lease,
+    )
+
+
+def begin_send(
+    session: Session, row_id: int, token: str, *, now: datetime, lease: timedelta = LEASE
+) -> bool:
+    """Record, just before the platform call, that the holder sends now; False if the claim
+    was lost (another worker has the row, or it is done): then the caller must not send."""
+    return (
+        _update(session, _held(row_id, token), send_started_at=now, claimed_until=now + lease) == 1
+    )
+
+
 def mark_sent(
-    session: Session, row: Outbox, *, at: datetime, platform: str, platform_ref: str | None
-) -> None:
-    row.status = "sent"
-    row.delivered_at = at
-    row.platform = platform
-    row.platform_ref = platform_ref
-    row.claimed_until = None
-    row.last_error = None
+    session: Session,
+    row_id: int,
+    token: str,
+    *,
+    at: datetime,
+    platform: str,
+    platform_ref: str | None,
+) -> bool:
+    """Only the claim's holder records the outcome; False when the token no longer holds it."""
+    return (
+        _update(
+            session,
+            _held(row_id, token),
+            status="sent",
+            delivered_at=at,
+            platform=platform,
+            platform_ref=platform_ref,
+            claimed_until=None,
+            claim_token=None,
+            last_error=None,
+        )
+        == 1
+    )
 
 
-def retry_later(session: Session, row: Outbox, *, at: datetime, error: str) -> None:
-    row.next_attempt_at = at
-    row.claimed_until = None
-    row.last_error = error[:200]
+def retry_later(session: Session, row_id: int, token: str, *, at: datetime, error: str) -> bool:
+    return (
+        _update(
+            session,
+            _held(row_id, token),
+            next_attempt_at=at,
+            claimed_until=None,
+            claim_token=None,
+            send_started_at=None,
+            last_error=error[:200],
+        )
+        == 1
+    )
 
 
-def mark_failed(session: Session, row: Outbox, *, error: str) -> None:
-    row.status = "failed"
-    row.claimed_until = None
-    row.last_error = error[:200]
+def mark_failed(session: Session, row_id: int, token: str, *, error: str) -> bool:
+    return (
+        _update(
+            session,
+            _held(row_id, token),
+            status="failed",
+            claimed_until=None,
+            claim_token=None,
+            last_error=error[:200],
+        )
+        == 1
+    )
+
+
+def release(session: Session, tokens: Sequence[str]) -> int:
+    """Hand claimed rows back unsent (a worker stopping): another worker may take them at once.
+    The attempt the claim counted is given back too."""
+    if not tokens:
+        return 0
+    return _update(
+        session,
+        and_(Outbox.claim_token.in_(list(tokens)), Outbox.status == "pending"),
+        claimed_until=None,
+        claim_token=None,
+        attempts=Outbox.attempts - 1,
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # pending notices whose time has come
+    oldest_due_at: datetime | None  # the earliest next_attempt_at among them
+
+
+def backlog(session: Session, *, now: datetime) -> Backlog:
+    """How much is waiting to be delivered (health and metrics), from ix_outbox_due."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(Outbox.next_attempt_at)).where(
+            Outbox.status == "pending", Outbox.next_attempt_at <= now
+        )
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return Backlog(int(count), oldest)

@@ -224,3 +224,34 @@ def test_bot_has_no_import_cycle() -> None:
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def test_choices_made_when_a_form_opens_are_offered(services: Services) -> None:
+    from handlers.org import Org
+
+    opened = forms.report_opened(services.org)
+    school = forms.REPORT.get("school")
+    assert school is not None
+    assert [c.value for c in opened.choices_of(school)] == [s.id for s in services.org.schools]
+    assert isinstance(services.org, Org)
+    ref = _file(services)
+    good = {
+        "pupils": "Ola N.\nKari M.",
+        "problem": "Holdes utenfor",
+        "pupil_voice": "x",
+        "evaluate_when": "om to uker",
+        "tiltak.1.what": "Voksen ute",
+        "tiltak.1.who": LEADER,
+        "tiltak.1.when": "hvert friminutt",
+    }
+    forms.submit(services, "plan", Submission(LEADER, good, ref))
+    evaluate = forms.open_form(services, "evaluate", LEADER, ref=ref)
+    end = forms.EVALUATE.get("end_tiltak")
+    assert end is not None and [c.value for c in evaluate.choices_of(end)] == ["1"]
+    assert end in evaluate.shown()
+    export = forms.open_form(services, "export", LEADER, ref=ref)
+    keep = forms.EXPORT.get("anonymize_others")
+    assert keep is not None and [c.text("nb") for c in export.choices_of(keep)] == [
+        "Ola N.",
+        "Kari M.",
+    ]

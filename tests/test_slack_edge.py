@@ -208,7 +208,7 @@ def test_a_submission_is_acked_while_slow_views_open_calls_block(bot: SlackBot) 
         response = submit_report(bot, view_id="V0WHILESLOW")
         took = time.monotonic() - started
     assert response.status_code == 200 and response.text in ("", "null")
-    assert took < 2.5
+    assert took < 3  # Slack's window for an ack
     assert len(cases(bot)) == 1
 
 
@@ -263,3 +263,28 @@ def test_a_person_pick_submits_with_the_email(bot: SlackBot) -> None:
     )
     assert bot.interact(payload).status_code == 200
     assert cases(bot)[0].section == "12-5"
+
+
+def test_a_digest_with_sixty_cases_says_how_many_more(bot: SlackBot, clock) -> None:  # type: ignore[no-untyped-def]
+    from handlers.digest import run_digest
+
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=OSLO))
+    for n in range(60):
+        form = ReportForm(pupils=f"Elev {n}", what="Holdt utenfor", categories=("mobbing",))
+        file_report(bot.services, form, TEACHER)
+    bot.deliver()
+    clock.set(datetime(2026, 12, 7, 8, 30, tzinfo=OSLO))  # Nordby's next fortnightly Monday
+    run_digest(bot.services, ["nordby"])
+    bot.deliver()
+    digest = next(m for m in bot.fake.calls("chat.postMessage") if "R-team" in m.params["text"])
+    raw = digest.params["blocks"]
+    blocks = json.loads(raw) if isinstance(raw, str) else raw
+    assert len(blocks) <= 50
+    texts = view_texts(blocks)
+    assert all(len(x) <= 3000 for x in texts)
+    joined = "\n".join(texts)
+    for n in range(1, 61):
+        assert f"MF-{n:04d}" in joined
+    rows = [b for b in blocks if b["type"] == "actions"]
+    assert f"og {60 - len(rows)} saker til" in joined
+    assert "Elev 1" not in json.dumps(blocks) and "Holdt utenfor" not in json.dumps(blocks)

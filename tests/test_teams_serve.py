@@ -67,11 +67,13 @@ def test_serve_with_teams_files_and_delivers(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(lambda: _up(base), timeout=60)
-            assert httpx.get(f"{base}/healthz").json() == {
+            health = httpx.get(f"{base}/healthz").json()
+            assert {k: health[k] for k in ("ok", "slack", "teams")} == {
                 "ok": True,
                 "slack": False,
                 "teams": True,
             }
+            assert health["database"]["ok"] and health["delivery"]["ok"]
             for email in PEOPLE:
                 install = activity(fake, email, "installationUpdate", action="add")
                 assert httpx.post(f"{base}/api/messages", json=install).status_code == 200

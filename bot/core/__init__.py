@@ -14,7 +14,8 @@ Forms (`bot.core.forms`):
 - Open a form with `forms.open_form(services, name, actor, ref=…, prefill=…)`. It does the
   access check first (a refusal is on the trail and raised as `Refused`; a form that needs a
   plan raises `FieldErrors` with key "plan") and returns an `Opened`: the initial `values`,
-  the `choices` filled in for fields with `choices_from`, and `shown()`: the flat list of
+  the `choices` filled in for fields with `choices_from` (keyed by that name; read them
+  with `choices_of(field)`), and `shown()`: the flat list of
   `Field`s and `Heading`s to render, repeat groups expanded (`tiltak.1.what`, …). Fields
   whose dynamic choices came out empty (or below `min_choices`) are left out. The report
   form needs no access check; `forms.report_opened(org, …)` builds it from memory only.

@@ -207,11 +207,11 @@ class Opened:
     form: Form
     ref: str | None
     values: dict[str, Any] = field(default_factory=dict)
-    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)  # by choices_from
     hidden: frozenset[str] = frozenset()
 
     def choices_of(self, f: Field) -> tuple[Choice, ...]:
-        return self.choices.get(f.name, ()) if f.choices_from else f.choices
+        return self.choices.get(f.choices_from, ()) if f.choices_from else f.choices
 
     def shown(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []

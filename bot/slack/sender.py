@@ -35,7 +35,7 @@ def classify(exc: SlackApiError) -> Exception:
     )
     if status == 429:
         after = response.headers.get("Retry-After") or response.headers.get("retry-after")
-        return RetryLater("ratelimited", after=float(after) if after else None)
+        return RetryLater("ratelimited", after=after)  # the worker parses and clamps it
     if status >= 500:
         return RetryLater(f"http_{status}")
     if error in PERMANENT:

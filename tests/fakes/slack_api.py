@@ -68,7 +68,7 @@ class _Failure:
     method: str
     status: int
     error: str | None
-    retry_after: int | None
+    retry_after: int | str | None
     drop: bool
     times: int | None  # None: never used up
     channel: str | None
@@ -313,7 +313,7 @@ class FakeSlack:
         *,
         status: int = 200,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         drop: bool = False,
         times: int | None = 1,
         channel: str | None = None,
