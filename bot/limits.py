@@ -37,6 +37,9 @@ HEAD_TIMEOUT = 10.0  # from connect (or the end of the last response) to a compl
 KEEP_ALIVE = 5.0
 MAX_HEAD = 16 * 1024  # h11: the request line and headers together
 
+# A body cut off mid-stream leaves the connection in an unknown state: answer and close it.
+CLOSE = {"Connection": "close"}
+
 Guard = Callable[[Headers], Response | None]
 
 
@@ -89,11 +92,11 @@ class BodyGuard:
                 with anyio.fail_after(max(deadline - anyio.current_time(), 0)):
                     message = await receive()
             except TimeoutError:
-                raise HTTPException(status_code=408, detail="body too slow") from None
+                raise HTTPException(408, "body too slow", headers=CLOSE) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(status_code=413, detail="body too large")
+                    raise HTTPException(413, "body too large", headers=CLOSE)
                 if not message.get("more_body", False):
                     deadline = math.inf  # the body is in; later reads wait for a disconnect
             return message
