@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
@@ -43,6 +45,7 @@ def start_once(env: dict[str, str]) -> tuple[float, float]:
         [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port",
          str(port)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip
     try:
         while True:
@@ -57,6 +60,8 @@ def start_once(env: dict[str, str]) -> tuple[float, float]:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        with suppress(ProcessLookupError):  # the delivery process, should it outlive serve
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot import logs
+from bot import logs, stats_cli
 from bot.config import Settings
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
-        print(f"meldefra: org file has problems:\n{exc}", file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
@@ -67,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve Slack over HTTP, not Socket Mode (Teams is always served over HTTP)",
     )
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP host (default 0.0.0.0)")
+    serve.add_argument(
+        "--host",
+        help="HTTP host (default 0.0.0.0; 127.0.0.1 when unauthenticated requests are allowed)",
+    )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
 
@@ -81,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = org_sub.add_parser("check", help="validate org.yml and show every person's route")
     check.add_argument("path", nargs="?", help="the file (default: $MELDEFRA_ORG or ./org.yml)")
     check.set_defaults(func=cmd_org_check)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a deployment end to end: org file, database, key, Slack, Teams"
+    )
+    doctor.add_argument("--org", help="path to org.yml (default: $MELDEFRA_ORG or ./org.yml)")
+    doctor.add_argument("--lang", choices=("nb", "nn", "en"), help="default: the org's language")
+    doctor.set_defaults(func=cmd_doctor)
 
     verify = sub.add_parser("verify", help="walk every case's hash chain and name any break")
     verify.set_defaults(func=cmd_verify)
@@ -154,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="print what would be sent; send nothing"
         )
         rounds.set_defaults(func=cmd_round, round=name)
+
+    stats_cli.add_parsers(sub)  # stats, monthly
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -372,8 +384,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
+    # With Teams' token check off, only this machine may talk to the bot unless --host says so.
+    host = args.host or ("127.0.0.1" if settings.teams_allow_unauthenticated else "0.0.0.0")
     try:
-        return serve(app, http=args.http, host=args.host, port=args.port)
+        return serve(app, http=args.http, host=host, port=args.port)
     except ConfigError as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -413,7 +427,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     path = args.path or settings.resolved_org_path()[0]
     org = load_org(path)
-    print(t("nb", "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    lang = org.operator_language
+    print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
     for line in routes_report(org):
         print(line)
     return 0
@@ -433,6 +448,14 @@ def routes_report(org: Org) -> list[str]:
                 reason = t(lang, r.reason, unit=routing.unit or "")
                 lines.append(f"    → {r.email} ({t(lang, 'role.' + r.role)}: {reason})")
     return lines
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import doctor
+
+    lines, healthy = doctor.run(settings, settings.resolved_org_path()[0], args.lang)
+    print("\n".join(lines))
+    return 0 if healthy else 1
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:

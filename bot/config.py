@@ -23,6 +23,9 @@ class Settings:
     teams_client_secret: str | None = None
     teams_tenant_id: str | None = None
     graph_url: str = "https://graph.microsoft.com/v1.0"
+    # National clouds: where the bot's tokens come from and where Teams' signing keys are.
+    login_authority: str = "https://login.microsoftonline.com"
+    bot_openid_metadata: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     teams_app_catalog_id: str | None = None  # the app's id in the org catalog (installs)
     teams_bot_domain: str | None = None  # where /api/messages is served (the manifest's domain)
     teams_allow_unauthenticated: bool = False  # tests and the Agents Playground only
@@ -52,6 +55,9 @@ class Settings:
             teams_client_secret=get("CLIENT_SECRET"),
             teams_tenant_id=get("TENANT_ID"),
             graph_url=get("GRAPH_URL") or "https://graph.microsoft.com/v1.0",
+            login_authority=get("LOGIN_AUTHORITY") or "https://login.microsoftonline.com",
+            bot_openid_metadata=get("BOT_OPENID_METADATA")
+            or "https://login.botframework.com/v1/.well-known/openidconfiguration",
             teams_app_catalog_id=get("TEAMS_APP_CATALOG_ID"),
             teams_bot_domain=get("TEAMS_BOT_DOMAIN"),
             teams_allow_unauthenticated=(

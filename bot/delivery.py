@@ -103,9 +103,10 @@ class Sender(Protocol):
 class Router:
     """Picks the sender per notice when Slack and Teams are both configured.
 
-    A channel notice goes to the platform it names (`data["platform"]`, Slack when unnamed); a
-    person gets it where they last used Meldefra (their most recent identity), else on the
-    first platform given (Slack looks anyone up by e-mail; Teams installs the app via Graph).
+    A channel notice goes to the platform it names (`data["platform"]`, Slack when unnamed), and
+    nowhere when that platform is not configured; a person gets it where they last used
+    Meldefra (their most recent identity), else on the first platform given (Slack looks anyone
+    up by e-mail; Teams installs the app via Graph). Used with one sender too: one path.
     """
 
     def __init__(self, services: Services, senders: Sequence[Sender]) -> None:
@@ -115,12 +116,23 @@ class Router:
 
     def pick(self, item: Pending) -> Sender:
         if item.channel:
-            return self.senders.get(str(item.data.get("platform") or "slack"), self.default)
+            platform = str(item.data.get("platform") or "slack")
+            return self.senders.get(platform) or _NotConfigured(platform)
         assert item.recipient is not None
         for platform in identity.platforms_of(self.services, item.recipient):
             if platform in self.senders:
                 return self.senders[platform]
         return self.default
+
+
+class _NotConfigured:
+    """A channel of a platform this bot does not serve: recorded as failed, never sent."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+
+    def deliver(self, item: Pending) -> str | None:
+        raise PermanentFailure(f"{self.platform}_not_configured")
 
 
 class Worker:

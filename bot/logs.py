@@ -158,15 +158,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (as logging's last resort does), so a
+    command run in-process (tests, a shell that swaps stderr) never writes to a closed stream."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+
 def setup(level: str = "INFO", fmt: str = "text", stream: IO[str] | None = None) -> logging.Handler:
     """Configure the root logger for a process (CLI, server, delivery process); idempotent.
 
     Returns the handler, so a test can detach it."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_meldefra", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    for old in list(root.handlers):
+        if getattr(old, "_meldefra", False):
+            root.removeHandler(old)
+    handler: logging.StreamHandler[IO[str]] = (
+        logging.StreamHandler(stream) if stream is not None else _Stderr()
+    )
     handler._meldefra = True  # type: ignore[attr-defined]
     handler.addFilter(PrivacyFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))

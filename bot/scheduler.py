@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers import digest, followup
+from handlers import digest, followup, monthly
 from handlers.followup import RoundResult
 from handlers.org import School
 from handlers.services import Services
@@ -29,6 +29,7 @@ ROUNDS: tuple[tuple[str, Due, Run], ...] = (
     (followup.REMINDERS, followup.reminders_due, followup.run_reminders),
     (digest.DIGEST, digest.digest_due, digest.run_digest),
     (followup.OWNER_NOTICE, followup.owner_notice_due, followup.run_owner_notices),
+    (monthly.MONTHLY, monthly.monthly_due, monthly.run_monthly),
 )
 
 
@@ -79,7 +80,8 @@ class Scheduler:
                     except Exception:
                         log.exception("%s round for %s failed; retrying next tick", kind, school_id)
             for result in done:
-                self._seen[(result.school_id, kind)] = periods[result.school_id]
+                # (skoleeier's monthly round rides along with the schools': no period of its own)
+                self._seen[(result.school_id, kind)] = periods.get(result.school_id, "")
                 log.info(
                     "%s round for %s (%s): %s, %d notices",
                     kind,

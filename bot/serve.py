@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -115,7 +117,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         teams, teams_sender = _teams(app, settings, wake)
         parts.append(teams)
         senders.append(teams_sender)
-        sender = senders[0] if len(senders) == 1 else Router(app.services, senders)
+        sender = Router(app.services, senders)  # one sender or two: one path
         beat = Beat()
         worker_box.append(Worker(app.services, sender, observer=metrics, beat=beat))
         thread = _thread("outbox", worker_box[0].run_forever, runtime.stop)
@@ -133,6 +135,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         runtime.on_shutdown.append(delivery.stop)
         wake = delivery.wake.set
         slack_app, _ = _slack(app, settings, wake)
+        delivery.wait_ready()
         liveness = delivery
     # Safe on several replicas: a round is claimed once per school and period in the database.
     scheduler = Scheduler(app.services, on_queued=wake, on_round=metrics.round)
@@ -240,6 +243,7 @@ class DeliveryProcess:
         self.metrics = metrics
         self._context = multiprocessing.get_context("spawn")
         self.wake = self._context.Event()
+        self.ready = self._context.Event()
         self._stop = self._context.Event()
         self._beat: Any = self._context.Value("d", time.time(), lock=False)
         self._outcomes: Any = self._context.Queue(maxsize=10_000)
@@ -257,7 +261,7 @@ class DeliveryProcess:
         self._beat.value = time.time()
         process = self._context.Process(
             target=_run_delivery,
-            args=(self.settings, self.wake, self._stop, self._beat, self._outcomes),
+            args=(self.settings, self.wake, self._stop, self._beat, self._outcomes, self.ready),
             name="meldefra-delivery", daemon=True,
         )  # fmt: skip
         process.start()
@@ -294,6 +298,15 @@ class DeliveryProcess:
             return "delivery_worker_dead"
         return stuck(float(self._beat.value))
 
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until the process has imported and built what it needs. Its start-up is seconds of
+        CPU: while the server answers its first requests it would take a core from them."""
+        deadline = time.monotonic() + timeout
+        while not self.ready.wait(0.05):
+            if not self._process.is_alive() or time.monotonic() > deadline:
+                log.warning("the delivery process is not ready; serving anyway")
+                return
+
     def stop(self) -> None:
         """Let the worker finish the send in flight and hand back what it claimed."""
         self._stopping.set()
@@ -307,13 +320,16 @@ class DeliveryProcess:
             self.metrics.drain(self._outcomes)
 
 
-def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup, beat: Any, outcomes: Any) -> None:
+def _run_delivery(
+    settings: Settings, wake: Wakeup, stop: Wakeup, beat: Any, outcomes: Any, ready: Wakeup
+) -> None:
     from slack_sdk import WebClient
 
     from bot import bootstrap, logs
     from bot.slack.directory import SlackDirectory
     from bot.slack.sender import SlackSender
 
+    parent = os.getppid()
     logs.setup(settings.log_level, settings.log_format)
     # The parent decides when to stop; a SIGTERM to this process itself (systemd signals the
     # whole group) stops it the same way: the send in flight ends, the rest is handed back.
@@ -327,13 +343,22 @@ def _run_delivery(settings: Settings, wake: Wakeup, stop: Wakeup, beat: Any, out
     def alive() -> None:
         beat.value = time.time()
 
-    worker = Worker(app.services, sender, wake=wake, observer=QueueObserver(outcomes), beat=alive)
+    worker = Worker(
+        app.services,
+        Router(app.services, [sender]),
+        wake=wake,
+        observer=QueueObserver(outcomes),
+        beat=alive,
+    )
+    ready.set()
     halt = threading.Event()
     thread = threading.Thread(target=worker.run_forever, args=(halt,), name="outbox")
     thread.start()
     # The main thread only watches: signal handlers run here, away from the worker's locks.
     while thread.is_alive():
-        if terminated or stop.is_set():
+        # A server killed outright (SIGKILL, OOM) cannot stop us: an orphan would go on
+        # delivering beside the restarted server's own process.
+        if terminated or stop.is_set() or os.getppid() != parent:
             halt.set()
             wake.set()
         thread.join(0.2)
@@ -362,6 +387,11 @@ def _serve_http(
         app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
     )
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
+    # What start-up built (the org, catalogs, dateparser's and holidays' data) lives as long
+    # as the process: out of the collector's sight, a full collection no longer walks it
+    # during a request (Meldefra holds about twice the objects of a bare Bolt app).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         asgi,
         host=host,

@@ -10,6 +10,7 @@ from handlers import notices
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
 from handlers.i18n import t
+from handlers.monthly import MONTHLY_REPORT
 
 Data = Mapping[str, Any]
 
@@ -150,6 +151,12 @@ def _digest(lang: str, d: Data) -> list[str]:
     ]
 
 
+def _monthly_summary(lang: str, data: Data) -> list[str]:
+    from bot.stats_render import summary  # the PDF machinery loads only for this notice
+
+    return summary(dict(data), lang)
+
+
 RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.RECEIPT: _receipt,
     notices.NEW_CASE: _new_case,
@@ -161,6 +168,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     ],
     notices.REMINDER: _reminder,
     notices.DIGEST: _digest,
+    MONTHLY_REPORT: _monthly_summary,
 }
 
 

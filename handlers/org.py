@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from handlers.i18n import t
+
 LANGUAGES = ("nb", "nn", "en")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DIGEST = re.compile(
@@ -29,12 +31,26 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 class OrgError(ValueError):
-    """A problem in org.yml; `line` is 1-based (0 when the file could not be read at all)."""
+    """Problems in org.yml, in the owner's language; `line` is 1-based (0: the file could not
+    be read at all)."""
 
-    def __init__(self, problems: list[tuple[int, str]], path: str = "org.yml") -> None:
+    def __init__(
+        self, problems: list[tuple[int, str]], path: str = "org.yml", lang: str = "nb"
+    ) -> None:
         self.problems = sorted(problems)
         self.path = path
-        super().__init__("\n".join(f"{path}:{ln}: {msg}" for ln, msg in self.problems))
+        self.lang = lang
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [
+            t(self.lang, "org.line", path=self.path, line=ln, problem=msg)
+            for ln, msg in self.problems
+        ]
+
+    def report(self) -> str:
+        """The header and one line per problem, for `meldefra org check` and start-up."""
+        return "\n".join([t(self.lang, "org.problems", path=self.path), *self.lines()])
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,8 @@ class School:
     policy: Policy = field(default_factory=Policy)
     closed_days: tuple[tuple[date, date], ...] = ()
     graph: GraphDirectory = field(default_factory=GraphDirectory)
+    # (person, unit name): the unit whose leader gets the reports of someone in several units
+    primary_units: tuple[tuple[str, str], ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -119,7 +137,12 @@ class School:
         return frozenset(people)
 
     def unit_of(self, email: str) -> Unit | None:
-        """The reporter's own unit: the first where they are a member, else one they lead."""
+        """The reporter's own unit: their primary_unit, else the one where they are a member
+        (org check refuses a person in two units without one), else one they lead."""
+        primary = dict(self.primary_units).get(email)
+        for unit in self.units:
+            if unit.name == primary:
+                return unit
         for unit in self.units:
             if email in unit.members:
                 return unit
@@ -136,6 +159,7 @@ class School:
 class Owner:
     name: str
     contacts: tuple[str, ...]
+    language: str | None = None  # the language of `meldefra org check` and `doctor`
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,11 @@ class Org:
     owner: Owner
     schools: tuple[School, ...]
     languages: dict[str, str] = field(default_factory=dict)  # per-person language override
+
+    @property
+    def operator_language(self) -> str:
+        """The language the operator's tools speak: owner.language, else the first school's."""
+        return self.owner.language or (self.schools[0].language if self.schools else "nb")
 
     def school(self, school_id: str) -> School:
         for school in self.schools:
@@ -186,7 +215,8 @@ def load_org(path: str | Path) -> Org:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise OrgError([(0, f"cannot read the file: {exc.strerror or exc}")], str(path)) from exc
+        error = exc.strerror or str(exc)
+        raise OrgError([(0, t("nb", "org.err.read", error=error))], str(path)) from exc
     return parse_org(text, str(path))
 
 
@@ -194,90 +224,164 @@ def parse_org(text: str, path: str = "org.yml") -> Org:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise OrgError([(line, f"not valid YAML: {problem}")], path) from exc
-    reader = _Reader()
+        lang = _language_in_text(text)
+        raise OrgError([_yaml_problem(exc, lang)], path, lang) from exc
+    reader = _Reader(_language_of(root))
     org = reader.org(root)
     if reader.problems or org is None:
-        raise OrgError(reader.problems or [(1, "the file is empty")], path)
+        raise OrgError(reader.problems or [(1, t(reader.lang, "org.err.empty"))], path, reader.lang)
     return org
+
+
+def _language_of(root: yaml.Node | None) -> str:
+    """owner.language, else the first school's language, else bokmål: read before the rest,
+    so every problem is told in the owner's language."""
+
+    def get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    return v
+        return None
+
+    schools = get(root, "schools")
+    first = schools.value[0] if isinstance(schools, yaml.SequenceNode) and schools.value else None
+    for node in (get(get(root, "owner"), "language"), get(first, "language")):
+        if isinstance(node, yaml.ScalarNode) and node.value in LANGUAGES:
+            return str(node.value)
+    return "nb"
+
+
+def _language_in_text(text: str) -> str:
+    """The same choice for a file that is not valid YAML: the first `language:` line."""
+    match = re.search(r"^[\s-]*language:\s*['\"]?(nb|nn|en)\b", text, re.MULTILINE)
+    return match[1] if match else "nb"
+
+
+def _yaml_problem(exc: yaml.YAMLError, lang: str) -> tuple[int, str]:
+    """PyYAML's parser words ("mapping values are not allowed here") as what to fix."""
+    mark = getattr(exc, "problem_mark", None)
+    start_mark = getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark else 0
+    start = start_mark.line + 1 if start_mark else line
+    problem = str(getattr(exc, "problem", "") or "")
+    context = str(getattr(exc, "context", "") or "")
+    if "mapping values are not allowed" in problem:
+        key = "org.err.yaml.colon"
+    elif "'\\t'" in problem or "tab" in problem:
+        key = "org.err.yaml.tab"
+    elif "flow sequence" in context:
+        key, line = "org.err.yaml.list", start  # fixed where it opens
+    elif "flow mapping" in context:
+        key, line = "org.err.yaml.braces", start
+    elif "quoted scalar" in context:
+        key, line = "org.err.yaml.quote", start
+    elif "could not find expected ':'" in problem:
+        key = "org.err.yaml.key"
+    elif "expected <block end>" in problem or "did not find expected" in problem:
+        key = "org.err.yaml.indent"
+    else:
+        key = "org.err.yaml.other"
+    return line, t(lang, key, start=start)
+
+
+def _member_node(unit: yaml.Node, person: str) -> yaml.Node:
+    """Where `person` is listed in a unit's members (the unit itself if not found)."""
+    for key, value in getattr(unit, "value", ()):
+        if key.value == "members" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                if str(item.value).strip().lower() == person:
+                    return item  # type: ignore[no-any-return]
+    return unit
 
 
 class _Reader:
     """Turns the YAML node tree into an Org, collecting every problem with its line."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "nb") -> None:
+        self.lang = lang
         self.problems: list[tuple[int, str]] = []
 
-    def fail(self, node: yaml.Node | None, msg: str) -> None:
-        self.problems.append(((node.start_mark.line + 1) if node is not None else 1, msg))
+    def fail(self, node: yaml.Node | None, problem: str, /, **args: object) -> None:
+        line = (node.start_mark.line + 1) if node is not None else 1
+        self.problems.append((line, t(self.lang, "org.err." + problem, **args)))
+
+    def where_school(self, school: str) -> str:
+        return t(self.lang, "org.where.school", school=school)
 
     def mapping(
         self, node: yaml.Node | None, where: str, allowed: set[str] | None
     ) -> dict[str, yaml.Node] | None:
         """A mapping's values by key; `allowed` None accepts any key."""
         if not isinstance(node, yaml.MappingNode):
-            self.fail(node, f"{where} must be a mapping (key: value)")
+            self.fail(node, "mapping", where=where)
             return None
         out: dict[str, yaml.Node] = {}
         for key, value in node.value:
             name = str(key.value)
             if name in out:
-                self.fail(key, f"{where}: '{name}' is given twice")
+                self.fail(key, "key_twice", where=where, key=name)
             elif allowed is not None and name not in allowed:
-                self.fail(
-                    key, f"{where}: unknown key '{name}' (known: {', '.join(sorted(allowed))})"
-                )
+                known = ", ".join(sorted(allowed))
+                self.fail(key, "unknown_key", where=where, key=name, known=known)
             out[name] = value
         return out
 
-    def scalar(self, node: yaml.Node | None, where: str, *, required: bool = True) -> str | None:
+    def scalar(
+        self, node: yaml.Node | None, where: str, key: str, *, required: bool = True
+    ) -> str | None:
         if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
             return None
         if not isinstance(node, yaml.ScalarNode) or str(node.value).strip() == "":
             if required:
-                self.fail(node, f"{where} must be a single value")
+                self.fail(node, "single", where=where, key=key)
             return None
         return str(node.value).strip()
 
-    def email(self, node: yaml.Node | None, where: str) -> str | None:
-        value = self.scalar(node, where)
+    def email(self, node: yaml.Node | None, where: str, key: str) -> str | None:
+        value = self.scalar(node, where, key)
         if value is None:
             return None
         if not EMAIL.match(value):
-            self.fail(node, f"{where}: '{value}' is not an e-mail address")
+            self.fail(node, "not_email", where=where, value=value)
             return None
         return value.lower()
 
-    def emails(self, node: yaml.Node | None, where: str) -> tuple[str, ...]:
+    def emails(self, node: yaml.Node | None, where: str, key: str) -> tuple[str, ...]:
         if node is None:
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, f"{where} must be a list of e-mail addresses")
+            self.fail(node, "email_list", where=where, key=key)
             return ()
-        out = [self.email(item, where) for item in node.value]
+        out = [self.email(item, where, key) for item in node.value]
         return tuple(e for e in out if e)
 
     def require(self, m: dict[str, yaml.Node], key: str, parent: yaml.Node, where: str) -> bool:
         if key not in m:
-            self.fail(parent, f"{where}: '{key}' is missing")
+            self.fail(parent, "missing", where=where, key=key)
             return False
         return True
+
+    def language(self, node: yaml.Node | None, where: str) -> str | None:
+        lang = self.scalar(node, where, "language")
+        if lang is not None and lang not in LANGUAGES:
+            self.fail(node, "language", where=where, value=lang)
+            return None
+        return lang
 
     def org(self, root: yaml.Node | None) -> Org | None:
         if root is None:
             return None
-        m = self.mapping(root, "the file", {"owner", "schools", "languages"})
+        where = t(self.lang, "org.where.file")
+        m = self.mapping(root, where, {"owner", "schools", "languages"})
         if m is None:
             return None
         owner = self.owner(m.get("owner"), root)
         schools: list[School] = []
-        if self.require(m, "schools", root, "the file"):
+        if self.require(m, "schools", root, where):
             node = m["schools"]
             if not isinstance(node, yaml.SequenceNode) or not node.value:
-                self.fail(node, "schools must be a list with at least one school")
+                self.fail(node, "no_schools")
             else:
                 ids: set[str] = set()
                 for item in node.value:
@@ -285,7 +389,7 @@ class _Reader:
                     if school is None:
                         continue
                     if school.id in ids:
-                        self.fail(item, f"school id '{school.id}' is used twice")
+                        self.fail(item, "school_twice", school=school.id)
                     ids.add(school.id)
                     schools.append(school)
         languages = self.languages(m.get("languages"))
@@ -295,16 +399,17 @@ class _Reader:
 
     def owner(self, node: yaml.Node | None, root: yaml.Node) -> Owner | None:
         if node is None:
-            self.fail(root, "owner (skoleeier) is missing: reports need somewhere to go last")
+            self.fail(root, "no_owner")
             return None
-        m = self.mapping(node, "owner", {"name", "contacts"})
+        m = self.mapping(node, "owner", {"name", "contacts", "language"})
         if m is None:
             return None
-        name = self.scalar(m.get("name"), "owner.name") if "name" in m else None
-        contacts = self.emails(m.get("contacts"), "owner.contacts")
+        name = self.scalar(m.get("name"), "owner", "name") if "name" in m else None
+        contacts = self.emails(m.get("contacts"), "owner", "contacts")
         if not contacts:
-            self.fail(node, "owner.contacts needs at least one e-mail address")
-        return Owner(name=name or "Skoleeier", contacts=contacts)
+            self.fail(node, "no_contacts")
+        language = self.language(m.get("language"), "owner")
+        return Owner(name=name or "Skoleeier", contacts=contacts, language=language)
 
     def languages(self, node: yaml.Node | None) -> dict[str, str]:
         if node is None:
@@ -314,11 +419,9 @@ class _Reader:
         assert isinstance(node, yaml.MappingNode)
         out: dict[str, str] = {}
         for key, value in node.value:
-            email = self.email(key, "languages")
-            lang = self.scalar(value, f"languages.{key.value}")
-            if lang not in LANGUAGES:
-                self.fail(value, f"languages: '{lang}' must be one of {', '.join(LANGUAGES)}")
-            elif email:
+            email = self.email(key, "languages", str(key.value))
+            lang = self.language(value, "languages")
+            if email and lang:
                 out[email] = lang
         return out
 
@@ -335,42 +438,51 @@ class _Reader:
             "policy",
             "closed_days",
             "graph",
+            "primary_unit",
         }
-        m = self.mapping(node, "school", keys)
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        sid_node = next((v for k, v in pairs if k.value == "id"), None)
+        where = (
+            self.where_school(str(sid_node.value))
+            if isinstance(sid_node, yaml.ScalarNode)
+            else t(self.lang, "org.where.a_school")
+        )
+        m = self.mapping(node, where, keys)
         if m is None:
             return None
-        ok = all([self.require(m, k, node, "school") for k in ("id", "name", "principal")])
+        ok = all([self.require(m, k, node, where) for k in ("id", "name", "principal")])
         if not ok:
             return None
-        sid = self.scalar(m["id"], "school.id") or ""
+        sid = self.scalar(m["id"], where, "id") or ""
         if sid and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", sid):
-            self.fail(m["id"], f"school.id '{sid}' may hold only a-z, 0-9, - and _")
-        where = f"school '{sid}'"
-        tz = self.scalar(m.get("timezone"), f"{where}: timezone") or "Europe/Oslo"
+            self.fail(m["id"], "school_id", school=sid)
+        where = self.where_school(sid)
+        tz = self.scalar(m.get("timezone"), where, "timezone") or "Europe/Oslo"
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            self.fail(m.get("timezone"), f"{where}: unknown time zone '{tz}'")
-        lang = self.scalar(m.get("language"), f"{where}: language") or "nb"
-        if lang not in LANGUAGES:
-            self.fail(m.get("language"), f"{where}: language must be one of {', '.join(LANGUAGES)}")
-        principal = self.email(m["principal"], f"{where}: principal")
-        leadership = self.emails(m.get("leadership"), f"{where}: leadership")
+            self.fail(m.get("timezone"), "timezone", where=where, value=tz)
+        lang = self.language(m.get("language"), where) or "nb"
+        principal = self.email(m["principal"], where, "principal")
+        leadership = self.emails(m.get("leadership"), where, "leadership")
         if principal and principal not in leadership:
             leadership = (principal, *leadership)
-        units = tuple(u for u in self.units(m.get("units"), where))
+        unit_nodes = list(self.units(m.get("units"), sid))
+        units = tuple(unit for unit, _ in unit_nodes)
         rteam = self.rteam(m.get("rteam"), where)
         policy = self.policy(m.get("policy"), where)
         closed = self.closed_days(m.get("closed_days"), where)
         graph = self.graph(m.get("graph"), where)
-        name = self.scalar(m["name"], f"{where}: name") or sid
+        primary = self.primary_units(m.get("primary_unit"), where, units)
+        self.check_units(sid, unit_nodes, primary, {principal, *leadership, *rteam.members})
+        name = self.scalar(m["name"], where, "name") or sid
         if not principal:
             return None
         return School(
             id=sid,
             name=name,
             timezone=tz,
-            language=lang if lang in LANGUAGES else "nb",
+            language=lang,
             principal=principal,
             leadership=leadership,
             rteam=rteam,
@@ -378,47 +490,92 @@ class _Reader:
             policy=policy,
             closed_days=closed,
             graph=graph,
+            primary_units=tuple(primary.items()),
         )
 
-    def units(self, node: yaml.Node | None, where: str) -> Iterator[Unit]:
+    def units(self, node: yaml.Node | None, sid: str) -> Iterator[tuple[Unit, yaml.Node]]:
+        where = self.where_school(sid)
         if node is None:
             return
         if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, f"{where}: units must be a list")
+            self.fail(node, "list", where=where, key="units")
             return
         names: set[str] = set()
         for item in node.value:
-            m = self.mapping(item, f"{where}: unit", {"name", "leader", "members"})
-            if m is None or not self.require(m, "name", item, f"{where}: unit"):
+            m = self.mapping(item, where, {"name", "leader", "members"})
+            if m is None or not self.require(m, "name", item, where):
                 continue
-            name = self.scalar(m["name"], f"{where}: unit name") or ""
+            name = self.scalar(m["name"], where, "name") or ""
+            unit_where = t(self.lang, "org.where.unit", school=sid, unit=name)
             if name in names:
-                self.fail(item, f"{where}: unit '{name}' is listed twice")
+                self.fail(item, "unit_twice", where=unit_where)
             names.add(name)
-            leader = (
-                self.email(m["leader"], f"{where}: unit '{name}' leader") if "leader" in m else None
-            )
-            members = self.emails(m.get("members"), f"{where}: unit '{name}' members")
-            yield Unit(name=name, leader=leader, members=members)
+            leader = self.email(m["leader"], unit_where, "leader") if "leader" in m else None
+            members = self.emails(m.get("members"), unit_where, "members")
+            yield Unit(name=name, leader=leader, members=members), item
+
+    def primary_units(
+        self, node: yaml.Node | None, where: str, units: tuple[Unit, ...]
+    ) -> dict[str, str]:
+        """`primary_unit: {person: unit name}`: for someone in several units."""
+        if node is None or self.mapping(node, f"{where}: primary_unit", None) is None:
+            return {}
+        assert isinstance(node, yaml.MappingNode)
+        by_name = {unit.name: unit for unit in units}
+        out: dict[str, str] = {}
+        for key, value in node.value:
+            person = self.email(key, where, "primary_unit")
+            name = self.scalar(value, where, "primary_unit")
+            if person is None or name is None:
+                continue
+            if name not in by_name:
+                self.fail(value, "primary_unknown_unit", where=where, person=person, unit=name)
+            elif person not in by_name[name].members:
+                self.fail(value, "primary_not_member", where=where, person=person, unit=name)
+            else:
+                out[person] = name
+        return out
+
+    def check_units(
+        self,
+        sid: str,
+        units: list[tuple[Unit, yaml.Node]],
+        primary: dict[str, str],
+        others: set[str | None],
+    ) -> None:
+        """Routing must never guess: one unit per person (or a primary_unit), and a unit
+        leader who is someone at the school (a typo would send reports into the void)."""
+        where = self.where_school(sid)
+        first_unit: dict[str, str] = {}
+        members: set[str] = set()
+        for unit, node in units:
+            for person in unit.members:
+                members.add(person)
+                if person not in first_unit:
+                    first_unit[person] = unit.name
+                elif person not in primary and first_unit[person] != unit.name:
+                    self.fail(
+                        _member_node(node, person), "two_units", where=where, person=person,
+                        first=first_unit[person], second=unit.name,
+                    )  # fmt: skip
+        for unit, node in units:
+            if unit.leader and unit.leader not in others | members:
+                unit_where = t(self.lang, "org.where.unit", school=sid, unit=unit.name)
+                self.fail(node, "leader_unknown", where=unit_where, person=unit.leader)
 
     def rteam(self, node: yaml.Node | None, where: str) -> RTeam:
         if node is None:
             return RTeam(members=())
-        m = self.mapping(
-            node, f"{where}: rteam", {"members", "slack_channel", "teams_channel", "digest"}
-        )
+        keys = {"members", "slack_channel", "teams_channel", "digest"}
+        m = self.mapping(node, f"{where}: rteam", keys)
         if m is None:
             return RTeam(members=())
         digest = None
         if "digest" in m:
-            text = self.scalar(m["digest"], f"{where}: rteam.digest") or ""
+            text = self.scalar(m["digest"], where, "rteam.digest") or ""
             match = DIGEST.match(text.strip())
             if not match or int(match["h"]) > 23 or int(match["m"]) > 59 or match["weeks"] == "0":
-                self.fail(
-                    m["digest"],
-                    f"{where}: rteam.digest '{text}' must look like "
-                    "'monday 08:00' or 'every 2 weeks monday 08:00'",
-                )
+                self.fail(m["digest"], "digest", where=where, value=text)
             else:
                 digest = Digest(
                     weekday=WEEKDAYS.index(match["day"].lower()),
@@ -427,9 +584,9 @@ class _Reader:
                     every_weeks=int(match["weeks"] or 1),
                 )
         return RTeam(
-            members=self.emails(m.get("members"), f"{where}: rteam.members"),
-            slack_channel=self.scalar(m.get("slack_channel"), f"{where}: rteam.slack_channel"),
-            teams_channel=self.scalar(m.get("teams_channel"), f"{where}: rteam.teams_channel"),
+            members=self.emails(m.get("members"), where, "rteam.members"),
+            slack_channel=self.scalar(m.get("slack_channel"), where, "rteam.slack_channel"),
+            teams_channel=self.scalar(m.get("teams_channel"), where, "rteam.teams_channel"),
             digest=digest,
         )
 
@@ -448,33 +605,28 @@ class _Reader:
             return Policy()
         values: dict[str, Any] = {}
         if "reminder_time" in m:
-            t = self.scalar(m["reminder_time"], f"{where}: policy.reminder_time") or ""
-            if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", t):
-                self.fail(m["reminder_time"], f"{where}: policy.reminder_time '{t}' must be HH:MM")
+            value = self.scalar(m["reminder_time"], where, "policy.reminder_time") or ""
+            if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+                self.fail(m["reminder_time"], "reminder_time", where=where, value=value)
             else:
-                values["reminder_time"] = t
+                values["reminder_time"] = value
         for key in ("escalate_after_school_days", "plan_within_school_days"):
             if key in m:
-                raw = self.scalar(m[key], f"{where}: policy.{key}") or ""
+                raw = self.scalar(m[key], where, f"policy.{key}") or ""
                 if not raw.isdigit() or not 0 < int(raw) <= 60:
-                    self.fail(m[key], f"{where}: policy.{key} must be a whole number 1-60")
+                    self.fail(m[key], "whole_number", where=where, key=key)
                 else:
                     values[key] = int(raw)
         if "owner_notice" in m:
-            mode = self.scalar(m["owner_notice"], f"{where}: policy.owner_notice") or ""
+            mode = self.scalar(m["owner_notice"], where, "policy.owner_notice") or ""
             if mode not in ("at_once", "rektor"):
-                self.fail(
-                    m["owner_notice"], f"{where}: policy.owner_notice must be at_once or rektor"
-                )
+                self.fail(m["owner_notice"], "owner_notice", where=where, value=mode)
             else:
                 values["owner_notice"] = mode
         if "owner_notice_hours" in m:
-            raw = self.scalar(m["owner_notice_hours"], f"{where}: policy.owner_notice_hours") or ""
+            raw = self.scalar(m["owner_notice_hours"], where, "policy.owner_notice_hours") or ""
             if not raw.isdigit() or not 0 < int(raw) <= 168:
-                self.fail(
-                    m["owner_notice_hours"],
-                    f"{where}: policy.owner_notice_hours must be a whole number 1-168",
-                )
+                self.fail(m["owner_notice_hours"], "owner_notice_hours", where=where)
             else:
                 values["owner_notice_hours"] = int(raw)
         return Policy(**values)
@@ -487,13 +639,13 @@ class _Reader:
             return GraphDirectory()
         managers = False
         if "managers" in m:
-            raw = (self.scalar(m["managers"], f"{where}: graph.managers") or "").lower()
+            raw = (self.scalar(m["managers"], where, "graph.managers") or "").lower()
             if raw not in ("true", "false", "yes", "no"):
-                self.fail(m["managers"], f"{where}: graph.managers must be true or false")
+                self.fail(m["managers"], "managers", where=where)
             managers = raw in ("true", "yes")
-        group = self.scalar(m.get("rteam_group"), f"{where}: graph.rteam_group")
+        group = self.scalar(m.get("rteam_group"), where, "graph.rteam_group")
         if group and not re.fullmatch(r"[0-9a-fA-F-]{36}", group):
-            self.fail(m["rteam_group"], f"{where}: graph.rteam_group must be an Entra group id")
+            self.fail(m["rteam_group"], "rteam_group", where=where)
         return GraphDirectory(managers=managers, rteam_group=group)
 
     def closed_days(self, node: yaml.Node | None, where: str) -> tuple[tuple[date, date], ...]:
@@ -501,23 +653,20 @@ class _Reader:
         if node is None:
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, f"{where}: closed_days must be a list")
+            self.fail(node, "list", where=where, key="closed_days")
             return ()
         out: list[tuple[date, date]] = []
         for item in node.value:
-            text = self.scalar(item, f"{where}: closed_days") or ""
+            text = self.scalar(item, where, "closed_days") or ""
             try:
                 first, _, last = text.partition("..")
                 start = date.fromisoformat(first.strip())
                 end = date.fromisoformat(last.strip()) if last else start
             except ValueError:
-                self.fail(
-                    item,
-                    f"{where}: closed day '{text}' must be YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
-                )
+                self.fail(item, "closed_day", where=where, value=text)
                 continue
             if end < start:
-                self.fail(item, f"{where}: closed days '{text}' end before they start")
+                self.fail(item, "closed_backwards", where=where, value=text)
                 continue
             out.append((start, end))
         return tuple(out)

@@ -33,6 +33,9 @@ class Case(Base):
         Index("ix_cases_school_status_created", "school_id", "status", "created_at"),
         Index("ix_cases_school_status_investigation", "school_id", "status", "investigation_at"),
         Index("ix_cases_school_created", "school_id", "created_at"),
+        # The oversight figures (handlers/stats.py) read a period's closures and investigations.
+        Index("ix_cases_school_closed", "school_id", "closed_at"),
+        Index("ix_cases_school_investigation", "school_id", "investigation_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -125,7 +128,10 @@ class PlanItem(Base):
     """
 
     __tablename__ = "plan_items"
-    __table_args__ = (Index("ix_plan_items_due", "school_id", "done", "due_date"),)
+    __table_args__ = (
+        Index("ix_plan_items_due", "school_id", "done", "due_date"),
+        Index("ix_plan_items_school_due", "school_id", "kind", "due_date"),  # stats: a period's
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -32,6 +32,7 @@ APP_ID = "00000000-0000-0000-0000-00000000a99e"
 BOT_ID = f"28:{APP_ID}"
 TENANT = "00000000-0000-0000-0000-0000000000e1"
 CATALOG_ID = "catalog-app"
+OPENID_PATH = "/botframework/v1/.well-known/openidconfiguration"
 PEOPLE = [
     "laerer1@nordby.example",
     "laerer2@nordby.example",
@@ -194,21 +195,45 @@ def texts(card: dict[str, Any]) -> list[str]:
     return out
 
 
+def actions_of(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a card: its actions and those of the ActionSets in its body."""
+    found = list(card.get("actions") or [])
+    for element in card.get("body") or []:
+        if element.get("type") == "ActionSet":
+            found += element["actions"]
+    return found
+
+
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {e["id"]: e for e in card["body"] if str(e.get("type", "")).startswith("Input.")}
 
 
 @contextmanager
-def teams_bot(services: Services, **settings: Any) -> Iterator[TeamsHarness]:
+def teams_bot(
+    services: Services, *, signed: bool = False, **settings: Any
+) -> Iterator[TeamsHarness]:
+    """With `signed`, inbound auth is on (tokens signed with keys the fake publishes as the Bot
+    Framework's) and the bot gets its own tokens with a client secret from the fake's login
+    authority; otherwise auth is off and fixed tokens are used."""
     with FakeTeams() as fake:
         for email in PEOPLE:
             fake.add_person(aad(email), teams_id(email), email)
-        bot = TeamsBot(
-            services,
-            teams_settings(fake, **settings),
-            token=bot_token,
-            graph_credential=StaticCredential(),
-        )
+        if signed:
+            settings = {
+                "teams_allow_unauthenticated": False,
+                "teams_client_secret": "s3cret",
+                "login_authority": fake.url,
+                "bot_openid_metadata": f"{fake.url}{OPENID_PATH}",
+                **settings,
+            }
+            bot = TeamsBot(services, teams_settings(fake, **settings))
+        else:
+            bot = TeamsBot(
+                services,
+                teams_settings(fake, **settings),
+                token=bot_token,
+                graph_credential=StaticCredential(),
+            )
         worker = Worker(services, TeamsSender(bot), base_backoff=1)
         with (
             serve_asgi(build_asgi(services, None, [bot])) as base,

@@ -49,7 +49,7 @@ def test_malformed_org_exits_2_naming_the_line(tmp_path: Path) -> None:
     path.write_text(ISSUE_EXAMPLE.replace("language: nb ", "language: sv "))
     result = run_cli("org", "check", str(path), cwd=Path(__file__).parents[1])
     assert result.returncode == 2
-    assert f"{path}:8:" in result.stderr and "language must be one of" in result.stderr
+    assert f"{path}:8:" in result.stderr and "språket «sv» finnes ikke" in result.stderr
     # serve refuses to start with it too
     result = run_cli("serve", cwd=tmp_path, env={"MELDEFRA_ORG": str(path)})
     assert result.returncode == 2 and ":8:" in result.stderr

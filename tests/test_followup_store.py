@@ -78,7 +78,9 @@ def test_one_broken_school_does_not_hold_up_the_others(
     scheduler = Scheduler(services)
     with caplog.at_level(logging.ERROR, logger="meldefra.scheduler"):
         results = scheduler.tick()
-    assert [(r.school_id, r.kind, r.status) for r in results] == [("nordby", "reminders", "ran")]
+    # (Fjellvik's first school day of November is today: its monthly report goes out too.)
+    reminders = [r for r in results if r.kind == "reminders"]
+    assert [(r.school_id, r.kind, r.status) for r in reminders] == [("nordby", "reminders", "ran")]
     assert "reminders round for fjellvik failed" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.ERROR, logger="meldefra.scheduler"):

@@ -299,3 +299,28 @@ def test_serve_upgrades_an_old_sqlite_database(tmp_path: Path) -> None:
             head_revision()
         )
     assert PG_URL  # the PostgreSQL variant is the test above
+
+
+def test_a_server_killed_outright_leaves_no_delivery_process_behind(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    fake = fake_slack()
+    try:
+        with server({"DATABASE_URL": f"sqlite:///{db}", "SLACK_API_URL": fake.url}, tmp_path) as (
+            proc,
+            _,
+        ):
+            child = delivery_pid(proc.pid)
+            assert child is not None
+            proc.kill()  # SIGKILL: no chance to stop its children
+            proc.wait(timeout=10)
+
+            def gone() -> bool:
+                try:
+                    state = Path(f"/proc/{child}/stat").read_text().split(") ")[1][0]
+                except FileNotFoundError:
+                    return True
+                return state == "Z"  # exited, waiting to be reaped by init
+
+            wait_until(gone, 15, "the delivery process outlived its server")
+    finally:
+        fake.stop()

@@ -44,9 +44,17 @@ def test_package_holds_the_manifest_and_icons_at_the_root(tmp_path: Path) -> Non
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID and set(bot["scopes"]) == {"personal", "team"}
     commands = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert commands[0] == "Meld fra"
+    assert commands[0] == "Meld fra" and "saker" in commands
+    # Exports come as a file consent card in the personal chat: the schema's bots.supportsFiles
+    # (a boolean, personal scope); command titles ≤ 32, descriptions ≤ 128, at most 10.
+    assert bot["supportsFiles"] is True
+    listed = bot["commandLists"][0]["commands"]
+    assert len(listed) <= 10
+    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in listed)
     [extension] = manifest["composeExtensions"]
-    [action] = extension["commands"]
+    action, case = extension["commands"]
+    assert case["id"] == "sak" and case["fetchTask"] is True
+    assert set(case["context"]) <= {"compose", "commandBox", "message"}
     assert extension["botId"] == APP_ID
     assert action["type"] == "action" and action["fetchTask"] is True
     assert set(action["context"]) == {"compose", "message"}

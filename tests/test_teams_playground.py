@@ -4,7 +4,9 @@ The playground (npm @microsoft/m365agentsplayground, installed into ./.playgroun
 scripts/test.sh) runs a mocked Bot Connector and a Teams web client. We drive it through its
 own HTTP API and WebSocket, as its web page does: a teacher files a report from the message
 extension, the leader's card arrives in the leader's personal chat, the leader acknowledges it
-on the card, and the card comes back refreshed.
+on the card, and the card comes back refreshed; then the leader opens the case, makes the
+aktivitetsplan and holds an evaluation, each in the dialogs under the case details (reached
+through the message extension's *Sak*: the playground shows no dialogs from cards).
 
 It runs offline: TEAMSAPPTESTER_BROWSER=none (otherwise it spawns xdg-open, which is missing
 here, and exits 1 on the unhandled ENOENT), --dt and APPLICATION_INSIGHTS_NO_STATSBEAT=1 (no
@@ -132,8 +134,10 @@ async def drive(base: str, worker: Worker) -> dict[str, Any]:
         while True:
             event = json.loads((await stream.receive(timeout=20)).data)
             message = event.get("message") or {}
-            if event.get("action") == "createMessage" and message.get("attachments"):
-                break
+            attached = message.get("attachments") or []
+            if event.get("action") == "createMessage" and attached:
+                if "Ny melding" in json.dumps(attached[0].get("content"), ensure_ascii=False):
+                    break  # (the welcome card, the home, came first)
         card = message["attachments"][0]["content"]
         assert card["body"][0]["text"].startswith("Ny melding: sak MF-0001")
         assert "Elev A" not in json.dumps(card)
@@ -148,6 +152,52 @@ async def drive(base: str, worker: Worker) -> dict[str, Any]:
             value={**value, "trigger": "manual"},
         )
         await stream.close()
+
+        async def case_form(name: str, values: dict[str, Any]) -> Any:
+            """The playground has no card dialogs (task/fetch), but message-extension dialogs:
+            *Sak* in the compose box, the case, the form's button under its details, send."""
+            sak = {"commandId": "sak", "commandContext": "compose"}
+
+            async def step(data: dict[str, Any]) -> Any:
+                answer = await invoke(
+                    "composeExtension/submitAction", alex, personal, value={**sak, "data": data}
+                )
+                return answer["task"]
+
+            picker = await invoke("composeExtension/fetchTask", alex, personal, value=sak)
+            choose = picker["task"]["value"]["card"]["content"]
+            case = await step({**choose["actions"][0]["data"], "ref": "MF-0001"})
+            details = case["value"]["card"]["content"]
+            [button] = [a for a in details["actions"] if a["data"].get("form") == name]
+            form = await step(button["data"])
+            submit = form["value"]["card"]["content"]["actions"][0]["data"]
+            done = await step({**submit, **values})
+            assert done["type"] == "message", done
+            return done["value"]
+
+        made = await case_form(
+            "plan",
+            {
+                "pupils": "Elev A",
+                "problem": "Elev A holdes utenfor i friminuttene.",
+                "pupil_voice": "«Ingen vil være med meg.»",
+                "tiltak.1.what": "Voksen ute i friminuttene",
+                "tiltak.1.who": ALEX,
+                "tiltak.1.when": "fredag 4. desember",
+                "evaluate_when": "om to uker",
+            },
+        )
+        assert "MF-0001" in made
+        evaluated = await case_form(
+            "evaluate",
+            {
+                "effect": "delvis",
+                "pupil_says": "Det er litt bedre.",
+                "decision": "continue",
+                "next_evaluation": "om tre uker",
+            },
+        )
+        assert "MF-0001" in evaluated
         return refreshed
 
 
@@ -170,3 +220,5 @@ def test_report_and_leader_action_through_the_agents_playground(tmp_path: Path) 
     with transaction(services.sessions) as s:
         acknowledged = s.scalars(select(Event).where(Event.type == "acknowledged")).one()
         assert acknowledged.actor == ALEX
+        kinds = list(s.scalars(select(Event.type).order_by(Event.id)))
+        assert {"plan_created", "tiltak_added", "evaluated"} <= set(kinds)

@@ -103,3 +103,41 @@ def _up(base: str) -> bool:
         return httpx.get(f"{base}/healthz").status_code == 200
     except httpx.TransportError:
         return False
+
+
+def listening_hosts(port: int) -> set[str]:
+    """The addresses a local TCP port listens on (from /proc/net/tcp, state 0A = LISTEN)."""
+    hosts = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            hosts.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return hosts
+
+
+def test_with_auth_off_serve_listens_on_loopback_unless_told(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLIENT_"))},
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        "MELDEFRA_ORG": str(SAMPLE_ORG),
+        "CLIENT_ID": APP_ID,
+        "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS": "true",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _up(f"http://127.0.0.1:{port}"), timeout=60)
+        assert listening_hosts(port) == {"127.0.0.1"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=15)[0]
+    assert "Traceback" not in output, output

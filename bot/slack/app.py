@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -76,6 +78,7 @@ class SlackEdge:
         self.directory = directory
         self.wake = wake
         self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
+        self.identities = QuietQueue(self.warm_identity)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -160,10 +163,11 @@ class SlackEdge:
 
     def open_report(self, client: WebClient, trigger: str, user: str, what: str = "") -> None:
         client.views_open(trigger_id=trigger, view=self.report_view(user, what=what))
-        self.warm_identity(user)
+        if self.directory.cached_email(user) is None:
+            self.identities.add(user)
 
     def warm_identity(self, user: str) -> None:
-        # After views.open: the submission then needs no users.info call.
+        # Before the submission, so it needs no users.info call.
         try:
             self.directory.email_of(user)
         except (SlackApiError, UnknownUser) as exc:
@@ -589,3 +593,43 @@ def first_block_of(view: dict[str, Any]) -> str:
         if name in inputs:
             return name
     return inputs[0] if inputs else "pupils"
+
+
+class QuietQueue:
+    """Runs `work(item)` in one background thread once no item has come for `quiet` seconds.
+
+    A new reporter's e-mail (users.info and a database write) is needed only when they submit
+    the form; resolved right after views.open, a burst of new users would slow the modals
+    still opening (measured in bench/slack_bench.py: first requests after start).
+    """
+
+    def __init__(self, work: Callable[[str], None], quiet: float = 0.3) -> None:
+        self._work = work
+        self._quiet = quiet
+        self._pending: dict[str, None] = {}
+        self._last = 0.0
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, item: str) -> None:
+        with self._cond:
+            self._pending[item] = None
+            self._last = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="slack-quiet", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                while (left := self._last + self._quiet - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                items, self._pending = list(self._pending), {}
+            for item in items:
+                try:
+                    self._work(item)
+                except Exception as exc:  # noqa: BLE001 - the next submission resolves it again
+                    log.info("background work failed: %s", type(exc).__name__)

@@ -8,7 +8,9 @@ from slack_sdk.errors import SlackApiError
 from bot.delivery import PermanentFailure, RetryLater
 from bot.slack.blocks import notice_message
 from bot.slack.directory import SlackDirectory
+from bot.slack.monthly import send_monthly
 from handlers.delivery import Pending
+from handlers.monthly import MONTHLY_REPORT
 
 # The person or channel is gone for good: retrying cannot help, re-routing can.
 PERMANENT = {
@@ -58,6 +60,8 @@ class SlackSender:
             else:
                 assert item.recipient is not None
                 channel = self.directory.dm_channel(self.directory.user_of(item.recipient))
+            if item.kind == MONTHLY_REPORT:  # the summary with the chart and the report as files
+                return send_monthly(self.client, channel, item)
             response = self.client.chat_postMessage(
                 channel=channel, text=fallback, blocks=blocks, unfurl_links=False
             )

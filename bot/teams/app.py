@@ -1,22 +1,30 @@
-"""The Teams edge: Teams SDK handlers that translate activities into handler calls.
+"""The Teams edge: Teams SDK handlers that translate activities into the conversation core.
 
-The same flows as bot/slack/app.py: "Meld fra" in the personal chat and the message extension
-(compose box and a message's menu) open the report dialog; the leader's card acts in place
-(Action.Execute), opens the details or the close form in dialogs; every permission check is the
-handlers'. Handlers are synchronous (database work), so each call runs in a worker thread and
+The same flows as bot/slack/app.py, drawn from the same declarations (bot/core): "Meld fra" in
+the personal chat and the message extension open the report dialog; every other form
+(close, forward, note, aktivitetsplan, evaluation, R-team sharing, export) is a dialog opened
+from the leader's card or from the case details, after the form's access check; in-place
+actions are Action.Execute and refresh every leader's card. Personal answers (mine, saker, the
+case) are given only in the personal chat or in a dialog. An export reaches the person in
+their personal chat through a file consent card (the file lands in their OneDrive), never in a
+channel. Handlers are synchronous (database work), so each call runs in a worker thread and
 the event loop keeps serving other requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
+import secrets
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 from microsoft_teams.api import (
     AdaptiveCardActionCardResponse,
     AdaptiveCardActionMessageResponse,
@@ -24,41 +32,48 @@ from microsoft_teams.api import (
     Attachment,
     CardTaskModuleTaskInfo,
     ConversationUpdateActivity,
+    FileConsentInvokeActivity,
     InstalledActivity,
     MessageActivity,
     MessageActivityInput,
     MessageExtensionFetchTaskInvokeActivity,
     MessageExtensionSubmitActionInvokeActivity,
     MessagingExtensionActionResponse,
+    SearchInvokeActivity,
     TaskFetchInvokeActivity,
     TaskModuleContinueResponse,
     TaskModuleMessageResponse,
     TaskModuleResponse,
     TaskSubmitInvokeActivity,
 )
+from microsoft_teams.api.models.search.search_response import (
+    SearchInvokeResponseValue,
+    SearchInvokeResult,
+    SearchResponse,
+)
 from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.cards import AdaptiveCard
 
+from bot.core import actions, forms, words
+from bot.core.actions import LastAction
+from bot.core.forms import Field, Opened, Submission
+from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
-from bot.teams.directory import TeamsDirectory, UnknownUser, user_key
-from handlers import delivery, report, review
+from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
+from bot.teams.errors import classify
+from handlers import delivery, review
 from handlers.errors import FieldErrors, Refused
+from handlers.export import ExportFile
 from handlers.i18n import t
-from handlers.report import ReportForm
 from handlers.review import Outcome
 from handlers.services import Services
 
 log = logging.getLogger("meldefra.teams")
-MINE_WORDS = {"mine", "min", "my", "status"}
-HELP_WORDS = {"hjelp", "help", "?"}
-REPORT_WORDS = re.compile(r"^(meld\s+fr[aå]|report)\b[:\s]*", re.IGNORECASE)
 TAGS = re.compile(r"<[^>]+>")
-LABELS = {
-    cards.ACKNOWLEDGE: "action.acknowledge",
-    cards.INVESTIGATE: "action.investigate",
-    cards.FORWARD: "action.forward",
-    cards.CLOSE: "action.close",
-}
+CARD_ATTEMPTS = 8  # a card refresh is cosmetic: the state is in the database
+EXPORT_SECONDS = 3600.0  # how long an export waits for the person to accept it
+SEARCH_RESULTS = 15
+CASE_COMMAND = "sak"  # the message extension's command for the cases waiting for you
 
 
 def attachment(card: cards.Card) -> Attachment:
@@ -71,6 +86,10 @@ def dialog(title: str, card: cards.Card) -> TaskModuleContinueResponse:
             title=title, height="large", width="medium", card=attachment(card)
         )
     )
+
+
+def told(text: str) -> TaskModuleMessageResponse:
+    return TaskModuleMessageResponse(value=text)
 
 
 def card_message(summary: str, card: cards.Card, activity_id: str | None = None) -> Any:
@@ -93,29 +112,20 @@ def staff_for(services: Services, school_id: str | None) -> list[str]:
     return sorted(people)
 
 
-def form_from_data(data: Mapping[str, Any]) -> ReportForm:
-    def text_of(name: str) -> str:
-        return str(data.get(name) or "")
-
-    categories = [c for c in text_of("categories").split(",") if c]
-    return ReportForm(
-        school_id=text_of("school") or None,
-        pupils=text_of("pupils"),
-        what=text_of("what"),
-        when=text_of("when"),
-        where=text_of("where"),
-        categories=tuple(categories),
-        accused=text_of("accused") or None,
-        action_taken=text_of("action_taken"),
-        pupil_words=text_of("pupil_words"),
-        urgent=text_of("urgent") == "yes",
-    )
-
-
 def message_text(content: str | None) -> str:
     """A Teams message body (HTML) as the plain text a person would copy."""
     plain = TAGS.sub(" ", re.sub(r"<br\s*/?>|</p>", "\n", content or "", flags=re.I))
     return "\n".join(" ".join(line.split()) for line in html.unescape(plain).splitlines()).strip()
+
+
+def form_name(data: Mapping[str, Any]) -> str:
+    """The form a dialog's data names ("report" for the report dialog and older cards)."""
+    name = str(data.get("form") or data.get("dialog") or "")
+    return name if name in forms.FORMS else "report"
+
+
+def personal(activity: Any) -> bool:
+    return activity.conversation.conversation_type in (PERSONAL, None)
 
 
 class TeamsEdge:
@@ -130,6 +140,8 @@ class TeamsEdge:
         self.directory = directory
         self.app = app
         self.wake = wake
+        self._retries: set[asyncio.Task[None]] = set()
+        self._exports: dict[str, tuple[float, str, str, bytes]] = {}  # token → file
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -139,9 +151,9 @@ class TeamsEdge:
             return self.services.org.language_of(email)
         return self.services.org.schools[0].language
 
-    def school_of(self, email: str) -> str | None:
+    def zone(self, email: str) -> Any:
         schools = self.services.org.schools_of(email)
-        return schools[0].id if len(schools) == 1 else None
+        return (schools[0] if schools else self.services.org.schools[0]).zone
 
     async def actor(self, ctx: ActivityContext[Any]) -> tuple[str, str]:
         """The person acting and their language; raises UnknownUser (answered by the caller)."""
@@ -150,9 +162,7 @@ class TeamsEdge:
 
     def unknown(self, ctx: ActivityContext[Any]) -> TaskModuleResponse:
         return TaskModuleResponse(
-            task=TaskModuleMessageResponse(
-                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
-            )
+            task=told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
         )
 
     async def who(self, ctx: ActivityContext[Any]) -> str | None:
@@ -171,11 +181,17 @@ class TeamsEdge:
         app.on_message_ext_open(self.on_extension_open)
         app.on_message_ext_submit(self.on_extension_submit)
         app.on_card_action(self.on_card_action)
+        app.on_card_search(self.on_card_search)
+        app.on_file_consent(self.on_file_consent)
 
     # --- the personal chat ------------------------------------------------------------
 
     async def on_install(self, ctx: ActivityContext[InstalledActivity]) -> None:
         await self.directory.remember_conversation(ctx.activity, ctx.api)
+        if personal(ctx.activity):
+            email = await self.who(ctx)
+            if email is not None:  # the welcome card is the person's home
+                await ctx.send(await self.home_message(email, welcome=True))
 
     async def on_conversation_update(
         self, ctx: ActivityContext[ConversationUpdateActivity]
@@ -186,105 +202,162 @@ class TeamsEdge:
 
     async def on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
         activity = ctx.activity
-        words = (activity.model_copy(deep=True).strip_mentions_text().text or "").strip()
+        typed = (activity.model_copy(deep=True).strip_mentions_text().text or "").strip()
         await self.directory.remember_conversation(activity, ctx.api)
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(activity)
-        if words.lower() in HELP_WORDS:
+        intent, rest = words.intent(typed)
+        if intent == words.HELP:
             await ctx.send(MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown"))
-        elif words.lower() in MINE_WORDS:
-            await ctx.send(MessageActivityInput(text=await self.mine_text(email, lang)))
+        elif intent in (words.MINE, words.CASES) and not personal(activity):
+            # A channel or group chat: everyone there would see the person's cases.
+            await ctx.send(MessageActivityInput(text=t(lang, "teams.personal_only")))
+        elif intent in (words.MINE, words.CASES) and email is None:
+            await ctx.send(MessageActivityInput(text=t(lang, "teams.error.unknown_user")))
+        elif intent == words.MINE and email is not None:
+            cases = await asyncio.to_thread(review.my_reports, self.services, email)
+            listed = cards.listing_card(lang, "chat.mine.title", cases, self.zone(email))
+            lines = [t(lang, "chat.mine.title")] + [
+                cards.summary_line(lang, c, self.zone(email)) for c in cases[:30]
+            ]
+            summary = "\n\n".join(lines) if cases else t(lang, "chat.mine.none")
+            await ctx.send(card_message(summary, listed))
+        elif intent == words.CASES and email is not None:
+            await ctx.send(await self.home_message(email))
         else:
-            what = REPORT_WORDS.sub("", words, count=1)
-            start = cards.start_card(lang, what=what)
+            start = cards.start_card(lang, what=rest)
             await ctx.send(card_message(t(lang, "teams.start.text"), start))
 
-    async def mine_text(self, email: str | None, lang: str) -> str:
-        if email is None:
-            return t(lang, "teams.error.unknown_user")
-        cases = await asyncio.to_thread(review.my_reports, self.services, email)
-        if not cases:
-            return t(lang, "chat.mine.none")
-        schools = self.services.org.schools_of(email)
-        zone = (schools[0] if schools else self.services.org.schools[0]).zone
-        lines = [
-            t(
-                lang,
-                "chat.mine.line",
-                ref=c.ref,
-                status=t(lang, f"status.{c.status}"),
-                date=f"{c.created_at.astimezone(zone):%d.%m.%Y}",
-            )
-            for c in cases[:30]
-        ]
-        return "\n\n".join([t(lang, "chat.mine.title"), *lines])
+    async def home_message(self, email: str, *, welcome: bool = False) -> Any:
+        lang = self.services.org.language_of(email)
+        waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
+        mine = await asyncio.to_thread(review.my_reports, self.services, email)
+        home = cards.home_card(lang, waiting, mine, self.zone(email), welcome=welcome)
+        return card_message(t(lang, "chat.home.waiting"), home)
 
-    # --- filing -----------------------------------------------------------------------
+    # --- forms --------------------------------------------------------------------------
 
-    async def report_dialog(
+    async def open_form(
         self,
         ctx: ActivityContext[Any],
-        values: Mapping[str, Any],
-        errors: Mapping[str, str] | None = None,
-        key: str | None = None,
-    ) -> tuple[str, TaskModuleContinueResponse]:
+        name: str,
+        ref: str | None,
+        *,
+        prefill: Mapping[str, Any] | None = None,
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """A form as a dialog, after its access check (a refusal is on the trail)."""
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        school = str(values.get("school") or "") or (self.school_of(email) if email else None)
-        form = cards.report_form(
+        if name == "report":
+            opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
+        elif email is None:
+            return told(t(lang, "teams.error.unknown_user"))
+        else:
+            try:
+                opened = await asyncio.to_thread(
+                    forms.open_form, self.services, name, email, ref=ref, prefill=prefill
+                )
+            except Refused as refusal:
+                return told(refusal.text(lang))
+            except FieldErrors as errors:  # e.g. an evaluation before there is a plan
+                return told(" ".join(errors.render(lang).values()))
+        return self.form_dialog(lang, opened, key=uuid.uuid4().hex)
+
+    def form_dialog(
+        self,
+        lang: str,
+        opened: Opened,
+        *,
+        key: str,
+        values: Mapping[str, Any] | None = None,
+        errors: Mapping[str, str] | None = None,
+        general: tuple[str, ...] = (),
+    ) -> TaskModuleContinueResponse:
+        school = (opened.values.get("school") or None) if opened.ref is None else None
+        body = cards.form_card(
             lang,
-            self.services.org,
-            school_id=school,
-            staff=staff_for(self.services, school),
+            opened,
             values=values,
             errors=errors,
-            # One key per opened form: a double submit files once.
-            submit_data={"key": key or uuid.uuid4().hex},
+            general=general,
+            staff=staff_for(self.services, school),
+            data={"key": key},  # one key per opened form: a double submit acts once
         )
-        return lang, dialog(t(lang, "chat.modal.title"), form)
+        title = t(lang, opened.form.title)
+        if opened.ref:
+            title = f"{title} ({opened.ref})"
+        return dialog(title, body)
 
-    async def file(
+    async def submit_form(
         self, ctx: ActivityContext[Any], data: Mapping[str, Any]
     ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        """File the report, or the dialog again with the input kept and the errors shown."""
+        """Submit a form's dialog: done, or the dialog again with what was typed and the
+        problems beside their fields."""
+        name = form_name(data)
+        ref = str(data.get("ref") or "") or None
+        key = str(data.get("key") or uuid.uuid4().hex)
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        key = str(data.get("key") or uuid.uuid4().hex)
+        if name == "report":
+            prefill = {"school": data.get("school")} if data.get("school") else None
+            opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
+        elif email is None:
+            return told(t(lang, "teams.error.unknown_user"))
+        else:
+            # The handler checks access and reads the plan itself; opening the form again
+            # here would log a second view. It is reopened only to show problems.
+            opened = Opened(forms.FORMS[name], ref)
+        values = cards.values_from(opened, data)
+        again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
         if email is None:
-            return (
-                await self.report_dialog(
-                    ctx, data, {"school": t(lang, "teams.error.unknown_user")}, key
-                )
-            )[1]
-        form = form_from_data(data)
-        manager = await self.manager_for(ctx.activity, email, form)
+            general = (t(lang, "teams.error.unknown_user"),)
+            return self.form_dialog(lang, opened, key=key, values=again, general=general)
+        manager = await self.manager_for(ctx.activity, email, values) if name == "report" else None
+        submission = Submission(email, values, ref, key=f"teams:{key}", manager=manager)
         try:
-            filed = await asyncio.to_thread(
-                report.file_report,
-                self.services,
-                form,
-                email,
-                submission_key=f"teams:{key}",
-                manager=manager,
-            )
+            result = await asyncio.to_thread(forms.submit, self.services, name, submission)
         except FieldErrors as errors:
-            return (await self.report_dialog(ctx, data, errors.render(lang), key))[1]
+            if name != "report":
+                try:
+                    opened = await asyncio.to_thread(
+                        forms.open_form, self.services, name, email, ref=ref
+                    )
+                except Refused as refusal:
+                    return told(refusal.text(lang))
+            shown = [f.name for f in opened.shown() if isinstance(f, Field)]
+            beside, general = opened.form.place(errors, shown)
+            return self.form_dialog(
+                lang,
+                opened,
+                key=key,
+                values=again,
+                errors={n: p.text(lang) for n, p in beside.items()},
+                general=tuple(p.text(lang) for p in general),
+            )
+        except Refused as refusal:
+            return told(refusal.text(lang))
         except Exception:
             # The dialog stays open with the text typed; nothing half-stored (one transaction).
-            log.exception("filing a report failed")
-            return (
-                await self.report_dialog(
-                    ctx, data, {"school": t(lang, "chat.error.try_again")}, key
-                )
-            )[1]
+            log.error("submitting %s failed", name)
+            general = (t(lang, "chat.error.try_again"),)
+            return self.form_dialog(lang, opened, key=key, values=again, general=general)
         self.wake()
-        return TaskModuleMessageResponse(value=t(lang, "teams.filed", ref=filed.ref))
+        if name == "report":
+            return told(t(lang, "teams.filed", ref=result.ref))
+        if result.outcome is not None:
+            who = self.actor_name(ctx, email)
+            await self.refresh(result.outcome, email, who, opened.form.action)
+        lines = result.lines(lang, opened.form, self.services.clock.now())
+        if result.file is not None:
+            lines.append(await self.offer_file(email, lang, result.file))
+        return told("\n\n".join(lines))
 
-    async def manager_for(self, activity: Any, email: str, form: ReportForm) -> str | None:
+    async def manager_for(self, activity: Any, email: str, values: Mapping[str, Any]) -> str | None:
         """Ask Entra ID only where org.yml names no nearest leader and the school wants it."""
         org = self.services.org
+        school_id = str(values.get("school") or "") or None
         try:
-            schools = [org.school(form.school_id)] if form.school_id else org.schools_of(email)
+            schools = [org.school(school_id)] if school_id else org.schools_of(email)
         except KeyError:
             return None
         if len(schools) != 1 or not schools[0].graph.managers:
@@ -294,51 +367,100 @@ class TeamsEdge:
             return None
         return await self.directory.manager_of(user_key(activity))
 
+    # --- the message extension ------------------------------------------------------------
+
     async def on_extension_open(
         self, ctx: ActivityContext[MessageExtensionFetchTaskInvokeActivity]
     ) -> MessagingExtensionActionResponse:
         value = ctx.activity.value
+        if value.command_id == CASE_COMMAND:
+            return MessagingExtensionActionResponse(task=await self.pick_case(ctx))
         what = ""
         if value.command_context == "message" and value.message_payload is not None:
             body = value.message_payload.body
             what = message_text(body.content if body else "")
-        _, task = await self.report_dialog(ctx, {"what": what})
+        task = await self.open_form(ctx, "report", None, prefill={"what": what})
         return MessagingExtensionActionResponse(task=task)
 
     async def on_extension_submit(
         self, ctx: ActivityContext[MessageExtensionSubmitActionInvokeActivity]
     ) -> MessagingExtensionActionResponse:
-        return MessagingExtensionActionResponse(
-            task=await self.file(ctx, ctx.activity.value.data or {})
-        )
+        data = dict(ctx.activity.value.data or {})
+        if ctx.activity.value.command_id != CASE_COMMAND:
+            data["form"] = "report"
+        return MessagingExtensionActionResponse(task=await self.dialog_step(ctx, data))
 
-    # --- dialogs: report, case details, close -----------------------------------------
+    async def pick_case(
+        self, ctx: ActivityContext[Any]
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """*Sak* in the compose box's apps: the cases waiting for you, then the chosen case's
+        details and forms as the steps of one dialog (nothing is posted in the chat)."""
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        if email is None:
+            return told(t(lang, "teams.error.unknown_user"))
+        waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
+        if not waiting:
+            return told(t(lang, "chat.home.none"))
+        picker = cards.case_picker(lang, waiting, self.zone(email))
+        return dialog(t(lang, "chat.home.waiting"), picker)
+
+    # --- dialogs ----------------------------------------------------------------------------
 
     async def on_dialog_open(
         self, ctx: ActivityContext[TaskFetchInvokeActivity]
     ) -> TaskModuleResponse:
         data = ctx.activity.value.data or {}
-        name = data.get("dialog")
+        ref = str(data.get("ref") or "") or None
         try:
-            if name == cards.CASE:
-                return TaskModuleResponse(task=await self.case_dialog(ctx, str(data.get("ref"))))
-            if name == cards.CLOSE:
-                return TaskModuleResponse(task=await self.close_dialog(ctx, str(data.get("ref"))))
+            if data.get("dialog") == cards.CASE and ref:
+                return TaskModuleResponse(task=await self.case_dialog(ctx, ref))
         except UnknownUser:
             return self.unknown(ctx)
-        _, task = await self.report_dialog(ctx, {"what": data.get("what") or ""})
-        return TaskModuleResponse(task=task)
+        name = form_name(data)
+        prefill = {"what": data.get("what") or ""} if name == "report" else None
+        return TaskModuleResponse(task=await self.open_form(ctx, name, ref, prefill=prefill))
 
     async def on_dialog_submit(
         self, ctx: ActivityContext[TaskSubmitInvokeActivity]
     ) -> TaskModuleResponse:
-        data = ctx.activity.value.data or {}
-        if data.get("dialog") == cards.CLOSE:
+        return TaskModuleResponse(task=await self.dialog_step(ctx, ctx.activity.value.data or {}))
+
+    async def dialog_step(
+        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """The next step of a dialog: the case chosen, a form opened from the case details
+        (`open`), or a form submitted."""
+        ref = str(data.get("ref") or "") or None
+        if data.get("dialog") == cards.CASE and ref:
             try:
-                return TaskModuleResponse(task=await self.close(ctx, data))
+                return await self.case_dialog(ctx, ref)
             except UnknownUser:
-                return self.unknown(ctx)
-        return TaskModuleResponse(task=await self.file(ctx, data))
+                return told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
+        if data.get("open"):  # a button under the case details: the next form
+            return await self.open_form(ctx, form_name(data), ref)
+        if data.get("dialog") == cards.RUN and ref:
+            return await self.run_from_dialog(ctx, str(data.get("verb") or ""), ref)
+        return await self.submit_form(ctx, data)
+
+    async def run_from_dialog(
+        self, ctx: ActivityContext[Any], verb: str, ref: str
+    ) -> TaskModuleMessageResponse:
+        """An in-place action under the case details (e.g. melde fra to skoleeier)."""
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        declared = actions.ACTIONS.get(verb)
+        if email is None or declared is None or declared.run is None:
+            return told(t(lang, "chat.error.try_again"))
+        try:
+            outcome = await asyncio.to_thread(declared.run, self.services, ref, email)
+        except Refused as refusal:
+            return told(refusal.text(lang))
+        except FieldErrors as errors:
+            return told(" ".join(errors.render(lang).values()))
+        self.wake()
+        await self.refresh(outcome, email, self.actor_name(ctx, email), verb)
+        return told(t(lang, outcome.key, **outcome.args))
 
     async def case_dialog(
         self, ctx: ActivityContext[Any], ref: str
@@ -347,38 +469,89 @@ class TeamsEdge:
         try:
             details = await asyncio.to_thread(review.open_case, self.services, ref, email)
         except Refused as refusal:
-            return TaskModuleMessageResponse(value=refusal.text(lang))
+            return told(refusal.text(lang))
         zone = self.services.org.school(details.school_id).zone
         return dialog(
             t(lang, "chat.case.title", ref=details.ref), cards.case_card(lang, details, zone)
         )
 
-    async def close_dialog(
-        self, ctx: ActivityContext[Any], ref: str
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        email, lang = await self.actor(ctx)
-        try:
-            await asyncio.to_thread(review.authorize, self.services, ref, email, "close")
-        except Refused as refusal:
-            return TaskModuleMessageResponse(value=refusal.text(lang))
-        return dialog(t(lang, "chat.close.title"), cards.close_form(lang, ref))
+    # --- the person picker: typeahead over the staff ------------------------------------------
 
-    async def close(
-        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        ref, reason = str(data.get("ref")), str(data.get("reason") or "")
-        email, lang = await self.actor(ctx)
+    async def on_card_search(self, ctx: ActivityContext[SearchInvokeActivity]) -> SearchResponse:
+        value = ctx.activity.value
+        found: list[SearchInvokeResult] = []
+        email = await self.who(ctx)
+        if value.dataset == cards.STAFF and email is not None:
+            schools = self.services.org.schools_of(email)
+            people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
+            typed = (value.query_text or "").strip().lower()
+            found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
+                :SEARCH_RESULTS
+            ]
+        return SearchResponse(value=SearchInvokeResponseValue(results=found))
+
+    # --- exports: a file consent card in the personal chat --------------------------------------
+
+    async def offer_file(self, email: str, lang: str, made: ExportFile) -> str:
+        """Ask the person, in their personal chat and nowhere else, to take the export (and its
+        metadata) into their OneDrive; the bytes wait in memory until they accept."""
+        person = await asyncio.to_thread(self.directory.person, email)
+        if person is None or person.reference is None:
+            return t(lang, "teams.export.no_chat")
+        now = time.monotonic()
+        self._exports = {k: v for k, v in self._exports.items() if v[0] > now}
+        files = [(made.name, made.content)]
+        if made.metadata:
+            files.append((made.name.rsplit(".", 1)[0] + ".metadata.json", made.metadata_json()))
+        consent = []
+        for name, content in files:
+            token = secrets.token_urlsafe(16)
+            self._exports[token] = (now + EXPORT_SECONDS, email, name, content)
+            description = t(lang, "teams.export.consent", name=name)
+            consent.append(cards.file_consent(name, len(content), description, token))
+        message = MessageActivityInput(text=t(lang, "teams.export.offer", name=made.name))
+        for item in consent:
+            message.add_attachments(Attachment.model_validate(item))
+        ref = person.reference
+        await self.app.send(ref.conversation_id, message, service_url=ref.service_url)
+        return t(lang, "teams.export.offer", name=made.name)
+
+    async def on_file_consent(self, ctx: ActivityContext[FileConsentInvokeActivity]) -> None:
+        value = ctx.activity.value
+        context = value.context if isinstance(value.context, dict) else {}
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        waiting = self._exports.get(str(context.get("export") or ""))
+        if waiting is None or email is None or waiting[1] != email:
+            await ctx.send(MessageActivityInput(text=t(lang, "teams.export.gone")))
+            return
+        token = str(context["export"])
+        if value.action != "accept" or value.upload_info is None:
+            self._exports.pop(token, None)
+            return
+        _, _, name, content = waiting
+        info = value.upload_info
+        headers = {
+            "Content-Length": str(len(content)),
+            "Content-Range": f"bytes 0-{len(content) - 1}/{len(content)}",
+        }
         try:
-            outcome = await asyncio.to_thread(review.close, self.services, ref, email, reason)
-        except FieldErrors as errors:
-            error = " ".join(errors.render(lang).values())
-            return dialog(
-                t(lang, "chat.close.title"), cards.close_form(lang, ref, reason=reason, error=error)
-            )
-        except Refused as refusal:
-            return TaskModuleMessageResponse(value=refusal.text(lang))
-        await self.refresh(outcome, email, self.actor_name(ctx, email), cards.CLOSE)
-        return TaskModuleMessageResponse(value=t(lang, outcome.key, **outcome.args))
+            async with httpx.AsyncClient(timeout=60) as client:
+                response = await client.put(str(info.upload_url), content=content, headers=headers)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("uploading an export failed: %s", type(exc).__name__)
+            await ctx.send(MessageActivityInput(text=t(lang, "chat.error.try_again")))
+            return
+        self._exports.pop(token, None)
+        shown = cards.file_info(
+            info.name or name,
+            str(info.content_url),
+            str(info.unique_id or ""),
+            str(info.file_type or name.rsplit(".", 1)[-1]),
+        )
+        reply = MessageActivityInput(text=t(lang, "teams.export.uploaded", name=info.name or name))
+        await ctx.send(reply.add_attachments(Attachment.model_validate(shown)))
 
     # --- the leader's card --------------------------------------------------------------
 
@@ -395,31 +568,56 @@ class TeamsEdge:
                 value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
             )
         lang = self.services.org.language_of(email)
-        calls: dict[str, Callable[[], Outcome]] = {
-            cards.ACKNOWLEDGE: lambda: review.acknowledge(self.services, ref, email),
-            cards.INVESTIGATE: lambda: review.start_investigation(self.services, ref, email),
-            cards.FORWARD: lambda: review.forward(
-                self.services, ref, email, str(data.get("forward_to") or "")
-            ),
-        }
-        if action.verb not in calls:
+        declared = actions.ACTIONS.get(action.verb or "")
+        if declared is None or declared.run is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, "chat.error.try_again"))
-        if action.verb == cards.FORWARD and not data.get("forward_to"):
-            return AdaptiveCardActionMessageResponse(value=t(lang, "teams.forward.choose"))
+        run = declared.run
         try:
-            outcome = await asyncio.to_thread(calls[action.verb])
+            outcome = await asyncio.to_thread(run, self.services, ref, email)
         except Refused as refusal:
             return AdaptiveCardActionMessageResponse(value=refusal.text(lang))
         except FieldErrors as errors:
             return AdaptiveCardActionMessageResponse(value=" ".join(errors.render(lang).values()))
         self.wake()
+        name = self.actor_name(ctx, email)
+        verb = declared.verb
+        if data.get("list") in cards.LISTS:
+            # Clicked on a line of a reminder or digest: every card of the case is updated,
+            # and the list answers with that line done and the others as they were.
+            await self.refresh(outcome, email, name, verb)
+            last = t(lang, "chat.case.last_action", action=t(lang, declared.label), who=name)
+            listed = await self.list_card(email, lang, data, {ref: last})
+            if listed is not None and outcome.changed:
+                return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(listed))
+            return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
         clicked = ctx.activity.reply_to_id
-        refreshed = await self.refresh(
-            outcome, email, self.actor_name(ctx, email), action.verb, clicked=clicked
-        )
+        refreshed = await self.refresh(outcome, email, name, verb, clicked=clicked)
         if not outcome.changed or refreshed is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
         return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(refreshed))
+
+    async def list_card(
+        self, email: str, lang: str, data: Mapping[str, Any], done: Mapping[str, str]
+    ) -> cards.Card | None:
+        """The reminder (or digest) the person clicked on, re-rendered with `done` added to
+        what its buttons say was done before."""
+        kind = str(data["list"])
+        sent = await asyncio.to_thread(
+            delivery.delivered_to, self.services, email, platform="teams"
+        )
+        found = [
+            n
+            for n in sent
+            if n["kind"] == kind
+            and n["data"].get("school") == data.get("school")
+            and n["data"].get("date") == data.get("date")
+        ]
+        if not found:
+            return None
+        previous = data.get("done")
+        before: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
+        notice = found[-1]
+        return cards.notice_card(kind, lang, notice["data"], done={**before, **done})[1]
 
     def actor_name(self, ctx: ActivityContext[Any], email: str) -> str:
         return str(ctx.activity.from_.name or email)
@@ -445,26 +643,51 @@ class TeamsEdge:
         answer: cards.Card | None = None
         for msg, activity_id in zip(sent, ids, strict=True):
             conversation_id = str(msg.platform_ref).rpartition("|")[0]
-            last = t(msg.lang, "chat.case.last_action", action=t(msg.lang, LABELS[verb]), who=name)
             summary, card = cards.notice_card(
                 msg.kind,
                 msg.lang,
                 msg.data,
-                staff=staff_for(self.services, msg.data.get("school")),
                 status=outcome.status,
-                last_action=last,
+                last=LastAction(verb, name),
             )
             if clicked is not None and (activity_id == clicked or msg is own):
                 answer = card
                 continue
             person = await asyncio.to_thread(self.directory.person, msg.recipient or "")
             service_url = person.reference.service_url if person and person.reference else None
-            try:
-                await self.app.send(
-                    conversation_id,
-                    card_message(summary, card, activity_id),
-                    service_url=service_url,
-                )
-            except Exception as exc:  # noqa: BLE001 - cosmetic; the state is in the database
-                log.warning("updating a card failed: %s", type(exc).__name__)
+            message = card_message(summary, card, activity_id)
+            await self.update_card(conversation_id, message, service_url)
         return answer
+
+    async def update_card(
+        self, conversation_id: str, message: Any, service_url: str | None, attempt: int = 1
+    ) -> None:
+        """PUT a card, under the outbox's rules: 429 waits Retry-After, 5xx and no answer back
+        off; a retry runs in the background so the person who clicked is answered at once."""
+        try:
+            await self.app.send(conversation_id, message, service_url=service_url)
+            return
+        except httpx.HTTPStatusError as exc:
+            failure = classify(exc)
+        except (httpx.TransportError, OSError) as exc:
+            failure = RetryLater(type(exc).__name__)
+        if isinstance(failure, PermanentFailure) or attempt >= CARD_ATTEMPTS:
+            log.warning("updating a card failed for good: %s", failure.error)
+            return
+        delay = failure.after if failure.after is not None else min(600.0, 2.0**attempt)
+        log.info("updating a card: retry in %.0fs (%s)", delay, failure.error)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            await self.update_card(conversation_id, message, service_url, attempt + 1)
+
+        task = asyncio.create_task(later())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def stop(self) -> None:
+        """Stop the card updates still waiting to retry (at shutdown)."""
+        for task in list(self._retries):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,43 +1,57 @@
-"""Adaptive Cards: the report dialog, the leader's card with its actions, case details, close.
+"""Adaptive Cards drawn from the conversation core (bot/core): forms as dialogs, case messages
+with their actions, the case details, lists and the home.
 
 Plain dicts (the Teams SDK validates them on the way out), so this module imports no SDK and
 can be tested alone. Everything in a chat message comes from a notice (no pupil names, no
-free text); free text appears only in the case dialog, opened after the access check.
+free text); free text appears only in dialogs opened after the access check.
 
 Dialogs open from `Action.Submit` with `msteams.type = task/fetch` (Teams answers with a
-task/fetch invoke); in-place actions are `Action.Execute` with a verb, and each one carries
-`data` (the SDK refuses an Action.Execute without it before any handler runs).
+task/fetch invoke); inside a dialog, a button that leads to another form submits the dialog
+(`open` in its data) and is answered with the next form. In-place actions are
+`Action.Execute` with a verb, and each one carries `data` (the SDK refuses an Action.Execute
+without it before any handler runs). A person picker is a filtered `Input.ChoiceSet` over the
+school's staff that also asks the bot as one types (`Data.Query`, dataset "staff").
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot import text
+from bot.core import actions, forms
+from bot.core.actions import CaseAction, CaseMessage, LastAction
+from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
-from handlers.org import Org
-from handlers.report import CATEGORIES, MAX_LENGTH
-from handlers.review import CaseDetails
+from handlers.review import CaseDetails, CaseSummary
 
 Card = dict[str, Any]
 Element = dict[str, Any]
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 VERSION = "1.5"
-# Dialog names in the Action.Submit data; verbs of the leader's Action.Execute buttons.
-REPORT, CASE, CLOSE = "report", "case", "close"
-ACKNOWLEDGE, INVESTIGATE, FORWARD = "acknowledge", "investigate", "forward"
-# Kinds whose card carries the leader's actions (the same as Slack's buttons).
-ACTIONABLE = {"new_case", "forwarded", "escalated"}
-TEXT_FIELDS = ("pupils", "what", "when", "where", "action_taken", "pupil_words")
-MULTILINE = {"what", "action_taken", "pupil_words"}
+# Dialogs named in the Action.Submit data.
+REPORT, CASE, FORM, RUN = "report", "case", "form", "run"
+ACTIONABLE = actions.ACTIONABLE
+# Notices that list several cases, each with its own actions (reminder, digest).
+LISTS = {"reminder", "digest"}
+STAFF = "staff"  # the Data.Query dataset of the person picker
+MAX_CARD_BYTES = 28 * 1024  # Teams refuses a bigger message
+STATIC_PEOPLE = 200  # a picker lists this many people; more are found by typing
 
 
-def card(body: list[Element], actions: Sequence[Element] = ()) -> Card:
+def card(body: list[Element], actions_: Sequence[Element] = ()) -> Card:
     out: Card = {"type": "AdaptiveCard", "version": VERSION, "body": body}
-    if actions:
-        out["actions"] = list(actions)
+    if actions_:
+        out["actions"] = list(actions_)
     return out
+
+
+def size_of(value: Card) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def textblock(value: str, **style: Any) -> Element:
@@ -54,10 +68,7 @@ def dialog_button(title: str, dialog: str, **data: Any) -> Element:
 
 
 def execute(title: str, verb: str, ref: str, **extra: Any) -> Element:
-    return {"type": "Action.Execute", "title": title, "verb": verb, "data": {"ref": ref}, **extra}
-
-
-# --- filing ---------------------------------------------------------------------------
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": {"ref": ref, **extra}}
 
 
 def start_card(lang: str, *, what: str = "") -> Card:
@@ -66,139 +77,172 @@ def start_card(lang: str, *, what: str = "") -> Card:
     return card([textblock(t(lang, "teams.start.text"))], [button])
 
 
-def report_form(
+# --- forms ------------------------------------------------------------------------------
+
+
+def person_choices(people: Iterable[str]) -> list[dict[str, str]]:
+    return [{"title": e, "value": e} for e in sorted(people)][:STATIC_PEOPLE]
+
+
+def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]) -> Element:
+    if f.kind in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
+        element: Element = {
+            "type": "Input.Text",
+            "value": str(value or "")[: f.max_length] if f.max_length else str(value or ""),
+            "isMultiline": f.kind == Kind.MULTILINE,
+        }
+        if f.max_length:
+            element["maxLength"] = f.max_length
+        if f.placeholder or f.hint:
+            element["placeholder"] = t(lang, f.placeholder or f.hint or "")
+        return element
+    if f.kind == Kind.TOGGLE:
+        [choice] = f.choices or (forms.Choice("yes", f.label),)
+        return {
+            "type": "Input.Toggle",
+            "title": choice.text(lang),
+            "valueOn": "yes",
+            "valueOff": "no",
+            "value": "yes" if forms.as_bool(value) else "no",
+        }
+    if f.kind == Kind.PERSON:
+        return {
+            "type": "Input.ChoiceSet",
+            "style": "filtered",
+            "choices": person_choices(staff),
+            "choices.data": {"type": "Data.Query", "dataset": STAFF},
+            "value": str(value or ""),
+            "placeholder": t(lang, f.placeholder) if f.placeholder else "",
+        }
+    picked = value if isinstance(value, str) else ",".join(value or ())
+    element = {
+        "type": "Input.ChoiceSet",
+        "choices": [{"title": c.text(lang), "value": c.value} for c in opened.choices_of(f)],
+        "value": picked or (f.default or ""),
+    }
+    if f.kind == Kind.CHOICES:
+        element.update(isMultiSelect=True, style="expanded")
+    if f.placeholder:
+        element["placeholder"] = t(lang, f.placeholder)
+    return element
+
+
+def form_card(
     lang: str,
-    org: Org,
+    opened: Opened,
     *,
-    school_id: str | None,
-    staff: Iterable[str],
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
-    submit_data: Mapping[str, Any] | None = None,
+    general: Sequence[str] = (),
+    staff: Sequence[str] = (),
+    data: Mapping[str, Any] | None = None,
 ) -> Card:
-    """The report form (the Slack modal's fields). With `errors`, the person's input is kept and
-    each problem is shown under its field; problems for fields the form lacks go on top."""
-    values = dict(values or {})
-    errors = dict(errors or {})  # each field's problem is taken out as the field is shown
-    had_errors = bool(errors)
-    body: list[Element] = [textblock(t(lang, "chat.modal.intro"), isSubtle=True)]
-    shown: list[Element] = []
-
-    def add(element: Element, name: str, *, required: bool = False) -> None:
-        element.update(id=name, label=t(lang, f"field.{name}"), isRequired=required)
-        if name in errors:
-            element["errorMessage"] = errors[name]
-        shown.append(element)
-        if name in errors:  # errorMessage alone shows only after the client's own check
-            shown.append(
-                textblock(errors.pop(name), color="Attention", size="Small", spacing="None")
-            )
-
-    if len(org.schools) > 1 or school_id is None:
-        school = {
-            "type": "Input.ChoiceSet",
-            "choices": [{"title": s.name, "value": s.id} for s in org.schools],
-            "value": str(values.get("school") or school_id or ""),
-            "placeholder": t(lang, "chat.modal.school_hint"),
-        }
-        add(school, "school")
-    for name in TEXT_FIELDS:
-        field: Element = {
-            "type": "Input.Text",
-            "value": str(values.get(name) or "")[: MAX_LENGTH[name]],
-            "maxLength": MAX_LENGTH[name],
-            "isMultiline": name in MULTILINE,
-        }
-        if name in ("pupils", "when"):
-            field["placeholder"] = t(lang, f"field.{name}.hint")
-        add(field, name, required=name in ("pupils", "what"))
-        if name == "where":
-            categories = {
-                "type": "Input.ChoiceSet",
-                "isMultiSelect": True,
-                "style": "expanded",
-                "choices": [{"title": t(lang, f"category.{c}"), "value": c} for c in CATEGORIES],
-                "value": str(values.get("categories") or ""),
-            }
-            add(categories, "categories")
-            # Always present (a card cannot grow on a click); required by the check only
-            # when "en ansatt har krenket en elev" is chosen.
-            accused = {
-                "type": "Input.ChoiceSet",
-                "style": "filtered",
-                "choices": [{"title": e, "value": e} for e in sorted(staff)],
-                "value": str(values.get("accused") or ""),
-                "placeholder": t(lang, "teams.form.accused_placeholder"),
-            }
-            add(accused, "accused")
-            shown.append(textblock(t(lang, "chat.modal.accused_hint"), isSubtle=True, size="Small"))
-    urgent = {
-        "type": "Input.Toggle",
-        "title": t(lang, "field.urgent.yes"),
-        "valueOn": "yes",
-        "valueOff": "no",
-        "value": "yes" if values.get("urgent") in ("yes", True) else "no",
-    }
-    add(urgent, "urgent")
-    if had_errors:
+    """A form of bot.core as a dialog card. With `errors`, what the person typed is kept and
+    each problem is shown under its field; problems without a field go on top."""
+    form = opened.form
+    values = {**opened.values, **(values or {})}
+    errors = dict(errors or {})
+    body: list[Element] = []
+    if form.intro:
+        body.append(textblock(t(lang, form.intro), isSubtle=True))
+    if errors or general:
         body.append(textblock(t(lang, "teams.form.fix"), color="Attention", weight="Bolder"))
-        body += [textblock(v, color="Attention") for v in errors.values()]
+        body += [textblock(problem, color="Attention") for problem in general]
+    for item in opened.shown():
+        if isinstance(item, Heading):
+            body.append(textblock(item.text(lang), weight="Bolder", spacing="Medium"))
+            continue
+        element = _input(item, lang, opened, values.get(item.name), staff)
+        element.update(id=item.name, label=t(lang, item.label), isRequired=item.required)
+        if item.name in errors:
+            element["errorMessage"] = errors[item.name]
+        body.append(element)
+        if item.name in errors:  # errorMessage alone shows only after the client's own check
+            body.append(
+                textblock(errors[item.name], color="Attention", size="Small", spacing="None")
+            )
+        if item.hint and item.kind not in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
+            body.append(textblock(t(lang, item.hint), isSubtle=True, size="Small"))
     submit = {
         "type": "Action.Submit",
-        "title": t(lang, "chat.modal.submit"),
-        "style": "positive",
-        "data": {"dialog": REPORT, **(submit_data or {})},
-    }
-    return card(body + shown, [submit])
-
-
-def close_form(lang: str, ref: str, *, reason: str = "", error: str | None = None) -> Card:
-    reason_input: Element = {
-        "type": "Input.Text",
-        "id": "reason",
-        "label": t(lang, "field.reason"),
-        "isMultiline": True,
-        "isRequired": True,
-        "value": reason,
-    }
-    body = [textblock(t(lang, "chat.case.title", ref=ref), weight="Bolder"), reason_input]
-    if error:
-        reason_input["errorMessage"] = error
-        body.append(textblock(error, color="Attention", size="Small", spacing="None"))
-    submit = {
-        "type": "Action.Submit",
-        "title": t(lang, "chat.close.submit"),
-        "style": "destructive",
-        "data": {"dialog": CLOSE, "ref": ref},
+        "title": t(lang, form.submit_label),
+        "style": "destructive" if form.name == "close" else "positive",
+        "data": {"dialog": FORM, "form": form.name, "ref": opened.ref, **(data or {})},
     }
     return card(body, [submit])
 
 
-# --- the leader's card ----------------------------------------------------------------
+def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a dialog submitted, as the core wants it (lists for CHOICES, bools for TOGGLE)."""
+    values: dict[str, Any] = {}
+    for item in opened.form.fields():
+        if not isinstance(item, Field) or item.name not in data:
+            continue
+        value = data[item.name]
+        if item.kind == Kind.CHOICES:
+            value = [v for v in str(value or "").split(",") if v]
+        elif item.kind == Kind.TOGGLE:
+            value = forms.as_bool(value)
+        elif item.kind == Kind.PERSON:
+            value = str(value or "").strip().lower() or None
+        else:
+            value = "" if value is None else str(value)
+        values[item.name] = value
+    return values
 
 
-def case_actions(lang: str, ref: str, staff: Iterable[str]) -> list[Element]:
-    forward_card = card(
-        [
+def lines_card(lines: Sequence[str]) -> Card:
+    return card([textblock(line) for line in lines])
+
+
+# --- case messages: the leader's card, reminders, digests --------------------------------
+
+
+def action_element(
+    lang: str, action: CaseAction, ref: str, numbered: bool, **extra: Any
+) -> Element:
+    title = t(lang, action.label) + (f" {ref}" if numbered else "")
+    if action.verb == "open":
+        return {**dialog_button(title, CASE, ref=ref), "style": "positive"}
+    if action.run is not None:
+        return execute(title, action.verb, ref, **extra)
+    element = dialog_button(title, FORM, form=action.form, ref=ref)
+    if action.style == "danger":
+        element["style"] = "destructive"
+    return element
+
+
+def message_card(
+    lang: str,
+    message: CaseMessage,
+    *,
+    done: Mapping[str, str] | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> Card:
+    """A notice's card: its lines, its state, and the actions still offered per case. A list
+    (reminder, digest) shows `done` (ref → what was done) on the line of each case acted on
+    from it, and its in-place buttons name the list (`source`) so the answer can redraw it."""
+    done = dict(done or {})
+    body = [textblock(message.lines[0], weight="Bolder", size="Medium")]
+    body += [_with_done(textblock(line, spacing="Small"), done) for line in message.lines[1:]]
+    if message.state:
+        body.append(textblock(message.state, isSubtle=True, spacing="Medium"))
+    if not message.numbered:
+        row = message.rows[0].actions if message.rows else ()
+        ref = message.rows[0].ref if message.rows else ""
+        return card(body, [action_element(lang, a, ref, False) for a in row])
+    extra = {**(source or {}), "done": done}
+    for row in message.rows:
+        offered = [a for a in row.actions if not (row.ref in done and a.run is not None)]
+        body.append(
             {
-                "type": "Input.ChoiceSet",
-                "id": "forward_to",
-                "label": t(lang, "field.forward_to"),
-                "style": "filtered",
-                "isRequired": True,
-                "placeholder": t(lang, "chat.forward.placeholder"),
-                "choices": [{"title": e, "value": e} for e in sorted(staff)],
+                "type": "ActionSet",
+                "actions": [action_element(lang, a, row.ref, True, **extra) for a in offered],
             }
-        ],
-        [execute(t(lang, "action.forward"), FORWARD, ref)],
-    )
-    return [
-        {**dialog_button(t(lang, "action.open"), CASE, ref=ref), "style": "positive"},
-        execute(t(lang, "action.acknowledge"), ACKNOWLEDGE, ref),
-        execute(t(lang, "action.investigate"), INVESTIGATE, ref),
-        {"type": "Action.ShowCard", "title": t(lang, "action.forward"), "card": forward_card},
-        {**dialog_button(t(lang, "action.close"), CLOSE, ref=ref), "style": "destructive"},
-    ]
+        )
+    if message.more:
+        body.append(textblock(t(lang, "chat.more", count=message.more), isSubtle=True))
+    return card(body)
 
 
 def notice_card(
@@ -206,55 +250,32 @@ def notice_card(
     lang: str,
     data: Mapping[str, Any],
     *,
-    staff: Iterable[str] = (),
     status: str | None = None,
-    last_action: str | None = None,
+    last: LastAction | None = None,
+    done: Mapping[str, str] | None = None,
 ) -> tuple[str, Card]:
-    """A notice as (summary text, card), rendered from the same lines as Slack and the console;
-    leaders' notices carry the actions until the case is closed."""
-    lines = text.RENDERERS[kind](lang, data)
-    body = [textblock(lines[0], weight="Bolder", size="Medium")]
-    body += [textblock(line, spacing="Small") for line in lines[1:]]
-    if status or last_action:
-        parts = [t(lang, "chat.case.state", status=t(lang, f"status.{status}"))] if status else []
-        if last_action:
-            parts.append(last_action)
-        body.append(textblock(" · ".join(parts), isSubtle=True, spacing="Medium"))
-    actions: list[Element] = []
-    if kind in ACTIONABLE and status != "closed":
-        actions = case_actions(lang, str(data["ref"]), staff)
-    elif kind == "reminder":
-        actions = _reminder_actions(lang, data)
-    elif kind == "digest":
-        refs = [c["ref"] for part in ("new", "overdue", "upcoming") for c in data.get(part, [])]
-        # "Åpne" per case; opening checks access, so the R-team channel can carry them.
-        actions = [
-            dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref)
-            for ref in list(dict.fromkeys(refs))[:MAX_ACTIONS]
-        ]
-    return lines[0], card(body, actions)
+    """A notice as (summary text, card), from the core's case message."""
+    message = actions.case_message(kind, lang, data, status=status, last=last)
+    source = {"list": kind, "school": data.get("school"), "date": data.get("date")}
+    return message.lines[0], message_card(lang, message, done=done, source=source)
 
 
-# Teams shows a handful of actions per card; the rest of a long list is in its text.
-MAX_ACTIONS = 6
+def _with_done(element: Element, done: Mapping[str, str]) -> Element:
+    """A list line for a case somebody acted on shows what was done."""
+    line = element["text"]
+    if line.lstrip().startswith("•"):
+        for ref, what in done.items():
+            if re.search(rf"\b{re.escape(ref)}\b", line):
+                return {**element, "text": f"{line} — ✓ {what}"}
+    return element
 
 
-def _reminder_actions(lang: str, data: Mapping[str, Any]) -> list[Element]:
-    """The morning DM: acknowledge where that is what is due, else open, per case."""
-    wanted: dict[str, set[str]] = {}
-    for item in data.get("items", []):
-        wanted.setdefault(item["ref"], set()).update(item.get("actions", ()))
-    actions: list[Element] = []
-    for ref, names in wanted.items():
-        if "acknowledge" in names:
-            actions.append(execute(f"{t(lang, 'action.acknowledge')} {ref}", ACKNOWLEDGE, ref))
-        else:
-            actions.append(dialog_button(f"{t(lang, 'action.open')} {ref}", CASE, ref=ref))
-    return actions[:MAX_ACTIONS]
+# --- the case details, lists, the home ------------------------------------------------------
 
 
 def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
-    """The details, for the authorized eye only (shown in a dialog after the access check)."""
+    """The details, for the authorized eye only (a dialog after the access check), with the
+    case's own actions under them (plan, evaluation, note, R-team, export…)."""
     removed = t(lang, "chat.case.no_text")
     facts = text.case_lines(
         lang,
@@ -270,7 +291,7 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
         textblock(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}"))),
         *(textblock(line, isSubtle=True, spacing="None") for line in facts),
     ]
-    for name in TEXT_FIELDS:
+    for name in ("pupils", "what", "when", "where", "action_taken", "pupil_words"):
         if name in details.report:
             value = details.report[name]
             body.append(textblock(t(lang, f"field.{name}"), weight="Bolder", spacing="Medium"))
@@ -292,4 +313,120 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
     ]
     body.append(textblock(t(lang, "case.trail"), weight="Bolder", spacing="Medium"))
     body.append(textblock("\n\n".join(trail[-40:]), size="Small", spacing="None"))
+    buttons = [
+        {
+            "type": "Action.Submit",
+            "title": t(lang, a.label),
+            # A form opens as the dialog's next step; an in-place action runs from it.
+            "data": {"dialog": FORM, "form": a.form, "ref": details.ref, "open": True}
+            if a.form
+            else {"dialog": RUN, "verb": a.verb, "ref": details.ref},
+        }
+        for a in actions.case_buttons(details.status, details.restricted)
+    ]
+    out = card(body, buttons)
+    while size_of(out) > MAX_CARD_BYTES and len(body) > 3:  # a very long report
+        body.pop(-3)
+    return out
+
+
+def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
+    flags = (" ❗" if c.urgent else "") + (" § 12-5" if c.section == "12-5" else "")
+    date = f"{c.created_at.astimezone(zone):%d.%m.%Y}"
+    return (
+        t(lang, "chat.mine.line", ref=c.ref, status=t(lang, f"status.{c.status}"), date=date)
+        + flags
+    )
+
+
+HOME_WAITING = 15
+HOME_MINE = 30
+
+
+def listing_card(lang: str, title: str, cases: Sequence[CaseSummary], zone: Any) -> Card:
+    lines = [summary_line(lang, c, zone) for c in cases[:HOME_MINE]]
+    if len(cases) > HOME_MINE:
+        lines.append(t(lang, "chat.more", count=len(cases) - HOME_MINE))
+    body = [textblock(t(lang, title), weight="Bolder")]
+    body.append(textblock("\n\n".join(lines) if lines else t(lang, "chat.home.none")))
     return card(body)
+
+
+def home_card(
+    lang: str,
+    waiting: Sequence[CaseSummary],
+    mine: Sequence[CaseSummary],
+    zone: Any,
+    *,
+    welcome: bool = False,
+) -> Card:
+    """The cases waiting for the person, each with the leader's actions, and their own
+    reports (the answer to "saker", and the welcome card)."""
+    body: list[Element] = []
+    if welcome:
+        body.append(textblock(t(lang, "teams.start.text")))
+    body.append(textblock(t(lang, "chat.home.waiting"), weight="Bolder", size="Medium"))
+    if not waiting:
+        body.append(textblock(t(lang, "chat.home.none"), isSubtle=True))
+    for c in waiting[:HOME_WAITING]:
+        facts = {
+            "urgent": c.urgent,
+            "section": c.section,
+            "unit": c.unit,
+            "categories": c.categories,
+        }
+        body.append(textblock(summary_line(lang, c, zone), weight="Bolder", spacing="Medium"))
+        body += [
+            textblock(line, isSubtle=True, spacing="None") for line in text.case_lines(lang, facts)
+        ]
+        row = actions.message_actions(c.status)
+        body.append(
+            {"type": "ActionSet", "actions": [action_element(lang, a, c.ref, False) for a in row]}
+        )
+    if len(waiting) > HOME_WAITING:
+        body.append(textblock(t(lang, "chat.more", count=len(waiting) - HOME_WAITING)))
+    body.append(textblock(t(lang, "chat.home.mine"), weight="Bolder", size="Medium"))
+    lines = [summary_line(lang, c, zone) for c in mine[:HOME_MINE]]
+    if len(mine) > HOME_MINE:
+        lines.append(t(lang, "chat.more", count=len(mine) - HOME_MINE))
+    body.append(textblock("\n\n".join(lines) if lines else t(lang, "chat.home.none")))
+    button = dialog_button(t(lang, "chat.home.new_report"), REPORT)
+    return card(body, [button])
+
+
+def case_picker(lang: str, waiting: Sequence[CaseSummary], zone: Any) -> Card:
+    """The first step of *Sak*: which of the cases waiting for you (no names, no free text)."""
+    choices = [{"title": summary_line(lang, c, zone), "value": c.ref} for c in waiting[:HOME_MINE]]
+    picker = {
+        "type": "Input.ChoiceSet",
+        "id": "ref",
+        "label": t(lang, "chat.home.waiting"),
+        "isRequired": True,
+        "choices": choices,
+        "value": choices[0]["value"],
+    }
+    submit = {"type": "Action.Submit", "title": t(lang, "action.open"), "data": {"dialog": CASE}}
+    return card([picker], [submit])
+
+
+def file_consent(name: str, size: int, description: str, token: str) -> dict[str, Any]:
+    """The attachment asking to put an export in the person's OneDrive (personal chat only)."""
+    return {
+        "contentType": FILE_CONSENT,
+        "name": name,
+        "content": {
+            "description": description,
+            "sizeInBytes": size,
+            "acceptContext": {"export": token},
+            "declineContext": {"export": token},
+        },
+    }
+
+
+def file_info(name: str, content_url: str, unique_id: str, file_type: str) -> dict[str, Any]:
+    return {
+        "contentType": FILE_INFO,
+        "name": name,
+        "contentUrl": content_url,
+        "content": {"uniqueId": unique_id, "fileType": file_type},
+    }

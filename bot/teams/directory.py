@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.teams.auth import trusted_service_url
 from bot.teams.graph import Graph, GraphError
 from handlers import identity
 from handlers.services import Services
@@ -67,14 +68,18 @@ class TeamsDirectory:
         *,
         ttl: float = 3600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        unauthenticated: bool = False,
     ) -> None:
         self.services = services
+        # Inbound auth off (local testing): nobody vouches for an activity's serviceUrl.
+        self.unauthenticated = unauthenticated
         self.graph = graph
         self.ttl = ttl
         self.monotonic = monotonic
         self.base_org = services.org  # org.yml as written; Graph adds to a copy of it
         self.service_url: str | None = None  # the last one Teams used (the tenant's region)
         self._email: dict[str, str] = {}
+        self._url: dict[str, str] = {}  # the service URL each known person talks to us from
         self._managers: dict[str, tuple[float, str | None]] = {}
         self._rteams_until = 0.0
 
@@ -84,21 +89,44 @@ class TeamsDirectory:
         return self._email.get(key)
 
     async def email_of(self, activity: Any, api: Any) -> str:
-        """The e-mail of the activity's sender; raises UnknownUser."""
-        self.service_url = activity.service_url or self.service_url
+        """The e-mail of the activity's sender; raises UnknownUser.
+
+        With inbound auth on, the serviceUrl is the one the Bot Framework signed. With it off,
+        only a Teams host (or loopback) is asked who the sender is, and a person already known
+        from one service URL is not believed from another: a forged activity whose serviceUrl
+        "confirms" it comes from rektor gets nobody."""
         key = user_key(activity)
-        if key in self._email:
-            return self._email[key]
-        stored = await asyncio.to_thread(identity.by_user, self.services, PLATFORM, key)
-        if stored is not None:
-            self._email[key] = stored[0]
-            return stored[0]
-        email = await self._member_email(activity, api) or await self._graph_email(key)
-        if not email:
+        url = activity.service_url
+        if self.unauthenticated and not trusted_service_url(url, allow_loopback=True):
+            log.warning("activity from an untrusted serviceUrl refused")
             raise UnknownUser(key)
-        data = {"teams_id": activity.from_.id, "tenant_id": tenant_of(activity)}
-        await asyncio.to_thread(identity.remember, self.services, PLATFORM, key, email, data)
+        email = self._email.get(key)
+        if email is None:
+            stored = await asyncio.to_thread(identity.by_user, self.services, PLATFORM, key)
+            if stored is not None:
+                email = stored[0]
+                if stored[1].get("service_url"):
+                    self._url.setdefault(key, str(stored[1]["service_url"]))
+            else:
+                email = await self._member_email(activity, api) or await self._graph_email(key)
+                if not email:
+                    raise UnknownUser(key)
+                other = await asyncio.to_thread(identity.by_email, self.services, PLATFORM, email)
+                if self.unauthenticated and other is not None and other[0] != key:
+                    log.warning("a second Teams user claiming a known e-mail refused")
+                    raise UnknownUser(key)
+                data = {"teams_id": activity.from_.id, "tenant_id": tenant_of(activity)}
+                await asyncio.to_thread(
+                    identity.remember, self.services, PLATFORM, key, email, data
+                )
+        known = self._url.get(key)
+        if self.unauthenticated and known and known.rstrip("/") != str(url).rstrip("/"):
+            log.warning("activity for a known person from another serviceUrl refused")
+            raise UnknownUser(key)
+        self.service_url = url or self.service_url
         self._email[key] = email
+        if url:
+            self._url.setdefault(key, url)
         return email
 
     async def _member_email(self, activity: Any, api: Any) -> str | None:
@@ -158,6 +186,7 @@ class TeamsDirectory:
         }
         identity.remember(self.services, PLATFORM, key, email, data)
         self._email[key] = email
+        self._url[key] = ref.service_url
 
     def forget_reference(self, key: str, email: str) -> None:
         """The bot is no longer in that chat (uninstalled): the next send reinstalls it."""

@@ -2,40 +2,25 @@
 app for a person, the chat that installation creates, and activity-feed notifications.
 
 The client is msgraph-sdk on our own request adapter so that the base URL comes from
-GRAPH_URL (national clouds; the loopback fake in tests). msgraph-core already retries 429, 503
+GRAPH_URL (national clouds; the loopback fake in tests). The SDK is imported on the first call
+(bot/teams/graph_sdk.py), not when the Teams bot starts. msgraph-core already retries 429, 503
 and 504 with Retry-After (three times); what still fails is raised as `GraphError`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_authentication_azure.azure_identity_authentication_provider import (
-    AzureIdentityAuthenticationProvider,
-)
-from msgraph import GraphServiceClient
-from msgraph.generated.models.item_body import ItemBody
-from msgraph.generated.models.key_value_pair import KeyValuePair
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.models.teamwork_activity_topic import TeamworkActivityTopic
-from msgraph.generated.models.teamwork_activity_topic_source import TeamworkActivityTopicSource
-from msgraph.generated.models.user import User
-from msgraph.generated.models.user_scope_teams_app_installation import (
-    UserScopeTeamsAppInstallation,
-)
-from msgraph.generated.users.item.teamwork.installed_apps.installed_apps_request_builder import (
-    InstalledAppsRequestBuilder,
-)
-from msgraph.generated.users.item.teamwork.send_activity_notification.send_activity_notification_post_request_body import (  # noqa: E501
-    SendActivityNotificationPostRequestBody,
-)
-from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
-from msgraph.graph_request_adapter import GraphRequestAdapter
+
+if TYPE_CHECKING:
+    from msgraph import GraphServiceClient
+    from msgraph.generated.models.user import User
 
 log = logging.getLogger("meldefra.teams.graph")
 USER_FIELDS = ["id", "mail", "userPrincipalName"]
@@ -57,17 +42,25 @@ class GraphUser:
     email: str | None
 
 
+@cache
+def sdk() -> Any:
+    from bot.teams import graph_sdk
+
+    return graph_sdk
+
+
 def make_client(base_url: str, credential: Any) -> GraphServiceClient:
     """A Graph client on `base_url` (e.g. https://graph.microsoft.com/v1.0) with an async
     azure-core credential (ClientSecretCredential in production)."""
+    m = sdk()
     parts = urlsplit(base_url)
     root = f"{parts.scheme}://{parts.netloc}"
-    auth = AzureIdentityAuthenticationProvider(
+    auth = m.AzureIdentityAuthenticationProvider(
         credential, scopes=[f"{root}/.default"], allowed_hosts=[parts.hostname or ""]
     )
-    adapter = GraphRequestAdapter(auth)
+    adapter = m.GraphRequestAdapter(auth)
     adapter.base_url = base_url.rstrip("/")
-    return GraphServiceClient(request_adapter=adapter)
+    return m.GraphServiceClient(request_adapter=adapter)  # type: ignore[no-any-return]
 
 
 def _email(user: User) -> str | None:
@@ -79,7 +72,7 @@ async def _call(what: str, call: Any) -> Any:
     """Await a Graph call, turning its errors into GraphError."""
     try:
         return await call
-    except ODataError as exc:
+    except sdk().ODataError as exc:
         headers = exc.response_headers or {}
         after = headers.get("Retry-After") or headers.get("retry-after")
         code = exc.error.code if exc.error and exc.error.code else "error"
@@ -92,18 +85,29 @@ async def _call(what: str, call: Any) -> Any:
 
 
 class Graph:
-    def __init__(self, client: GraphServiceClient, *, root: str) -> None:
-        self.client = client
+    def __init__(
+        self, client: GraphServiceClient | Callable[[], GraphServiceClient], *, root: str
+    ) -> None:
+        """`client`, or a function that makes it on the first call (loading the SDK then)."""
+        self._client = client
         self.root = root.rstrip("/")  # for @odata.bind links
+
+    @property
+    def client(self) -> GraphServiceClient:
+        if callable(self._client):
+            self._client = self._client()
+        return self._client
 
     async def user(self, key: str) -> GraphUser | None:
         """A user by object id or user principal name; None when there is no such user."""
-        query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=USER_FIELDS)
+        query = sdk().UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+            select=USER_FIELDS
+        )
         try:
             user = await _call(
                 "user",
                 self.client.users.by_user_id(key).get(
-                    request_configuration=RequestConfiguration(query_parameters=query)
+                    request_configuration=sdk().RequestConfiguration(query_parameters=query)
                 ),
             )
         except GraphError as exc:
@@ -121,24 +125,26 @@ class Graph:
         except GraphError as exc:
             # 404 means "no manager" or "no such user" alike; the expand tells them apart.
             log.info("manager lookup failed (%s); trying $expand=manager", exc.status)
-            query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+            query = sdk().UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
                 select=USER_FIELDS, expand=["manager"]
             )
             user = await _call(
                 "user?$expand=manager",
                 self.client.users.by_user_id(user_id).get(
-                    request_configuration=RequestConfiguration(query_parameters=query)
+                    request_configuration=sdk().RequestConfiguration(query_parameters=query)
                 ),
             )
             manager = user.manager if user else None
-        return _email(manager) if isinstance(manager, User) else None
+        return _email(manager) if isinstance(manager, sdk().User) else None
 
     async def group_member_emails(self, group_id: str) -> list[str]:
         builder = self.client.groups.by_group_id(group_id).members
         page = await _call("group members", builder.get())
         emails: list[str] = []
         while page is not None:
-            emails += [e for m in page.value or [] if isinstance(m, User) and (e := _email(m))]
+            emails += [
+                e for m in page.value or [] if isinstance(m, sdk().User) and (e := _email(m))
+            ]
             if not page.odata_next_link:
                 break
             page = await _call("group members", builder.with_url(page.odata_next_link).get())
@@ -146,7 +152,7 @@ class Graph:
 
     async def install_app(self, user_id: str, catalog_app_id: str) -> None:
         """Install the org-catalog app for a person; already installed (409) is fine."""
-        body = UserScopeTeamsAppInstallation(
+        body = sdk().UserScopeTeamsAppInstallation(
             additional_data={
                 "teamsApp@odata.bind": f"{self.root}/appCatalogs/teamsApps/{catalog_app_id}"
             }
@@ -163,12 +169,12 @@ class Graph:
     async def installation_chat(self, user_id: str, bot_app_id: str) -> str | None:
         """The id of the 1:1 chat between the person and the bot, created by the installation."""
         apps = self.client.users.by_user_id(user_id).teamwork.installed_apps
-        query = InstalledAppsRequestBuilder.InstalledAppsRequestBuilderGetQueryParameters(
+        query = sdk().InstalledAppsRequestBuilder.InstalledAppsRequestBuilderGetQueryParameters(
             expand=["teamsApp"], filter=f"teamsApp/externalId eq '{bot_app_id}'"
         )
         found = await _call(
             "installed apps",
-            apps.get(request_configuration=RequestConfiguration(query_parameters=query)),
+            apps.get(request_configuration=sdk().RequestConfiguration(query_parameters=query)),
         )
         if not found or not found.value or not found.value[0].id:
             return None
@@ -180,13 +186,13 @@ class Graph:
 
     async def notify(self, user_id: str, *, topic: str, text: str, web_url: str) -> None:
         """An activity-feed notification (systemDefault: no activity type to declare)."""
-        body = SendActivityNotificationPostRequestBody(
-            topic=TeamworkActivityTopic(
-                source=TeamworkActivityTopicSource.Text, value=topic, web_url=web_url
+        body = sdk().SendActivityNotificationPostRequestBody(
+            topic=sdk().TeamworkActivityTopic(
+                source=sdk().TeamworkActivityTopicSource.Text, value=topic, web_url=web_url
             ),
             activity_type="systemDefault",
-            preview_text=ItemBody(content=text),
-            template_parameters=[KeyValuePair(name="systemDefaultText", value=text)],
+            preview_text=sdk().ItemBody(content=text),
+            template_parameters=[sdk().KeyValuePair(name="systemDefaultText", value=text)],
         )
         await _call(
             "activity notification",

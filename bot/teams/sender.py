@@ -18,49 +18,17 @@ import httpx
 
 from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
-from bot.teams.app import card_message, message_ref, staff_for
+from bot.teams.app import card_message, message_ref
 from bot.teams.directory import Person, Reference
+from bot.teams.errors import classify, error_code, gone
 from bot.teams.graph import GraphError
+from bot.teams.monthly import monthly_card
 from bot.teams.server import TeamsBot
 from handlers.delivery import Pending
+from handlers.monthly import MONTHLY_REPORT
 
 log = logging.getLogger("meldefra.teams.sender")
-# Teams answers these when the bot is no longer in the conversation (uninstalled, removed).
-GONE_CODES = {"BotNotInConversationRoster", "ConversationNotFound"}
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
-
-
-def error_code(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    return str(error.get("code") or "") if isinstance(error, dict) else ""
-
-
-def retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After") if headers else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None  # an HTTP date: let the worker's backoff decide
-
-
-def gone(exc: httpx.HTTPStatusError) -> bool:
-    status = exc.response.status_code
-    return status == 404 or (status == 403 and error_code(exc.response) in GONE_CODES)
-
-
-def classify(exc: httpx.HTTPStatusError) -> Exception:
-    """A Bot Connector error as the worker's RetryLater or PermanentFailure."""
-    status = exc.response.status_code
-    code = error_code(exc.response)
-    if status == 429:
-        return RetryLater("throttled", after=retry_after(exc.response.headers))
-    if status >= 500:
-        return RetryLater(f"http_{status}")
-    return PermanentFailure(f"http_{status}" + (f":{code}" if code else ""))
 
 
 def classify_graph(exc: GraphError) -> Exception:
@@ -88,12 +56,13 @@ class TeamsSender:
             raise
 
     async def _deliver(self, item: Pending) -> str:
-        summary, card = cards.notice_card(
-            item.kind,
-            item.lang,
-            item.data,
-            staff=staff_for(self.bot.services, item.data.get("school")),
-        )
+        if item.channel and item.data.get("platform", "teams") != "teams":
+            # e.g. the digest for rteam.slack_channel: not a Teams conversation.
+            raise PermanentFailure(f"not_a_teams_channel:{item.data.get('platform')}")
+        if item.kind == MONTHLY_REPORT:  # the summary and the chart inline
+            summary, card = monthly_card(item.lang, item.data)
+        else:
+            summary, card = cards.notice_card(item.kind, item.lang, item.data)
         message = card_message(summary, card)
         if item.channel:
             try:

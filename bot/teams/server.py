@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 from microsoft_teams.apps import App
 from microsoft_teams.apps.http.adapter import (
     HttpMethod,
@@ -31,6 +32,7 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.teams.app import TeamsEdge
+from bot.teams.auth import BotTokenValidator, ClientSecretToken
 from bot.teams.directory import TeamsDirectory
 from bot.teams.graph import Graph, make_client
 from handlers.services import Services
@@ -91,17 +93,18 @@ class TeamsBot:
         self.services = services
         self.settings = settings
         self.adapter = RouteAdapter()
-        if (
-            token is None
-            and not settings.teams_client_secret
-            and settings.teams_allow_unauthenticated
-        ):
+        self.secret: ClientSecretToken | None = None
+        if token is None and settings.teams_client_secret:
+            # Tokens from LOGIN_AUTHORITY (a national cloud's login host, or a test's).
+            self.secret = ClientSecretToken(
+                settings.login_authority,
+                settings.teams_tenant_id or "botframework.com",
+                str(settings.teams_client_id),
+                settings.teams_client_secret,
+            )
+            token = self.secret
+        elif token is None and settings.teams_allow_unauthenticated:
             token = local_token  # local development only: a mock connector checks no token
-        credentials: dict[str, Any] = (
-            {"token": token}
-            if token is not None
-            else {"client_secret": settings.teams_client_secret}
-        )
         self.app = App(
             client_id=settings.teams_client_id,
             tenant_id=settings.teams_tenant_id,
@@ -109,10 +112,23 @@ class TeamsBot:
             messaging_endpoint=MESSAGES_PATH,
             # Off only when the operator says so (tests, the Agents Playground).
             dangerously_allow_unauthenticated_requests=settings.teams_allow_unauthenticated,
-            **credentials,
+            cloud=with_overrides(
+                PUBLIC,
+                login_endpoint=settings.login_authority.rstrip("/"),
+                openid_metadata_url=settings.bot_openid_metadata,
+            ),
+            token=token,
+        )
+        self.validator = BotTokenValidator(
+            str(settings.teams_client_id), settings.bot_openid_metadata
         )
         self.graph = self._graph(graph_credential)
-        self.directory = TeamsDirectory(services, self.graph, ttl=settings.graph_cache_seconds)
+        self.directory = TeamsDirectory(
+            services,
+            self.graph,
+            ttl=settings.graph_cache_seconds,
+            unauthenticated=settings.teams_allow_unauthenticated,
+        )
         self.edge = TeamsEdge(services, self.directory, self.app, wake)
         self.edge.register()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -121,14 +137,11 @@ class TeamsBot:
     def _graph(self, credential: Any) -> Graph | None:
         s = self.settings
         if credential is None:
-            if not (s.teams_client_secret and s.teams_tenant_id):
+            if self.secret is None or not s.teams_tenant_id:
                 return None  # no app credential for Graph: directory from org.yml only
-            from azure.identity.aio import ClientSecretCredential
-
-            credential = ClientSecretCredential(
-                s.teams_tenant_id, s.teams_client_id, s.teams_client_secret
-            )
-        return Graph(make_client(s.graph_url, credential), root=s.graph_url)
+            credential = self.secret
+        # The client on the first Graph call: msgraph and kiota are not loaded at start.
+        return Graph(lambda: make_client(s.graph_url, credential), root=s.graph_url)
 
     def routes(self) -> list[Route]:
         return [Route(MESSAGES_PATH, self.adapter.endpoint, methods=["POST"])]
@@ -136,9 +149,16 @@ class TeamsBot:
     async def startup(self) -> None:
         self.loop = asyncio.get_running_loop()
         await self.app.initialize()
+        if not self.settings.teams_allow_unauthenticated:
+            # The SDK's own validator fetches the signing keys with a blocking call on the
+            # event loop and only from the public cloud; ours is async, cached, configurable.
+            server = self.app.server
+            assert hasattr(server, "_token_validator"), "Teams SDK changed: token validator"
+            server._token_validator = self.validator  # type: ignore[assignment]
         self._refresher = asyncio.create_task(self._refresh_directory())
 
     async def shutdown(self) -> None:
+        await self.edge.stop()
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -3,6 +3,12 @@ routing reasons that come from the Entra ID directory."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "teams.export.offer": "Eksporten {name} venter i din personlige chat med Meldefra: godta filen der, så legges den i OneDrive-en din.",
+        "teams.export.consent": "{name} fra Meldefra, til din OneDrive",
+        "teams.export.uploaded": "{name} er lagret i OneDrive-en din.",
+        "teams.export.gone": "Denne filen er ikke tilgjengelig lenger. Eksporter saken på nytt.",
+        "teams.export.no_chat": "Eksporten kan bare sendes til din personlige chat med Meldefra. Åpne den og eksporter på nytt.",
+        "teams.personal_only": "Det svarer jeg bare på i din personlige chat med Meldefra, så ingen andre ser det. Skriv til meg der.",
         "route.reason.directory_manager": "nærmeste leder etter Entra ID (enheten har ingen leder i org.yml)",
         "route.reason.principal_is_manager": "rektor er nærmeste leder etter Entra ID",
         "teams.help": (
@@ -23,6 +29,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.error.unknown_user": "Fant ikke e-postadressen din i Teams. Be IT om å sjekke kontoen din.",
     },
     "nn": {
+        "teams.export.offer": "Eksporten {name} ventar i den personlege chatten din med Meldefra: godta fila der, så blir ho lagd i OneDrive-en din.",
+        "teams.export.consent": "{name} frå Meldefra, til OneDrive-en din",
+        "teams.export.uploaded": "{name} er lagra i OneDrive-en din.",
+        "teams.export.gone": "Denne fila er ikkje tilgjengeleg lenger. Eksporter saka på nytt.",
+        "teams.export.no_chat": "Eksporten kan berre sendast til den personlege chatten din med Meldefra. Opne han og eksporter på nytt.",
+        "teams.personal_only": "Det svarar eg berre på i den personlege chatten din med Meldefra, så ingen andre ser det. Skriv til meg der.",
         "route.reason.directory_manager": "nærmaste leiar etter Entra ID (eininga har ingen leiar i org.yml)",
         "route.reason.principal_is_manager": "rektor er nærmaste leiar etter Entra ID",
         "teams.help": (
@@ -43,6 +55,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.error.unknown_user": "Fann ikkje e-postadressa di i Teams. Be IT om å sjekke kontoen din.",
     },
     "en": {
+        "teams.export.offer": "The export {name} is waiting in your personal chat with Meldefra: accept the file there and it is saved to your OneDrive.",
+        "teams.export.consent": "{name} from Meldefra, to your OneDrive",
+        "teams.export.uploaded": "{name} is saved to your OneDrive.",
+        "teams.export.gone": "This file is no longer available. Export the case again.",
+        "teams.export.no_chat": "An export can only be sent to your personal chat with Meldefra. Open it and export again.",
+        "teams.personal_only": "I answer that only in your personal chat with Meldefra, so nobody else sees it. Write to me there.",
         "route.reason.directory_manager": "nearest leader in Entra ID (the unit has no leader in org.yml)",
         "route.reason.principal_is_manager": "the principal is the nearest leader in Entra ID",
         "teams.help": (

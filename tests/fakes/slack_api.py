@@ -137,7 +137,8 @@ class FakeSlack:
     """Fake Slack Web API server: use as `WebClient(token, base_url=fake.url)`.
 
     `token` / `app_token` turn on token checks (invalid_auth for any other token);
-    `socket_mode` is the server that apps.connections.open hands out.
+    `socket_mode` is the server that apps.connections.open hands out; `scopes`, when set, go
+    back on every Web API reply as the `x-oauth-scopes` header, as Slack sends them.
     """
 
     def __init__(
@@ -146,8 +147,10 @@ class FakeSlack:
         token: str | None = None,
         app_token: str | None = None,
         socket_mode: "FakeSocketModeServer | None" = None,
+        scopes: list[str] | None = None,
     ) -> None:
         self.token = token
+        self.scopes = scopes
         self.app_token = app_token
         self.socket_mode = socket_mode
         self.uploads: dict[str, UploadedFile] = {}
@@ -408,7 +411,8 @@ class FakeSlack:
             result = impl(params)
         except SlackError as e:
             result = {"ok": False, "error": e.error}
-        self._reply_json(req, 200, result)
+        scopes = {"x-oauth-scopes": ",".join(self.scopes)} if self.scopes is not None else None
+        self._reply_json(req, 200, result, scopes)
 
     def _record(self, call: Call) -> None:
         with self._cond:

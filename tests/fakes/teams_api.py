@@ -4,7 +4,9 @@ A real HTTP server on 127.0.0.1, so the code under test talks to it through the 
 and msgraph-sdk clients. It records every request and can be told to answer the next N
 matching requests with an error (403 BotNotInConversationRoster, 404, 429 with Retry-After,
 500). People are registered with their Entra object id, Teams id and e-mail; Graph answers
-users, managers, group members, app installations and their chats from that table.
+users, managers, group members, app installations and their chats from that table. It is
+also the Entra ID authority: POST /{tenant}/oauth2/v2.0/token hands out client-credentials
+tokens (JWT-shaped, Graph's with `graph_roles` as the granted application permissions).
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
 
 JsonDict = dict[str, Any]
 
@@ -57,6 +62,25 @@ class FakeTeams:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     installed: set[str] = field(default_factory=set)  # aad ids with the app installed
+    # The authority: which app may sign in where, and what Graph permissions it was granted.
+    tenant: str = "00000000-0000-0000-0000-0000000000e1"
+    client_id: str = "00000000-0000-0000-0000-00000000a99e"
+    client_secret: str = "s3cret"
+    graph_roles: list[str] = field(
+        default_factory=lambda: [
+            "User.Read.All",
+            "GroupMember.Read.All",
+            "TeamsAppInstallation.ReadWriteSelfForUser.All",
+            "TeamsActivity.Send",
+        ]
+    )
+    # The Bot Framework's OpenID metadata and signing keys, and a login authority's token
+    # endpoint (national clouds; a test signs its own tokens with these keys).
+    issuer: str = "https://api.botframework.test"
+    jwks: list[JsonDict] = field(default_factory=list)
+    tokens_issued: list[JsonDict] = field(default_factory=list)
+    delays: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files put in OneDrive
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -83,6 +107,10 @@ class FakeTeams:
         """Answer the next `times` requests matching `path` (a regex) with this error."""
         body = {"error": {"code": code or f"http{status}", "message": "injected"}}
         self.failures.append(Failure(method, re.compile(path), status, body, headers or {}, times))
+
+    def slow(self, path: str, seconds: float) -> None:
+        """Answer requests matching `path` (a regex) only after `seconds`."""
+        self.delays.append((re.compile(path), seconds))
 
     # --- what happened --------------------------------------------------------------------
 
@@ -154,8 +182,18 @@ class FakeTeams:
         parts = urlsplit(target)
         # msgraph's base URL ends in "/" and its templates start with one: collapse "//".
         path = re.sub(r"/{2,}", "/", unquote(parts.path))
-        body = json.loads(raw) if raw else None
-        request = Request(method, path, dict(parse_qsl(parts.query)), headers, body)
+        for pattern, seconds in self.delays:
+            if pattern.search(path):
+                time.sleep(seconds)
+        body: Any = None
+        if path.startswith("/upload/"):  # a file put in OneDrive, kept as its bytes
+            body = raw
+        elif raw and "form-urlencoded" in str(headers.get("Content-Type")):
+            body = dict(parse_qsl(raw.decode()))
+        elif raw:
+            body = json.loads(raw)
+        lowered = {k.lower(): v for k, v in headers.items()}  # header names in lower case
+        request = Request(method, path, dict(parse_qsl(parts.query)), lowered, body)
         with self._lock:
             self.requests.append(request)
             for failure in self.failures:
@@ -183,6 +221,10 @@ class FakeTeams:
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps", self._installed_apps),
             ("GET", r"/v1\.0/users/([^/]+)/teamwork/installedApps/([^/]+)/chat", self._chat),
             ("POST", r"/v1\.0/users/([^/]+)/teamwork/sendActivityNotification", self._feed),
+            ("PUT", r"/upload/([^/]+)", self._upload),
+            ("GET", r"/botframework/v1/\.well-known/openidconfiguration", self._openid),
+            ("GET", r"/botframework/v1/\.well-known/keys", self._keys),
+            ("POST", r"/([^/]+)/oauth2/v2\.0/token", self._token),
         ]
 
     def _post_activity(self, request: Request, conversation: str) -> tuple[int, Any]:
@@ -258,3 +300,49 @@ class FakeTeams:
 
     def _feed(self, request: Request, key: str) -> tuple[int, Any]:
         return 204, None
+
+    def _openid(self, request: Request) -> tuple[int, Any]:
+        return 200, {
+            "issuer": self.issuer,
+            "jwks_uri": f"{self.url}/botframework/v1/.well-known/keys",
+        }
+
+    def _keys(self, request: Request) -> tuple[int, Any]:
+        return 200, {"keys": self.jwks}
+
+    def _token(self, request: Request, tenant: str) -> tuple[int, Any]:
+        """Entra ID's client-credentials grant, with its real error shapes (AADSTS codes)."""
+        form = request.body or {}
+        if tenant != self.tenant:
+            return 400, {
+                "error": "invalid_request",
+                "error_description": f"AADSTS90002: Tenant '{tenant}' not found.",
+            }
+        if form.get("client_id") != self.client_id:
+            return 400, {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application not found in the directory.",
+            }
+        if form.get("client_secret") != self.client_secret:
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+            }
+        scope = str(form.get("scope", ""))
+        claims: JsonDict = {
+            "iss": f"{self.url}/{tenant}/v2.0",
+            "tid": tenant,
+            "aud": scope,
+            "appid": self.client_id,
+            "exp": int(time.time()) + 3600,
+            "n": len(self.tokens_issued) + 1,
+        }
+        if "botframework" not in scope:  # Graph (its root is the fake's URL in tests)
+            claims["roles"] = list(self.graph_roles)
+        token = jwt.encode(claims, "fake-authority-signing-secret-0123456789", "HS256")
+        self.tokens_issued.append({"tenant": tenant, "scope": scope, "token": token})
+        return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+    def _upload(self, request: Request, name: str) -> tuple[int, Any]:
+        """OneDrive's upload session URL from a file consent (one PUT with the whole file)."""
+        self.uploads[name] = request.body or b""
+        return 201, {"id": f"drive-{name}", "name": name, "size": len(self.uploads[name])}

@@ -1,0 +1,410 @@
+"""`meldefra doctor`: check a deployment end to end, one line per part.
+
+The org file, the database and its schema revision, the encryption key (and that every sealed
+text opens with it), the Slack token (auth.test; its scopes against manifest.yml), the Slack
+app token, the Teams app's sign-in at Entra ID and its Graph permissions. Each line says what
+is wrong and how to fix it, in the org's operator language (bokmål by default). Talks to the
+platforms with the standard library only, so it runs where the Teams extra is not installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine, func, inspect, select, text
+
+from bot.config import Settings
+from handlers.i18n import t
+from handlers.org import OrgError, load_org
+from store.crypto import Keyring
+
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+AUTHORITY_URL = "https://login.microsoftonline.com"
+BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
+# The application permissions README's Teams section asks the operator to grant.
+GRAPH_ROLES = (
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+    "TeamsActivity.Send",
+)
+TIMEOUT = 10.0
+
+OK, SKIP, BAD = "ok", "skip", "bad"
+
+
+@dataclass(frozen=True)
+class Finding:
+    what: str  # catalog key of the part checked
+    status: str  # OK, SKIP (not set up) or BAD
+    detail: str  # catalog key: the finding (the problem, when BAD)
+    args: dict[str, Any]
+    fix: str | None = None  # catalog key: how to fix it, when BAD
+
+    def _about(self, what: str) -> Finding:
+        return replace(self, what=what)
+
+    def line(self, lang: str) -> str:
+        what = t(lang, self.what)
+        detail = t(lang, self.detail, **self.args)
+        if self.status == BAD:
+            fix = t(lang, self.fix or "", **self.args)
+            return t(lang, "doctor.bad", what=what, problem=detail, fix=fix)
+        return t(
+            lang, "doctor.ok" if self.status == OK else "doctor.skip", what=what, detail=detail
+        )
+
+
+def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[list[str], bool]:
+    """Every check's line, and whether all passed."""
+    findings, org_lang = check_org(org_path)
+    findings += check_database(settings)
+    findings += check_slack(settings)
+    findings += check_teams(settings)
+    lang = lang or org_lang
+    bad = sum(f.status == BAD for f in findings)
+    lines = [f.line(lang) for f in findings]
+    lines.append(t(lang, "doctor.some_bad", count=bad) if bad else t(lang, "doctor.all_ok"))
+    return lines, bad == 0
+
+
+# --- org and database ------------------------------------------------------------------------
+
+
+def check_org(path: Path) -> tuple[list[Finding], str]:
+    what = "doctor.what.org"
+    try:
+        org = load_org(path)
+    except OrgError as exc:
+        line, problem = exc.problems[0]
+        args = {"path": path, "count": len(exc.problems), "line": line, "problem": problem}
+        return [Finding(what, BAD, "doctor.org.bad", args, "doctor.org.fix")], exc.lang
+    args = {"path": path, "schools": len(org.schools), "people": len(org.people())}
+    return [Finding(what, OK, "doctor.org.ok", args)], org.operator_language
+
+
+def check_database(settings: Settings) -> list[Finding]:
+    from store.db import current_revision, make_engine
+
+    url = _safe_url(settings.database_url)
+    sqlite_file = _sqlite_file(settings.database_url)
+    if sqlite_file is not None and not sqlite_file.exists():  # connecting would create it
+        return [
+            Finding(
+                "doctor.what.database", BAD, "doctor.db.no_file", {"path": sqlite_file},
+                "doctor.schema.upgrade",
+            ),
+            check_key(settings, None),
+        ]  # fmt: skip
+    try:
+        engine = make_engine(settings.database_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error: the operator needs its words
+        error = _first_line(exc)
+        return [
+            Finding(
+                "doctor.what.database", BAD, "doctor.db.bad", {"url": url, "error": error},
+                "doctor.db.fix",
+            ),
+            check_key(settings, None),
+        ]  # fmt: skip
+    findings = [Finding("doctor.what.database", OK, "doctor.db.ok", {"url": url})]
+    try:
+        findings.append(_check_schema(current_revision(engine)))
+        findings.append(check_key(settings, engine if findings[-1].status == OK else None))
+    finally:
+        engine.dispose()
+    return findings
+
+
+def _check_schema(revision: str | None) -> Finding:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from store.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head() or ""
+    what = "doctor.what.schema"
+    if revision is None:
+        return Finding(what, BAD, "doctor.schema.empty", {}, "doctor.schema.upgrade")
+    args = {"revision": revision, "head": head}
+    if revision == head:
+        return Finding(what, OK, "doctor.schema.ok", args)
+    known = {script.revision for script in scripts.walk_revisions()}
+    if revision not in known:
+        return Finding(what, BAD, "doctor.schema.newer", args, "doctor.schema.newer_fix")
+    return Finding(what, BAD, "doctor.schema.old", args, "doctor.schema.upgrade")
+
+
+def check_key(settings: Settings, engine: Engine | None) -> Finding:
+    """The key is valid, and every sealed text opens with it (`engine` None: the database
+    cannot be read, so only the key itself is checked)."""
+    from store.crypto import BadKey
+
+    what = "doctor.what.key"
+    sealed, plain = _text_counts(engine) if engine is not None else (0, 0)
+    if not settings.encryption_key:
+        if sealed:
+            args = {"count": sealed}
+            return Finding(what, BAD, "doctor.key.none_sealed", args, "doctor.key.none_sealed_fix")
+        return Finding(what, SKIP, "doctor.key.none", {})
+    try:
+        keyring = settings.keyring()
+    except BadKey:
+        return Finding(what, BAD, "doctor.key.bad", {}, "doctor.key.bad_fix")
+    assert keyring is not None
+    if engine is None:
+        return Finding(what, OK, "doctor.key.valid", {})
+    bad = _unopenable(engine, keyring) if sealed else 0
+    if bad:
+        args = {"bad": bad, "count": sealed}
+        return Finding(what, BAD, "doctor.key.mismatch", args, "doctor.key.mismatch_fix")
+    if plain:
+        return Finding(what, OK, "doctor.key.plain", {"count": sealed, "plain": plain})
+    return Finding(what, OK, "doctor.key.ok", {"count": sealed})
+
+
+def _text_counts(engine: Engine) -> tuple[int, int]:
+    """How many stored texts are sealed, and how many plaintext."""
+    from store.models import CaseText
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(CaseText.__tablename__):
+            return 0, 0
+        query = (
+            select(CaseText.sealed, func.count())
+            .where(CaseText.body.is_not(None))
+            .group_by(CaseText.sealed)
+        )
+        counts = {bool(sealed): int(n) for sealed, n in conn.execute(query)}
+    return counts.get(True, 0), counts.get(False, 0)
+
+
+def _unopenable(engine: Engine, keyring: Keyring) -> int:
+    """How many sealed texts none of the keys opens (each is tried: one old key left out of
+    MELDEFRA_ENCRYPTION_KEY loses exactly the texts sealed with it)."""
+    from store.crypto import SealedTextError
+    from store.models import CaseText
+
+    bad = 0
+    query = select(CaseText.body).where(CaseText.sealed.is_(True), CaseText.body.is_not(None))
+    with engine.connect() as conn:
+        for (body,) in conn.execution_options(yield_per=1000).execute(query):
+            try:
+                keyring.open(body or "")
+            except SealedTextError:
+                bad += 1
+    return bad
+
+
+# --- Slack ------------------------------------------------------------------------------------
+
+
+def check_slack(settings: Settings) -> list[Finding]:
+    what = "doctor.what.slack"
+    if not settings.slack_bot_token:
+        return [Finding(what, SKIP, "doctor.none", {"name": "SLACK_BOT_TOKEN"})]
+    base = settings.slack_api_url.rstrip("/") + "/"
+    reply = _slack_call(base + "auth.test", settings.slack_bot_token)
+    if isinstance(reply, Finding):
+        return [reply._about(what)]
+    status, headers, body = reply
+    if not body.get("ok"):
+        error = str(body.get("error") or status)
+        return [Finding(what, BAD, "doctor.slack.bad", {"error": error}, "doctor.slack.fix")]
+    args = {"team": body.get("team", "?"), "user": body.get("user", "?")}
+    findings = [Finding(what, OK, "doctor.slack.ok", args), _check_scopes(headers)]
+    if settings.slack_app_token:
+        findings.append(_check_app_token(base, settings.slack_app_token))
+    return findings
+
+
+def _check_scopes(headers: dict[str, str]) -> Finding:
+    what = "doctor.what.slack_scopes"
+    granted_header = headers.get("x-oauth-scopes")
+    if granted_header is None:
+        return Finding(what, SKIP, "doctor.scopes.unknown", {})
+    granted = {s.strip() for s in granted_header.split(",") if s.strip()}
+    wanted = manifest_scopes()
+    missing = [s for s in wanted if s not in granted]
+    if missing:
+        args = {"scopes": ", ".join(missing)}
+        return Finding(what, BAD, "doctor.scopes.missing", args, "doctor.scopes.fix")
+    return Finding(what, OK, "doctor.scopes.ok", {"scopes": ", ".join(wanted)})
+
+
+def _check_app_token(base: str, token: str) -> Finding:
+    what = "doctor.what.slack_app"
+    # apps.connections.open only hands out a Socket Mode URL; nothing connects to it.
+    reply = _slack_call(base + "apps.connections.open", token)
+    if isinstance(reply, Finding):
+        return reply._about(what)
+    _, _, body = reply
+    if not body.get("ok"):
+        error = str(body.get("error"))
+        return Finding(what, BAD, "doctor.slack_app.bad", {"error": error}, "doctor.slack_app.fix")
+    return Finding(what, OK, "doctor.slack_app.ok", {})
+
+
+def manifest_scopes() -> list[str]:
+    """The bot scopes manifest.yml declares: what the installed token must have."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def _slack_call(url: str, token: str) -> tuple[int, dict[str, str], dict[str, Any]] | Finding:
+    request = urllib.request.Request(
+        url, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    return _http(request, url, "SLACK_API_URL")
+
+
+# --- Teams and Graph --------------------------------------------------------------------------
+
+
+def check_teams(settings: Settings) -> list[Finding]:
+    what = "doctor.what.teams"
+    if not settings.teams_client_id:
+        return [Finding(what, SKIP, "doctor.none", {"name": "CLIENT_ID"})]
+    missing = [
+        name
+        for name, value in (
+            ("CLIENT_SECRET", settings.teams_client_secret),
+            ("TENANT_ID", settings.teams_tenant_id),
+        )
+        if not value
+    ]
+    if missing:
+        args = {"names": ", ".join(missing)}
+        return [Finding(what, BAD, "doctor.teams.missing", args, "doctor.teams.missing_fix")]
+    authority = os.environ.get("ENTRA_AUTHORITY_URL", "").strip() or AUTHORITY_URL
+    token_url = f"{authority.rstrip('/')}/{settings.teams_tenant_id}/oauth2/v2.0/token"
+
+    def token_for(scope: str) -> tuple[int, dict[str, str], dict[str, Any]] | Finding:
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": settings.teams_client_id,
+                "client_secret": settings.teams_client_secret,
+                "scope": scope,
+            }
+        ).encode()
+        request = urllib.request.Request(token_url, data=form, method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        return _http(request, token_url, "ENTRA_AUTHORITY_URL")
+
+    bot = token_for(BOT_FRAMEWORK_SCOPE)
+    if isinstance(bot, Finding):
+        return [bot._about(what)]
+    if "access_token" not in bot[2]:
+        return [_sign_in_refused(bot[2])]
+    args = {"client_id": settings.teams_client_id}
+    findings = [Finding(what, OK, "doctor.teams.ok", args)]
+    graph_root = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(settings.graph_url))
+    graph = token_for(f"{graph_root}/.default")
+    graph_what = "doctor.what.graph"
+    if isinstance(graph, Finding):
+        findings.append(graph._about(graph_what))
+    elif "access_token" not in graph[2]:
+        findings.append(_sign_in_refused(graph[2])._about(graph_what))
+    else:
+        roles = set(_jwt_claims(graph[2]["access_token"]).get("roles") or [])
+        lacking = [role for role in GRAPH_ROLES if role not in roles]
+        if lacking:
+            args = {"roles": ", ".join(lacking)}
+            findings.append(
+                Finding(graph_what, BAD, "doctor.graph.missing", args, "doctor.graph.fix")
+            )
+        else:
+            findings.append(
+                Finding(graph_what, OK, "doctor.graph.ok", {"roles": ", ".join(GRAPH_ROLES)})
+            )
+    return findings
+
+
+def _sign_in_refused(body: dict[str, Any]) -> Finding:
+    """Entra ID's error (AADSTS code) as the setting to fix."""
+    error = str(body.get("error") or "?")
+    description = str(body.get("error_description") or "")
+    code = description.split(":", 1)[0] if description.startswith("AADSTS") else ""
+    if code in ("AADSTS90002", "AADSTS900023") or "tenant" in description.lower():
+        fix = "doctor.teams.fix.tenant"
+    elif code == "AADSTS700016" or error == "unauthorized_client":
+        fix = "doctor.teams.fix.app"
+    else:  # invalid_client: AADSTS7000215 wrong secret, AADSTS7000222 expired
+        fix = "doctor.teams.fix.secret"
+    shown = f"{error}, {code}" if code else error
+    return Finding("doctor.what.teams", BAD, "doctor.teams.bad", {"error": shown}, fix)
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    """A JWT's payload, unverified: only to read which roles Entra ID put in it."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+# --- plumbing ---------------------------------------------------------------------------------
+
+
+def _http(
+    request: urllib.request.Request, url: str, setting: str
+) -> tuple[int, dict[str, str], dict[str, Any]] | Finding:
+    """Status, lower-cased headers and JSON body; a Finding when the host cannot be reached."""
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return _decoded(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as exc:  # 4xx/5xx still carry the JSON error
+        return _decoded(exc.code, exc.headers, exc.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        args = {"url": url, "error": reason, "name": setting}
+        return Finding("", BAD, "doctor.unreachable", args, "doctor.unreachable_fix")
+
+
+def _decoded(status: int, headers: Any, raw: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = {}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return status, lowered, body if isinstance(body, dict) else {}
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
