@@ -7,21 +7,27 @@ import argparse
 import getpass
 import hashlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot import stats_cli
+from bot import logs, stats_cli
 from bot.config import Settings
 from handlers.errors import FieldErrors, Refused
-from handlers.export import CASE_FILE, DOCUMENTS, FORMATS, PLAN
+from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
 from handlers.i18n import LANGS, t
 from handlers.org import Org, OrgError, load_org
 from handlers.routing import route
 from store.crypto import BadKey, SealedTextError
 
 EXIT_USAGE = 2
+# Exports, their metadata and the SQLite database hold special-category data: owner only.
+PRIVATE_UMASK = 0o077
+PRIVATE_FILE = 0o600
+
+log = logging.getLogger("meldefra.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,13 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     # `export` is a command people run by hand: quiet unless asked (-v).
     quiet = args.command == "export" and not getattr(args, "verbose", False)
-    logging.basicConfig(
-        level=logging.WARNING if quiet else settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
+    os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
+    _private_sqlite(settings.database_url)
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
@@ -117,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="file or folder (default ./exports/); '-' writes the file to stdout"
     )
     export.add_argument(
+        "--force", action="store_true", help="overwrite an existing file (and its metadata)"
+    )
+    export.add_argument(
         "-v", "--verbose", action="store_true", help="also name the metadata file and log"
     )
     _add_as(export)
@@ -182,10 +189,35 @@ def _add_as(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _actor(args: argparse.Namespace) -> tuple[str, bool]:
-    """Who the command acts as, and whether that is the operator on the server."""
+def _private_sqlite(url: str) -> None:
+    """A SQLite file made before 0600 was the rule is made owner-only when next used."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - a bad URL is reported where the database is opened
+        return
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    try:
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_FILE)
+    except OSError:
+        pass  # not ours to change (read-only mount, another owner): the database still opens
+
+
+def _actor(args: argparse.Namespace, org: Org) -> tuple[str, bool]:
+    """Who the command acts as, and whether that is the operator on the server.
+
+    `--as` is matched without regard to case against org.yml and logged on the trail in the
+    org's own spelling, so one person is one name in the innsynslogg."""
     if args.actor:
-        return args.actor, False
+        wanted = args.actor.strip()
+        for person in org.people():
+            if person.casefold() == wanted.casefold():
+                return person, False
+        return wanted, False
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no user name in a bare container
@@ -207,8 +239,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.export import export_case
 
     app = bootstrap.build(settings)
-    actor, operator = _actor(args)
+    actor, operator = _actor(args, app.services.org)
     document = args.document or (PLAN if args.anonymize_others else CASE_FILE)
+    out: Path | None = None
+    if args.out != "-":
+        out = _export_path(
+            args.out, f"{FILE_STEM[document]}-{args.ref.strip().upper()}.{args.format}"
+        )
+        if not args.force and (clash := _existing(out)):
+            print(f"meldefra: {t('nb', 'cli.exists', path=clash)}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         file = export_case(
             app.services,
@@ -222,22 +262,52 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         )
     except (Refused, FieldErrors) as exc:
         return _fail(exc)
-    if args.out == "-":
+    log.info("exported %s (%s, %s)", file.name, document, args.format, extra={"case": args.ref})
+    if out is None:
         sys.stdout.buffer.write(file.content)
         sys.stdout.flush()
         return 0
-    out = Path(args.out or "exports")
-    if out.is_dir() or not out.suffix:
-        out = out / file.name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(file.content)
-    # One metadata file per exported file: the PDF's and the HTML's never overwrite each other.
-    meta = out.with_name(f"{out.name}.metadata.json")
-    meta.write_bytes(file.metadata_json())
+    out = _export_path(args.out, file.name)
+    meta = _metadata_path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(out, file.content, overwrite=args.force)
+        _write_private(meta, file.metadata_json(), overwrite=args.force)
+    except FileExistsError as exc:
+        print(f"meldefra: {t('nb', 'cli.exists', path=exc.filename)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(f"meldefra: {t('nb', 'cli.not_written', path=exc.filename or out, reason=reason)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
     print(t("nb", "cli.exported", path=out, sha256=file.sha256))
     if args.verbose:
         print(t("nb", "cli.metadata", path=meta))
     return 0
+
+
+def _export_path(option: str | None, name: str) -> Path:
+    out = Path(option or "exports")
+    return out / name if out.is_dir() or not out.suffix else out
+
+
+def _metadata_path(out: Path) -> Path:
+    # One metadata file per exported file: the PDF's and the HTML's never overwrite each other.
+    return out.with_name(f"{out.name}.metadata.json")
+
+
+def _existing(out: Path) -> Path | None:
+    return next((p for p in (out, _metadata_path(out)) if p.exists()), None)
+
+
+def _write_private(path: Path, content: bytes, *, overwrite: bool) -> None:
+    """Write owner-only (0600); never replace an existing file unless told to."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    fd = os.open(path, flags, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as sink:
+        os.fchmod(sink.fileno(), PRIVATE_FILE)  # an overwritten file keeps no older mode
+        sink.write(content)
 
 
 def cmd_access_log(args: argparse.Namespace, settings: Settings) -> int:
@@ -245,7 +315,7 @@ def cmd_access_log(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.records import access_log
 
     app = bootstrap.build(settings)
-    actor, operator = _actor(args)
+    actor, operator = _actor(args, app.services.org)
     try:
         log = access_log(app.services, args.ref, actor, as_operator=operator)
     except Refused as exc:
@@ -264,9 +334,21 @@ def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
     from bot import bootstrap
     from handlers.records import archive
 
+    digest = None
+    if args.file:
+        path = Path(args.file)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            print(f"meldefra: {t('nb', 'cli.no_file', path=path)}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            print(f"meldefra: {t('nb', 'cli.unreadable', path=path, reason=reason)}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_USAGE
     app = bootstrap.build(settings)
-    actor, operator = _actor(args)
-    digest = hashlib.sha256(Path(args.file).read_bytes()).hexdigest() if args.file else None
+    actor, operator = _actor(args, app.services.org)
     try:
         outcome = archive(app.services, args.ref, actor, export_sha256=digest, as_operator=operator)
     except Refused as exc:

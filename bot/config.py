@@ -31,6 +31,7 @@ class Settings:
     teams_allow_unauthenticated: bool = False  # tests and the Agents Playground only
     graph_cache_seconds: float = 3600.0
     log_level: str = "INFO"
+    log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -65,6 +66,7 @@ class Settings:
             ),
             graph_cache_seconds=float(get("GRAPH_CACHE_SECONDS") or 3600),
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
+            log_format=(get("MELDEFRA_LOG_FORMAT") or "text").lower(),
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
         )
 

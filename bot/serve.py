@@ -325,14 +325,12 @@ def _run_delivery(
 ) -> None:
     from slack_sdk import WebClient
 
-    from bot import bootstrap
+    from bot import bootstrap, logs
     from bot.slack.directory import SlackDirectory
     from bot.slack.sender import SlackSender
 
     parent = os.getppid()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(settings.log_level, settings.log_format)
     # The parent decides when to stop; a SIGTERM to this process itself (systemd signals the
     # whole group) stops it the same way: the send in flight ends, the rest is handed back.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -382,6 +380,7 @@ def _serve_http(
     import uvicorn
 
     from bot.http import build_asgi
+    from bot.limits import server_options
 
     bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
     asgi = build_asgi(
@@ -393,7 +392,15 @@ def _serve_http(
     # during a request (Meldefra holds about twice the objects of a bare Bolt app).
     gc.collect()
     gc.freeze()
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        log_config=None,  # uvicorn logs through bot.logs' handler and filter
+        **server_options(),  # timeouts for slow clients and half-open connections
+    )
 
 
 @contextmanager

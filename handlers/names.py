@@ -1,10 +1,17 @@
 """Pupil names in free text: which names a case holds, and replacing them ("elev 2").
 
 Used for the foresatte version of the aktivitetsplan (the other pupils' names replaced) and
-for the R-team when a case is discussed without names. The replacement is textual: whole
-names, then each name part (first name, surname) as a whole word, so "Kari" is caught in
-"Kari og Ola". Staff are asked to write names the way the plan lists them; the leader
-reads the document before it goes to a family.
+for the R-team when a case is discussed without names. The replacement is textual, and knows
+how Norwegian is written about a pupil named "Kari Hansen":
+
+- the whole name and each name part (first name, surname, each half of "Anne-Lise") as a whole
+  word, in any case ("kari", "KARI", "Åse" and "åse"), so "Kari" is caught in "Kari og Ola";
+- genitive forms: "Karis mor", "Hansens bror", "Kari's", "Hans'" / "Hans’";
+- a hyphenated word containing a name part is replaced whole: "Kari-Marie", "Ola-gjengen".
+
+Everything is replaced in one pass, so a label is never matched again. Staff are still asked
+to write names the way the plan lists them; the leader reads a document before it goes to a
+family.
 """
 
 from __future__ import annotations
@@ -14,6 +21,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 _SEPARATORS = re.compile(r"\s*(?:[,;\n/&]|\s(?:og|and)\s)\s*", re.IGNORECASE)
 _NAME_SOURCES = {"reported": "pupils", "plan_created": "pupils", "plan_changed": "pupils"}
+# Words in a list of pupils that are not names: "Ola (8B)", "Kari i 9. klasse", "eleven Per".
+_NOT_NAMES = frozenset(
+    "og i på fra frå av and the in elev eleven elevar elever gutt gutten jente jenta barn "
+    "barnet klasse klassen trinn trinnet kl ukjent ukjend unknown mfl".split()
+)
+_LETTERS = r"[^\W\d_]+"  # a run of letters, æøå and the rest of Unicode included
+# Karis, Kari's, and after s, x or z an apostrophe alone: Hans', Hans’ (not 'Kari').
+_GENITIVE = r"(?:s|['’]s|(?<=[sxzSXZ])['’])?"
 
 
 def split_names(text: str | None) -> list[str]:
@@ -31,15 +46,32 @@ def pupil_names(entries: Iterable[tuple[str, Mapping[str, str | None]]]) -> list
     return list(seen.values())
 
 
-def _parts(name: str) -> set[str]:
-    # Name parts worth replacing on their own: start with a capital, two letters or more
-    # ("A.B." counts; "(8B)" and "og" do not).
-    words = (w.strip("()[]") for w in name.split())
-    return {w for w in words if w[:1].isupper() and sum(c.isalpha() for c in w) >= 2}
+def name_parts(name: str) -> set[str]:
+    """The parts of a name worth replacing on their own: words of two letters or more that are
+    not a class, a grade or a filler word ("A.B." counts; "(8B)", "N." and "og" do not). A
+    hyphenated part counts whole and by its halves ("Anne-Lise", "Anne", "Lise")."""
+    parts: set[str] = set()
+    for word in name.split():
+        word = word.strip("()[]{}«»\"',;:")
+        pieces = [word, *word.split("-")] if "-" in word else [word]
+        for piece in pieces:
+            piece = piece.strip("-")
+            letters = sum(c.isalpha() for c in piece)
+            if (
+                letters >= 2
+                and not any(c.isdigit() for c in piece)
+                and piece.casefold() not in _NOT_NAMES
+            ):
+                parts.add(piece)
+    return parts
 
 
-def _word(text: str) -> str:
-    return rf"(?<!\w){re.escape(text)}(?!\w)"
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _term(text: str) -> str:
+    return r"\s+".join(re.escape(word) for word in text.split())
 
 
 class Pseudonyms:
@@ -48,28 +80,40 @@ class Pseudonyms:
     def __init__(
         self, names: Sequence[str], label: Callable[[int], str], keep: str | None = None
     ) -> None:
-        kept_parts = _parts(keep) if keep else set()
-        replacements: dict[str, str] = {}
-        whole: list[tuple[str, str]] = []
+        kept_parts = {_key(p) for p in name_parts(keep)} if keep else set()
+        self._labels: dict[str, str] = {}
         for position, name in enumerate(names, 1):
-            if keep is not None and name.casefold() == keep.casefold():
+            if keep is not None and _key(name) == _key(keep):
                 continue
-            whole.append((name, label(position)))
-            for part in _parts(name) - kept_parts:
-                replacements.setdefault(part, label(position))
-        whole.sort(key=lambda pair: -len(pair[0]))  # "Kari Hansen" before "Kari"
-        self._whole = [(re.compile(_word(n), re.IGNORECASE), lab) for n, lab in whole]
-        self._parts = [
-            (re.compile(_word(part)), lab)
-            for part, lab in sorted(replacements.items(), key=lambda pair: -len(pair[0]))
-        ]
+            self._labels.setdefault(_key(name), label(position))
+            for part in name_parts(name):
+                if _key(part) not in kept_parts:
+                    self._labels.setdefault(_key(part), label(position))
+        self._pattern: re.Pattern[str] | None = None
+        if self._labels:
+            # Longest first, so "Kari Hansen" wins over "Kari" and "Anne-Lise" over "Anne".
+            terms = sorted(self._labels, key=lambda k: (-len(k), k))
+            alternatives = "|".join(_term(k) for k in terms)
+            self._pattern = re.compile(
+                rf"(?<!\w)(?:{_LETTERS}-)*(?P<core>{alternatives}){_GENITIVE}(?:-{_LETTERS})*(?!\w)",
+                re.IGNORECASE,
+            )
+
+    def _label(self, match: re.Match[str]) -> str:
+        core = match.group("core")
+        found = self._labels.get(_key(core))
+        if found is None:  # case folding differs from the regex's case-insensitive match
+            found = next(
+                label
+                for key, label in self._labels.items()
+                if re.fullmatch(_term(key), core, re.IGNORECASE)
+            )
+        return found
 
     def __call__(self, text: str | None) -> str | None:
-        if not text:
+        if not text or self._pattern is None:
             return text
-        for pattern, label in (*self._whole, *self._parts):
-            text = pattern.sub(label, text)
-        return text
+        return self._pattern.sub(self._label, text)
 
 
 def find_pupil(names: Sequence[str], wanted: str) -> str | None:
