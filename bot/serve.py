@@ -242,13 +242,11 @@ class DeliveryProcess:
         self.settings = settings
         self.metrics = metrics
         self._context = multiprocessing.get_context("spawn")
-        self.wake = self._context.Event()
-        self.ready = self._context.Event()
-        self._stop = self._context.Event()
+        self.wake = PipeWake(self._context)
+        self.ready = PipeWake(self._context)
+        self._stop = PipeWake(self._context)
         self._beat: Any = self._context.Value("d", time.time(), lock=False)
-        self._outcomes: Any = self._context.Queue(maxsize=10_000)
-        if metrics is not None:
-            metrics.sources.append(self._outcomes)
+        self._outcomes: Any = None
         self._stopping = threading.Event()
         self.restarts = 0
         self._process = self._spawn()
@@ -259,6 +257,14 @@ class DeliveryProcess:
 
     def _spawn(self) -> Any:
         self._beat.value = time.time()
+        # A fresh queue for every process: one killed while writing would hold the old queue's
+        # lock for ever (the counts it had not yet handed over are lost with it).
+        if self._outcomes is not None and self.metrics is not None:
+            self.metrics.drain(self._outcomes)
+            self.metrics.sources.remove(self._outcomes)
+        self._outcomes = self._context.Queue(maxsize=10_000)
+        if self.metrics is not None:
+            self.metrics.sources.append(self._outcomes)
         process = self._context.Process(
             target=_run_delivery,
             args=(self.settings, self.wake, self._stop, self._beat, self._outcomes, self.ready),
@@ -318,6 +324,34 @@ class DeliveryProcess:
             self._process.terminate()
         if self.metrics is not None:
             self.metrics.drain(self._outcomes)
+
+
+class PipeWake:
+    """A flag across processes that a killed process cannot wedge. A multiprocessing.Event is
+    a Condition: a process killed while waiting on it leaves every later set() (a listener
+    queuing a notice) blocked for ever, and with it the lock the next waiter needs. Here set()
+    writes a byte without blocking (a full pipe already holds a wake-up) and waiting is a poll
+    of the pipe, so a dead peer leaves nothing locked."""
+
+    def __init__(self, context: Any) -> None:
+        self._reader, self._writer = context.Pipe(duplex=False)
+        os.set_blocking(self._writer.fileno(), False)
+
+    def set(self) -> None:
+        try:
+            os.write(self._writer.fileno(), b"!")
+        except OSError:  # full: a wake-up is pending anyway
+            pass
+
+    def is_set(self) -> bool:
+        return bool(self._reader.poll(0))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return bool(self._reader.poll(timeout))
+
+    def clear(self) -> None:
+        while self._reader.poll(0):
+            os.read(self._reader.fileno(), 4096)
 
 
 def _run_delivery(
