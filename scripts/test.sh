@@ -36,4 +36,4 @@ fi
 
 .venv/bin/python -m pytest -n 2 "$@"
 .venv/bin/ruff check bot handlers store tests bench
-.venv/bin/mypy handlers store
+.venv/bin/mypy bot handlers store

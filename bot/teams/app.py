@@ -57,7 +57,7 @@ from microsoft_teams.cards import AdaptiveCard
 from bot.core import actions, forms, words
 from bot.core.actions import LastAction
 from bot.core.forms import Field, Opened, Submission
-from bot.delivery import PermanentFailure, RetryLater
+from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
 from bot.teams.errors import classify
@@ -310,8 +310,8 @@ class TeamsEdge:
         values = cards.values_from(opened, data)
         again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
         if email is None:
-            general = (t(lang, "teams.error.unknown_user"),)
-            return self.form_dialog(lang, opened, key=key, values=again, general=general)
+            unknown = (t(lang, "teams.error.unknown_user"),)
+            return self.form_dialog(lang, opened, key=key, values=again, general=unknown)
         manager = await self.manager_for(ctx.activity, email, values) if name == "report" else None
         submission = Submission(email, values, ref, key=f"teams:{key}", manager=manager)
         try:
@@ -339,8 +339,8 @@ class TeamsEdge:
         except Exception:
             # The dialog stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
-            general = (t(lang, "chat.error.try_again"),)
-            return self.form_dialog(lang, opened, key=key, values=again, general=general)
+            failed = (t(lang, "chat.error.try_again"),)
+            return self.form_dialog(lang, opened, key=key, values=again, general=failed)
         self.wake()
         if name == "report":
             return told(t(lang, "teams.filed", ref=result.ref))
@@ -674,7 +674,9 @@ class TeamsEdge:
         if isinstance(failure, PermanentFailure) or attempt >= CARD_ATTEMPTS:
             log.warning("updating a card failed for good: %s", failure.error)
             return
-        delay = failure.after if failure.after is not None else min(600.0, 2.0**attempt)
+        # The platform's Retry-After clamped as for every notice; garbage means our backoff.
+        after = retry_after_seconds(failure.after)
+        delay = after if after is not None else min(600.0, 2.0**attempt)
         log.info("updating a card: retry in %.0fs (%s)", delay, failure.error)
 
         async def later() -> None:

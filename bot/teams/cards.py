@@ -228,9 +228,10 @@ def message_card(
     if message.state:
         body.append(textblock(message.state, isSubtle=True, spacing="Medium"))
     if not message.numbered:
-        row = message.rows[0].actions if message.rows else ()
-        ref = message.rows[0].ref if message.rows else ""
-        return card(body, [action_element(lang, a, ref, False) for a in row])
+        first = message.rows[0] if message.rows else None
+        actions = first.actions if first else ()
+        ref = first.ref if first else ""
+        return card(body, [action_element(lang, a, ref, False) for a in actions])
     extra = {**(source or {}), "done": done}
     for row in message.rows:
         offered = [a for a in row.actions if not (row.ref in done and a.run is not None)]

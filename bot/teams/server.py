@@ -53,6 +53,16 @@ class RouteAdapter(HttpServerAdapter):
         if path == MESSAGES_PATH:
             self.handler = handler
 
+    # Our Starlette app serves the route and runs the server: the SDK never calls these.
+    def serve_static(self, path: str, directory: str) -> None:
+        return None
+
+    async def start(self, port: int) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
     async def endpoint(self, request: Request) -> Response:
         if self.handler is None:
             return JSONResponse({"error": "starting"}, status_code=503)
