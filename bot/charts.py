@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from bot.stats_render import number
 from handlers.i18n import t
 from handlers.stats import ALL, MEDIAN, SMALL
 
@@ -40,15 +41,6 @@ def _label(row: dict[str, Any], lang: str) -> str:
     return str(row["name"])
 
 
-def _num(value: Any, lang: str) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if lang in ("nb", "nn") else text
-    return str(value)
-
-
 def trend_of(report: dict[str, Any]) -> list[dict[str, Any]]:
     trends = report.get("trend") or {}
     return next(iter(trends.values()), [])
@@ -67,7 +59,7 @@ def alt_text(report: dict[str, Any], lang: str, *, compact: bool = False) -> str
                 "chart.alt.month",
                 month=month["month"],
                 reports=month["reports"],
-                hours=_num(month["ack_median_hours"], lang),
+                hours=number(month["ack_median_hours"], lang),
             )
         )
     if not compact:
@@ -79,7 +71,7 @@ def alt_text(report: dict[str, Any], lang: str, *, compact: bool = False) -> str
                     lang,
                     "chart.alt.school",
                     school=_label(row, lang),
-                    value=_num(row["durations"]["ack_school_days"]["p90"], lang),
+                    value=number(row["durations"]["ack_school_days"]["p90"], lang),
                     deadline="–" if deadline is None else deadline,
                 )
             )

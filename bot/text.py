@@ -23,6 +23,17 @@ def categories_text(lang: str, categories: list[str]) -> str:
     return ", ".join(t(lang, f"category.{c}") for c in categories)
 
 
+def summary_lines(lang: str, case: Any) -> list[str]:
+    """`case_lines` for a case summary (App Home, the Teams home): the same facts, no free text."""
+    facts = {
+        "urgent": case.urgent,
+        "section": case.section,
+        "unit": case.unit,
+        "categories": case.categories,
+    }
+    return case_lines(lang, facts)
+
+
 def case_lines(lang: str, data: Data) -> list[str]:
     """The facts a notice may carry: never pupil names or free text."""
     lines = []

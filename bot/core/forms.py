@@ -413,33 +413,33 @@ def _numbers(values: Values, name: str) -> list[int]:
     return [int(n) for n in list_of(values, name) if n.strip().isdigit()]
 
 
+# The plan's texts: the same fields when it is made and when it is changed.
+PLAN_TEXTS = (
+    "pupils",
+    "problem",
+    "pupil_voice",
+    "pupil_heard",
+    "foresatte_heard",
+    "others_heard",
+    "best_interests",
+    "evaluate_when",
+)
+
+
+def _plan_texts(values: Values) -> dict[str, str]:
+    return {name: text_of(values, name) for name in PLAN_TEXTS}
+
+
 def _call_plan(services: Services, s: Submission) -> Result:
     v = s.values
-    form = plan.PlanForm(
-        pupils=text_of(v, "pupils"),
-        problem=text_of(v, "problem"),
-        pupil_voice=text_of(v, "pupil_voice"),
-        pupil_heard=text_of(v, "pupil_heard"),
-        foresatte_heard=text_of(v, "foresatte_heard"),
-        others_heard=text_of(v, "others_heard"),
-        best_interests=text_of(v, "best_interests"),
-        tiltak=_tiltak(v, PLAN_TILTAK),
-        evaluate_when=text_of(v, "evaluate_when"),
-    )
+    form = plan.PlanForm(**_plan_texts(v), tiltak=_tiltak(v, PLAN_TILTAK))
     return _outcome(plan.create_plan(services, _ref(s), s.actor, form, request_key=s.key))
 
 
 def _call_change_plan(services: Services, s: Submission) -> Result:
     v = s.values
     change = plan.PlanChange(
-        problem=text_of(v, "problem"),
-        pupils=text_of(v, "pupils"),
-        evaluate_when=text_of(v, "evaluate_when"),
-        pupil_voice=text_of(v, "pupil_voice"),
-        pupil_heard=text_of(v, "pupil_heard"),
-        foresatte_heard=text_of(v, "foresatte_heard"),
-        others_heard=text_of(v, "others_heard"),
-        best_interests=text_of(v, "best_interests"),
+        **_plan_texts(v),
         add_tiltak=_tiltak(v, CHANGE_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
     )

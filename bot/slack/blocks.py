@@ -397,13 +397,7 @@ def home_view(
     if not waiting:
         blocks.append(section(escape(t(lang, "chat.home.none"))))
     for c in waiting[:HOME_WAITING]:
-        facts = {
-            "urgent": c.urgent,
-            "section": c.section,
-            "unit": c.unit,
-            "categories": c.categories,
-        }
-        detail = [summary_line(lang, c, zone), *text.case_lines(lang, facts)]
+        detail = [summary_line(lang, c, zone), *text.summary_lines(lang, c)]
         blocks.append(section(f"*{escape(detail[0])}*\n" + escape("\n".join(detail[1:]))))
         row = actions.message_actions(c.status)
         blocks.append(actions_block(lang, c.ref, row, block_id=f"case:{c.ref}"))

@@ -370,15 +370,9 @@ def home_card(
     if not waiting:
         body.append(textblock(t(lang, "chat.home.none"), isSubtle=True))
     for c in waiting[:HOME_WAITING]:
-        facts = {
-            "urgent": c.urgent,
-            "section": c.section,
-            "unit": c.unit,
-            "categories": c.categories,
-        }
         body.append(textblock(summary_line(lang, c, zone), weight="Bolder", spacing="Medium"))
         body += [
-            textblock(line, isSubtle=True, spacing="None") for line in text.case_lines(lang, facts)
+            textblock(line, isSubtle=True, spacing="None") for line in text.summary_lines(lang, c)
         ]
         row = actions.message_actions(c.status)
         body.append(
