@@ -10,11 +10,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from bot import logs, stats_cli
 from bot.config import Settings
+from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
 from handlers.i18n import LANGS, t
@@ -482,28 +482,11 @@ def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
 
     app = bootstrap.build(settings)
     org = app.services.org
-    schools = org.schools
-    if args.school:
-        try:
-            schools = (org.school(args.school),)
-        except KeyError:
-            print(t("nb", "cli.unknown_school", school=args.school), file=sys.stderr)
-            return EXIT_USAGE
-    local: datetime | None = None
-    if args.at:
-        try:
-            local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")
-        except ValueError:
-            print(t("nb", "cli.bad_at"), file=sys.stderr)
-            return EXIT_USAGE
+    rounds = zone_rounds(args, app)
+    if rounds is None:
+        return EXIT_USAGE
     run = followup.run_reminders if args.round == "remind" else digest.run_digest
-    # --at is each school's own wall-clock time: schools in one zone share one round.
-    by_zone: dict[str, list[str]] = {}
-    for school in schools:
-        by_zone.setdefault(school.timezone, []).append(school.id)
-    for zone_schools in by_zone.values():
-        zone = org.school(zone_schools[0]).zone
-        at = local.replace(tzinfo=zone) if local else app.services.clock.now()
+    for zone_schools, at in rounds:
         for result in run(app.services, zone_schools, at=at, dry_run=args.dry_run):
             next_round = followup.next_round_at(org.school(result.school_id), at)
             for line in round_lines("nb", result, next_round=next_round):

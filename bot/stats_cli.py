@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from bot.config import Settings
+from bot.round_args import zone_rounds
 from handlers.i18n import LANGS, t
 
 EXIT_USAGE = 2
@@ -109,26 +110,10 @@ def cmd_monthly(args: argparse.Namespace, settings: Settings) -> int:
     from handlers.monthly import OWNER_ROUND, run_monthly
 
     app = bootstrap.build(settings)
-    org = app.services.org
-    schools = org.schools
-    if args.school:
-        if args.school not in {s.id for s in org.schools}:
-            print(t("nb", "stats.error.unknown_school", school=args.school), file=sys.stderr)
-            return EXIT_USAGE
-        schools = (org.school(args.school),)
-    local: datetime | None = None
-    if args.at:
-        try:
-            local = datetime.strptime(args.at.strip(), "%Y-%m-%d %H:%M")
-        except ValueError:
-            print(t("nb", "cli.bad_at"), file=sys.stderr)
-            return EXIT_USAGE
-    by_zone: dict[str, list[str]] = {}
-    for school in schools:
-        by_zone.setdefault(school.timezone, []).append(school.id)
-    for zone_schools in by_zone.values():
-        zone = org.school(zone_schools[0]).zone
-        at = local.replace(tzinfo=zone) if local else app.services.clock.now()
+    rounds = zone_rounds(args, app)
+    if rounds is None:
+        return EXIT_USAGE
+    for zone_schools, at in rounds:
         for result in run_monthly(app.services, zone_schools, at=at, dry_run=args.dry_run):
             name = (
                 t("nb", "cli.monthly.owner")
