@@ -334,7 +334,7 @@ def inform_owner(
     `how`: "at_once" (Meldefra on rektor's behalf when the report was filed), "rektor" (rektor
     clicked), "clock" (rektor had not done it within the policy's hours)."""
     school = services.org.school(case.school_id)
-    contacts = [c for c in services.org.owner.contacts]
+    contacts = list(services.org.owner.contacts)
     trail.append(
         session,
         case,
