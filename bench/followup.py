@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,42 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**ordered[len(ordered) // 2], "all_seconds": [r["seconds"] for r in runs]}
 
 
+@contextmanager
+def bench_databases(
+    database_url: str | None, name: str, sizes: list[int], fill: Callable[[Engine, int], str]
+) -> Iterator[list[tuple[int, str, str | None]]]:
+    """One database per size (a schema of `database_url`'s PostgreSQL, else a SQLite file in
+    a temp dir), filled by `fill` (which returns a line for stderr); dropped afterwards.
+    Yields (size, url, schema) for the child processes that measure."""
+    tmp = tempfile.TemporaryDirectory(prefix="meldefra-bench-")
+    admin = make_engine(database_url) if database_url else None
+    databases: list[tuple[int, str, str | None]] = []
+    try:
+        for size in sizes:
+            schema = None
+            if admin is not None and database_url:
+                schema = f"{name}_{size}_{os.getpid()}"
+                with admin.begin() as conn:
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                url = database_url
+            else:
+                url = f"sqlite:///{Path(tmp.name) / f'bench-{size}.db'}"
+            engine = make_engine(url, schema=schema)
+            started = time.perf_counter()
+            made = fill(engine, size)
+            engine.dispose()
+            print(f"{made} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            databases.append((size, url, schema))
+        yield databases
+    finally:
+        if admin is not None:
+            with admin.begin() as conn:
+                for _size, _url, schema in databases:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+        tmp.cleanup()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite files)")
@@ -248,48 +285,27 @@ def main() -> int:
 
     org = make_org()
     staff = sum(len(s.staff()) for s in org.schools)
-    tmp = tempfile.TemporaryDirectory(prefix="meldefra-bench-")
-    admin = make_engine(args.database_url) if args.database_url else None
-    databases: list[tuple[int, int, str, str | None]] = []
+    open_of = dict(SIZES)
+
+    def fill(engine: Engine, total: int) -> str:
+        generate(engine, org, total, open_of[total])
+        return f"generated {total:,} cases ({open_of[total]:,} open)"
+
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    try:
-        for total, open_ in SIZES:
-            schema = None
-            if admin is not None:
-                schema = f"bench_{total}_{os.getpid()}"
-                with admin.begin() as conn:
-                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                url = args.database_url
-            else:
-                url = f"sqlite:///{Path(tmp.name) / f'bench-{total}.db'}"
-            engine = make_engine(url, schema=schema)
-            started = time.perf_counter()
-            generate(engine, org, total, open_)
-            engine.dispose()
-            made = time.perf_counter() - started
-            print(f"generated {total:,} cases ({open_:,} open) in {made:.1f} s", file=sys.stderr)
-            databases.append((total, open_, url, schema))
+    with bench_databases(args.database_url, "bench", list(open_of), fill) as made:
+        databases = [(total, open_of[total], url, schema) for total, url, schema in made]
         # Interleaved, so a change in the machine's load touches both sizes alike.
         for _ in range(REPEAT):
             for total, _, url, schema in databases:
                 for kind in ("reminders", "digest"):
                     runs.setdefault((total, kind), []).append(measure(kind, url, schema))
-    finally:
-        if admin is not None:
-            with admin.begin() as conn:
-                for total, *_ in databases:
-                    conn.execute(
-                        text(f'DROP SCHEMA IF EXISTS "bench_{total}_{os.getpid()}" CASCADE')
-                    )
-            admin.dispose()
-        tmp.cleanup()
     rows = [
         (total, open_, kind, median(runs[(total, kind)]))
         for total, open_, *_ in databases
         for kind in ("reminders", "digest")
     ]
 
-    backend = "PostgreSQL" if admin is not None else "SQLite"
+    backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nFollow-up rounds on {backend}: {SCHOOLS} schools, {staff:,} staff, at {AT} (Oslo)")
     head = ("cases", "open", "round", "seconds", "x base", "peak RSS", "x base", "notices", "items")
     print("{:>8} {:>7} {:<10} {:>8} {:>7} {:>9} {:>7} {:>8} {:>6}  all runs (s)".format(*head))

@@ -27,7 +27,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -39,7 +38,7 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from followup import make_org, median, peak_rss_mb  # noqa: E402 - the same municipality
+from followup import bench_databases, make_org, median, peak_rss_mb  # noqa: E402 - the same municipality
 
 from handlers.clock import FixedClock  # noqa: E402
 from handlers.org import Org  # noqa: E402
@@ -235,40 +234,19 @@ def main() -> int:
         return 0
 
     org = make_org()
-    tmp = tempfile.TemporaryDirectory(prefix="meldefra-bench-")
-    admin = make_engine(args.database_url) if args.database_url else None
-    databases: list[tuple[int, str, str | None]] = []
+
+    def fill(engine: Engine, total: int) -> str:
+        generate(engine, org, total)
+        return f"generated {total:,} cases"
+
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    try:
-        for total in SIZES:
-            schema = None
-            if admin is not None:
-                schema = f"bench_stats_{total}_{os.getpid()}"
-                with admin.begin() as conn:
-                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                url = args.database_url
-            else:
-                url = f"sqlite:///{Path(tmp.name) / f'bench-{total}.db'}"
-            engine = make_engine(url, schema=schema)
-            started = time.perf_counter()
-            generate(engine, org, total)
-            engine.dispose()
-            made = time.perf_counter() - started
-            print(f"generated {total:,} cases in {made:.1f} s", file=sys.stderr)
-            databases.append((total, url, schema))
+    with bench_databases(args.database_url, "bench_stats", list(SIZES), fill) as databases:
         for _ in range(REPEAT):  # interleaved: a change in the machine's load hits both sizes
             for total, url, schema in databases:
                 for kind in KINDS:
                     runs.setdefault((total, kind), []).append(measure(kind, url, schema))
-    finally:
-        if admin is not None:
-            with admin.begin() as conn:
-                for _total, _url, schema in databases:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
 
-    backend = "PostgreSQL" if admin is not None else "SQLite"
+    backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nMonthly report and stats on {backend}: {SCHOOLS} schools, at {AT} (Oslo)")
     head = ("cases", "what", "seconds", "x base", "CPU s", "peak RSS", "x base", "size")
     print("{:>8} {:<12} {:>8} {:>7} {:>6} {:>9} {:>7} {:>8}  all runs (s)".format(*head))
