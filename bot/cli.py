@@ -40,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command == "export" and not getattr(args, "verbose", False)
     logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
     os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
+    missing = _missing_database(args, settings)
+    if missing is not None:
+        print(t(_cli_lang(settings), "cli.no_database", path=missing), file=sys.stderr)
+        return EXIT_USAGE
     _private_sqlite(settings.database_url)
     try:
         return int(args.func(args, settings) or 0)
@@ -51,6 +55,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+# Commands that make or repair a database may create it; every other one only reads (or adds
+# to) one that exists, and an empty new file would only say "no such case" or show zeros.
+CREATES_DATABASE = frozenset({"serve", "db", "org", "keys", "teams", "directory"})
+
+
+def _missing_database(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """The SQLite file a reading command would open but which does not exist, or None."""
+    from store.db import sqlite_file
+
+    if args.command in CREATES_DATABASE or args.command == "doctor":
+        return None  # doctor reports a missing database itself
+    path = sqlite_file(settings.database_url)
+    if path is None or path.exists():
+        return None
+    return path.resolve()
+
+
+def _cli_lang(settings: Settings) -> str:
+    try:
+        path, _ = settings.resolved_org_path()
+        return load_org(path).operator_language
+    except (OrgError, OSError):
+        return "nb"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -394,24 +423,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.teams.package import PackageError, PackageSettings, build
+    from bot.teams.package import PackageError, PackageSettings, build, host_of
 
+    lang = "nb"
     try:
-        developer = load_org(settings.resolved_org_path()[0]).owner.name
+        org = load_org(settings.resolved_org_path()[0])
+        developer, lang = org.owner.name, org.operator_language
     except OrgError:
         developer = "Meldefra"  # the package does not depend on org.yml being right
     package = PackageSettings(
         app_id=settings.teams_client_id or "",
-        domain=(args.domain or settings.teams_bot_domain or "").lower(),
+        domain=host_of(args.domain or settings.teams_bot_domain or ""),
         version=args.version,
         developer=developer,
+        privacy_url=settings.teams_privacy_url,
+        terms_url=settings.teams_terms_url,
     )
     try:
         out = build(package, Path(args.out))
     except PackageError as exc:
-        print(f"meldefra: {exc}", file=sys.stderr)
+        print(f"meldefra: {t(lang, exc.key, **exc.args_)}", file=sys.stderr)
         return EXIT_USAGE
-    print(t("nb", "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "teams.package.pages", privacy=package.privacy, terms=package.terms))
     return 0
 
 
