@@ -30,6 +30,7 @@ class Settings:
     teams_bot_domain: str | None = None  # where /api/messages is served (the manifest's domain)
     teams_allow_unauthenticated: bool = False  # tests and the Agents Playground only
     graph_cache_seconds: float = 3600.0
+    host: str = "127.0.0.1"  # where `serve` listens: this machine only, unless told otherwise
     log_level: str = "INFO"
     log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
@@ -65,6 +66,7 @@ class Settings:
                 in ("1", "true", "yes")
             ),
             graph_cache_seconds=float(get("GRAPH_CACHE_SECONDS") or 3600),
+            host=get("MELDEFRA_HOST") or "127.0.0.1",
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
             log_format=(get("MELDEFRA_LOG_FORMAT") or "text").lower(),
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
