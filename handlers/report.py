@@ -118,7 +118,11 @@ def check(
     if texts["when"] and "when" not in errors and school is not None:
         try:
             when = parse_when(
-                texts["when"], now=services.clock.now(), tz=school.timezone, mode="past"
+                texts["when"],
+                now=services.clock.now(),
+                tz=school.timezone,
+                mode="past",
+                school_day=school.day,
             )
         except WhenError as exc:
             errors["when"] = Problem(exc.key, exc.problem_args())
@@ -250,6 +254,9 @@ def _record(
             "accused": checked.accused,
             "when_at": when.at.astimezone(UTC).isoformat() if when else None,
             "when_has_time": when.has_time if when else None,
+            # What was understood besides the day: a school moment or a period's last day.
+            "when_part": when.part if when else None,
+            "when_until": when.until.isoformat() if when and when.until else None,
         },
         texts=form.texts(),
     )
