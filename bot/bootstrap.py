@@ -1,4 +1,8 @@
-"""Wires the layers: settings → store engine → handlers' Services (cosmicpython's bootstrap)."""
+"""Wires the layers: settings → store engine → handlers' Services (cosmicpython's bootstrap).
+
+The one place that opens the database: every command and the server get their `Services` (or,
+for commands that need no org.yml, a `handlers.ops.Database`) from here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from handlers.clock import Clock, SystemClock
+from handlers.ops import Database
 from handlers.org import Org, load_org
 from handlers.services import Services
 from store.db import SchemaAhead, make_engine, session_factory, sqlite_file, upgrade_if_behind
@@ -19,6 +24,20 @@ class App:
     services: Services
     engine: Engine
     org_is_sample: bool
+
+    @property
+    def database(self) -> Database:
+        return Database(self.services.sessions)
+
+
+def open_database(
+    settings: Settings, *, must_exist: bool = False, keyring: bool = True
+) -> Database:
+    """The database alone, as it is (no upgrade), for `verify`, `keys rotate`, `db upgrade` and
+    `doctor`. `keyring=False` opens it without the encryption keys (doctor checks them apart);
+    `must_exist` refuses to create a missing SQLite file."""
+    engine = make_engine(settings.database_url, must_exist=must_exist)
+    return Database(session_factory(engine, keyring=settings.keyring() if keyring else None))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> App:

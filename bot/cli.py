@@ -4,6 +4,7 @@ case access-log, archive, keys, teams package."""
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import hashlib
 import logging
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--host",
-        help="HTTP host (default 0.0.0.0; 127.0.0.1 when unauthenticated requests are allowed)",
+        help="the address to listen on (default $MELDEFRA_HOST, else 127.0.0.1: this machine "
+        "only; 0.0.0.0 listens on every interface, e.g. in a container)",
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
@@ -275,6 +277,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         out = _export_path(
             args.out, f"{FILE_STEM[document]}-{args.ref.strip().upper()}.{args.format}"
         )
+        if link := _symlink(out):
+            print(f"meldefra: {t('nb', 'cli.symlink', path=link)}", file=sys.stderr)
+            return EXIT_USAGE
         if not args.force and (clash := _existing(out)):
             print(f"meldefra: {t('nb', 'cli.exists', path=clash)}", file=sys.stderr)
             return EXIT_USAGE
@@ -306,6 +311,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"meldefra: {t('nb', 'cli.exists', path=exc.filename)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symbolic link put there after the check above
+            print(f"meldefra: {t('nb', 'cli.symlink', path=exc.filename)}", file=sys.stderr)
+            return EXIT_USAGE
         reason = exc.strerror or type(exc).__name__
         print(f"meldefra: {t('nb', 'cli.not_written', path=exc.filename or out, reason=reason)}",
               file=sys.stderr)  # fmt: skip
@@ -330,9 +338,16 @@ def _existing(out: Path) -> Path | None:
     return next((p for p in (out, _metadata_path(out)) if p.exists()), None)
 
 
+def _symlink(out: Path) -> Path | None:
+    """A symbolic link where the file or its metadata would go: --force must not write
+    through it (to wherever it points)."""
+    return next((p for p in (out, _metadata_path(out)) if p.is_symlink()), None)
+
+
 def _write_private(path: Path, content: bytes, *, overwrite: bool) -> None:
-    """Write owner-only (0600); never replace an existing file unless told to."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    """Write owner-only (0600); never replace an existing file unless told to, and never
+    through a symbolic link (O_NOFOLLOW: ELOOP)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if overwrite else os.O_EXCL)
     fd = os.open(path, flags, PRIVATE_FILE)
     with os.fdopen(fd, "wb") as sink:
         os.fchmod(sink.fileno(), PRIVATE_FILE)  # an overwritten file keeps no older mode
@@ -394,16 +409,13 @@ def cmd_keys_new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from store import crypto
-    from store.db import make_engine, session_factory, transaction
+    from bot import bootstrap
+    from handlers import ops
 
-    keyring = settings.keyring()
-    if keyring is None:
+    if settings.keyring() is None:
         print(f"meldefra: {t('nb', 'cli.keys_missing')}", file=sys.stderr)
         return EXIT_USAGE
-    engine = make_engine(settings.database_url)
-    with transaction(session_factory(engine, keyring=keyring)) as session:
-        resealed, sealed = crypto.rotate(session)
+    resealed, sealed = ops.rotate_keys(bootstrap.open_database(settings))
     print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
     return 0
 
@@ -413,8 +425,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
-    # With Teams' token check off, only this machine may talk to the bot unless --host says so.
-    host = args.host or ("127.0.0.1" if settings.teams_allow_unauthenticated else "0.0.0.0")
+    # This machine only unless told otherwise: /metrics and /healthz are not for the network.
+    host = args.host or settings.host
     try:
         return serve(app, http=args.http, host=host, port=args.port)
     except ConfigError as exc:
@@ -450,11 +462,11 @@ def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from store.db import current_revision, make_engine, upgrade
+    from bot import bootstrap
+    from handlers import ops
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    print(t("nb", "cli.db_upgraded", revision=current_revision(engine)))
+    revision = ops.upgrade(bootstrap.open_database(settings, keyring=False))
+    print(t("nb", "cli.db_upgraded", revision=revision))
     return 0
 
 
@@ -493,18 +505,16 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from store import trail
-    from store.db import make_engine, session_factory, transaction
+    from bot import bootstrap
+    from handlers import ops
 
-    engine = make_engine(settings.database_url)
-    with transaction(session_factory(engine, keyring=settings.keyring())) as session:
-        cases, events, breaks = trail.verify_all(session)
-    if breaks:
+    verified = ops.verify(bootstrap.open_database(settings))
+    if verified.breaks:
         print(t("nb", "cli.verify_broken"))
-        for b in breaks:
+        for b in verified.breaks:
             print(f"  {b}")
         return 1
-    print(t("nb", "cli.verify_ok", cases=cases, events=events))
+    print(t("nb", "cli.verify_ok", cases=verified.cases, events=verified.events))
     return 0
 
 

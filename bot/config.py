@@ -33,6 +33,7 @@ class Settings:
     teams_terms_url: str | None = None  # its terms of use (default: on the domain)
     teams_allow_unauthenticated: bool = False  # tests and the Agents Playground only
     graph_cache_seconds: float = 3600.0
+    host: str = "127.0.0.1"  # where `serve` listens: this machine only, unless told otherwise
     log_level: str = "INFO"
     log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
@@ -75,6 +76,7 @@ class Settings:
                 in ("1", "true", "yes")
             ),
             graph_cache_seconds=float(get("GRAPH_CACHE_SECONDS") or 3600),
+            host=get("MELDEFRA_HOST") or "127.0.0.1",
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
             log_format=(get("MELDEFRA_LOG_FORMAT") or "text").lower(),
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),

@@ -240,3 +240,30 @@ def test_a_missing_sqlite_file_is_reported_not_created(
     database = line_about(lines, "Databasen")
     assert f"databasefila {db} finnes ikke" in database and "meldefra db upgrade" in database
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://meldefra@127.0.0.1:9/meldefra?password=hemmelig",
+        "postgresql://127.0.0.1:9/meldefra?sslmode=disable&PASSWORD=hemmelig",
+        "postgresql://meldefra:hemmelig@127.0.0.1:9/meldefra?password=hemmelig",
+        "postgresql://meldefra:hemmelig@[::1/meldefra",  # malformed: an unclosed IPv6 host
+        "postgresql://meldefra:hemmelig@127.0.0.1:port/meldefra",  # malformed: the port
+        "sqlite:////no/such/dir/x.db?password=hemmelig",
+        "not a url, password=hemmelig",
+    ],
+)
+def test_doctor_never_prints_a_password_and_never_crashes_on_the_url(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19 finding 21: `?password=` was printed, and a malformed URL crashed doctor."""
+    env = {"DATABASE_URL": url, "MELDEFRA_ORG": str(SAMPLE_ORG), "CLIENT_ID": ""}
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    code, lines = doctor(monkeypatch, capsys, env)
+    assert code == 1
+    output = "\n".join(lines) + capsys.readouterr().err
+    assert "hemmelig" not in output, output
+    assert "sjekk DATABASE_URL" in line_about(lines, "Databasen") or "finnes ikke" in line_about(
+        lines, "Databasen"
+    )
