@@ -11,10 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot import logs, stats_cli
-from bot.config import Settings
+from bot.config import MissingDatabase, Settings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
@@ -41,15 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command == "export" and not getattr(args, "verbose", False)
     logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
     os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
-    missing = _missing_database(args, settings)
-    if missing is not None:
-        print(t(_cli_lang(settings), "cli.no_database", path=missing), file=sys.stderr)
-        return EXIT_USAGE
+    if args.command not in CREATES_DATABASE:
+        settings = replace(settings, create_database=False)
     _private_sqlite(settings.database_url)
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
         print(exc.report(), file=sys.stderr)
+        return EXIT_USAGE
+    except MissingDatabase as exc:
+        print(t(_cli_lang(settings), "cli.no_database", path=exc.path), file=sys.stderr)
         return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
@@ -60,19 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Commands that make or repair a database may create it; every other one only reads (or adds
 # to) one that exists, and an empty new file would only say "no such case" or show zeros.
-CREATES_DATABASE = frozenset({"serve", "db", "org", "keys", "teams", "directory"})
-
-
-def _missing_database(args: argparse.Namespace, settings: Settings) -> Path | None:
-    """The SQLite file a reading command would open but which does not exist, or None."""
-    from store.db import sqlite_file
-
-    if args.command in CREATES_DATABASE or args.command == "doctor":
-        return None  # doctor reports a missing database itself
-    path = sqlite_file(settings.database_url)
-    if path is None or path.exists():
-        return None
-    return path.resolve()
+# (doctor reports a missing database itself.)
+CREATES_DATABASE = frozenset({"serve", "db", "org", "keys", "teams", "directory", "doctor"})
 
 
 def _cli_lang(settings: Settings) -> str:

@@ -12,6 +12,14 @@ SAMPLE_ORG = Path(__file__).with_name("sample_org.yml")
 DEFAULT_DB = "sqlite:///meldefra.db"
 
 
+class MissingDatabase(Exception):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DB
@@ -38,6 +46,9 @@ class Settings:
     log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
     extra: dict[str, str] = field(default_factory=dict)
+    # False for the CLI's reading commands: a missing SQLite file is an error (MissingDatabase)
+    # rather than a new empty database that would only say "no such case" or show zeros.
+    create_database: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
