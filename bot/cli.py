@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot import logs, stats_cli
+from bot import directory_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         rounds.set_defaults(func=cmd_round, round=name)
 
     stats_cli.add_parsers(sub)  # stats, monthly
+    directory_cli.add_parsers(sub)  # directory sync, directory show
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -468,7 +469,21 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
     for line in routes_report(org):
         print(line)
+    for line in _directory_check(settings, Path(path)):
+        print(line)
     return 0
+
+
+def _directory_check(settings: Settings, path: Path) -> list[str]:
+    """The people of org.yml against the directory, when there is a database to ask."""
+    from bot import bootstrap
+    from store.db import sqlite_file
+
+    db_file = sqlite_file(settings.database_url)
+    if db_file is not None and not db_file.exists():
+        return []
+    app = bootstrap.build(Settings(**{**settings.__dict__, "org_path": path}))
+    return directory_cli.check_lines(app.services)
 
 
 def routes_report(org: Org) -> list[str]:
