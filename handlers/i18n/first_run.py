@@ -2,6 +2,12 @@
 
 MESSAGES = {
     "nb": {
+        "doctor.what.chat": "Chat",
+        "doctor.chat.none": "verken Slack eller Teams er satt opp, så ingen ved skolen kan melde fra",
+        "doctor.chat.fix": (
+            "sett SLACK_BOT_TOKEN (Slack) eller CLIENT_ID (Teams), se README; uten dem kjører "
+            "Meldefra bare den lokale konsollen"
+        ),
         "cli.no_database": (
             "Fant ingen database i {path}. Kjør kommandoen fra mappen der meldefra.db ligger, "
             "eller sett MELDEFRA_HOME til den mappen (eller DATABASE_URL)."
@@ -27,6 +33,12 @@ MESSAGES = {
         ),
     },
     "nn": {
+        "doctor.what.chat": "Chat",
+        "doctor.chat.none": "verken Slack eller Teams er sett opp, så ingen ved skulen kan melde frå",
+        "doctor.chat.fix": (
+            "set SLACK_BOT_TOKEN (Slack) eller CLIENT_ID (Teams), sjå README; utan dei køyrer "
+            "Meldefra berre den lokale konsollen"
+        ),
         "cli.no_database": (
             "Fann ingen database i {path}. Køyr kommandoen frå mappa der meldefra.db ligg, "
             "eller set MELDEFRA_HOME til den mappa (eller DATABASE_URL)."
@@ -52,6 +64,12 @@ MESSAGES = {
         ),
     },
     "en": {
+        "doctor.what.chat": "Chat",
+        "doctor.chat.none": "neither Slack nor Teams is set up, so nobody at the school can report",
+        "doctor.chat.fix": (
+            "set SLACK_BOT_TOKEN (Slack) or CLIENT_ID (Teams), see the README; without them "
+            "Meldefra runs only the local console"
+        ),
         "cli.no_database": (
             "No database at {path}. Run the command from the folder that holds meldefra.db, "
             "or set MELDEFRA_HOME to that folder (or DATABASE_URL)."
