@@ -13,6 +13,7 @@ from handlers import notices
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
+from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
 from store import trail
@@ -225,7 +226,7 @@ def _new_case(
     session.add(case)
     session.flush()
     # The id is unique across replicas; the ref is what people say on the phone.
-    case.ref = f"MF-{case.id:04d}"
+    case.ref = make_ref(case.id)
     return case
 
 
