@@ -12,9 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from handlers import access, export, plan, report, review
+from handlers import export, plan, report, review
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem
 from handlers.export import ExportFile
@@ -23,7 +21,6 @@ from handlers.org import Org
 from handlers.report import Filed
 from handlers.review import Outcome
 from handlers.services import Services
-from store.models import Case
 
 
 class Kind(StrEnum):
@@ -335,14 +332,7 @@ def _prepare_export(
     services: Services, form: Form, actor: str, ref: str | None, prefill: Values
 ) -> Opened:
     assert ref is not None
-
-    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
-        current = plan.replay(case.ref, review.trail_entries(session, case))
-        return case.ref, (current.pupils if current else [])
-
-    found, names = review.read(
-        services, ref, actor, "export", pupils, need=lambda seen: seen.may_export
-    )
+    found, names = export.export_choices(services, ref, actor)
     choices = tuple(Choice(str(i), p[:70], literal=True) for i, p in enumerate(names, 1))
     return Opened(form, found, dict(prefill), {"plan_pupils": choices})
 
