@@ -40,7 +40,9 @@ def case_lines(lang: str, data: Data) -> list[str]:
     if data.get("urgent"):
         lines.append(t(lang, "notice.new_case.urgent"))
     if data.get("section") == "12-5":
-        lines.append(t(lang, "notice.new_case.section_12_5"))
+        # In a leadership case rektor is left out: "rektor shall melde fra" would be wrong there.
+        leadership = data.get("leadership")
+        lines.append(t(lang, f"notice.new_case.section_12_5{'.leadership' if leadership else ''}"))
     if data.get("unit"):
         lines.append(t(lang, "notice.unit", unit=data["unit"]))
     if data.get("categories"):
@@ -54,11 +56,15 @@ def case_lines(lang: str, data: Data) -> list[str]:
 
 def _receipt(lang: str, d: Data, edge: str = "slack") -> list[str]:
     # How to follow the status is said in the edge's own words ("/meldefra mine" is Slack's).
+    # The duty met depends on the route (older receipts carry no route: § 12-4).
+    route = d.get("route", "12-4")
+    suffix = "" if route == "12-4" else f".{route.replace('-', '_')}"
+    mine = t(lang, f"notice.receipt.mine.{edge}")
     return [
         t(lang, "notice.receipt.title", ref=d["ref"]),
         t(lang, "notice.receipt.routed", roles=roles_text(lang, d["roles"])),
-        t(lang, "notice.receipt.next"),
-        t(lang, "notice.receipt.rights", mine=t(lang, f"notice.receipt.mine.{edge}")),
+        t(lang, "notice.receipt.next" if route == "12-4" else "notice.receipt.next.12_5"),
+        t(lang, f"notice.receipt.rights{suffix}", mine=mine),
     ]
 
 

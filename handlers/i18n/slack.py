@@ -30,8 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "og godt på skolen.\n• */meldefra <tekst>* fyller inn «hva skjedde».\n"
             "• */meldefra mine* viser status på dine meldinger.\n"
             "• */meldefra saker* viser sakene som venter på deg.\n"
-            "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
-            "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
+            "Meldingen går til nærmeste leder og rektor. Gjelder det noen som arbeider på skolen, "
+            "går den rett til rektor, eller til skoleeier når det gjelder noen i skolens ledelse "
+            "(§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
         ),
         "chat.mine.title": "Dine meldinger:",
         "chat.mine.none": "Du har ikke meldt fra om noe ennå.",
@@ -75,8 +76,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "og godt på skulen.\n• */meldefra <tekst>* fyller inn «kva skjedde».\n"
             "• */meldefra mine* viser status på meldingane dine.\n"
             "• */meldefra saker* viser sakene som ventar på deg.\n"
-            "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
-            "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
+            "Meldinga går til nærmaste leiar og rektor. Gjeld det nokon som arbeider på skulen, "
+            "går ho rett til rektor, eller til skoleeigar når det gjeld nokon i leiinga på "
+            "skulen (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
         ),
         "chat.mine.title": "Meldingane dine:",
         "chat.mine.none": "Du har ikkje meldt frå om noko enno.",
@@ -120,9 +122,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and good school environment.\n• */meldefra <text>* fills in “what happened”.\n"
             "• */meldefra mine* shows the status of your reports.\n"
             "• */meldefra cases* shows the cases waiting for you.\n"
-            "The report goes to your nearest leader and the principal. If it is about an "
-            "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
-            "are ever posted in channels."
+            "The report goes to your nearest leader and the principal. If it is about someone who "
+            "works at the school, it goes straight to the principal, or to the school owner when "
+            "it concerns someone in the school's leadership (§ 12-5). No pupil names or free "
+            "text are ever posted in channels."
         ),
         "chat.mine.title": "Your reports:",
         "chat.mine.none": "You have not reported anything yet.",

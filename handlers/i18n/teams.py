@@ -17,8 +17,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "meldingsmenyen (…) på en melding.\n\n"
             "- **mine** viser status på dine meldinger.\n"
             "- **hjelp** viser denne teksten.\n\n"
-            "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
-            "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
+            "Meldingen går til nærmeste leder og rektor. Gjelder det noen som arbeider på skolen, "
+            "går den rett til rektor, eller til skoleeier når det gjelder noen i skolens ledelse "
+            "(§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
         ),
         "teams.start.text": "Meld fra når du tror en elev ikke har det trygt og godt på skolen.",
         "teams.form.fix": "Rett det som er merket under. Det du skrev er tatt vare på.",
@@ -43,8 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "meldingsmenyen (…) på ei melding.\n\n"
             "- **mine** viser status på meldingane dine.\n"
             "- **hjelp** viser denne teksten.\n\n"
-            "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
-            "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
+            "Meldinga går til nærmaste leiar og rektor. Gjeld det nokon som arbeider på skulen, "
+            "går ho rett til rektor, eller til skoleeigar når det gjeld nokon i leiinga på "
+            "skulen (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
         ),
         "teams.start.text": "Meld frå når du trur ein elev ikkje har det trygt og godt på skulen.",
         "teams.form.fix": "Rett det som er merkt under. Det du skreiv er teke vare på.",
@@ -69,9 +71,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*Meld fra* in the message menu (…) of a message.\n\n"
             "- **mine** shows the status of your reports.\n"
             "- **help** shows this text.\n\n"
-            "The report goes to your nearest leader and the principal. If it is about an "
-            "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
-            "are ever posted in channels."
+            "The report goes to your nearest leader and the principal. If it is about someone who "
+            "works at the school, it goes straight to the principal, or to the school owner when "
+            "it concerns someone in the school's leadership (§ 12-5). No pupil names or free "
+            "text are ever posted in channels."
         ),
         "teams.start.text": "Report when you believe a pupil does not have a safe and good school environment.",
         "teams.form.fix": "Correct what is marked below. What you wrote has been kept.",
