@@ -2,6 +2,8 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "teams.form.accused_placeholder": "Velg den ansatte",
+        "teams.filed": "Takk. Meldingen er registrert som {ref}. Kvitteringen kommer i chatten med Meldefra.",
         "chat.shortcut.unreadable": "Meldefra kan ikke lese meldingen (den er i en privat kanal eller samtale boten ikke er med i). Skriv selv hva som skjedde.",
         "chat.shortcut.cut": "Meldingen var lengre enn {max} tegn, så slutten er tatt bort. Lenken til meldingen står under «Hvor?».",
         "chat.more": "… og {count} til.",
@@ -48,6 +50,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Videresend til …",
     },
     "nn": {
+        "teams.form.accused_placeholder": "Vel den tilsette",
+        "teams.filed": "Takk. Meldinga er registrert som {ref}. Kvitteringa kjem i chatten med Meldefra.",
         "chat.shortcut.unreadable": "Meldefra kan ikkje lese meldinga (ho er i ein privat kanal eller samtale boten ikkje er med i). Skriv sjølv kva som skjedde.",
         "chat.shortcut.cut": "Meldinga var lengre enn {max} teikn, så slutten er teken bort. Lenka til meldinga står under «Kvar?».",
         "chat.more": "… og {count} til.",
@@ -94,6 +98,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Vidaresend til …",
     },
     "en": {
+        "teams.form.accused_placeholder": "Choose the employee",
+        "teams.filed": "Thank you. The report is registered as {ref}. The receipt comes in the chat with Meldefra.",
         "chat.shortcut.unreadable": "Meldefra cannot read the message (it is in a private channel or conversation the bot is not in). Write what happened yourself.",
         "chat.shortcut.cut": "The message was longer than {max} characters, so its end was left out. The link to the message is under “Where?”.",
         "chat.more": "… and {count} more.",
