@@ -118,6 +118,9 @@ class School:
     graph: GraphDirectory = field(default_factory=GraphDirectory)
     # (person, unit name): the unit whose leader gets the reports of someone in several units
     primary_units: tuple[tuple[str, str], ...] = ()
+    # The school's id in the directory's source (OneRoster orgs.sourcedId or identifier, Graph
+    # educationSchool id or externalId), when it is not the same as `id`.
+    source_id: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -439,6 +442,7 @@ class _Reader:
             "closed_days",
             "graph",
             "primary_unit",
+            "source_id",
         }
         pairs = node.value if isinstance(node, yaml.MappingNode) else []
         sid_node = next((v for k, v in pairs if k.value == "id"), None)
@@ -491,6 +495,7 @@ class _Reader:
             closed_days=closed,
             graph=graph,
             primary_units=tuple(primary.items()),
+            source_id=self.scalar(m.get("source_id"), where, "source_id"),
         )
 
     def units(self, node: yaml.Node | None, sid: str) -> Iterator[tuple[Unit, yaml.Node]]:
