@@ -33,7 +33,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy import select
+
+from handlers import directory
 from handlers.i18n import t
+from handlers.services import Services
+from store.models import Case
 
 PUPIL = "pupil"
 GUARDIAN = "guardian"
@@ -73,14 +78,40 @@ class Replaced:
 
 
 @dataclass(frozen=True)
-class Redacted:
-    texts: list[str | None]
+class Review:
+    """What the leader reads before a copy is given out."""
+
     replaced: list[Replaced]
     unknown: list[str]  # capitalised words left in the text: names the register may not know
 
 
+@dataclass(frozen=True)
+class Redacted:
+    texts: list[str | None]
+    replaced: list[Replaced]
+    unknown: list[str]
+
+    @property
+    def review(self) -> Review:
+        return Review(self.replaced, self.unknown)
+
+
 def people_from(register: Iterable[RegisterName]) -> list[Person]:
     return [Person(str(r.pupil_id), r.name, r.kind) for r in register if r.name.strip()]
+
+
+def register_of(services: Services, school: str) -> list[Person]:
+    """Every pupil the directory knows at the school (active or left) and their foresatte;
+    none for a school without a directory (then the names typed on the case are all)."""
+    return people_from(directory.names_for_redaction(services, school))
+
+
+def register_for_case(services: Services, ref: str) -> list[Person]:
+    """The register of the case's school. Read in a transaction of its own, before the case
+    is opened: the directory is read without holding the case's lock."""
+    with services.uow() as session:
+        school = session.scalar(select(Case.school_id).where(Case.ref == ref.strip().upper()))
+    return register_of(services, school) if school is not None else []
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -604,34 +635,3 @@ def _capitalised(
                 continue
             found.setdefault(key, word)
     return list(found.values())
-
-
-def review_lines(redacted: Redacted, lang: str, limit: int = 40) -> list[str]:
-    """The leader's review, as lines: what was replaced by what, then the capitalised words
-    left. Shown to the leader with the copy; never logged."""
-    lines: list[str] = []
-    if redacted.replaced:
-        lines.append(t(lang, "redact.review.replaced"))
-        for r in redacted.replaced[:limit]:
-            lines.append(
-                t(
-                    lang,
-                    "redact.review.line",
-                    label=r.label,
-                    name=r.name,
-                    found=", ".join(r.found),
-                    count=r.count,
-                )
-            )
-        if len(redacted.replaced) > limit:
-            lines.append(t(lang, "redact.review.more", count=len(redacted.replaced) - limit))
-    else:
-        lines.append(t(lang, "redact.review.nothing"))
-    if redacted.unknown:
-        words = redacted.unknown[:limit]
-        more = len(redacted.unknown) - len(words)
-        lines.append(t(lang, "redact.review.unknown", words=", ".join(words)))
-        if more:
-            lines.append(t(lang, "redact.review.more", count=more))
-    lines.append(t(lang, "redact.review.read"))
-    return lines
