@@ -378,7 +378,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "doc.innsyn.title": "Access copy of the case file",
         "doc.innsyn.heading": "About this access copy",
         "doc.innsyn.kept": "This copy is made for {pupil} and the pupil's parents: what concerns {pupil} is as in the case.",
-        "doc.innsyn.basis": "Access to the case follows the Freedom of Information Act (offentleglova) § 3, and to information about the pupil themself Article 15 of the GDPR. Information about other people's personal affairs is confidential and exempt from access (offentleglova § 13, cf. the Public Administration Act § 13).",
+        "doc.innsyn.basis": "Access to the case follows offentleglova § 3 (the Freedom of Information Act), and to information about the pupil themself Article 15 of the GDPR. Information about other people's personal affairs is confidential and exempt from access (offentleglova § 13, cf. forvaltningsloven § 13, the Public Administration Act).",
         "doc.plan.others_heard": "Other pupils heard",
         "doc.plan.best_interests": "The best interests of the child",
         "doc.plan.for_foresatte": "The plan is given to the pupil and the parents.",
