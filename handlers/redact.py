@@ -628,8 +628,8 @@ def _capitalised(
             word = token.word
             if token.initial is not None or not word[0].isupper():
                 continue
-            if word.isupper() and len(word) <= 5:
-                continue
+            if all(p.islower() or (p.isupper() and len(p) <= 5) for p in word.split("-")):
+                continue  # an acronym, alone or in a word: "BUP", "BUP-samarbeid"
             key = fold(word)
             if key in _STARTERS or key in lowercase or index.lookup(token)[2] is not None:
                 continue

@@ -235,5 +235,5 @@ def test_innsyn_copy_from_the_command_line(tmp_path: Path, cli: Cli) -> None:
     # The review goes to the terminal (stderr: stdout is the file), never to the log.
     review = done.stderr.decode()
     assert "Les gjennom før kopien gis ut" in review
-    assert "elev 2: Kari Hansen (skrevet Kari, Kari Hansen; 3 ganger)" in review
+    assert "elev 2: Kari Hansen (skrevet som Kari, Kari Hansen; antall: 3)" in review
     assert "kan være navn registeret ikke kjenner): Telefon" in review

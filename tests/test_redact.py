@@ -11,6 +11,7 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.redaction import review_lines
 from handlers.redact import (
     COMMON_WORDS,
     GUARDIAN,
@@ -150,11 +151,22 @@ def test_the_copy_is_numbered_with_the_cases_pupils_first() -> None:
 def test_capitalised_words_left_are_listed_for_the_leader() -> None:
     done = run(
         "Tobias har vært innlagt på BUP. Petter Smart var der. Det skjedde etter skolen. "
-        "Eleven sa at Marius Hansen-Lie lo. det var ikke greit."
+        "Eleven sa at Marius Hansen-Lie lo. det var ikke greit. BUP-samarbeid og PPT."
     )
     assert done.texts[0] is not None and "Tobias" not in done.texts[0]
     assert done.unknown == ["Petter", "Smart", "Marius", "Hansen-Lie"]
     assert [r.found for r in done.replaced] == [("Tobias",)]
+    assert review_lines(done.review, "nb") == [
+        "Les gjennom før kopien gis ut",
+        "Erstattet i kopien:",
+        "elev 1: Tobias Strand (skrevet som Tobias; antall: 1)",
+        "Ord med stor forbokstav som står igjen (kan være navn registeret ikke kjenner): "
+        "Petter, Smart, Marius, Hansen-Lie",
+        "Det som står om en erstattet person, står igjen. Les gjennom kopien før den gis ut.",
+    ]
+    many = run(" ".join(f"Ukjent{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(45)))
+    lines = review_lines(many.review, "en", limit=40)
+    assert lines[1] == "No names were replaced." and lines[-2] == "… and 5 more"
 
 
 def test_a_name_with_an_initial_nobody_has_is_not_said_to_be_anyone() -> None:
