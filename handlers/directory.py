@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -223,3 +224,101 @@ def display_names(services: Services, emails: Iterable[str]) -> dict[str, str]:
 
 def schools(session: Session) -> list[DirSchool]:
     return list(session.scalars(select(DirSchool).order_by(DirSchool.id)))
+
+
+@dataclass(frozen=True)
+class SchoolCounts:
+    school: str
+    name: str
+    source: str
+    synced_at: datetime | None
+    pupils: int
+    left: int
+    guardians: int
+    staff: int
+    groups: int
+
+
+def counts(services: Services, school: str | None = None) -> list[SchoolCounts]:
+    """Per school: active pupils, pupils who left, foresatte, active staff, classes."""
+    with services.uow() as session:
+        wanted = select(DirSchool).order_by(DirSchool.id)
+        if school is not None:
+            wanted = wanted.where(DirSchool.id == school)
+        out = []
+        for row in session.scalars(wanted):
+
+            def count(stmt: Any) -> int:
+                return int(session.scalar(stmt) or 0)
+
+            pupils = select(func.count()).select_from(DirPupil).where(DirPupil.school_id == row.id)
+            out.append(
+                SchoolCounts(
+                    school=row.id,
+                    name=row.name,
+                    source=row.source,
+                    synced_at=row.synced_at,
+                    pupils=count(pupils.where(DirPupil.status == "active")),
+                    left=count(pupils.where(DirPupil.status == "left")),
+                    guardians=count(
+                        select(func.count())
+                        .select_from(DirGuardian)
+                        .join(DirPupil, DirPupil.id == DirGuardian.pupil_id)
+                        .where(DirPupil.school_id == row.id, DirPupil.status == "active")
+                    ),
+                    staff=count(
+                        select(func.count())
+                        .select_from(DirStaffSchool)
+                        .join(DirStaff, DirStaff.id == DirStaffSchool.staff_id)
+                        .where(DirStaffSchool.school_id == row.id, DirStaff.status == "active")
+                    ),
+                    groups=count(
+                        select(func.count(func.distinct(DirPupil.group_key))).where(
+                            DirPupil.school_id == row.id, DirPupil.status == "active"
+                        )
+                    ),
+                )
+            )
+        return out
+
+
+def org_problems(services: Services) -> list[tuple[str, dict[str, str]]] | None:
+    """org.yml's people against the directory: (catalog key, values) for each person who is
+    not in it, has left, or works at another school; None when the directory has no staff."""
+    org = services.org
+    with services.uow() as session:
+        if not session.scalar(select(exists().where(DirStaff.source_id.is_not(None)))):
+            return None
+        people = {p for school in org.schools for p in school.staff()}
+        rows: dict[str, tuple[str, set[str]]] = {}
+        for batch in chunked(sorted(people)):
+            found = session.execute(
+                select(DirStaff.email, DirStaff.status, DirStaffSchool.school_id)
+                .outerjoin(DirStaffSchool, DirStaffSchool.staff_id == DirStaff.id)
+                .where(DirStaff.email.in_(batch), DirStaff.source_id.is_not(None))
+            )
+            for email, status, school_id in found:
+                if school_id:
+                    rows.setdefault(email, (status, set()))[1].add(school_id)
+                else:
+                    rows.setdefault(email, (status, set()))
+        known_schools = set(session.scalars(select(DirSchool.id)))
+    problems: list[tuple[str, dict[str, str]]] = []
+    for school in org.schools:
+        if school.id not in known_schools:
+            continue  # a school the source does not cover: nothing to check it against
+        for email in sorted(school.staff()):
+            found_entry = rows.get(email)
+            if found_entry is None:
+                problems.append(("dir.check.unknown", {"school": school.id, "email": email}))
+            elif found_entry[0] == "left":
+                problems.append(("dir.check.left", {"school": school.id, "email": email}))
+            elif school.id not in found_entry[1]:
+                where = ", ".join(sorted(found_entry[1])) or "–"
+                problems.append(
+                    (
+                        "dir.check.wrong_school",
+                        {"school": school.id, "email": email, "where": where},
+                    )
+                )
+    return problems

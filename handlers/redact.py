@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from handlers import directory
 from handlers.i18n import t
+from handlers.refs import canonical_ref
 from handlers.services import Services
 from store.models import Case
 
@@ -110,7 +111,7 @@ def register_for_case(services: Services, ref: str) -> list[Person]:
     """The register of the case's school. Read in a transaction of its own, before the case
     is opened: the directory is read without holding the case's lock."""
     with services.uow() as session:
-        school = session.scalar(select(Case.school_id).where(Case.ref == ref.strip().upper()))
+        school = session.scalar(select(Case.school_id).where(Case.ref == canonical_ref(ref)))
     return register_of(services, school) if school is not None else []
 
 

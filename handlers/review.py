@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from handlers import access, names, notices, redact
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refused
+from handlers.refs import canonical_ref
 from handlers.report import grant
 from handlers.services import Services
 from store import trail
@@ -90,7 +91,7 @@ def summary(case: Case) -> CaseSummary:
 
 
 def load_case(session: Session, ref: str, *, lock: bool = False) -> Case:
-    q = select(Case).where(Case.ref == ref.strip().upper())
+    q = select(Case).where(Case.ref == canonical_ref(ref))
     if lock:
         q = q.with_for_update()
     case = session.scalar(q)
