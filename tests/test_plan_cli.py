@@ -181,6 +181,9 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
     pdf = tmp_path / f"aktivitetsplan-{ref}.pdf"
     text = text_of(pdf.read_bytes())
     assert "Kari Hansen" in text and "Ola" not in text and "elev 1 holdes utenfor" in text
+    # The leader's review of the copy, printed beside the file.
+    assert "Les gjennom før kopien gis ut" in shown
+    assert "elev 1: Ola Nordmann (skrevet som Ola Nordmann, Ola; antall: " in shown
 
 
 def test_export_is_quiet_and_writes_one_metadata_file_per_file(
