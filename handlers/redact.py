@@ -30,7 +30,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import select
@@ -122,19 +124,22 @@ _FIRST = str.maketrans({"ö": "ø", "ä": "æ", "’": "'"})
 _DIGRAPHS = (("aa", "å"), ("oe", "ø"), ("ae", "æ"))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """One spelling for every way a name is written: "Aase", "åse" and "A\u030ase" all
-    give "åse"."""
-    word = unicodedata.normalize("NFC", word).casefold().translate(_FIRST)
-    plain = "".join(
-        ch
-        if ch in _KEEP
-        else "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        for ch in word
-    )
+    give "åse". Cached: a school's names and a case's words repeat."""
+    if word.isascii():
+        plain = word.lower()
+    else:
+        word = unicodedata.normalize("NFC", word).casefold().translate(_FIRST)
+        plain = "".join(ch if ch in _KEEP or ch.isascii() else _bare(ch) for ch in word)
     for digraph, letter in _DIGRAPHS:
         plain = plain.replace(digraph, letter)
     return plain
+
+
+def _bare(ch: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
 
 
 # Name parts that are also everyday words: lowercase and alone, they are the word.
@@ -218,7 +223,8 @@ NOT_NAMES = frozenset(
 )
 
 
-def _parts(name: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=1 << 16)
+def _parts(name: str) -> tuple[frozenset[str], frozenset[str]]:
     """The folded name parts of two letters or more (each half of a hyphenated part too) and
     the initials ("Ola N." → {"ola"}, {"n"}); class tags and filler words are no names."""
     parts: set[str] = set()
@@ -234,7 +240,7 @@ def _parts(name: str) -> tuple[set[str], set[str]]:
             piece = fold(piece.strip("-"))
             if sum(c.isalpha() for c in piece) >= 2 and piece not in NOT_NAMES:
                 parts.add(piece)
-    return parts, initials
+    return frozenset(parts), frozenset(initials)
 
 
 # --- who a mention is ----------------------------------------------------------------------
@@ -268,14 +274,14 @@ _Target = int | _Someone | _Family
 class _Index:
     people: list[Person]
     parts: list[set[str]] = field(default_factory=list)
-    initials: list[set[str]] = field(default_factory=list)
+    initials: list[frozenset[str]] = field(default_factory=list)
     by_key: dict[str, set[int]] = field(default_factory=dict)
     exact: set[int] = field(default_factory=set)  # the case's pupils: matched in any case
 
     def __post_init__(self) -> None:
         for person in self.people:
             parts, initials = _parts(person.name)
-            self.parts.append(parts)
+            self.parts.append(set(parts))
             self.initials.append(initials)
         self.rebuild()
 
@@ -288,7 +294,7 @@ class _Index:
     def add(self, person: Person) -> int:
         self.people.append(person)
         parts, initials = _parts(person.name)
-        self.parts.append(parts)
+        self.parts.append(set(parts))
         self.initials.append(initials)
         for part in parts:
             self.by_key.setdefault(part, set()).add(len(self.people) - 1)
@@ -303,16 +309,16 @@ class _Index:
                 strong = (
                     not token.word.islower() or key not in COMMON_WORDS or bool(found & self.exact)
                 )
-                return set(found), strong, key
+                return found, strong, key  # the index's own set: read, never changed
         return set(), False, None
 
-    def fits_initial(self, person: int, letter: str, used: set[str]) -> bool:
+    def fits_initial(self, person: int, letter: str, used: AbstractSet[str]) -> bool:
         if letter in self.initials[person]:
             return True
         return any(p.startswith(letter) and p not in used for p in self.parts[person])
 
-    def mentions(self, text: str) -> list[_Mention]:
-        tokens = _tokens(text)
+    def mentions(self, text: str, tokens: list[_Token] | None = None) -> list[_Mention]:
+        tokens = _tokens(text) if tokens is None else tokens
         found: list[_Mention] = []
         i = 0
         while i < len(tokens):
@@ -329,7 +335,6 @@ class _Index:
         used: set[str] = set()
         strong = False
         best: tuple[int, set[int]] | None = None
-        last_pupils = True
         j = i
         while j < len(tokens):
             token = tokens[j]
@@ -343,7 +348,8 @@ class _Index:
                 narrowed = {p for p in candidates if self.fits_initial(p, token.initial, used)}
                 if not narrowed:
                     if best is not None and best[0] == j:  # "Jonas K." and no Jonas K…
-                        return self._unsure(text, tokens[i], token, last_pupils), j + 1
+                        pupils = all(self.people[p].kind == PUPIL for p in best[1])
+                        return self._unsure(text, tokens[i], token, pupils), j + 1
                     break
                 candidates = narrowed
             else:
@@ -351,7 +357,7 @@ class _Index:
                 if key is None:
                     break
                 used.add(key)
-                if candidates is None:
+                if candidates is None and pending:
                     found = {
                         p
                         for p in found
@@ -363,8 +369,7 @@ class _Index:
                 candidates, strong = narrowed, strong or counts
             j += 1
             if strong and candidates:
-                best = (j, set(candidates))
-                last_pupils = all(self.people[p].kind == PUPIL for p in candidates)
+                best = (j, candidates)
         if best is None:
             return None, i + 1
         end, who = best
@@ -483,7 +488,7 @@ class _Redaction:
             and all(self.index.fits_initial(p, letter, parts) for letter in initials)
         }
 
-    def _learn(self, texts: Sequence[str]) -> None:
+    def _learn(self, texts: Sequence[tuple[str, list[_Token]]]) -> None:
         """A typed "Ola N." spelt out as "Ola Nordmann" (or "O. Nordmann"): the surname is a
         name part of Ola from then on, so "Nordmann" alone goes too."""
         learnt = False
@@ -492,8 +497,7 @@ class _Redaction:
             initials = self.index.initials[who]
             if not person.typed or not initials:
                 continue
-            for text in texts:
-                tokens = _tokens(text)
+            for text, tokens in texts:
                 for a, b in zip(tokens, tokens[1:], strict=False):
                     if not _GAP.fullmatch(text, a.end, b.start) or b.initial is not None:
                         continue
@@ -513,20 +517,24 @@ class _Redaction:
 
     def run(self, texts: Sequence[str | None]) -> Redacted:
         normal = [unicodedata.normalize("NFC", x) if x else x for x in texts]
-        present = [x for x in normal if x]
-        self._learn(present)
-        found = [self.index.mentions(x) if x else [] for x in normal]
+        tokens = [_tokens(x) if x else [] for x in normal]
+        self._learn([(x, t) for x, t in zip(normal, tokens, strict=True) if x])
+        found = [
+            self.index.mentions(x, t) if x else [] for x, t in zip(normal, tokens, strict=True)
+        ]
         known = {next(iter(m.candidates)) for ms in found for m in ms if len(m.candidates) == 1}
         focus = known | set(self.case)
         targets = [[self._resolve(m, focus) for m in ms] for ms in found]
         label_of = self._labels(targets)
         out: list[str | None] = []
         seen: dict[_Target, list[str]] = {}
-        for text, ms, ts in zip(normal, found, targets, strict=True):
+        left: list[_Token] = []  # the words the copy keeps, for the capitalised ones
+        for text, words, ms, ts in zip(normal, tokens, found, targets, strict=True):
             if not text:
                 out.append(text)
                 continue
             pieces, at = [], 0
+            gone = []
             for mention, target in zip(ms, ts, strict=True):
                 label = label_of.get(target)
                 if label is None:  # the family's own pupil or foresatte
@@ -534,12 +542,15 @@ class _Redaction:
                 pieces += [text[at : mention.start], label]
                 at = mention.end
                 seen.setdefault(target, []).append(mention.text)
+                gone.append((mention.start, mention.end))
             out.append("".join(pieces) + text[at:])
+            left += [w for w in words if not any(a <= w.start < b for a, b in gone)]
         replaced = [
             self._replaced(target, label_of[target], forms) for target, forms in seen.items()
         ]
         replaced.sort(key=lambda r: _natural(r.label))
-        return Redacted(out, replaced, _capitalised(out, self.index, normal))
+        everything = [w for words in tokens for w in words]
+        return Redacted(out, replaced, _capitalised(left, everything, self.index))
 
     def _resolve(self, mention: _Mention, focus: set[int]) -> _Target:
         candidates = set(mention.candidates)
@@ -616,23 +627,20 @@ def _natural(label: str) -> list[object]:
     return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", label)]
 
 
-def _capitalised(
-    texts: Sequence[str | None], index: _Index, before: Sequence[str | None]
-) -> list[str]:
+def _capitalised(left: list[_Token], everything: list[_Token], index: _Index) -> list[str]:
     """Capitalised words left in the copy that may be names: not an acronym ("BUP"), not a
     word that starts sentences, not a word the texts also write in lowercase, not a name the
     register knows (those left are the family's own)."""
-    lowercase = {fold(w) for text in before if text for w in _WORD.findall(text) if w.islower()}
+    lowercase = {t.keys[0] for t in everything if t.initial is None and t.word.islower()}
     found: dict[str, str] = {}
-    for text in texts:
-        for token in _tokens(text or ""):
-            word = token.word
-            if token.initial is not None or not word[0].isupper():
-                continue
-            if all(p.islower() or (p.isupper() and len(p) <= 5) for p in word.split("-")):
-                continue  # an acronym, alone or in a word: "BUP", "BUP-samarbeid"
-            key = fold(word)
-            if key in _STARTERS or key in lowercase or index.lookup(token)[2] is not None:
-                continue
-            found.setdefault(key, word)
+    for token in left:
+        word = token.word
+        if token.initial is not None or not word[0].isupper():
+            continue
+        if all(p.islower() or (p.isupper() and len(p) <= 5) for p in word.split("-")):
+            continue  # an acronym, alone or in a word: "BUP", "BUP-samarbeid"
+        key = fold(word)
+        if key in _STARTERS or key in lowercase or index.lookup(token)[2] is not None:
+            continue
+        found.setdefault(key, word)
     return list(found.values())
