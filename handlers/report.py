@@ -16,6 +16,7 @@ from handlers.org import School
 from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
+from handlers.states import Status
 from store import trail
 from store.models import Case, CaseAccess
 
@@ -210,7 +211,7 @@ def _new_case(
     case = Case(
         ref="pending",
         school_id=checked.school.id,
-        status="new",
+        status=Status.NEW,
         section=routing.section,
         urgent=routing.urgent or form.urgent,
         leadership_case=routing.leadership_case,
