@@ -39,10 +39,7 @@ TEACHER = "laerer1@nordby.example"
 def meldefra(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", *args],
-        env={**os.environ, **env},
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env={**os.environ, **env}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )
     try:
@@ -75,29 +72,24 @@ def stored_cases(tmp_path: Path) -> list[Case]:
 def report_submission() -> dict[str, object]:
     return view_submission(
         "meldefra_report",
-        {
-            "pupils": {"value": plain_text_input("P.Q.")},
-            "what": {"value": plain_text_input("Utestengt fra gruppa")},
-            "categories": {"categories": checkboxes(["utestenging"])},
-        },
-        user_id=PEOPLE[TEACHER],
-        view_id="V0SERVE",
+        {"pupils": {"value": plain_text_input("P.Q.")},
+         "what": {"value": plain_text_input("Utestengt fra gruppa")},
+         "categories": {"categories": checkboxes(["utestenging"])}},
+        user_id=PEOPLE[TEACHER], view_id="V0SERVE",
     )
 
 
 def test_socket_mode_end_to_end(tmp_path: Path) -> None:
-    with (
-        FakeSocketModeServer() as socket_server,
-        FakeSlack(token=TOKEN, app_token=APP_TOKEN, socket_mode=socket_server) as fake,
-    ):
+    with FakeSocketModeServer() as socket_server, FakeSlack(
+        token=TOKEN, app_token=APP_TOKEN, socket_mode=socket_server
+    ) as fake:
         for email, user in PEOPLE.items():
             fake.add_user(user, email)
         env = {**base_env(tmp_path, fake), "SLACK_APP_TOKEN": APP_TOKEN}
         with meldefra([], env, tmp_path) as proc:
             socket_server.wait_connections(1, timeout=30)
             envelope = socket_server.push(
-                "slash_commands", slash_command_payload(user_id=PEOPLE[TEACHER], text="hei")
-            )
+                "slash_commands", slash_command_payload(user_id=PEOPLE[TEACHER], text="hei"))
             socket_server.wait_ack(envelope, timeout=5)
             fake.wait_for("views.open", timeout=5)
             envelope = socket_server.push("interactive", report_submission())
@@ -127,50 +119,29 @@ def test_http_mode_serves_slack_and_healthz(tmp_path: Path) -> None:
                     time.sleep(0.1)
             assert health.status_code == 200 and health.json()["ok"] is True
             body = slash_command_body(user_id=PEOPLE[TEACHER])
-            first = httpx.post(
-                f"{url}/slack/events", content=body, headers=signed_headers(body, SECRET)
-            )
+            first = httpx.post(f"{url}/slack/events", content=body,
+                               headers=signed_headers(body, SECRET))
             assert first.status_code == 200
             fake.wait_for("views.open", timeout=5)
-            forged = httpx.post(
-                f"{url}/slack/events", content=body, headers=signed_headers(body, "not-the-secret")
-            )
+            forged = httpx.post(f"{url}/slack/events", content=body,
+                                headers=signed_headers(body, "not-the-secret"))
             assert forged.status_code == 401
             sub = interactive_body(report_submission())
-            assert (
-                httpx.post(
-                    f"{url}/slack/events", content=sub, headers=signed_headers(sub, SECRET)
-                ).status_code
-                == 200
-            )
+            assert httpx.post(f"{url}/slack/events", content=sub,
+                              headers=signed_headers(sub, SECRET)).status_code == 200
             fake.wait_for("chat.postMessage", count=3, timeout=30)
     [case] = stored_cases(tmp_path)
     assert json.loads(case.categories) == ["utestenging"]
 
 
 def test_misconfiguration_is_a_clear_error(tmp_path: Path) -> None:
-    env = {
-        "MELDEFRA_ORG": str(SAMPLE_ORG),
-        "SLACK_BOT_TOKEN": TOKEN,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=tmp_path,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = {"MELDEFRA_ORG": str(SAMPLE_ORG), "SLACK_BOT_TOKEN": TOKEN,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path,
+                            env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=60, check=False)
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--http"],
-        cwd=tmp_path,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--http"], cwd=tmp_path,
+                            env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=60, check=False)
     assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr

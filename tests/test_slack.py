@@ -391,13 +391,8 @@ def test_morning_reminder_and_digest_reach_slack_with_buttons(bot: SlackBot, clo
     # Acknowledging from the reminder works like from the first message.
     ref = cases(bot)[0].ref
     channel = bot.fake.dm_channel(PEOPLE[LEADER])
-    bot.interact(
-        block_actions(
-            button("case_ack", ref, block_id=f"case:{ref}"),
-            user_id=PEOPLE[LEADER],
-            channel_id=channel,
-        )
-    )
+    bot.interact(block_actions(button("case_ack", ref, block_id=f"case:{ref}"),
+                               user_id=PEOPLE[LEADER], channel_id=channel))
     bot.fake.wait_for("chat.update")
     assert cases(bot)[0].status == "acknowledged"
 

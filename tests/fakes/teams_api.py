@@ -342,7 +342,6 @@ class FakeTeams:
         token = jwt.encode(claims, "fake-authority-signing-secret-0123456789", "HS256")
         self.tokens_issued.append({"tenant": tenant, "scope": scope, "token": token})
         return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
-
     def _upload(self, request: Request, name: str) -> tuple[int, Any]:
         """OneDrive's upload session URL from a file consent (one PUT with the whole file)."""
         self.uploads[name] = request.body or b""
