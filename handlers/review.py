@@ -165,14 +165,11 @@ def trail_entries(session: Session, case: Case) -> list[TrailEntry]:
 
 
 def without_names(
-    entries: list[TrailEntry],
-    lang: str,
-    pupils: list[str] | None = None,
-    *,
-    people: list[redact.Person] | None = None,
+    entries: list[TrailEntry], lang: str, *, people: list[redact.Person]
 ) -> list[TrailEntry]:
-    """The entries with every pupil replaced ("elev 2"), for a case shared without names."""
-    return redacted(entries, lang, people or [], pupils)[0]
+    """The entries with every pupil of `people` (the school's register) and of the case, and
+    their foresatte, replaced ("elev 2"): a case shared without names."""
+    return redacted(entries, lang, people)[0]
 
 
 def redacted(
