@@ -13,12 +13,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from bot import directory_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
+from bot.core.redaction import review_lines
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
-from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
+from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN, ExportFile
 from handlers.i18n import LANGS, t
 from handlers.org import Org, OrgError, load_org
 from handlers.routing import route
@@ -126,9 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--document",
         choices=DOCUMENTS,
         help="case-file (everything, for journalføring; the default), plan (for foresatte; "
-        "the default with --anonymize-others) or innsyn (the case file for one party, fvl. "
-        "§ 19: other pupils replaced; keep the pupil named by --anonymize-others, default "
-        "the first)",
+        "the default with --anonymize-others) or innsyn (the case file for one pupil's "
+        "family: every other pupil and their foresatte replaced; keep the pupil named by "
+        "--anonymize-others, default the first). Both print what was replaced",
     )
     export.add_argument(
         "--anonymize-others",
@@ -292,6 +294,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if out is None:
         sys.stdout.buffer.write(file.content)
         sys.stdout.flush()
+        _print_review(file, args.lang, sys.stderr)
         return 0
     out = _export_path(args.out, file.name)
     meta = _metadata_path(out)
@@ -313,7 +316,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(t("nb", "cli.exported", path=out, sha256=file.sha256))
     if args.verbose:
         print(t("nb", "cli.metadata", path=meta))
+    _print_review(file, args.lang, sys.stdout)
     return 0
+
+
+def _print_review(file: ExportFile, lang: str | None, stream: TextIO) -> None:
+    """A copy for one party: what was replaced, for the operator's eyes (never the log)."""
+    if file.review is not None:
+        for line in review_lines(file.review, lang or "nb"):
+            print(line, file=stream)
 
 
 def _export_path(option: str | None, name: str) -> Path:

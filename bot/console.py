@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms, views, words
+from bot.core import actions, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
 from handlers import choices, export, followup, plan, review
@@ -661,6 +661,9 @@ class Console:
         path = self.export_dir / file.name
         path.write_bytes(file.content)
         self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
+        if file.review is not None:  # a copy for one party: what the leader reads first
+            for line in redaction.review_lines(file.review, self.lang):
+                self.say(line)
 
     # --- the aktivitetsplan -----------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers import access, names, review
+from handlers import access, names, redact, review
 from handlers.dates import UNREADABLE, When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal
 from handlers.org import School
@@ -267,13 +267,17 @@ def plan_of(services: Services, ref: str, actor: str) -> Plan:
     """
     lang = services.org.language_of(actor.strip().lower())
 
-    def read_plan(session: Session, case: Case, seen: access.Access) -> Plan | None:
+    def read_plan(
+        session: Session, case: Case, seen: access.Access
+    ) -> tuple[str, str, list[review.TrailEntry], bool]:
         entries = review.trail_entries(session, case)
-        if seen.level == access.ANONYMOUS:
-            entries = review.without_names(entries, lang)
-        return replay(case.ref, entries)
+        return case.ref, case.school_id, entries, seen.level == access.ANONYMOUS
 
-    plan = review.read(services, ref, actor, "plan", read_plan)
+    case_ref, school, entries, anonymous = review.read(services, ref, actor, "plan", read_plan)
+    if anonymous:  # after the read: the register is read without holding the case lock
+        people = redact.register_of(services, school)
+        entries = review.without_names(entries, lang, people=people)
+    plan = replay(case_ref, entries)
     if plan is None:
         raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
     return plan

@@ -15,10 +15,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, notices, states
+from handlers import access, names, notices, redact, states
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal, Refused
-from handlers.i18n import t
 from handlers.refs import canonical_ref
 from handlers.report import grant
 from handlers.services import Services
@@ -107,14 +106,19 @@ def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
     """The details, for someone allowed to see them. Each opening is a `viewed` event.
 
     The R-team, when a case is shared without foresatte's consent, gets the details with
-    every pupil name replaced.
+    every pupil of the school and their foresatte replaced ("elev 1"), wherever named.
     """
     lang = services.org.language_of(actor.strip().lower())
 
-    def details(session: Session, case: Case, seen: access.Access) -> CaseDetails:
-        return _details(services, session, case, seen, lang)
+    def details(session: Session, case: Case, seen: access.Access) -> tuple[CaseDetails, bool]:
+        return _details(services, session, case, seen), seen.level == access.ANONYMOUS
 
-    return read(services, ref, actor, "details", details)
+    shown, anonymous = read(services, ref, actor, "details", details)
+    if not anonymous:
+        return shown
+    # Redacted after the read: the school's register is read without holding the case lock.
+    entries = without_names(shown.trail, lang, people=redact.register_of(services, shown.school_id))
+    return replace(shown, report=dict(entries[0].texts), trail=entries)
 
 
 # A read returns what it read; it gets the case and the reader's access.
@@ -161,31 +165,43 @@ def trail_entries(session: Session, case: Case) -> list[TrailEntry]:
 
 
 def without_names(
+    entries: list[TrailEntry], lang: str, *, people: list[redact.Person]
+) -> list[TrailEntry]:
+    """The entries with every pupil of `people` (the school's register) and of the case, and
+    their foresatte, replaced ("elev 2"): a case shared without names."""
+    return redacted(entries, lang, people)[0]
+
+
+def redacted(
     entries: list[TrailEntry],
     lang: str,
+    people: list[redact.Person],
     pupils: list[str] | None = None,
     *,
-    keep: str | None = None,
-) -> list[TrailEntry]:
-    """The entries with pupil names replaced ("elev 2"): all of them for a case shared
-    anonymously, all but `keep` for one family's copy. `pupils` fixes the numbering
-    (default: the order the report and the plan name them)."""
-    hide = names.Pseudonyms(
-        pupils if pupils is not None else names.pupil_names((e.type, e.texts) for e in entries),
-        lambda n: t(lang, "plan.pupil_placeholder", n=n),
-        keep=keep,
+    keep: list[str] | None = None,
+) -> tuple[list[TrailEntry], redact.Redacted]:
+    """The entries with every person of `people` (the school's register) and every pupil
+    typed on the case replaced ("elev 2", "foresatt til elev 2"), all but the pupils in `keep`
+    (names from `pupils`) and their foresatte; and what was replaced. `pupils` fixes the
+    numbering (default: the order the report and the plan name them)."""
+    if pupils is None:
+        pupils = names.pupil_names((e.type, e.texts) for e in entries)
+    where = [(n, name) for n, e in enumerate(entries) for name in e.texts]
+    done = redact.redact(
+        [entries[n].texts[name] for n, name in where],
+        people,
+        redact.Labels(lang),
+        case_pupils=pupils,
+        keep=keep or [],
     )
-    return [
-        replace(e, texts={field: hide(body) for field, body in e.texts.items()}) for e in entries
-    ]
+    texts: list[dict[str, str | None]] = [{} for _ in entries]
+    for (n, name), text in zip(where, done.texts, strict=True):
+        texts[n][name] = text
+    return [replace(e, texts=texts[n]) for n, e in enumerate(entries)], done
 
 
-def _details(
-    services: Services, session: Session, case: Case, seen: access.Access, lang: str
-) -> CaseDetails:
+def _details(services: Services, session: Session, case: Case, seen: access.Access) -> CaseDetails:
     entries = trail_entries(session, case)
-    if seen.level == access.ANONYMOUS:
-        entries = without_names(entries, lang)
     reported = entries[0]
     data = dict(reported.data)
     if seen.level == access.ANONYMOUS:

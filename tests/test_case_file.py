@@ -258,8 +258,10 @@ def test_the_innsyn_copy_keeps_the_requester_and_lists_the_redaction(
         clean(text)
         assert "Innsyn i saksdokumentasjon" in text
         assert "Ola Nordmann" in text and "Kari" not in text and "Hansen" not in text
-        assert "Navn på andre elever er erstattet: elev 2" in text
-        assert "forvaltningsloven § 19" in text
+        assert "Navn på andre elever og deres foresatte er erstattet: elev 2." in text
+        assert "Andre opplysninger om dem kan stå igjen" in text
+        assert "offentleglova § 3" in text and "offentleglova § 13" in text
+        assert "§ 19" not in text
     other = export_case(services, ref, REKTOR, document="innsyn", keep_pupil="2", fmt="html")
     assert "Ola" not in other.content.decode() and "Kari Hansen" in other.content.decode()
     with pytest.raises(FieldErrors):

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.core import redaction
 from handlers import export, plan, report, review
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem
@@ -131,7 +132,11 @@ class Result:
     filed: Filed | None = None
 
     def lines(self, lang: str, form: Form, now: datetime | None = None) -> list[str]:
+        """What to tell the person; for a copy made for one party, the review of what was
+        replaced in it (the edges show it where they show the result: never a channel)."""
         out = [t(lang, self.key, **self.args)]
+        if self.file is not None and self.file.review is not None:
+            out += redaction.review_lines(self.file.review, lang)
         for name, when in self.understood.items():
             out.append(
                 t(
