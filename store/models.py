@@ -205,3 +205,24 @@ class FollowupRound(Base):
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+# --- Pending exports (Teams): a file waiting for the person's consent --------------------------
+
+
+class PendingExport(Base):
+    """An export's bytes waiting until the person accepts the file consent card (Teams).
+
+    In the database, so that whichever replica receives the consent can finish it; sealed with
+    the keyring when one is configured (it is the case's free text, like `case_texts`); gone
+    after `expires_at` or once uploaded.
+    """
+
+    __tablename__ = "pending_exports"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # Fernet token when sealed, else base64
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
