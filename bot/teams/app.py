@@ -60,7 +60,7 @@ from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
 from bot.teams.errors import classify
-from handlers import delivery, pending_exports, replies, review
+from handlers import choices, delivery, pending_exports, replies, review
 from handlers.errors import FieldErrors, Refused
 from handlers.export import ExportFile
 from handlers.i18n import t
@@ -106,9 +106,13 @@ def message_ref(conversation_id: str, activity_id: str) -> str:
 
 
 def staff_for(services: Services, school_id: str | None) -> list[str]:
-    """The people a leader may forward to, or a reporter may name (the school's staff)."""
+    """The people a reporter may name (the school's staff); a school id that is not the org's
+    names nobody (the report's own check says what is wrong)."""
     org = services.org
-    schools = [org.school(school_id)] if school_id else list(org.schools)
+    known = {s.id: s for s in org.schools}
+    if school_id and school_id not in known:
+        return []
+    schools = [known[school_id]] if school_id else list(org.schools)
     people = {p for s in schools for p in s.staff()} | set(org.owner.contacts)
     return sorted(people)
 
@@ -314,7 +318,23 @@ class TeamsEdge:
                 return told(refusal.text(lang))
             except FieldErrors as errors:  # e.g. an evaluation before there is a plan
                 return told(" ".join(errors.render(lang).values()))
-        return self.form_dialog(lang, opened, key=uuid.uuid4().hex)
+        staff = await self.forward_targets(opened, email)
+        return self.form_dialog(lang, opened, key=uuid.uuid4().hex, staff=staff)
+
+    async def forward_targets(self, opened: Opened, email: str | None) -> list[str] | None:
+        """For a case's form with a person to pick: whom the forward would accept (the case's
+        school and skoleeier), never every school's staff. None for other forms."""
+        if opened.ref is None or email is None:
+            return None
+        if not any(
+            f.kind == forms.Kind.PERSON for f in opened.form.fields() if isinstance(f, Field)
+        ):
+            return None
+        try:
+            found = await asyncio.to_thread(choices.choices_for, self.services, opened.ref, email)
+        except Refused:
+            return []
+        return list(found.forward_to)
 
     def form_dialog(
         self,
@@ -325,15 +345,18 @@ class TeamsEdge:
         values: Mapping[str, Any] | None = None,
         errors: Mapping[str, str] | None = None,
         general: tuple[str, ...] = (),
+        staff: list[str] | None = None,
     ) -> TaskModuleContinueResponse:
-        school = (opened.values.get("school") or None) if opened.ref is None else None
+        if staff is None:
+            school = opened.values.get("school") or None
+            staff = staff_for(self.services, str(school) if school else None)
         body = cards.form_card(
             lang,
             opened,
             values=values,
             errors=errors,
             general=general,
-            staff=staff_for(self.services, school),
+            staff=staff,
             data={"key": key},  # one key per opened form: a double submit acts once
         )
         title = t(lang, opened.form.title)
@@ -386,6 +409,7 @@ class TeamsEdge:
                 values=again,
                 errors={n: p.text(lang) for n, p in beside.items()},
                 general=tuple(p.text(lang) for p in general),
+                staff=await self.forward_targets(opened, email),
             )
         except Refused as refusal:
             return told(refusal.text(lang))
@@ -534,9 +558,17 @@ class TeamsEdge:
         value = ctx.activity.value
         found: list[SearchInvokeResult] = []
         email = await self.who(ctx)
-        if value.dataset == cards.STAFF and email is not None:
-            schools = self.services.org.schools_of(email)
-            people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
+        dataset, _, ref = str(value.dataset or "").partition(":")
+        if dataset == cards.STAFF and email is not None:
+            if ref:  # a case's form: whom the case may go to, for this person
+                try:
+                    found = await asyncio.to_thread(choices.choices_for, self.services, ref, email)
+                    people = list(found.forward_to)
+                except (Refused, LookupError):
+                    people = []
+            else:
+                schools = self.services.org.schools_of(email)
+                people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
             typed = (value.query_text or "").strip().lower()
             found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
                 :SEARCH_RESULTS

@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
+from bot.limits import CLOSE
 from bot.teams.app import TeamsEdge
 from bot.teams.auth import BotTokenValidator, ClientSecretToken, admit, bearer_token
 from bot.teams.directory import TeamsDirectory
@@ -68,8 +69,14 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def refused(status: int, error: str) -> Response:
-    return JSONResponse({"error": error}, status_code=status)
+def refused(status: int, error: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def unauthorized() -> Response:
+    """401 before the body was read: the connection is closed rather than kept to read and
+    throw away the body a sender without a token is still pushing."""
+    return refused(401, "unauthorized", CLOSE)
 
 
 class RouteAdapter(HttpServerAdapter):
@@ -108,12 +115,12 @@ class RouteAdapter(HttpServerAdapter):
         if not self.local:
             token = bearer_token(request.headers)
             if token is None or self.validator is None:
-                return refused(401, "unauthorized")
+                return unauthorized()
             try:
                 claims = await self.validator.verify(token)
             except jwt.InvalidTokenError as exc:
                 log.info("refused a Teams request: %s", type(exc).__name__)
-                return refused(401, "unauthorized")
+                return unauthorized()
         raw = await request.body()
         try:
             body = await anyio.to_thread.run_sync(parse_activity, raw)
