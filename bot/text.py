@@ -9,7 +9,7 @@ from typing import Any
 from handlers import notices
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
-from handlers.i18n import t
+from handlers.i18n import has, t
 from handlers.monthly import MONTHLY_REPORT
 
 Data = Mapping[str, Any]
@@ -205,12 +205,16 @@ def render(kind: str, lang: str, data: Data, *, edge: str = "console") -> str:
 def access_line(lang: str, what: str) -> str:
     """One innsynslogg entry in words: "åpnet saken", "eksporterte saksdokumentasjon (pdf)"."""
     kind, _, rest = what.partition(":")
-    if kind == "export":
-        document, _, fmt = rest.partition(":")
+    document, _, fmt = rest.partition(":")
+    if kind == "export" and has(f"log.document.{document}"):
         return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
     if kind == "refused":
         return t(lang, "log.refused", action=rest)
-    return t(lang, f"log.{kind}") if kind in ("details", "plan") else what
+    if kind in ("details", "plan"):
+        return t(lang, f"log.{kind}")
+    # Anything else read the case (e.g. the export dialog, opened without exporting): as the
+    # case file's innsynslogg says it.
+    return t(lang, "doc.log.opened_other")
 
 
 def round_lines(lang: str, result: RoundResult, next_round: datetime | None = None) -> list[str]:

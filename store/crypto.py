@@ -73,6 +73,15 @@ class Keyring:
     def reseal(self, token: str) -> str:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
 
+    def seal_bytes(self, data: bytes) -> str:
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def open_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise SealedTextError("sealed data cannot be opened with the configured keys") from None
+
 
 def keyring_of(session: Session) -> Keyring | None:
     ring = session.info.get(KEYRING)
@@ -115,3 +124,21 @@ def rotate(session: Session) -> tuple[int, int]:
             sealed += 1
     session.flush()
     return resealed, sealed
+
+
+def store_bytes(session: Session, data: bytes) -> tuple[str, bool]:
+    """Bytes (an export's file) as text to store, and whether it is sealed."""
+    ring = keyring_of(session)
+    if ring is None:
+        return base64.b64encode(data).decode("ascii"), False
+    return ring.seal_bytes(data), True
+
+
+def bytes_of(session: Session, body: str, sealed: bool) -> bytes:
+    """What `store_bytes` kept; raises SealedTextError when the keys do not open it."""
+    if not sealed:
+        return base64.b64decode(body)
+    ring = keyring_of(session)
+    if ring is None:
+        raise SealedTextError("sealed data: set MELDEFRA_ENCRYPTION_KEY to read it")
+    return ring.open_bytes(body)

@@ -80,6 +80,10 @@ def start_card(lang: str, *, what: str = "") -> Card:
 # --- forms ------------------------------------------------------------------------------
 
 
+def staff_dataset(ref: str | None) -> str:
+    return f"{STAFF}:{ref}" if ref else STAFF
+
+
 def person_choices(people: Iterable[str]) -> list[dict[str, str]]:
     return [{"title": e, "value": e} for e in sorted(people)][:STATIC_PEOPLE]
 
@@ -110,7 +114,8 @@ def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]
             "type": "Input.ChoiceSet",
             "style": "filtered",
             "choices": person_choices(staff),
-            "choices.data": {"type": "Data.Query", "dataset": STAFF},
+            # A case's form asks about that case: whom it may go to (see TeamsEdge.on_card_search).
+            "choices.data": {"type": "Data.Query", "dataset": staff_dataset(opened.ref)},
             "value": str(value or ""),
             "placeholder": t(lang, f.placeholder) if f.placeholder else "",
         }
