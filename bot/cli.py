@@ -478,6 +478,11 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     org = load_org(path)
     lang = org.operator_language
     print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    for school in org.schools:
+        if school.principal not in school.rteam.members:
+            print(
+                t(lang, "figures.org.rektor_not_in_rteam", school=school.id, who=school.principal)
+            )
     for line in routes_report(org):
         print(line)
     for line in _directory_check(settings, Path(path)):
