@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from handlers.services import Services
 from store.db import chunked
-from store.directory import PREFIX_MAX, NameIndex, fold, pupils_with_keys, words
+from store.directory import PREFIX, NameIndex, fold, pupils_with_keys, words
 from store.directory_models import DirGuardian, DirPupil, DirSchool, DirStaff, DirStaffSchool
 
 # The most candidates opened for one search before giving up on ordering all of them: a
@@ -102,18 +102,18 @@ def search_pupils(services: Services, school: str, query: str, limit: int = 20) 
                     func.ltrim(DirPupil.grade, "0") == _grade_key(token),
                 )
             )
-        if names:
-            keys = sorted({index.key(school, t) for t in names})
+        # Words of PREFIX letters or more are looked up by their tag; shorter ones (and the
+        # rest of a longer one) are checked on the opened names.
+        keys = sorted({index.key(school, t) for t in names if len(t) >= PREFIX})
+        if keys:
             stmt = stmt.where(DirPupil.id.in_(pupils_with_keys(keys)))
         rows = session.execute(stmt.limit(_CANDIDATES)).all()
         hits = []
         for pupil_id, stored, sealed, group, grade in rows:
             name = index.open(stored, sealed)
-            if names and any(len(t) > PREFIX_MAX for t in names):
-                parts = words(name)
-                if not all(any(p.startswith(t) for p in parts) for t in names):
-                    continue
-            hits.append(PupilHit(id=str(pupil_id), name=name, group=group, grade=grade))
+            parts = words(name)
+            if all(any(p.startswith(t) for p in parts) for t in names):
+                hits.append(PupilHit(id=str(pupil_id), name=name, group=group, grade=grade))
     hits.sort(key=lambda h: (fold(h.name), fold(h.group or ""), int(h.id)))
     return hits[:limit]
 
