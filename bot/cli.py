@@ -368,6 +368,7 @@ def cmd_keys_new(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from store import crypto
     from store.db import make_engine, session_factory, transaction
+    from store.directory import reseal
 
     keyring = settings.keyring()
     if keyring is None:
@@ -376,7 +377,10 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     with transaction(session_factory(engine, keyring=keyring)) as session:
         resealed, sealed = crypto.rotate(session)
+        pupils = reseal(session)  # the directory's names, search tags and digests
     print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
+    if pupils:
+        print(t("nb", "dir.keys_rotated", pupils=pupils))
     return 0
 
 

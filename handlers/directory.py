@@ -108,14 +108,18 @@ def search_pupils(services: Services, school: str, query: str, limit: int = 20) 
         if keys:
             stmt = stmt.where(DirPupil.id.in_(pupils_with_keys(keys)))
         rows = session.execute(stmt.limit(_CANDIDATES)).all()
-        hits = []
+        found = []
         for pupil_id, stored, sealed, group, grade in rows:
             name = index.open(stored, sealed)
-            parts = words(name)
+            folded = fold(name)
+            parts = folded.split()
             if all(any(p.startswith(t) for p in parts) for t in names):
-                hits.append(PupilHit(id=str(pupil_id), name=name, group=group, grade=grade))
-    hits.sort(key=lambda h: (fold(h.name), fold(h.group or ""), int(h.id)))
-    return hits[:limit]
+                found.append((folded, group or "", pupil_id, name, grade))
+    found.sort(key=lambda f: f[:3])
+    return [
+        PupilHit(id=str(pupil_id), name=name, group=group or None, grade=grade)
+        for _folded, group, pupil_id, name, grade in found[:limit]
+    ]
 
 
 def _pupil_id(pupil_id: str) -> int | None:

@@ -46,8 +46,12 @@ _SEALED = "d1:"  # a sealed name: d1:<base64 of key id (4 bytes), nonce (12), AE
 
 def fold(text: str) -> str:
     """'  Åse-Marie  Ødegård ' → 'aase marie oedegaard' (see the module docstring)."""
+    if text.isascii():  # most names: no composed letters, no accents
+        return " ".join(_SEPARATOR.split(text.lower())).strip()
     text = unicodedata.normalize("NFC", text).casefold().translate(_FOLDS)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_SEPARATOR.split(text)).strip()
 
 

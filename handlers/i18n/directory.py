@@ -3,6 +3,7 @@
 
 MESSAGES = {
     "nb": {
+        "dir.keys_rotated": "Katalogen: navnene til {pupils} elever og deres foresatte kryptert på nytt og søkeindeksen bygd på nytt.",
         "history.repeat_mark": "eleven er meldt fra om {count} ganger denne perioden",
         "history.repeat_title": (
             "{ref}: eleven saken gjelder er meldt fra om {count} ganger {period}. "
@@ -53,6 +54,7 @@ MESSAGES = {
         "dir.check.empty": "Katalogen er tom: kjør meldefra directory sync for å sjekke mot den.",
     },
     "nn": {
+        "dir.keys_rotated": "Katalogen: namna til {pupils} elevar og føresette deira krypterte på nytt og søkjeindeksen bygd på nytt.",
         "history.repeat_mark": "eleven er meld frå om {count} gonger denne perioden",
         "history.repeat_title": (
             "{ref}: eleven saka gjeld er meld frå om {count} gonger {period}. "
@@ -103,6 +105,7 @@ MESSAGES = {
         "dir.check.empty": "Katalogen er tom: køyr meldefra directory sync for å sjekke mot han.",
     },
     "en": {
+        "dir.keys_rotated": "Directory: the names of {pupils} pupils and their foresatte re-encrypted and the search index rebuilt.",
         "history.repeat_mark": "the pupil has been reported {count} times this period",
         "history.repeat_title": (
             "{ref}: the pupil this case is about has been reported {count} times {period}. "
