@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.services import Services
@@ -326,3 +327,32 @@ def org_problems(services: Services) -> list[tuple[str, dict[str, str]]] | None:
                     )
                 )
     return problems
+
+
+def remember_display_name(services: Services, email: str, name: str | None, platform: str) -> None:
+    """A display name learnt from Slack (users.info) or Teams (the activity's sender), for a
+    person no source names: kept until a source gives one (the source always wins)."""
+    email, name = email.strip().lower(), (name or "").strip()
+    if not email or not name:
+        return
+    try:
+        with services.uow() as session:
+            row = session.scalars(select(DirStaff).where(DirStaff.email == email)).first()
+            if row is None:
+                session.add(
+                    DirStaff(
+                        source_id=None,
+                        email=email,
+                        name=name,
+                        name_key=fold(name),
+                        name_from=platform,
+                        status="active",
+                        digest="",
+                        updated_at=services.clock.now(),
+                    )
+                )
+            elif (row.name_from != "source" or not row.name) and row.name != name:
+                row.name, row.name_key, row.name_from = name, fold(name), platform
+                row.updated_at = services.clock.now()
+    except IntegrityError:
+        pass  # learnt at the same moment by another request: one of them is kept
