@@ -418,8 +418,12 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     if settings.keyring() is None:
         print(f"meldefra: {t('nb', 'cli.keys_missing')}", file=sys.stderr)
         return EXIT_USAGE
-    resealed, sealed = ops.rotate_keys(bootstrap.open_database(settings))
+    database = bootstrap.open_database(settings)
+    resealed, sealed = ops.rotate_keys(database)
+    pupils = ops.reseal_directory(database)
     print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
+    if pupils:
+        print(t("nb", "dir.keys_rotated", pupils=pupils))
     return 0
 
 

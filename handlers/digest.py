@@ -45,6 +45,7 @@ from handlers.followup import (
     open_rounds,
     round_results,
 )
+from handlers.history import digest_marks
 from handlers.notices import DIGEST, Notice, emit_many
 from handlers.org import Org, School
 from handlers.review import OPEN_STATES
@@ -182,6 +183,9 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
     out = {}
     for w in windows:
         school, day, left_out = w.school, w.day, hidden.get(w.school.id, {})
+        # policy.repeat_reports: a new case whose pupil was reported again and again is marked
+        # with the count (handlers/history.py); never a name.
+        marks = digest_marks(session, school, w.slot)
         due = dues[school.id]
         overdue = [
             {
@@ -203,7 +207,9 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
             "date": day.isoformat(),
             "since": w.since.astimezone(school.zone).date().isoformat(),
             "new": [
-                {**_entry(c), "status": c.status} for c in new[school.id] if c.id not in left_out
+                {**_entry(c), "status": c.status, **_repeat(marks, c)}
+                for c in new[school.id]
+                if c.id not in left_out
             ],
             "open": {state: counts[school.id][state] for state in OPEN_STATES},
             "overdue": overdue,
@@ -270,6 +276,10 @@ def _grouped(windows: Sequence[Window], key: Callable[[Window], _K]) -> dict[_K,
     for w in windows:
         groups[key(w)].append(w.school.id)
     return groups
+
+
+def _repeat(marks: dict[str, int], case: Case) -> dict[str, int]:
+    return {"repeat": marks[case.ref]} if case.ref in marks else {}
 
 
 def _entry(case: Case) -> dict[str, Any]:

@@ -39,7 +39,7 @@ class Keyring:
             raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
         try:
             self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
-            self._first = base64.urlsafe_b64decode(keys[0].strip().encode("ascii"))
+            self._raw = [base64.urlsafe_b64decode(key.strip().encode("ascii")) for key in keys]
         except (ValueError, UnicodeEncodeError) as exc:
             raise BadKey(
                 "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
@@ -65,10 +65,10 @@ class Keyring:
                 "a sealed case text cannot be opened with the configured keys"
             ) from None
 
-    def derive(self, purpose: bytes) -> bytes:
-        """A key for another use (the directory's search index), derived from the first key:
-        rotating the keys rotates it too."""
-        return hmac.new(self._first, purpose, hashlib.sha256).digest()
+    def derive(self, purpose: bytes) -> list[bytes]:
+        """Keys for another use (the directory's names and search index), derived from each
+        key, the first key's first: rotating the keys rotates them too."""
+        return [hmac.new(raw, purpose, hashlib.sha256).digest() for raw in self._raw]
 
     def reseal(self, token: str) -> str:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
