@@ -7,7 +7,8 @@ waits on the database or on views.open.
 Before any of it, `bot.limits.BodyGuard`: a Slack request without fresh signature headers gets
 401 before its body is read; bodies are limited (413) and must arrive in time (408). The Slack
 endpoint then checks the signature on the raw bytes (slack_sdk's SignatureVerifier) before
-anything decodes or parses them: garbage gets 401, never a traceback.
+anything decodes or parses them: garbage gets 401, never a traceback. That is the only check:
+bot/slack/app.py builds Bolt without its own.
 """
 
 from __future__ import annotations

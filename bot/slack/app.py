@@ -57,9 +57,13 @@ def build_app(
         client=client,
         signing_secret=signing_secret or "",
         token_verification_enabled=token_verification,
-        request_verification_enabled=bool(signing_secret),
-        process_before_response=False,
-        # Listeners ack and hand slow work to SlackEdge.later, so these threads stay free.
+        # bot/http.py checks every request's signature on the raw bytes before Bolt sees it
+        # (Socket Mode has none): a second check here would only cost time.
+        request_verification_enabled=False,
+        # Every listener acks and hands what is slow to SlackEdge.later, so it returns at once:
+        # the dispatching thread runs it and answers. With False, Bolt would run it in its
+        # listener executor and poll for the ack every 10 ms.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
         ),
