@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -43,6 +43,13 @@ MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest
 # chat.getPermalink errors meaning the bot cannot see the message.
 UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
+
+
+def acks_at_once(request: BoltRequest) -> bool:
+    """Whether the request's listener only acks and hands the rest to `SlackEdge.later`, so
+    bot/http.py may dispatch it on the event loop: slash commands (`command`: a list, the form,
+    help). A form's submission files before its ack (database work) and runs in a thread."""
+    return isinstance(request.body.get("command"), str)
 
 
 def build_app(
