@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from bot.config import Settings
+from bot.config import MissingDatabase, Settings
 from handlers.clock import Clock, SystemClock
 from handlers.ops import Database
 from handlers.org import Org, load_org
@@ -30,12 +30,21 @@ class App:
         return Database(self.services.sessions)
 
 
+def _refuse_missing(settings: Settings) -> None:
+    if settings.create_database:
+        return
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise MissingDatabase(path.resolve())
+
+
 def open_database(
     settings: Settings, *, must_exist: bool = False, keyring: bool = True
 ) -> Database:
     """The database alone, as it is (no upgrade), for `verify`, `keys rotate`, `db upgrade` and
     `doctor`. `keyring=False` opens it without the encryption keys (doctor checks them apart);
     `must_exist` refuses to create a missing SQLite file."""
+    _refuse_missing(settings)
     engine = make_engine(settings.database_url, must_exist=must_exist)
     return Database(session_factory(engine, keyring=settings.keyring() if keyring else None))
 
@@ -49,6 +58,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
     """
     path, is_sample = settings.resolved_org_path()
     org: Org = load_org(path)
+    _refuse_missing(settings)
     # Not migrating (the delivery process): the database was made by whoever started us.
     engine = make_engine(settings.database_url, must_exist=migrate is False)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":

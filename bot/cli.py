@@ -11,10 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from bot import logs, stats_cli
-from bot.config import Settings
+from bot import directory_cli, logs, stats_cli
+from bot.config import MissingDatabase, Settings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
@@ -41,17 +42,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command == "export" and not getattr(args, "verbose", False)
     logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
     os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
+    if args.command not in CREATES_DATABASE:
+        settings = replace(settings, create_database=False)
     _private_sqlite(settings.database_url)
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
         print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
+    except MissingDatabase as exc:
+        print(t(_cli_lang(settings), "cli.no_database", path=exc.path), file=sys.stderr)
+        return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+# Commands that make or repair a database may create it; every other one only reads (or adds
+# to) one that exists, and an empty new file would only say "no such case" or show zeros.
+# (doctor reports a missing database itself.)
+CREATES_DATABASE = frozenset({"serve", "db", "org", "keys", "teams", "directory", "doctor"})
+
+
+def _cli_lang(settings: Settings) -> str:
+    try:
+        path, _ = settings.resolved_org_path()
+        return load_org(path).operator_language
+    except (OrgError, OSError):
+        return "nb"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         rounds.set_defaults(func=cmd_round, round=name)
 
     stats_cli.add_parsers(sub)  # stats, monthly
+    directory_cli.add_parsers(sub)  # directory sync, directory show
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -406,24 +427,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.teams.package import PackageError, PackageSettings, build
+    from bot.teams.package import PackageError, PackageSettings, build, host_of
 
+    lang = "nb"
     try:
-        developer = load_org(settings.resolved_org_path()[0]).owner.name
+        org = load_org(settings.resolved_org_path()[0])
+        developer, lang = org.owner.name, org.operator_language
     except OrgError:
         developer = "Meldefra"  # the package does not depend on org.yml being right
     package = PackageSettings(
         app_id=settings.teams_client_id or "",
-        domain=(args.domain or settings.teams_bot_domain or "").lower(),
+        domain=host_of(args.domain or settings.teams_bot_domain or ""),
         version=args.version,
         developer=developer,
+        privacy_url=settings.teams_privacy_url,
+        terms_url=settings.teams_terms_url,
     )
     try:
         out = build(package, Path(args.out))
     except PackageError as exc:
-        print(f"meldefra: {exc}", file=sys.stderr)
+        print(f"meldefra: {t(lang, exc.key, **exc.args_)}", file=sys.stderr)
         return EXIT_USAGE
-    print(t("nb", "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "teams.package.pages", privacy=package.privacy, terms=package.terms))
     return 0
 
 
@@ -443,7 +469,21 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
     for line in routes_report(org):
         print(line)
+    for line in _directory_check(settings, Path(path)):
+        print(line)
     return 0
+
+
+def _directory_check(settings: Settings, path: Path) -> list[str]:
+    """The people of org.yml against the directory, when there is a database to ask."""
+    from bot import bootstrap
+    from store.db import sqlite_file
+
+    db_file = sqlite_file(settings.database_url)
+    if db_file is not None and not db_file.exists():
+        return []
+    app = bootstrap.build(Settings(**{**settings.__dict__, "org_path": path}))
+    return directory_cli.check_lines(app.services)
 
 
 def routes_report(org: Org) -> list[str]:

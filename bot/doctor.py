@@ -70,6 +70,7 @@ def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[li
     findings += check_database(settings)
     findings += check_slack(settings)
     findings += check_teams(settings)
+    findings += check_chat(settings)
     lang = lang or org_lang
     bad = sum(f.status == BAD for f in findings)
     lines = [f.line(lang) for f in findings]
@@ -176,6 +177,14 @@ def check_key(settings: Settings, database: Database | None) -> Finding:
 
 
 # --- Slack ------------------------------------------------------------------------------------
+
+
+def check_chat(settings: Settings) -> list[Finding]:
+    """Neither Slack nor Teams: the bot would only run the local console, which is no
+    deployment — nobody at the school could melde fra."""
+    if settings.slack_enabled or settings.teams_enabled:
+        return []
+    return [Finding("doctor.what.chat", BAD, "doctor.chat.none", {}, "doctor.chat.fix")]
 
 
 def check_slack(settings: Settings) -> list[Finding]:

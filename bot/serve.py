@@ -78,6 +78,14 @@ def ensure_schema(database: ops.Database) -> None:
         raise ConfigError(str(exc)) from exc
 
 
+def directory_job(app: App) -> dict[str, Any]:
+    """The scheduler's directory sync, when org.yml has `directory:`."""
+    from bot.directory_cli import scheduled
+
+    job = scheduled(app.services, app.settings)
+    return {} if job is None else {"directory": job[0], "directory_every": job[1]}
+
+
 def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
@@ -85,7 +93,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
-        Scheduler(app.services).start(runtime.stop)
+        Scheduler(app.services, **directory_job(app)).start(runtime.stop)
         try:
             return _console(app)
         finally:
@@ -135,7 +143,9 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         delivery.wait_ready()
         liveness = delivery
     # Safe on several replicas: a round is claimed once per school and period in the database.
-    scheduler = Scheduler(app.services, on_queued=wake, on_round=metrics.round)
+    scheduler = Scheduler(
+        app.services, on_queued=wake, on_round=metrics.round, **directory_job(app)
+    )
     runtime.threads.append(scheduler.start(runtime.stop))
     health = Health(app.services, worker=liveness)
     # SIGTERM (systemd, Kubernetes): uvicorn answers the requests in flight, then returns; the

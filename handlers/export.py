@@ -201,6 +201,17 @@ def export_case(
     )
 
 
+def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[str]]:
+    """Before the export form opens: the case's ref and the plan's pupils (one family's
+    copy keeps one of them), for a leader who may export; the opening is logged."""
+
+    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
+        current = replay(case.ref, review.trail_entries(session, case))
+        return case.ref, (current.pupils if current else [])
+
+    return review.read(services, ref, actor, "export", pupils, need=lambda seen: seen.may_export)
+
+
 def _plain(value: Any) -> Any:
     """Dates and times as ISO text, so the content is JSON."""
     if isinstance(value, datetime | date):

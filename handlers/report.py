@@ -13,8 +13,10 @@ from handlers import notices
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
+from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
+from handlers.states import Status
 from store import trail
 from store.models import Case, CaseAccess
 
@@ -209,7 +211,7 @@ def _new_case(
     case = Case(
         ref="pending",
         school_id=checked.school.id,
-        status="new",
+        status=Status.NEW,
         section=routing.section,
         urgent=routing.urgent or form.urgent,
         leadership_case=routing.leadership_case,
@@ -225,7 +227,7 @@ def _new_case(
     session.add(case)
     session.flush()
     # The id is unique across replicas; the ref is what people say on the phone.
-    case.ref = f"MF-{case.id:04d}"
+    case.ref = make_ref(case.id)
     return case
 
 

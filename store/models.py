@@ -205,3 +205,6 @@ class FollowupRound(Base):
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+# The directory (schools, staff, pupils, foresatte) lives in a module of its own.
+from store import directory_models as directory_models  # noqa: E402,F401

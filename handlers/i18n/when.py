@@ -1,4 +1,4 @@
-"""Catalog: the school's day in org.yml (`day:`), used to place "i friminuttet" and the like."""
+"""Catalog: the school's day in org.yml (`day:`)."""
 
 MESSAGES = {
     "nb": {
