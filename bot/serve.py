@@ -424,9 +424,15 @@ def _serve_http(
     from bot.limits import server_options
 
     bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
+    inline = None
+    if bolt is not None:
+        from bot.slack.app import acks_at_once
+
+        inline = acks_at_once
     asgi = build_asgi(
-        app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
-    )
+        app.services, bolt, parts, health=health, metrics=metrics,
+        before_shutdown=before_shutdown, slack_inline=inline,
+    )  # fmt: skip
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     # What start-up built (the org, catalogs, dateparser's and holidays' data) lives as long
     # as the process: out of the collector's sight, a full collection no longer walks it
