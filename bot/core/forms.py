@@ -158,6 +158,14 @@ class Form:
     prepare: Prepare
     action: str  # the verb in bot.core.actions (what the refreshed message says was done)
     intro: str | None = None  # catalog key
+    # False for the report: no case yet, opened from memory (it must open at once).
+    about_case: bool = True
+    # The answer is one line and the dialog closes (the report: the receipt follows as a
+    # message); otherwise the person is told what was done, and what dates were understood.
+    closes: bool = False
+    # Slow to finish (the export renders a document): an edge that must answer within a
+    # deadline (Slack: 3 s) answers "working" first and finishes after.
+    slow: bool = False
     # Handler error keys that are not field names: where they are shown.
     error_fields: Mapping[str, str] = field(default_factory=dict)
 
@@ -604,6 +612,8 @@ REPORT = _declare(
         call=_call_report,
         prepare=_no_check,
         action="report",
+        about_case=False,
+        closes=True,
     )
 )
 CLOSE = _declare(
@@ -859,6 +869,7 @@ EXPORT = _declare(
         call=_call_export,
         prepare=_prepare_export,
         action="export",
+        slow=True,
     )
 )
 
@@ -876,7 +887,7 @@ def open_form(
 ) -> Opened:
     """The form, after its access check (Refused, on the trail) with prefill and choices."""
     form = FORMS[name]
-    if name == "report":
+    if not form.about_case:
         return report_opened(services.org, actor=actor, prefill=prefill)
     return form.prepare(services, form, actor.strip().lower(), ref, prefill or {})
 

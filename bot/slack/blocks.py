@@ -19,7 +19,7 @@ from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
-from handlers.review import CaseDetails, CaseSummary
+from handlers.review import CaseSummary
 
 Block = dict[str, Any]
 VIEW_PREFIX = "meldefra_"
@@ -294,8 +294,7 @@ def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
 # --- the case details (after the access check) -------------------------------------------
 
 
-def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
-    view = views.case_view(lang, details, zone)
+def case_modal(lang: str, view: views.CaseView) -> dict[str, Any]:
     blocks: list[Block] = [
         section(escape(view.state)),
         *(context(escape(line)) for line in view.facts),
@@ -305,7 +304,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
     blocks.append(section("\n".join(f"*{escape(k)}*: {escape(v)}" for k, v in view.people)))
     trail_blocks = sections(escape("\n".join(view.trail)), heading=view.trail_title)
     row = (
-        [actions_block(lang, details.ref, view.buttons, block_id=f"plan:{details.ref}")]
+        [actions_block(lang, view.ref, view.buttons, block_id=f"plan:{view.ref}")]
         if view.buttons
         else []
     )
@@ -317,7 +316,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": CASE_VIEW,
-        "title": plain(t(lang, "chat.case.title", ref=details.ref), 24),
+        "title": plain(view.title, 24),
         "close": plain(t(lang, "chat.case.close_modal"), 24),
         "blocks": blocks + trail_blocks + row,
     }
