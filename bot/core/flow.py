@@ -5,7 +5,7 @@ open a case. Each returns a neutral result an edge only draws:
   beside their fields (`errors`) or above them (`general`), in the person's language;
 - `Done`: what was done — the lines to tell, the `Result` (its `outcome` to refresh every
   leader's message with `verb`, its `file` to deliver, its `filed` report);
-- `Details`: the case details (`views.CaseView`);
+- `Details`: the case details (`views.CaseView`); `PlanShown`: the aktivitetsplan;
 - `Notice`: a refusal, or a problem with no form to show it in.
 
 Slack (bot/slack/app.py), Teams (bot/teams/app.py) and the console (bot/console.py) call these
@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.core import actions, forms, views
 from bot.core.forms import Field, Opened, Result, Submission
-from handlers import review
+from handlers import plan, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.services import Services
@@ -49,11 +49,16 @@ class Details:
 
 
 @dataclass(frozen=True)
+class PlanShown:
+    view: views.PlanView
+
+
+@dataclass(frozen=True)
 class Notice:
     text: str
 
 
-Step = Shown | Done | Details | Notice
+Step = Shown | Done | Details | PlanShown | Notice
 
 
 def open_form(
@@ -127,10 +132,9 @@ def _names(opened: Opened) -> list[str]:
     return [f.name for f in opened.shown() if isinstance(f, Field)]
 
 
-def click(
-    services: Services, verb: str, ref: str, actor: str | None, lang: str
-) -> Details | Shown | Done | Notice:
-    """A case's button: open the case, open the action's form, or act in place."""
+def click(services: Services, verb: str, ref: str, actor: str | None, lang: str) -> Step:
+    """A case's button: show the case or its plan, open the action's form, or act in
+    place."""
     declared = actions.ACTIONS.get(verb)
     if actor is None:
         return Notice(t(lang, "chat.error.unknown_user"))
@@ -138,6 +142,8 @@ def click(
         return Notice(t(lang, "chat.error.try_again"))
     if declared.form:
         return open_form(services, declared.form, actor, lang, ref=ref)
+    if declared.view == actions.PLAN:
+        return show_plan(services, ref, actor, lang)
     if declared.run is None:
         return open_case(services, ref, actor, lang)
     try:
@@ -158,3 +164,16 @@ def open_case(services: Services, ref: str, actor: str, lang: str) -> Details | 
         return Notice(refusal.text(lang))
     zone = services.org.school(details.school_id).zone
     return Details(views.case_view(lang, details, zone), details)
+
+
+def show_plan(services: Services, ref: str, actor: str, lang: str) -> PlanShown | Notice:
+    """The aktivitetsplan, for someone allowed to read it (logged as a view of the plan)."""
+    try:
+        current = plan.plan_of(services, ref, actor)
+        school = review.status_of(services, ref, actor).school_id
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    except FieldErrors as errors:  # no plan yet
+        return Notice(" ".join(errors.render(lang).values()))
+    zone = services.org.school(school).zone
+    return PlanShown(views.plan_view(lang, current, zone))

@@ -446,6 +446,8 @@ class SlackEdge:
             self.tell(client, body, step.text)
         elif isinstance(step, flow.Details):
             self.show(client, body, blocks.case_modal(lang, step.view))
+        elif isinstance(step, flow.PlanShown):
+            self.show(client, body, blocks.plan_modal(step.view))
         elif isinstance(step, flow.Shown):
             container = body.get("container") or {}
             meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}

@@ -322,6 +322,19 @@ def case_modal(lang: str, view: views.CaseView) -> dict[str, Any]:
     }
 
 
+def plan_modal(view: views.PlanView) -> dict[str, Any]:
+    blocks: list[Block] = []
+    for heading, lines in view.sections:
+        text_ = "\n".join(("    " * (depth - 1)) + line for depth, line in lines)
+        blocks += sections(escape(text_ or "–"), heading=escape(heading))
+    return {
+        "type": "modal",
+        "callback_id": VIEW_PREFIX + "plan_view",
+        "title": plain(view.title, 24),
+        "blocks": blocks[:VIEW_BLOCKS],
+    }
+
+
 # --- lists and App Home ------------------------------------------------------------------
 
 

@@ -430,14 +430,19 @@ class TeamsEdge:
 
     async def run_from_dialog(
         self, ctx: ActivityContext[Any], verb: str, ref: str
-    ) -> TaskModuleMessageResponse:
-        """An in-place action under the case details (e.g. melde fra to skoleeier)."""
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """An action under the case details done in place (melde fra to skoleeier) or a view
+        it shows (the aktivitetsplan)."""
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
         declared = actions.ACTIONS.get(verb)
-        if email is None or declared is None or declared.run is None:
+        if email is None or declared is None or declared.form is not None:
             return told(t(lang, "chat.error.try_again"))
         step = await asyncio.to_thread(flow.click, self.services, verb, ref, email, lang)
+        if isinstance(step, flow.PlanShown):
+            return dialog(step.view.title, cards.plan_card(step.view))
+        if isinstance(step, flow.Details):
+            return dialog(step.view.title, cards.case_card(lang, step.view))
         if not isinstance(step, flow.Done):
             return told(step.text if isinstance(step, flow.Notice) else "")
         self.wake()

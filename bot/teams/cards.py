@@ -305,6 +305,17 @@ def case_card(lang: str, view: views.CaseView) -> Card:
     return out
 
 
+def plan_card(view: views.PlanView) -> Card:
+    body: list[Element] = []
+    for heading, lines in view.sections:
+        body.append(textblock(heading, weight="Bolder", spacing="Medium"))
+        for depth, line in lines:
+            body.append(
+                textblock(line, spacing="None", weight="Bolder" if depth == 1 else "Default")
+            )
+    return card(body, [])
+
+
 def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
     flags = (" ❗" if c.urgent else "") + (" § 12-5" if c.section == "12-5" else "")
     date = f"{c.created_at.astimezone(zone):%d.%m.%Y}"
