@@ -91,15 +91,16 @@ def message_actions(status: str | None) -> tuple[CaseAction, ...]:
     state machine offers a leader of the case; each click is checked again."""
     if status == Status.CLOSED:
         return ()
-    names = states.offered_to_leaders(status, (a.name for a in MESSAGE_ACTIONS))
-    return tuple(a for a in MESSAGE_ACTIONS if a.name in names)
+    declared = [a for a in ACTIONS.values() if a.place == MESSAGE]
+    names = states.offered_to_leaders(status, (a.name for a in declared))
+    return tuple(a for a in declared if a.name in names)
 
 
 def case_buttons(offered: Iterable[str]) -> tuple[CaseAction, ...]:
     """The actions under the case details: those of the table's `offered` actions (the
     reader's, from `CaseDetails.offered`) that belong there."""
     allowed = set(offered)
-    return tuple(a for a in CASE_ACTIONS if a.name in allowed)
+    return tuple(a for a in ACTIONS.values() if a.place == CASE and a.name in allowed)
 
 
 def for_leader(status: str, facts: states.Facts | None = None) -> tuple[str, ...]:

@@ -356,15 +356,10 @@ def _outcome(o: Outcome) -> Result:
 def _call_report(services: Services, s: Submission) -> Result:
     v = s.values
     form = report.ReportForm(
+        **{name: text_of(v, name) for name in report.MAX_LENGTH},  # the report's texts
         school_id=text_of(v, "school") or None,
-        pupils=text_of(v, "pupils"),
-        what=text_of(v, "what"),
-        when=text_of(v, "when"),
-        where=text_of(v, "where"),
         categories=tuple(list_of(v, "categories")),
         accused=text_of(v, "accused") or None,
-        action_taken=text_of(v, "action_taken"),
-        pupil_words=text_of(v, "pupil_words"),
         urgent=as_bool(v.get("urgent")),
     )
     filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)

@@ -422,7 +422,7 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        verb = blocks.VERBS.get(action["action_id"])
+        verb = blocks.verb_of(action["action_id"])
         if verb is not None:
             self.later(self.do_action, verb, body, action, client)
 

@@ -34,6 +34,12 @@ ACTION_IDS = {"acknowledge": "case_ack"}
 VERBS = {**{f"case_{v}": v for v in actions.ACTIONS}, **{a: v for v, a in ACTION_IDS.items()}}
 
 
+def verb_of(action_id: str) -> str | None:
+    """The case verb of a button (every verb declared in bot.core.actions, as it is now)."""
+    verb = VERBS.get(action_id) or action_id.removeprefix("case_")
+    return verb if verb in actions.ACTIONS else None
+
+
 def action_id(verb: str) -> str:
     return ACTION_IDS.get(verb, f"case_{verb}")
 
