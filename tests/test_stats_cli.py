@@ -183,3 +183,33 @@ def test_the_chart_is_a_real_png_of_the_expected_size_and_not_blank(
         assert "Fjellvik skule: 90-persentil – skoledager, frist 1." in drawn.alt
     assert_private(drawn.alt)
     engine.dispose()
+
+
+def test_monthly_dry_run_names_who_would_get_it_and_the_month_covered(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round on 1 December covers November: both the run and the dry run say 2026-11."""
+    assert main(["monthly", "--dry-run", "--at", "2026-12-01 08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "nordby: månedsrapport for 2026-11 ville blitt sendt til 1." in out
+    assert "→ rektor: rektor@nordby.example" in out
+    assert "→ skoleeier: skoleeier@kommune.example" in out
+    assert "2026-12" not in out
+
+
+def test_org_check_warns_when_rektor_is_not_in_the_rteam(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "org.yml"
+    path.write_text(
+        SAMPLE_ORG.read_text(encoding="utf-8").replace(
+            "members: [rektor@nordby.example, radgiver@nordby.example",
+            "members: [radgiver@nordby.example",
+        )
+    )
+    assert main(["org", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nordby: rektor rektor@nordby.example er ikke med i R-teamet" in out
+    assert "fjellvik: rektor" not in out
+    assert main(["org", "check", str(SAMPLE_ORG)]) == 0
+    assert "R-teamet (rteam.members)" not in capsys.readouterr().out
