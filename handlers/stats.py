@@ -847,6 +847,7 @@ def _balance(
     if budget[0] < 0:
         return False
     parts, total = relations[i]
+    assert total is not None  # only relations with a total are followed
     for cell in [*parts, total]:
         if cell not in hidden or cell in moves:
             continue
@@ -1046,8 +1047,10 @@ def _median_durations(
 # Counts that add up over time (a term's reports are its months' reports) and counts of the
 # state at the period's end (a term's open cases are its last month's). The others (acknowledged
 # by the end, plan outcomes, skoleeier informed) are judged at each period's end.
-ADDITIVE = ("reports", "unit", "category", "section_12_5", "plans", "evaluations", "evaluation")
-ADDITIVE += ("closed",)
+ADDITIVE = (
+    *("reports", "unit", "category", "section_12_5"),
+    *("plans", "evaluations", "evaluation", "closed"),
+)
 AT_THE_END = ("open", "age")
 
 
