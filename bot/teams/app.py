@@ -562,8 +562,8 @@ class TeamsEdge:
         if dataset == cards.STAFF and email is not None:
             if ref:  # a case's form: whom the case may go to, for this person
                 try:
-                    found = await asyncio.to_thread(choices.choices_for, self.services, ref, email)
-                    people = list(found.forward_to)
+                    case = await asyncio.to_thread(choices.choices_for, self.services, ref, email)
+                    people = list(case.forward_to)
                 except (Refused, LookupError):
                     people = []
             else:
