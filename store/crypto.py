@@ -12,6 +12,8 @@ sealed, and after rotation.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -37,6 +39,7 @@ class Keyring:
             raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
         try:
             self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
+            self._raw = [base64.urlsafe_b64decode(key.strip().encode("ascii")) for key in keys]
         except (ValueError, UnicodeEncodeError) as exc:
             raise BadKey(
                 "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
@@ -61,6 +64,11 @@ class Keyring:
             raise SealedTextError(
                 "a sealed case text cannot be opened with the configured keys"
             ) from None
+
+    def derive(self, purpose: bytes) -> list[bytes]:
+        """Keys for another use (the directory's names and search index), derived from each
+        key, the first key's first: rotating the keys rotates them too."""
+        return [hmac.new(raw, purpose, hashlib.sha256).digest() for raw in self._raw]
 
     def reseal(self, token: str) -> str:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -226,3 +226,7 @@ class PendingExport(Base):
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# The directory (schools, staff, pupils, foresatte) lives in a module of its own.
+from store import directory_models as directory_models  # noqa: E402,F401

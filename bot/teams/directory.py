@@ -22,6 +22,7 @@ from typing import Any
 from bot.teams.auth import trusted_service_url
 from bot.teams.graph import Graph, GraphError
 from handlers import identity
+from handlers.directory import remember_display_name
 from handlers.services import Services
 
 log = logging.getLogger("meldefra.teams.directory")
@@ -123,6 +124,10 @@ class TeamsDirectory:
                 data = {"teams_id": activity.from_.id, "tenant_id": tenant_of(activity)}
                 await asyncio.to_thread(
                     identity.remember, self.services, PLATFORM, key, email, data
+                )
+                name = getattr(activity.from_, "name", None)
+                await asyncio.to_thread(
+                    remember_display_name, self.services, email, name, PLATFORM
                 )
         known = self._url.get(key)
         if self.unauthenticated and known and known.rstrip("/") != str(url).rstrip("/"):

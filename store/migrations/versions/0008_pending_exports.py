@@ -11,7 +11,7 @@ from alembic import op
 from store.types import UTCDateTime
 
 revision = "0008_pending_exports"
-down_revision = "0005_stats"
+down_revision = "0006_directory"
 branch_labels = None
 depends_on = None
 
