@@ -12,6 +12,7 @@ the case's school only; #14 an unknown school in a report's data; #15 what an ex
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import statistics
@@ -30,6 +31,7 @@ from sqlalchemy import func, select
 
 from bot.http import build_asgi
 from bot.teams.server import TeamsBot
+from handlers import plan
 from handlers.services import Services
 from store.crypto import Keyring
 from store.db import session_factory
@@ -41,6 +43,7 @@ from tests.teams_harness import (
     StaticCredential,
     TeamsHarness,
     aad,
+    actions_of,
     bot_token,
     dialog_card,
     dm,
@@ -50,7 +53,7 @@ from tests.teams_harness import (
     texts,
     uploads_to,
 )
-from tests.test_teams import LEADER, TEACHER, file_report, report_data
+from tests.test_teams import LEADER, PUPIL, TEACHER, file_report, report_data
 from tests.test_teams_defects import Signer, bearer, signed  # noqa: F401 - a fixture
 
 FJELLVIK_TEACHER = "kontaktlaerar1@fjellvik.example"
@@ -516,3 +519,22 @@ def test_a_report_naming_an_unknown_school_gets_a_clear_error(teams: TeamsHarnes
     assert inputs(card)["what"]["value"] == report_data()["what"]  # what was typed is kept
     with teams.services.uow() as s:
         assert not s.scalar(select(func.count()).select_from(Event))
+
+
+# --- #15: the R-team's read-only view offers nothing to press ------------------------------------
+
+
+def test_the_rteam_members_read_only_view_offers_no_actions(teams: TeamsHarness) -> None:
+    ref = file_report(teams)
+    member = "radgiver@nordby.example"  # in the R-team, not a recipient of the case
+    plan.share_with_rteam(teams.services, ref, LEADER, "anonymous")
+    teams.install(member)
+    details = dialog_card(teams.open_dialog(member, {"dialog": "case", "ref": ref}))
+    assert "elev 1" in texts(details) and PUPIL not in json.dumps(details)  # read, no names
+    assert actions_of(details) == []
+    with teams.services.uow() as s:
+        refused = s.scalar(select(func.count()).select_from(Event).where(Event.type == "refused"))
+    assert not refused
+    # The leader's view of the same case still has its buttons.
+    leader = dialog_card(teams.open_dialog(LEADER, {"dialog": "case", "ref": ref}))
+    assert actions_of(leader)
