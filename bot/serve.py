@@ -90,6 +90,16 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
     ensure_schema(app.database)
+    if (
+        not settings.encryption_key
+        and app.engine.dialect.name == "postgresql"
+        and not app.services.org.plaintext_chosen
+    ):
+        log.warning(
+            "MELDEFRA_ENCRYPTION_KEY is not set: reports are stored unencrypted in PostgreSQL "
+            "(make a key with `meldefra keys new`, or set policy.plaintext_ok: true in org.yml "
+            "if that is a deliberate choice)"
+        )
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.

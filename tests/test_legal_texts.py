@@ -22,7 +22,8 @@ from .planning import OTHER_LEADER, TEACHER
 WRONG = [
     # The duty does not depend on consent: foresatte and an adult pupil are informed and heard.
     (
-        r"\b(foresatte|føresette|eleven|the pupil|the parents)\s+(samtykker|samtykkjer|consents?)\b",
+        r"\b(foresatte|føresette|eleven|the pupil|the parents)\s+"
+        r"(samtykker|samtykkjer|consents?)\b",
         "consent",
     ),
     # § 12-5 covers anyone who works at the school, not only employees.

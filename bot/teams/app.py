@@ -562,8 +562,10 @@ class TeamsEdge:
         if dataset == cards.STAFF and email is not None:
             if ref:  # a case's form: whom the case may go to, for this person
                 try:
-                    case = await asyncio.to_thread(choices.choices_for, self.services, ref, email)
-                    people = list(case.forward_to)
+                    offered = await asyncio.to_thread(
+                        choices.choices_for, self.services, ref, email
+                    )
+                    people = list(offered.forward_to)
                 except (Refused, LookupError):
                     people = []
             else:
