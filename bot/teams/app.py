@@ -55,7 +55,7 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.core import actions, flow, forms, words
 from bot.core.actions import LastAction
-from bot.core.forms import Opened, Submission
+from bot.core.forms import Field, Opened, Submission
 from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
