@@ -77,6 +77,20 @@ class RTeam:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """Where a school's cases go in the municipality's sakarkiv (Fiks Arkiv): the klassering
+    of the saksmappe (`klassering`, in `klassifikasjonssystem` when the archive has several),
+    the administrative unit, the arkivdel, and whether a closed case is sperret in Meldefra
+    by itself once its case file is journalført (`sperre: after_journal`)."""
+
+    klassering: str
+    klassifikasjonssystem: str | None = None
+    admin_unit: str | None = None
+    arkivdel: str | None = None
+    sperre_after_journal: bool = False
+
+
+@dataclass(frozen=True)
 class GraphDirectory:
     """What a school takes from Microsoft Graph (Entra ID) when Teams is configured.
 
@@ -118,6 +132,7 @@ class School:
     graph: GraphDirectory = field(default_factory=GraphDirectory)
     # (person, unit name): the unit whose leader gets the reports of someone in several units
     primary_units: tuple[tuple[str, str], ...] = ()
+    archive: ArchiveSettings | None = None  # None: not journalført through Fiks Arkiv
 
     @property
     def zone(self) -> ZoneInfo:
@@ -439,6 +454,7 @@ class _Reader:
             "closed_days",
             "graph",
             "primary_unit",
+            "archive",
         }
         pairs = node.value if isinstance(node, yaml.MappingNode) else []
         sid_node = next((v for k, v in pairs if k.value == "id"), None)
@@ -473,6 +489,7 @@ class _Reader:
         policy = self.policy(m.get("policy"), where)
         closed = self.closed_days(m.get("closed_days"), where)
         graph = self.graph(m.get("graph"), where)
+        archive = self.archive(m.get("archive"), where)
         primary = self.primary_units(m.get("primary_unit"), where, units)
         self.check_units(sid, unit_nodes, primary, {principal, *leadership, *rteam.members})
         name = self.scalar(m["name"], where, "name") or sid
@@ -491,6 +508,7 @@ class _Reader:
             closed_days=closed,
             graph=graph,
             primary_units=tuple(primary.items()),
+            archive=archive,
         )
 
     def units(self, node: yaml.Node | None, sid: str) -> Iterator[tuple[Unit, yaml.Node]]:
@@ -647,6 +665,30 @@ class _Reader:
         if group and not re.fullmatch(r"[0-9a-fA-F-]{36}", group):
             self.fail(m["rteam_group"], "rteam_group", where=where)
         return GraphDirectory(managers=managers, rteam_group=group)
+
+    def archive(self, node: yaml.Node | None, where: str) -> ArchiveSettings | None:
+        if node is None:
+            return None
+        keys = {"klassering", "klassifikasjonssystem", "admin_unit", "arkivdel", "sperre"}
+        m = self.mapping(node, f"{where}: archive", keys)
+        if m is None:
+            return None
+        klassering = self.scalar(m.get("klassering"), where, "archive.klassering")
+        if not klassering:
+            self.fail(node, "archive_klassering", where=where)
+            return None
+        sperre = (self.scalar(m.get("sperre"), where, "archive.sperre") or "manual").lower()
+        if sperre not in ("manual", "after_journal"):
+            self.fail(m["sperre"], "archive_sperre", where=where, value=sperre)
+        return ArchiveSettings(
+            klassering=klassering,
+            klassifikasjonssystem=self.scalar(
+                m.get("klassifikasjonssystem"), where, "archive.klassifikasjonssystem"
+            ),
+            admin_unit=self.scalar(m.get("admin_unit"), where, "archive.admin_unit"),
+            arkivdel=self.scalar(m.get("arkivdel"), where, "archive.arkivdel"),
+            sperre_after_journal=sperre == "after_journal",
+        )
 
     def closed_days(self, node: yaml.Node | None, where: str) -> tuple[tuple[date, date], ...]:
         """Closed days: a list of dates or 'YYYY-MM-DD..YYYY-MM-DD' ranges (breaks)."""

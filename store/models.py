@@ -205,3 +205,8 @@ class FollowupRound(Base):
     period: Mapped[str] = mapped_column(String(10))  # the local date of the round, YYYY-MM-DD
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+
+# The sakarkiv's journalposter live in their own module (store/journal.py); imported here so
+# that Base.metadata (Alembic, the tests' create_all) knows the table.
+from store import journal as _journal  # noqa: E402,F401
