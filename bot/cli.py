@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import logs, stats_cli
+from bot import journal_cli, logs, stats_cli
 from bot.config import Settings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
@@ -99,7 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="export a case: the case file for the archive, or the aktivitetsplan"
     )
     export.add_argument("ref", help="the case, e.g. MF-0001")
-    export.add_argument("--format", choices=FORMATS, default="pdf", help="default pdf")
+    export.add_argument(
+        "--format",
+        choices=(*FORMATS, journal_cli.ARKIVMELDING),
+        default="pdf",
+        help="default pdf; arkivmelding: the case's journalposter as Fiks Arkiv messages "
+        "(arkivmelding.xml and the PDFs), one folder each, under --out",
+    )
     export.add_argument(
         "--document",
         choices=DOCUMENTS,
@@ -166,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         rounds.set_defaults(func=cmd_round, round=name)
 
     stats_cli.add_parsers(sub)  # stats, monthly
+    journal_cli.add_parsers(sub)  # journal
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -240,6 +247,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     app = bootstrap.build(settings)
     actor, operator = _actor(args, app.services.org)
+    if args.format == journal_cli.ARKIVMELDING:
+        return journal_cli.export_folder(args, settings, actor, operator)
     document = args.document or (PLAN if args.anonymize_others else CASE_FILE)
     out: Path | None = None
     if args.out != "-":

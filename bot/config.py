@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.fiks.config import FiksSettings
 from store.crypto import Keyring
 
 SAMPLE_ORG = Path(__file__).with_name("sample_org.yml")
@@ -33,6 +34,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
+    fiks: FiksSettings | None = None  # the sakarkiv through Fiks IO; None: not journalført
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +70,7 @@ class Settings:
             log_level=(get("MELDEFRA_LOG_LEVEL") or "INFO").upper(),
             log_format=(get("MELDEFRA_LOG_FORMAT") or "text").lower(),
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
+            fiks=FiksSettings.from_env(e),
         )
 
     def keyring(self) -> Keyring | None:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Seque
 from typing import Any
 
 from handlers import delivery
+from handlers.archive.journal import counts as journal_counts
 from handlers.services import Services
 from store.db import current_revision, head_revision
 
@@ -180,6 +181,12 @@ class Metrics:
                 "meldefra_outbox_oldest_due_seconds",
                 "Age of the oldest notice due and not yet delivered.",
                 [((), max(0.0, oldest))],
+            )
+            lines += _gauge(
+                "meldefra_journalposts",
+                "Journalposter for the sakarkiv by state: pending (queued, sent, received by the "
+                "archive), done (journalført) and failed (refused: rektor was told).",
+                [((("state", state),), float(n)) for state, n in journal_counts(self.services)],
             )
             revision = current_revision(self.services.sessions.kw["bind"]) or "none"
             up = 1.0

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from handlers import notices
+from handlers.archive.journal import FAILED_NOTICE
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
-from handlers.i18n import t
+from handlers.i18n import has, t
 from handlers.monthly import MONTHLY_REPORT
 
 Data = Mapping[str, Any]
@@ -169,6 +170,16 @@ def _monthly_summary(lang: str, data: Data) -> list[str]:
     return summary(dict(data), lang)
 
 
+def _journal_failed(lang: str, d: Data) -> list[str]:
+    kind = f"arkiv.kind.{d.get('journal', '')}"
+    what = t(lang, kind) if has(kind) else t(lang, "arkiv.kind.case_file")
+    return [
+        t(lang, "notice.journal_failed.title", what=what, ref=d["ref"]),
+        t(lang, "notice.journal_failed.error", error=d.get("error", "")),
+        t(lang, "notice.journal_failed.fix", ref=d["ref"]),
+    ]
+
+
 RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.RECEIPT: _receipt,
     notices.NEW_CASE: _new_case,
@@ -181,6 +192,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.REMINDER: _reminder,
     notices.DIGEST: _digest,
     MONTHLY_REPORT: _monthly_summary,
+    FAILED_NOTICE: _journal_failed,
 }
 
 

@@ -140,9 +140,7 @@ def archive(
     raise refusal
 
 
-def sperre(
-    session: Session, case: Case, actor: str, now: datetime, what: dict[str, object]
-) -> int:
+def sperre(session: Session, case: Case, actor: str, now: datetime, what: dict[str, object]) -> int:
     """The archive step itself: free text removed, `archived` on the trail naming what went
     to the archive (an export's SHA-256, or the journalpost number of the case file), the
     case sperret. Returns how many texts were removed."""

@@ -206,7 +206,6 @@ class FollowupRound(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-
 # The sakarkiv's journalposter live in their own module (store/journal.py); imported here so
 # that Base.metadata (Alembic, the tests' create_all) knows the table.
 from store import journal as _journal  # noqa: E402,F401

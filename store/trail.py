@@ -135,7 +135,7 @@ def append_many(
     # Core, not the ORM's bulk path: these rows are never read back in this transaction.
     session.execute(insert(cast(Table, Event.__table__)), rows)
     for (case, type_, _actor, at, data), row in zip(entries, rows, strict=True):
-        _tell(session, case, type_, row["seq"], at, data)
+        _tell(session, case, type_, int(cast(int, row["seq"])), at, data)
 
 
 def events_of(session: Session, case_id: int) -> list[Event]:

@@ -182,7 +182,9 @@ def _documents(r: etree._Element, entry: Entry) -> None:
 
 def opprett(folder: Folder, entry: Entry, *, with_folder: bool) -> bytes:
     """arkivmelding.xml for one journalpost (and, the first time, the saksmappe too)."""
-    root = etree.Element(f"{{{NS_OPPRETT}}}arkivmelding", nsmap={None: NS_OPPRETT, "mdk": NS_MDK, "xsi": XSI})
+    root = etree.Element(
+        f"{{{NS_OPPRETT}}}arkivmelding", nsmap={None: NS_OPPRETT, "mdk": NS_MDK, "xsi": XSI}
+    )
     _sub(root, "system", SYSTEM)
     _sub(root, "antallFiler", str(len(entry.documents)))
     if with_folder:

@@ -43,6 +43,7 @@ from handlers.review import TrailEntry
 from handlers.services import Services
 from store import outbox, trail
 from store.journal import OPEN_STATES, JournalPost, of_case
+from store.journal import counts as store_counts
 from store.models import Case, Event
 
 log = logging.getLogger("meldefra.journal")
@@ -296,7 +297,7 @@ def _parties(
     names come from the case (the directory, when there is one, knows the foresatte)."""
     if kind == "owner_informed":
         owner = services.org.owner
-        contacts = list(owner.contacts) or [None]
+        contacts: list[str | None] = [*owner.contacts] or [None]
         return [am.Party("EM", owner.name, email, is_person=False) for email in contacts]
     if kind not in ("plan", "foresatte"):
         return []
@@ -530,6 +531,14 @@ def lines_of(session: Session, case: Case) -> list[Line]:
         Line(jp.seq, jp.kind, jp.status, jp.journalpostnummer, jp.error)
         for jp in of_case(session, case.id)
     ]
+
+
+def counts(services: Services) -> list[tuple[str, int]]:
+    """Journalposter by state for /metrics: pending, done, failed."""
+    with services.uow() as session:
+        found = store_counts(session)
+    pending = sum(found[s] for s in OPEN_STATES)
+    return [("pending", pending), ("done", found["done"]), ("failed", found["failed"])]
 
 
 def status(services: Services, ref: str) -> list[Line]:
