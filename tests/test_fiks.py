@@ -33,6 +33,7 @@ from handlers.services import Services
 from store.db import session_factory
 from store.journal import JournalPost
 from store.models import Case, Outbox
+from tests.conftest import NOW
 from tests.fakes.fiks import AMQP_URL, FakeFiks, new_keys
 from tests.planning import LEADER, REKTOR, close_by_evaluation, filed, plan_form
 
@@ -176,7 +177,9 @@ def scripted_case(services: Services) -> str:
         services,
         ref,
         LEADER,
-        plan.EvaluationForm(effect="delvis", pupil_says="Litt bedre.", next_evaluation="om to uker"),
+        plan.EvaluationForm(
+            effect="delvis", pupil_says="Litt bedre.", next_evaluation="om to uker"
+        ),
     )
     close_by_evaluation(services, ref)
     return ref
@@ -198,7 +201,9 @@ def test_a_scripted_case_is_journalfoert_in_order_once_each_across_a_restart_and
         services,
         ref,
         LEADER,
-        plan.EvaluationForm(effect="delvis", pupil_says="Litt bedre.", next_evaluation="om to uker"),
+        plan.EvaluationForm(
+            effect="delvis", pupil_says="Litt bedre.", next_evaluation="om to uker"
+        ),
     )
     close_by_evaluation(services, ref)
     second = start(services, fake, key_file)
@@ -338,7 +343,9 @@ def test_a_receipt_that_arrives_twice_and_one_for_nobody_change_nothing(
 def test_archive_sperrer_once_the_closing_case_file_is_journalfoert(
     engine: Engine, org: Org, clock: FixedClock, fake: FakeFiks, key_file: Path
 ) -> None:
-    services = Services(org=archive_org(org, sperre=True), sessions=session_factory(engine), clock=clock)
+    services = Services(
+        org=archive_org(org, sperre=True), sessions=session_factory(engine), clock=clock
+    )
     journal.install(services)
     stack = start(services, fake, key_file)
     ref = scripted_case(services)
@@ -367,3 +374,89 @@ def test_meldefra_archive_needs_the_closing_receipt_then_sperrer(
     outcome = archive(fiks_services, ref, REKTOR)
     assert outcome.key == "result.archived_journal"
     assert outcome.args["number"] == "2026/1234-5"
+
+
+def archive_org_file(tmp_path: Path, extra: str = "klassering: B31, admin_unit: Oppvekst") -> Path:
+    from tests.conftest import SAMPLE_ORG
+
+    text = SAMPLE_ORG.read_text(encoding="utf-8").replace(
+        "    principal: rektor@nordby.example\n",
+        f"    principal: rektor@nordby.example\n    archive: {{{extra}}}\n",
+    )
+    path = tmp_path / "org.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_org_yml_archive_settings_and_their_mistakes(tmp_path: Path) -> None:
+    from handlers.org import OrgError, load_org
+
+    org = load_org(
+        archive_org_file(tmp_path, "klassering: B31, admin_unit: Oppvekst, sperre: after_journal")
+    )
+    nordby = org.school("nordby")
+    assert nordby.archive == ArchiveSettings("B31", None, "Oppvekst", None, True)
+    assert org.school("fjellvik").archive is None
+    with pytest.raises(OrgError) as refused:
+        load_org(archive_org_file(tmp_path, "admin_unit: Oppvekst, sperre: sometimes"))
+    problems = " ".join(p for _, p in refused.value.problems)
+    assert "klassering" in problems
+
+
+def test_export_as_arkivmelding_writes_the_same_messages_as_a_folder_without_fiks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.bootstrap import build
+    from bot.cli import main
+    from bot.config import Settings
+
+    db = tmp_path / "meldefra.db"
+    org_path = archive_org_file(tmp_path)
+    for name in ("FIKS_ARKIV_ACCOUNT", "MELDEFRA_ENCRYPTION_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("MELDEFRA_ORG", str(org_path))
+    app = build(Settings.from_env(), clock=FixedClock(NOW))
+    assert app.settings.fiks is None  # no Fiks IO: nothing is queued for the archive
+    ref = scripted_case(app.services)
+    with app.services.uow() as session:
+        assert session.scalars(select(JournalPost)).all() == []
+    out = tmp_path / "exports"
+    assert main(["export", ref, "--format", "arkivmelding", "--out", str(out)]) == 0
+    folders = sorted(p.name for p in (out / f"arkivmelding-{ref}").iterdir())
+    assert folders == [f"{n:02d}-{kind}" for n, kind in enumerate(KINDS, start=1)]
+    for n, folder in enumerate(folders):
+        xml = (out / f"arkivmelding-{ref}" / folder / am.PAYLOAD).read_bytes()
+        am.validate(xml, am.OPPRETT)
+        root = etree.fromstring(xml)
+        assert (root.find(f"{{{am.NS_OPPRETT}}}mappe") is not None) == (n == 0)
+        for name in root.iter(f"{{{am.NS_OPPRETT}}}referanseDokumentfil"):
+            pdf = out / f"arkivmelding-{ref}" / folder / (name.text or "")
+            assert pdf.read_bytes().startswith(b"%PDF")
+    assert f"arkivmelding-{ref}" in capsys.readouterr().out
+
+
+def test_doctor_checks_the_token_the_account_and_the_archive_key(
+    fake: FakeFiks, key_file: Path, tmp_path: Path
+) -> None:
+    from bot.config import Settings
+    from bot.doctor import BAD, OK
+    from bot.fiks.doctor import check_fiks
+
+    env = fake.env(str(key_file))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}", fiks=FiksSettings.from_env(env)
+    )
+    [found] = check_fiks(settings)
+    assert found.status == OK, found
+    assert found.args["account"] == fake.account
+    assert found.args["until"]
+    wrong = Settings(fiks=FiksSettings.from_env({**env, "MASKINPORTEN_CLIENT_ID": "someone-else"}))
+    [refused] = check_fiks(wrong)
+    assert (refused.status, refused.detail) == (BAD, "doctor.fiks.token_bad")
+    unknown = Settings(fiks=FiksSettings.from_env({**env, "FIKS_ARKIV_ACCOUNT": "no-such"}))
+    [missing] = check_fiks(unknown)
+    assert (missing.status, missing.detail) == (BAD, "doctor.fiks.archive_bad")
+    with pytest.raises(ValueError, match="FIKS_IO_URL"):
+        FiksSettings.from_env({**env, "FIKS_IO_URL": ""})
+    assert FiksSettings.from_env({**env, "FIKS_ARKIV_ACCOUNT": ""}) is None

@@ -121,11 +121,15 @@ class FakeArchive:
         k = am.NS_KVITTERING
         m = am.NS_MDK
         xsi = am.XSI
-        root = etree.Element(f"{{{k}}}arkivmeldingKvittering", nsmap={None: k, "mdk": m, "xsi": xsi})
+        root = etree.Element(
+            f"{{{k}}}arkivmeldingKvittering", nsmap={None: k, "mdk": m, "xsi": xsi}
+        )
         if with_folder:
             f = etree.SubElement(root, f"{{{k}}}mappeKvittering")
             f.set(f"{{{xsi}}}type", "saksmappeKvittering")
-            etree.SubElement(f, f"{{{k}}}systemID").text = str(uuid.uuid5(uuid.NAMESPACE_URL, entry.folder))
+            etree.SubElement(f, f"{{{k}}}systemID").text = str(
+                uuid.uuid5(uuid.NAMESPACE_URL, entry.folder)
+            )
             ref = etree.SubElement(f, f"{{{k}}}referanseEksternNoekkel")
             etree.SubElement(ref, f"{{{m}}}fagsystem").text = "Meldefra"
             etree.SubElement(ref, f"{{{m}}}noekkel").text = entry.folder
@@ -134,7 +138,9 @@ class FakeArchive:
             etree.SubElement(f, f"{{{k}}}sakssekvensnummer").text = str(self.folders[entry.folder])
         r = etree.SubElement(root, f"{{{k}}}registreringKvittering")
         r.set(f"{{{xsi}}}type", "journalpostKvittering")
-        etree.SubElement(r, f"{{{k}}}systemID").text = str(uuid.uuid5(uuid.NAMESPACE_URL, entry.key))
+        etree.SubElement(r, f"{{{k}}}systemID").text = str(
+            uuid.uuid5(uuid.NAMESPACE_URL, entry.key)
+        )
         ref = etree.SubElement(r, f"{{{k}}}referanseEksternNoekkel")
         etree.SubElement(ref, f"{{{m}}}fagsystem").text = "Meldefra"
         etree.SubElement(ref, f"{{{m}}}noekkel").text = entry.key
@@ -183,7 +189,10 @@ class FakeFiks:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.accounts = {self.account: ours.certificate, self.archive_account: archive_keys.certificate}
+        self.accounts = {
+            self.account: ours.certificate,
+            self.archive_account: archive_keys.certificate,
+        }
 
     @property
     def issuer(self) -> str:
@@ -244,7 +253,11 @@ class FakeFiks:
     ) -> str:
         """A message from the archive account to ours (encrypted for our certificate)."""
         melding_id = str(uuid.uuid4())
-        headers = {"melding-id": melding_id, "type": message_type, "avsender-id": self.archive_account}
+        headers = {
+            "melding-id": melding_id,
+            "type": message_type,
+            "avsender-id": self.archive_account,
+        }
         if svar_til:
             headers["svar-til"] = svar_til
         body = b""
@@ -269,11 +282,15 @@ class FakeFiks:
             kind, self.archive.fail_next = self.archive.fail_next, None
             text = "Klassering B99 finnes ikke i arkivdelen"
             self.publish(
-                f"{am.PREFIX}.feilmelding.{kind}", message.melding_id, {"feilmelding.xml": feilmelding(kind, text)}
+                f"{am.PREFIX}.feilmelding.{kind}",
+                message.melding_id,
+                {"feilmelding.xml": feilmelding(kind, text)},
             )
             return
         kvittering, _new = self.archive.take(xml, message.files)
-        self.publish(f"{am.OPPRETT}.kvittering", message.melding_id, {am.KVITTERING_FILE: kvittering})
+        self.publish(
+            f"{am.OPPRETT}.kvittering", message.melding_id, {am.KVITTERING_FILE: kvittering}
+        )
 
     # --- HTTP -------------------------------------------------------------------------------
 
@@ -326,7 +343,8 @@ class FakeFiks:
                     pem = cert.public_bytes(serialization.Encoding.PEM).decode()
                     return self._json(200, {"nokkel": pem, "serial": str(cert.serial_number)})
                 return self._json(
-                    200, {"kontoId": account, "kontoNavn": "Meldefra test", "fiksOrgNavn": "Kommune"}
+                    200,
+                    {"kontoId": account, "kontoNavn": "Meldefra test", "fiksOrgNavn": "Kommune"},
                 )
 
             def do_POST(self) -> None:  # noqa: N802
@@ -344,9 +362,7 @@ class FakeFiks:
                 self._send(token)
 
             def _token(self) -> None:
-                form = dict(
-                    p.split("=", 1) for p in self._body().decode().split("&") if "=" in p
-                )
+                form = dict(p.split("=", 1) for p in self._body().decode().split("&") if "=" in p)
                 from urllib.parse import unquote_plus
 
                 form = {k: unquote_plus(v) for k, v in form.items()}
@@ -366,7 +382,8 @@ class FakeFiks:
                     claims["iss"] != fake.client_id
                     or claims.get("scope") != "ks:fiks"
                     or claims["exp"] - claims["iat"] > 120
-                    or cert.public_key().public_numbers() != fake.ours.key.public_key().public_numbers()
+                    or cert.public_key().public_numbers()
+                    != fake.ours.key.public_key().public_numbers()
                 ):
                     return self._json(400, {"error": "invalid_grant"})
                 token = uuid.uuid4().hex
