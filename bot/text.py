@@ -170,6 +170,14 @@ def _monthly_summary(lang: str, data: Data) -> list[str]:
     return summary(dict(data), lang)
 
 
+def event_label(lang: str, entry: Any) -> str:
+    """A trail entry's label in the case details: "Journalført 2026/1234-3" carries its
+    number (the sakarkiv's reference, so staff can find the document there)."""
+    label = t(lang, "event." + entry.type)
+    number = entry.data.get("journalpostnummer") if entry.type == "journalfoert" else None
+    return f"{label} {number}" if number else label
+
+
 def _journal_failed(lang: str, d: Data) -> list[str]:
     kind = f"arkiv.kind.{d.get('journal', '')}"
     what = t(lang, kind) if has(kind) else t(lang, "arkiv.kind.case_file")

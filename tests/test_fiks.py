@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from sqlalchemy import Engine, select
 
+from bot import text
 from bot.delivery import Router, Worker
 from bot.fiks.config import FiksSettings
 from bot.fiks.receiver import Receiver
@@ -28,7 +29,7 @@ from handlers.delivery import Pending
 from handlers.export import export_case
 from handlers.org import ArchiveSettings, Org
 from handlers.records import archive
-from handlers.review import trail_entries
+from handlers.review import open_case, trail_entries
 from handlers.services import Services
 from store.db import session_factory
 from store.journal import JournalPost
@@ -125,7 +126,7 @@ def start(services: Services, fake: FakeFiks, key_file: Path) -> Stack:
     inbox = Inbox()
     worker = Worker(services, Router(services, [inbox, fiks.sender(services)]), batch=20)
     stop = threading.Event()
-    receiver = fiks.start_receiver(services, stop)
+    receiver = fiks.start_receiver(services, stop, unknown_grace=1.0)
     assert receiver.connected.wait(10), "the receiver did not reach RabbitMQ"
     return Stack(fiks, worker, receiver, inbox, stop)
 
@@ -253,6 +254,9 @@ def test_a_scripted_case_is_journalfoert_in_order_once_each_across_a_restart_and
     html = export_case(services, ref, REKTOR, fmt="html").content.decode()
     for number in expected:
         assert number in html
+    details = open_case(services, ref, REKTOR)  # the case details every edge draws
+    labels = [text.event_label("nb", e) for e in details.trail]
+    assert [f"Journalført {n}" for n in expected] == [x for x in labels if x.startswith("Journ")]
     # The token's claims and the multipart metadata were checked by the fake on every call.
     claims = fake.token_requests[0]["claims"]
     assert claims["scope"] == "ks:fiks" and claims["iss"] == fake.client_id

@@ -4,8 +4,10 @@ Each message has headers `melding-id`, `type`, `avsender-id` and `svar-til` (the
 answers) and, unless it is a bare mottatt, an encrypted ASiC-E body. A reply is acknowledged
 only after its record is committed; a database hiccup puts it back on the queue (after a
 pause), so none is lost, and a reply that comes twice is recorded once (journal.record_reply).
-A reply we cannot read, or one for no journalpost of ours, is logged and acknowledged: it will
-not become readable by coming back.
+A reply we cannot read is logged and acknowledged: it will not become readable by coming
+back. A reply for no journalpost of ours is put back for a short while first: the archive can
+answer before our own record of the send has committed (the send API's answer and the
+archive's reply race), and only after `unknown_grace` seconds is it dropped as unknown.
 
 Fiks IO's broker takes the integration id as user name and "<password> <Maskinporten token>"
 as password; a URL with its own user (a local broker) is used as it is.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +60,8 @@ class Receiver:
         maskinporten: Maskinporten,
         *,
         on_reply: Callable[[str], None] | None = None,
+        unknown_grace: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.services = services
         self.settings = settings
@@ -65,6 +70,9 @@ class Receiver:
         self.on_reply = on_reply
         self.counts: Counter[str] = Counter()  # outcome → how many (metrics)
         self.connected = threading.Event()
+        self.unknown_grace = unknown_grace
+        self.clock = clock
+        self._unknown_since: dict[str, float] = {}  # melding-id → when first seen unknown
 
     def parameters(self) -> pika.URLParameters:
         params = pika.URLParameters(self.settings.amqp_url)
@@ -86,6 +94,15 @@ class Receiver:
         except (BadContainer, am.InvalidMessage) as exc:
             log.warning("archive reply %s (%s) unreadable: %s", melding_id, message_type, exc)
             return "unreadable"
+
+    def _wait_for(self, headers: dict[str, Any]) -> bool:
+        """True while an unknown reply is young enough to be put back and tried again."""
+        melding_id = _header(headers, "melding-id") or ""
+        first = self._unknown_since.setdefault(melding_id, self.clock())
+        if self.clock() - first < self.unknown_grace:
+            return True
+        self._unknown_since.pop(melding_id, None)
+        return False
 
     def run_forever(self, stop: threading.Event, max_pause: float = 60.0) -> None:
         failures = 0
@@ -117,6 +134,10 @@ class Receiver:
                 except Exception as exc:  # noqa: BLE001 - the database: put it back, pause
                     log.error("fiks io reply not recorded (%s); back on the queue", describe(exc))
                     stop.wait(1.0)
+                    channel.basic_nack(method.delivery_tag, requeue=True)
+                    continue
+                if outcome == "unknown" and self._wait_for(properties.headers or {}):
+                    stop.wait(0.2)
                     channel.basic_nack(method.delivery_tag, requeue=True)
                     continue
                 channel.basic_ack(method.delivery_tag)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from bot.fiks.client import FiksIO
 from bot.fiks.config import FiksSettings
@@ -25,11 +26,11 @@ class Fiks:
     def sender(self, services: Services) -> FiksSender:
         return FiksSender(services, self.settings, self.client, self.signer)
 
-    def receiver(self, services: Services) -> Receiver:
-        return Receiver(services, self.settings, self.keys, self.maskinporten)
+    def receiver(self, services: Services, **options: Any) -> Receiver:
+        return Receiver(services, self.settings, self.keys, self.maskinporten, **options)
 
-    def start_receiver(self, services: Services, stop: threading.Event) -> Receiver:
-        receiver = self.receiver(services)
+    def start_receiver(self, services: Services, stop: threading.Event, **options: Any) -> Receiver:
+        receiver = self.receiver(services, **options)
         threading.Thread(
             target=receiver.run_forever, args=(stop,), name="fiks-replies", daemon=True
         ).start()

@@ -320,7 +320,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
         )
     )
     trail_lines = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · {e.actor}"
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {text.event_label(lang, e)} · {e.actor}"
         for e in details.trail
         if e.type not in ("notified", "delivered")
     ]

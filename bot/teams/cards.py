@@ -308,7 +308,7 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
         }
     )
     trail = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · {e.actor}"
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {text.event_label(lang, e)} · {e.actor}"
         for e in details.trail
         if e.type not in ("notified", "delivered")
     ]

@@ -139,7 +139,8 @@ def _enqueue(
 
 
 class NotYet(Exception):
-    """The saksmappe is not made yet (its first journalpost has no kvittering): wait."""
+    """Wait: the saksmappe is not made yet (its first journalpost has no kvittering), or an
+    earlier journalpost of the case is not sent yet (the archive numbers them as they come)."""
 
 
 class Answered(Exception):
@@ -185,6 +186,8 @@ def build(services: Services, ref: str, seq: int) -> Message:
         first = rows[0]
         if first.id != jp.id and first.status != "done":
             raise NotYet(ref)
+        if any(r.seq < jp.seq and r.status == "queued" for r in rows):
+            raise NotYet(ref)  # in the case's order: an earlier one is still to be sent
         school = services.org.school(case.school_id)
         if school.archive is None:
             raise Gone(ref)
