@@ -2,7 +2,7 @@
 
 A row is written in the same transaction as the event it journalfører (through the trail's
 `on_append` listeners, see handlers/archive/journal.py), with the outbox row that carries it,
-so a journalpost is never lost; its unique (case_id, seq) keeps it single. The archive's
+so a journalpost is never lost; its unique (case_id, seq, kind) keeps it single. The archive's
 replies (mottatt, kvittering, feilmelding) update the row: the projection of what the archive
 said, while the trail gets `journalfoert` / `journal_failed`.
 """
@@ -26,14 +26,16 @@ OPEN_STATES = ("queued", "sent", "received")
 class JournalPost(Base):
     __tablename__ = "journalposts"
     __table_args__ = (
-        UniqueConstraint("case_id", "seq"),
+        # One journalpost per event; the case file's event also closes the saksmappe.
+        UniqueConstraint("case_id", "seq", "kind"),
         Index("ix_journalposts_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)  # the event's place on the case's trail
-    kind: Mapped[str] = mapped_column(String(20))  # reported | plan | evaluated | ... | case_file
+    # reported | plan | evaluated | foresatte | owner_informed | case_file | close_folder
+    kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="queued")
     # The Fiks IO message: ours (stable across resends) and the one Fiks IO gave back.
     klient_melding_id: Mapped[str] = mapped_column(String(36), unique=True)

@@ -222,8 +222,12 @@ def test_a_scripted_case_is_journalfoert_in_order_once_each_across_a_restart_and
     deliver_all(services, second, ref)
     second.close()
 
-    assert [r.kind for r in rows(services, ref)] == KINDS
-    assert [r.status for r in rows(services, ref)] == ["done"] * 5
+    assert [r.kind for r in rows(services, ref)] == [*KINDS, journal.CLOSE_FOLDER]
+    assert [r.status for r in rows(services, ref)] == ["done"] * 6
+    # The saksmappe is closed last, by an oppdater.
+    closing = fake.received.pop()
+    assert closing.metadata["meldingType"] == am.OPPDATER
+    assert fake.archive.closed == {ref}
     # Once each, in order: the saksmappe with the report, then each journalpost in it.
     keys = [
         etree.fromstring(m.files[am.PAYLOAD]).findtext(
@@ -254,6 +258,7 @@ def test_a_scripted_case_is_journalfoert_in_order_once_each_across_a_restart_and
     html = export_case(services, ref, REKTOR, fmt="html").content.decode()
     for number in expected:
         assert number in html
+    assert "Saksmappen 2026/1234 ble avsluttet i sakarkivet" in html
     details = open_case(services, ref, REKTOR)  # the case details every edge draws
     labels = [text.event_label("nb", e) for e in details.trail]
     assert [f"Journalført {n}" for n in expected] == [x for x in labels if x.startswith("Journ")]

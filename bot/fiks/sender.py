@@ -46,7 +46,12 @@ class FiksSender:
         if item.kind != journal.KIND:
             raise PermanentFailure("fiks_not_a_journalpost")
         try:
-            message = journal.build(self.services, str(item.data["ref"]), int(item.data["seq"]))
+            message = journal.build(
+                self.services,
+                str(item.data["ref"]),
+                int(item.data["seq"]),
+                str(item.data.get("journal") or "") or None,
+            )
         except journal.NotYet:
             raise RetryLater("saksmappe_not_yet", after=WAIT_FOR_FOLDER) from None
         except journal.Answered as answered:

@@ -9,7 +9,8 @@ uten oppfølging), each with its PDF as the case stood at that moment:
 - `evaluated` → the evaluation (X);
 - `foresatte_recorded` with `heard` → what foresatte raised (I);
 - `owner_informed` → the § 12-5 melding to skoleeier (U);
-- `closed` → the case file at closure (X).
+- `closed` → the case file at closure (X); once it is journalført, the saksmappe is closed
+  (`…arkivmelding.oppdater`: saksstatus avsluttet).
 
 The journalpost row and its outbox row are written in the event's own transaction (a trail
 listener installed by the bootstrap when Fiks Arkiv is configured), so nothing is lost and
@@ -61,8 +62,9 @@ JOURNALPOSTTYPE = {
     "owner_informed": "U",
     "case_file": "X",
 }
+CLOSE_FOLDER = "close_folder"  # the oppdater that ends the saksmappe
 # Not content: a case file stays current after them (records.archive).
-EVENTS = ("journalfoert", "journal_failed")
+EVENTS = ("journalfoert", "journal_failed", "archive_folder_closed")
 _NAMESPACE = uuid.UUID("0b9f4c2e-6c1d-4a8e-9d59-3f1f2b9a7e11")
 
 
@@ -116,7 +118,7 @@ def queue(session: Session, case: Case, school: School, kind: str, seq: int, at:
             seq=seq,
             kind=kind,
             status="queued",
-            klient_melding_id=str(uuid.uuid5(_NAMESPACE, f"{case.ref}:{seq}")),
+            klient_melding_id=str(uuid.uuid5(_NAMESPACE, f"{case.ref}:{seq}:{kind}")),
             created_at=at,
             updated_at=at,
         )
@@ -173,12 +175,13 @@ class Built:
     documents: list[am.Document]
 
 
-def build(services: Services, ref: str, seq: int) -> Message:
-    """The message for a case's journalpost, rendered from the trail as it stood then."""
+def build(services: Services, ref: str, seq: int, kind: str | None = None) -> Message:
+    """The message for a case's journalpost, rendered from the trail as it stood then (or the
+    oppdater that closes the saksmappe, `kind` close_folder)."""
     with services.uow() as session:
         case = review.load_case(session, ref)
         rows = of_case(session, case.id)
-        jp = next((r for r in rows if r.seq == seq), None)
+        jp = next((r for r in rows if r.seq == seq and kind in (None, r.kind)), None)
         if jp is None or jp.status == "failed":
             raise Gone(ref)
         if jp.status in ("received", "done"):
@@ -191,6 +194,10 @@ def build(services: Services, ref: str, seq: int) -> Message:
         school = services.org.school(case.school_id)
         if school.archive is None:
             raise Gone(ref)
+        if jp.kind == CLOSE_FOLDER:
+            closed = case.closed_at or jp.created_at
+            xml = am.close_folder(folder_of(case, school, school.archive), closed)
+            return Message(jp.id, am.OPPDATER, jp.klient_melding_id, [(am.PAYLOAD, xml)])
         built = _build(
             services, session, case, school, school.archive, jp.kind, seq, first.id == jp.id
         )
@@ -340,6 +347,8 @@ def record_reply(services: Services, reply: Reply) -> str:
     """Record one reply; returns what it was: received, journalfoert, failed, duplicate,
     unknown (no journalpost of ours) or ignored (a type we do not read)."""
     kvittering = None
+    if reply.message_type == am.KVITTERING[1]:  # oppdater: no payload
+        return _folder_closed(services, reply)
     if reply.message_type in am.KVITTERING:
         xml = reply.files.get(am.KVITTERING_FILE)
         if xml is None:
@@ -398,7 +407,11 @@ def _journalpost_of(
         if event is not None:
             return session.scalars(
                 select(JournalPost)
-                .where(JournalPost.case_id == event.case_id, JournalPost.seq == event.seq)
+                .where(
+                    JournalPost.case_id == event.case_id,
+                    JournalPost.seq == event.seq,
+                    JournalPost.kind != CLOSE_FOLDER,
+                )
                 .with_for_update()
             ).first()
     return None
@@ -433,6 +446,8 @@ def _journalfoert(
         {"seq": jp.seq, "kind": jp.kind, "saksnummer": saksnummer, "journalpostnummer": number},
     )
     school = services.org.school(case.school_id)
+    if jp.kind == "case_file" and school.archive is not None:
+        queue(session, case, school, CLOSE_FOLDER, jp.seq, now)
     if (
         jp.kind == "case_file"
         and school.archive is not None
@@ -443,6 +458,32 @@ def _journalfoert(
 
         sperre(session, case, "system", now, {"journalpostnummer": number, "seq": jp.seq})
     return "journalfoert"
+
+
+def _folder_closed(services: Services, reply: Reply) -> str:
+    """The archive's kvittering of the oppdater: the saksmappe is avsluttet there."""
+    now = services.clock.now()
+    with services.uow() as session:
+        jp = _journalpost_of(session, reply, None)
+        if jp is None:
+            log.warning("archive reply %s (oppdater): no such message of ours", reply.melding_id)
+            return "unknown"
+        if jp.status == "done":
+            return "duplicate"
+        case = session.get(Case, jp.case_id, with_for_update=True)
+        assert case is not None
+        saksnummer = next((r.saksnummer for r in of_case(session, case.id) if r.saksnummer), None)
+        jp.status, jp.updated_at = "done", now
+        jp.saksnummer = jp.journalpostnummer = saksnummer
+        trail.append(
+            session,
+            case,
+            "archive_folder_closed",
+            "system",
+            now,
+            {"seq": jp.seq, "kind": jp.kind, "saksnummer": saksnummer},
+        )
+        return "folder_closed"
 
 
 def _failed(
@@ -497,7 +538,11 @@ def send_failed(
     seq = int(data.get("seq", 0))
     jp = session.scalars(
         select(JournalPost)
-        .where(JournalPost.case_id == case.id, JournalPost.seq == seq)
+        .where(
+            JournalPost.case_id == case.id,
+            JournalPost.seq == seq,
+            JournalPost.kind == str(data.get("journal", "")),
+        )
         .with_for_update()
     ).first()
     if jp is not None and jp.status in OPEN_STATES:

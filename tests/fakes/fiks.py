@@ -71,6 +71,7 @@ class FakeArchive:
     next_case: int = 1234
     folders: dict[str, int] = field(default_factory=dict)  # folder key → sakssekvensnummer
     entries: dict[str, ArchivedEntry] = field(default_factory=dict)  # journalpost key → entry
+    closed: set[str] = field(default_factory=set)  # saksmapper avsluttet by an oppdater
     fail_next: str | None = None  # a feilmelding type for the next message
     auto_reply: bool = True
 
@@ -277,6 +278,19 @@ class FakeFiks:
     def answer(self, message: Received) -> None:
         """What the archive sends back for one message it read."""
         xml = message.files[am.PAYLOAD]
+        if message.metadata["meldingType"] == am.OPPDATER:
+            ns = {"o": am.NS_OPPDATER, "m": am.NS_MDK}
+            root = etree.fromstring(xml)
+            key = root.findtext(
+                "o:mappeOppdateringer/o:referanseTilMappe/m:referanseEksternNoekkel/m:noekkel",
+                namespaces=ns,
+            )
+            assert key in self.archive.folders
+            assert root.findtext("o:mappeOppdateringer/o:saksstatus/m:kode", namespaces=ns) == "A"
+            self.archive.closed.add(key or "")
+            self.publish(f"{am.OPPDATER}.mottatt", message.melding_id, None)
+            self.publish(f"{am.OPPDATER}.kvittering", message.melding_id, None)
+            return
         self.publish(f"{am.OPPRETT}.mottatt", message.melding_id, None)
         if self.archive.fail_next:
             kind, self.archive.fail_next = self.archive.fail_next, None
@@ -412,10 +426,10 @@ class FakeFiks:
                 metadata = json.loads(meta_part.get_payload(decode=True))
                 assert metadata["avsenderKontoId"] == fake.account
                 assert metadata["mottakerKontoId"] == fake.archive_account
-                assert metadata["meldingType"] == am.OPPRETT
+                assert metadata["meldingType"] in (am.OPPRETT, am.OPPDATER)
                 data = parts["data"].get_payload(decode=True)
                 files = container.open_payload(data, fake.archive_keys)
-                am.validate(files[am.PAYLOAD], am.OPPRETT)
+                am.validate(files[am.PAYLOAD], metadata["meldingType"])
                 melding_id = str(uuid.uuid4())
                 received = Received(melding_id, metadata, files, token)
                 with fake.lock:

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("error", sa.String(500)),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.UniqueConstraint("case_id", "seq"),
+        sa.UniqueConstraint("case_id", "seq", "kind"),
     )
     op.create_index("ix_journalposts_case_id", "journalposts", ["case_id"])
     op.create_index("ix_journalposts_melding_id", "journalposts", ["melding_id"])
