@@ -71,7 +71,7 @@ class Draft:
 
 # The case actions in the order (and with the numbers) the console has always shown them;
 # a verb declared in bot.core.actions and missing here is offered after them. `show_plan`
-# and `tiltak_done` are the console's own: reading the plan and ticking off a tiltak.
+# is the console's own: reading the plan.
 ACTION_ORDER = (
     "acknowledge",
     "investigate",
@@ -88,7 +88,7 @@ ACTION_ORDER = (
 )
 HANDLED = -1  # `typed` answered the person itself (help): ask again
 TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
-CONSOLE_ACTIONS = {"show_plan": "action.show_plan", "tiltak_done": "action.tiltak_done"}
+CONSOLE_ACTIONS = {"show_plan": "action.show_plan"}
 
 
 class Console:
@@ -587,28 +587,13 @@ class Console:
 
     def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
         """(number, verb, label key) of what this person may do with the case now: the
-        declared actions for its state (bot.core.actions), and of those only what the
-        person's access allows, as the handlers check it."""
-        declared = {
-            a.verb: a
-            for a in (
-                *actions.message_actions(now.status),
-                *actions.case_buttons(now.status, now.restricted),
-            )
-            if a.verb != "open"  # the case is open already
-        }
+        state machine's table (`now.offered`), as the handlers enforce it."""
         later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
-        order = [*ACTION_ORDER, *later]
         out = []
-        for no, verb in enumerate(order, 1):
-            if verb in declared:
-                allowed = now.seen.may_export if verb == "export" else now.seen.may_act
-                if allowed:
-                    out.append((no, verb, declared[verb].label))
-            elif verb == "show_plan" and now.seen.may_open and now.has_plan:
-                out.append((no, verb, CONSOLE_ACTIONS[verb]))
-            elif verb == "tiltak_done" and now.may_change and any(not d for _, d in now.tiltak):
-                out.append((no, verb, CONSOLE_ACTIONS[verb]))
+        for no, verb in enumerate((*ACTION_ORDER, *later), 1):
+            declared = actions.ACTIONS.get(verb)
+            if now.may(declared.name if declared else verb):
+                out.append((no, verb, declared.label if declared else CONSOLE_ACTIONS[verb]))
         return out
 
     def on_case(self, ref: str) -> None:

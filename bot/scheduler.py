@@ -41,8 +41,16 @@ class Scheduler:
         interval: float = 60.0,
         on_queued: Callable[[], None] | None = None,
         on_round: Callable[[str, list[str], float], None] | None = None,
+        directory: Callable[[], object] | None = None,
+        directory_every: float = 24 * 3600.0,
     ) -> None:
         self.services = services
+        # The directory sync (org.yml `directory:`): at start, then every `directory_every`
+        # seconds, in a thread of its own so a long sync never holds up a morning round.
+        self.directory = directory
+        self.directory_every = directory_every
+        self._directory_last: float | None = None
+        self._directory_thread: threading.Thread | None = None
         self.interval = interval
         self.on_queued = on_queued  # e.g. wake the outbox worker
         self.on_round = on_round  # (kind, each school's status, seconds): bot/metrics.py
@@ -55,6 +63,7 @@ class Scheduler:
         few statements, not a few per school. If that fails, each school runs on its own, so one
         school's trouble does not hold up the others; what still fails is retried next tick.
         """
+        self._sync_directory()
         now = self.services.clock.now()
         results: list[RoundResult] = []
         for kind, due, run in ROUNDS:
@@ -96,6 +105,28 @@ class Scheduler:
         if self.on_queued is not None and any(r.notices for r in results):
             self.on_queued()
         return results
+
+    def _sync_directory(self) -> None:
+        if self.directory is None:
+            return
+        running = self._directory_thread is not None and self._directory_thread.is_alive()
+        now = time.monotonic()
+        last = self._directory_last
+        if running or (last is not None and now - last < self.directory_every):
+            return
+        self._directory_last = now
+        job = self.directory
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # a broken source is logged by the job; keep the clock turning
+                log.exception("directory sync failed; retrying at the next interval")
+
+        self._directory_thread = threading.Thread(
+            target=run, name="meldefra-directory", daemon=True
+        )
+        self._directory_thread.start()
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():

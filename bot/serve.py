@@ -15,17 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Router, Sender, Wakeup, Worker
 from bot.health import Beat, Health, stuck
 from bot.metrics import Metrics, QueueObserver
 from bot.scheduler import Scheduler
-from handlers import dates
+from handlers import dates, ops
 from handlers.i18n import catalogs
-from store.db import SchemaAhead, current_revision, upgrade_if_behind
 
 if TYPE_CHECKING:
     from bot.http import Part
@@ -71,24 +68,32 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
-def ensure_schema(engine: Engine) -> None:
+def ensure_schema(database: ops.Database) -> None:
     """`serve` brings a database that is behind up to date (on PostgreSQL under an advisory
     lock, so replicas starting together do not race) and refuses one that is ahead."""
     try:
-        if upgrade_if_behind(engine):
-            log.info("database schema upgraded to %s", current_revision(engine))
-    except SchemaAhead as exc:
+        if ops.upgrade_if_behind(database):
+            log.info("database schema upgraded to %s", ops.schema(database).revision)
+    except ops.SchemaAhead as exc:
         raise ConfigError(str(exc)) from exc
+
+
+def directory_job(app: App) -> dict[str, Any]:
+    """The scheduler's directory sync, when org.yml has `directory:`."""
+    from bot.directory_cli import scheduled
+
+    job = scheduled(app.services, app.settings)
+    return {} if job is None else {"directory": job[0], "directory_every": job[1]}
 
 
 def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
-    ensure_schema(app.engine)
+    ensure_schema(app.database)
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
-        Scheduler(app.services).start(runtime.stop)
+        Scheduler(app.services, **directory_job(app)).start(runtime.stop)
         try:
             return _console(app)
         finally:
@@ -141,7 +146,9 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         delivery.wait_ready()
         liveness = delivery
     # Safe on several replicas: a round is claimed once per school and period in the database.
-    scheduler = Scheduler(app.services, on_queued=wake, on_round=metrics.round)
+    scheduler = Scheduler(
+        app.services, on_queued=wake, on_round=metrics.round, **directory_job(app)
+    )
     runtime.threads.append(scheduler.start(runtime.stop))
     health = Health(app.services, worker=liveness)
     # SIGTERM (systemd, Kubernetes): uvicorn answers the requests in flight, then returns; the

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import access, names, review
-from handlers.dates import format_date
+from handlers.dates import PARTS, format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
 from handlers.org import School
@@ -199,6 +199,17 @@ def export_case(
         as_operator=as_operator,
         need=lambda seen: seen.may_export,
     )
+
+
+def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[str]]:
+    """Before the export form opens: the case's ref and the plan's pupils (one family's
+    copy keeps one of them), for a leader who may export; the opening is logged."""
+
+    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
+        current = replay(case.ref, review.trail_entries(session, case))
+        return case.ref, (current.pupils if current else [])
+
+    return review.read(services, ref, actor, "export", pupils, need=lambda seen: seen.may_export)
 
 
 def _plain(value: Any) -> Any:
@@ -545,8 +556,13 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         if name == "when" and reported.data.get("when_at"):
             at = datetime.fromisoformat(reported.data["when_at"])
             understood = w.day(at)
+            until, part = reported.data.get("when_until"), reported.data.get("when_part")
             if reported.data.get("when_has_time"):
                 understood = w("doc.case.day_time", day=understood, time=w.clock(at))
+            elif until:
+                understood = f"{understood} – {w.day(date.fromisoformat(until))}"
+            elif part in PARTS.get(w.lang, {}):
+                understood = f"{understood}, {PARTS[w.lang][part]}"
             value = w("doc.case.when_understood", text=value, when=understood)
         items.append(Field(w(f"field.{name}"), value))
     accused = reported.data.get("accused")

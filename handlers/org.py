@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from handlers.dates import SchoolDay
 from handlers.i18n import t
 
 LANGUAGES = ("nb", "nn", "en")
@@ -27,6 +28,9 @@ DIGEST = re.compile(
     r"|saturday|sunday)\s+(?P<h>\d{1,2}):(?P<m>\d{2})$",
     re.IGNORECASE,
 )
+EVERY = re.compile(r"(?P<n>\d+)\s*(?P<unit>minutes?|min|m|hours?|h|days?|d)")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+REPEAT = re.compile(r"(?P<n>\d+)\s+per\s+(?P<period>week|month|term|year)")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -115,6 +119,15 @@ class Policy:
     # told by Meldefra all the same.
     owner_notice: str = "at_once"
     owner_notice_hours: int = 24
+    # "3 per term": the leader is told, and the R-team digest marks (without names), when a
+    # pupil is reported this many times within the period (handlers/history.py).
+    repeat_reports: RepeatReports | None = None
+
+
+@dataclass(frozen=True)
+class RepeatReports:
+    count: int
+    period: str  # week | month | term | year (term: August–December, January–July)
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,11 @@ class School:
     # (person, unit name): the unit whose leader gets the reports of someone in several units
     primary_units: tuple[tuple[str, str], ...] = ()
     archive: ArchiveSettings | None = None  # None: not journalført through Fiks Arkiv
+    # The school's own times (`day: {starts, recess, ends}`), used to place "i friminuttet"
+    day: SchoolDay = field(default_factory=SchoolDay)
+    # The school's id in the directory's source (OneRoster orgs.sourcedId or identifier, Graph
+    # educationSchool id or externalId), when it is not the same as `id`.
+    source_id: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -178,10 +196,20 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class DirectorySource:
+    """Where the directory of staff and pupils comes from (`directory:` in org.yml)."""
+
+    source: str  # oneroster | graph
+    path: Path | None = None  # OneRoster: the folder of CSV files (relative to org.yml)
+    every_minutes: int = 24 * 60  # how often `serve` syncs it
+
+
+@dataclass(frozen=True)
 class Org:
     owner: Owner
     schools: tuple[School, ...]
     languages: dict[str, str] = field(default_factory=dict)  # per-person language override
+    directory: DirectorySource | None = None
 
     @property
     def operator_language(self) -> str:
@@ -241,7 +269,7 @@ def parse_org(text: str, path: str = "org.yml") -> Org:
     except yaml.YAMLError as exc:
         lang = _language_in_text(text)
         raise OrgError([_yaml_problem(exc, lang)], path, lang) from exc
-    reader = _Reader(_language_of(root))
+    reader = _Reader(_language_of(root), Path(path).parent)
     org = reader.org(root)
     if reader.problems or org is None:
         raise OrgError(reader.problems or [(1, t(reader.lang, "org.err.empty"))], path, reader.lang)
@@ -313,8 +341,9 @@ def _member_node(unit: yaml.Node, person: str) -> yaml.Node:
 class _Reader:
     """Turns the YAML node tree into an Org, collecting every problem with its line."""
 
-    def __init__(self, lang: str = "nb") -> None:
+    def __init__(self, lang: str = "nb", folder: Path | None = None) -> None:
         self.lang = lang
+        self.folder = folder or Path(".")  # where org.yml is: relative paths start there
         self.problems: list[tuple[int, str]] = []
 
     def fail(self, node: yaml.Node | None, problem: str, /, **args: object) -> None:
@@ -388,7 +417,7 @@ class _Reader:
         if root is None:
             return None
         where = t(self.lang, "org.where.file")
-        m = self.mapping(root, where, {"owner", "schools", "languages"})
+        m = self.mapping(root, where, {"owner", "schools", "languages", "directory"})
         if m is None:
             return None
         owner = self.owner(m.get("owner"), root)
@@ -408,9 +437,39 @@ class _Reader:
                     ids.add(school.id)
                     schools.append(school)
         languages = self.languages(m.get("languages"))
+        directory = self.directory(m.get("directory"))
         if owner is None:
             return None
-        return Org(owner=owner, schools=tuple(schools), languages=languages)
+        return Org(owner=owner, schools=tuple(schools), languages=languages, directory=directory)
+
+    def directory(self, node: yaml.Node | None) -> DirectorySource | None:
+        """`directory: {source: oneroster, path: export/, every: 6 hours}` or `{source: graph}`."""
+        if node is None:
+            return None
+        m = self.mapping(node, "directory", {"source", "path", "every"})
+        if m is None:
+            return None
+        source = self.scalar(m.get("source"), "directory", "source") or ""
+        if source not in ("oneroster", "graph"):
+            self.fail(m.get("source", node), "directory_source", value=source)
+            return None
+        path = None
+        raw_path = self.scalar(m.get("path"), "directory", "path", required=False)
+        if source == "oneroster":
+            if not raw_path:
+                self.fail(node, "directory_path")
+                return None
+            path = Path(raw_path) if Path(raw_path).is_absolute() else self.folder / raw_path
+        every = 24 * 60
+        if "every" in m:
+            raw = self.scalar(m["every"], "directory", "every") or ""
+            match = EVERY.fullmatch(raw.strip().lower())
+            minutes = int(match["n"]) * _UNIT_MINUTES[match["unit"][0]] if match else 0
+            if not 15 <= minutes <= 7 * 24 * 60:
+                self.fail(m["every"], "directory_every", value=raw)
+            else:
+                every = minutes
+        return DirectorySource(source=source, path=path, every_minutes=every)
 
     def owner(self, node: yaml.Node | None, root: yaml.Node) -> Owner | None:
         if node is None:
@@ -455,6 +514,8 @@ class _Reader:
             "graph",
             "primary_unit",
             "archive",
+            "day",
+            "source_id",
         }
         pairs = node.value if isinstance(node, yaml.MappingNode) else []
         sid_node = next((v for k, v in pairs if k.value == "id"), None)
@@ -491,6 +552,7 @@ class _Reader:
         graph = self.graph(m.get("graph"), where)
         archive = self.archive(m.get("archive"), where)
         primary = self.primary_units(m.get("primary_unit"), where, units)
+        day = self.school_day(m.get("day"), where)
         self.check_units(sid, unit_nodes, primary, {principal, *leadership, *rteam.members})
         name = self.scalar(m["name"], where, "name") or sid
         if not principal:
@@ -509,6 +571,8 @@ class _Reader:
             graph=graph,
             primary_units=tuple(primary.items()),
             archive=archive,
+            day=day,
+            source_id=self.scalar(m.get("source_id"), where, "source_id"),
         )
 
     def units(self, node: yaml.Node | None, sid: str) -> Iterator[tuple[Unit, yaml.Node]]:
@@ -617,6 +681,7 @@ class _Reader:
             "plan_within_school_days",
             "owner_notice",
             "owner_notice_hours",
+            "repeat_reports",
         }
         m = self.mapping(node, f"{where}: policy", keys)
         if m is None:
@@ -647,6 +712,13 @@ class _Reader:
                 self.fail(m["owner_notice_hours"], "owner_notice_hours", where=where)
             else:
                 values["owner_notice_hours"] = int(raw)
+        if "repeat_reports" in m:
+            raw = self.scalar(m["repeat_reports"], where, "policy.repeat_reports") or ""
+            match = REPEAT.fullmatch(raw.strip().lower())
+            if not match or not 2 <= int(match["n"]) <= 50:
+                self.fail(m["repeat_reports"], "repeat_reports", where=where, value=raw)
+            else:
+                values["repeat_reports"] = RepeatReports(int(match["n"]), match["period"])
         return Policy(**values)
 
     def graph(self, node: yaml.Node | None, where: str) -> GraphDirectory:
@@ -689,6 +761,32 @@ class _Reader:
             arkivdel=self.scalar(m.get("arkivdel"), where, "archive.arkivdel"),
             sperre_after_journal=sperre == "after_journal",
         )
+
+    def school_day(self, node: yaml.Node | None, where: str) -> SchoolDay:
+        """`day: {starts: "08:15", recess: ["10:00", "11:30"], ends: "14:30"}`, all optional."""
+        if node is None:
+            return SchoolDay()
+        m = self.mapping(node, where, {"starts", "recess", "ends"})
+        if m is None:
+            return SchoolDay()
+
+        def clock(item: yaml.Node | None, key: str) -> time | None:
+            text = self.scalar(item, where, f"day.{key}", required=False)
+            if text is None:
+                return None
+            match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", text)
+            if match is None:
+                self.fail(item, "day_time", where=where, key=key, value=text)
+                return None
+            return time(int(match[1]), int(match[2]))
+
+        recess_node = m.get("recess")
+        items = recess_node.value if isinstance(recess_node, yaml.SequenceNode) else [recess_node]
+        recess = tuple(c for c in (clock(i, "recess") for i in items if i is not None) if c)
+        starts, ends = clock(m.get("starts"), "starts"), clock(m.get("ends"), "ends")
+        if starts and ends and ends <= starts:
+            self.fail(m.get("ends"), "day_order", where=where)
+        return SchoolDay(starts=starts, recess=recess, ends=ends)
 
     def closed_days(self, node: yaml.Node | None, where: str) -> tuple[tuple[date, date], ...]:
         """Closed days: a list of dates or 'YYYY-MM-DD..YYYY-MM-DD' ranges (breaks)."""

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from handlers import access, names, review
 from handlers.dates import UNREADABLE, When, WhenError, parse_when
-from handlers.errors import FieldErrors, Problem
+from handlers.errors import FieldErrors, Problem, Refusal
 from handlers.org import School
 from handlers.review import Outcome, TrailEntry
 from handlers.services import Services
+from handlers.states import Status
 from store import trail
 from store.models import Case, PlanItem
 
@@ -427,8 +428,8 @@ def _current(session: Session, case: Case) -> Plan | None:
     return replay(case.ref, review.trail_entries(session, case))
 
 
-def _no_plan(case: Case) -> FieldErrors:
-    return FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
+def _no_plan(case: Case) -> Refusal:
+    return Refusal.on_fields({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
 
 
 def _dates(checked: Sequence[_CheckedTiltak], **more: When | None) -> dict[str, When]:
@@ -445,18 +446,18 @@ def create_plan(
     *,
     request_key: str | None = None,
 ) -> PlanOutcome:
-    """Make the aktivitetsplan. The case moves to status "plan" (acknowledged and
+    """Make the aktivitetsplan. The case moves to status `plan` (acknowledged and
     investigated first, if nobody recorded that yet). Every field error at once, nothing
     stored; a retried submission (same request_key) makes one plan."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         if _current(session, case) is not None:
             if request_key and review.seen_request(session, case, request_key):
                 return PlanOutcome(
                     case.ref, case.status, False, "result.already", {"ref": case.ref}
                 )
-            return FieldErrors({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+            return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
         school = services.org.school(case.school_id)
         texts = form.texts()
         errors = _check_texts(texts, PLAN_MAX, PLAN_REQUIRED)
@@ -469,7 +470,7 @@ def create_plan(
         if "evaluate_when" not in errors:
             evaluate = _future(texts["evaluate_when"], "evaluate_when", school, now, errors)
         if errors or evaluate is None:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         if case.investigation_at is None:
             review.begin_investigation(services, session, case, now, actor)
         texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
@@ -483,7 +484,7 @@ def create_plan(
         for no, item in enumerate(checked, 1):
             _add_tiltak(session, case, actor, now, no, item)
         _schedule_evaluation(session, case, evaluate.at.date(), now)
-        case.status = "plan"
+        case.status = Status.PLAN
         return PlanOutcome(
             case.ref,
             case.status,
@@ -501,7 +502,7 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
     or ended. Each change is a new event; what was written before stays on the trail."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _current(session, case)
         if plan is None:
             return _no_plan(case)
@@ -518,7 +519,7 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
         if len(plan.active_tiltak()) - len(ended) + len(checked) < 1:
             errors["end_tiltak"] = Problem("plan.error.no_tiltak")
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         if texts:
             if "pupils" in texts:
                 texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
@@ -548,13 +549,15 @@ def complete_tiltak(services: Services, ref: str, actor: str, no: int) -> PlanOu
     """Record that a tiltak was carried out (its reminder stops; the tiltak stays in force)."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _current(session, case)
         if plan is None:
             return _no_plan(case)
         found = plan.tiltak_no(no)
         if found is None or not found.active:
-            return FieldErrors({"tiltak": Problem("plan.error.unknown_tiltak", {"numbers": no})})
+            return Refusal.on_fields(
+                {"tiltak": Problem("plan.error.unknown_tiltak", {"numbers": no})}
+            )
         if found.done_at is not None:
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
         trail.append(session, case, "tiltak_done", actor, now, {"no": no})
@@ -579,7 +582,7 @@ def evaluate(
     good school environment, in the pupil's own words (pupil_says)."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _current(session, case)
         if plan is None:
             return _no_plan(case)
@@ -604,7 +607,7 @@ def evaluate(
         if not closing and "next_evaluation" not in errors:
             next_on = _future(texts["next_evaluation"], "next_evaluation", school, now, errors)
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         first = max((x.no for x in plan.tiltak), default=0) + 1
         added = list(range(first, first + len(checked)))
         data: dict[str, Any] = {
@@ -637,7 +640,7 @@ def evaluate(
         if closing:
             trail.append(session, case, "closed", actor, now, {"via": "evaluated"})
             case.closed_at = now
-            case.status = "closed"
+            case.status = Status.CLOSED
             settle_items(session, case)
             key = "plan.result.closed"
         else:
@@ -665,7 +668,7 @@ def share_with_rteam(
     actor = actor.strip().lower()
     note = note.strip()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         errors: dict[str, Problem] = {}
         if basis not in SHARE_BASES:
             errors["basis"] = Problem("plan.error.unknown_basis")
@@ -674,7 +677,7 @@ def share_with_rteam(
         if not services.org.school(case.school_id).rteam.members:
             errors["basis"] = Problem("plan.error.no_rteam")
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         share = None if basis == "withdrawn" else basis
         if share == case.rteam_share:
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
@@ -724,7 +727,7 @@ def due_items(session: Session, school_id: str, on_date: date) -> list[DueItem]:
             PlanItem.school_id == school_id,
             PlanItem.done.is_(False),
             PlanItem.due_date <= on_date,
-            Case.status != "closed",
+            Case.status != Status.CLOSED,
         )
         .order_by(PlanItem.due_date, PlanItem.case_id, PlanItem.kind, PlanItem.item_no)
     ).all()

@@ -13,8 +13,10 @@ from handlers import notices
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
+from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
+from handlers.states import Status
 from store import trail
 from store.models import Case, CaseAccess
 
@@ -118,7 +120,11 @@ def check(
     if texts["when"] and "when" not in errors and school is not None:
         try:
             when = parse_when(
-                texts["when"], now=services.clock.now(), tz=school.timezone, mode="past"
+                texts["when"],
+                now=services.clock.now(),
+                tz=school.timezone,
+                mode="past",
+                school_day=school.day,
             )
         except WhenError as exc:
             errors["when"] = Problem(exc.key, exc.problem_args())
@@ -205,7 +211,7 @@ def _new_case(
     case = Case(
         ref="pending",
         school_id=checked.school.id,
-        status="new",
+        status=Status.NEW,
         section=routing.section,
         urgent=routing.urgent or form.urgent,
         leadership_case=routing.leadership_case,
@@ -221,7 +227,7 @@ def _new_case(
     session.add(case)
     session.flush()
     # The id is unique across replicas; the ref is what people say on the phone.
-    case.ref = f"MF-{case.id:04d}"
+    case.ref = make_ref(case.id)
     return case
 
 
@@ -250,6 +256,9 @@ def _record(
             "accused": checked.accused,
             "when_at": when.at.astimezone(UTC).isoformat() if when else None,
             "when_has_time": when.has_time if when else None,
+            # What was understood besides the day: a school moment or a period's last day.
+            "when_part": when.part if when else None,
+            "when_until": when.until.isoformat() if when and when.until else None,
         },
         texts=form.texts(),
     )

@@ -44,6 +44,7 @@ from handlers.calendar import SchoolCalendar
 from handlers.org import Org, School
 from handlers.report import CATEGORIES
 from handlers.review import OPEN_STATES
+from handlers.states import Status
 from store.db import chunked
 from store.models import Case, CaseAccess, Event, PlanItem
 
@@ -504,17 +505,21 @@ def _evaluations(
         yield scheduled, "overdue" if scheduled < calendar.local_date(judged) else None
 
 
+# The events that move an open case on (handlers.states.Status).
+_MOVES = {
+    "acknowledged": Status.ACKNOWLEDGED,
+    "investigation_started": Status.INVESTIGATING,
+    "plan_created": Status.PLAN,
+}
+
+
 def _state_at(case: _Case, judged: datetime) -> str:
-    state = "new"
+    state = Status.NEW
     for type_, at, _ in case.events:
         if at >= judged:
             break
-        state = {
-            "acknowledged": "acknowledged",
-            "investigation_started": "investigating",
-            "plan_created": "plan",
-        }.get(type_, state)
-    return state
+        state = _MOVES.get(type_, state)
+    return str(state)
 
 
 # --- Trend (12 months) -------------------------------------------------------------------

@@ -11,6 +11,9 @@ sealed, and after rotation.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -36,6 +39,7 @@ class Keyring:
             raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
         try:
             self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
+            self._first = base64.urlsafe_b64decode(keys[0].strip().encode("ascii"))
         except (ValueError, UnicodeEncodeError) as exc:
             raise BadKey(
                 "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
@@ -60,6 +64,11 @@ class Keyring:
             raise SealedTextError(
                 "a sealed case text cannot be opened with the configured keys"
             ) from None
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A key for another use (the directory's search index), derived from the first key:
+        rotating the keys rotates it too."""
+        return hmac.new(self._first, purpose, hashlib.sha256).digest()
 
     def reseal(self, token: str) -> str:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")

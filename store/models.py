@@ -206,6 +206,8 @@ class FollowupRound(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# The sakarkiv's journalposter live in their own module (store/journal.py); imported here so
-# that Base.metadata (Alembic, the tests' create_all) knows the table.
+# The directory (schools, staff, pupils, foresatte) and the sakarkiv's journalposter
+# (store/journal.py) live in modules of their own; imported here so that Base.metadata
+# (Alembic, the tests' create_all) knows their tables.
+from store import directory_models as directory_models  # noqa: E402,F401
 from store import journal as _journal  # noqa: E402,F401

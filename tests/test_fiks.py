@@ -302,14 +302,14 @@ def test_a_feilmelding_reaches_rektor_with_what_to_fix_and_a_retry_journalfoerer
     assert notice.recipient == REKTOR
     words = text.render(notice.kind, notice.lang, notice.data)
     assert "Klassering B99" in words and f"meldefra journal {ref} --retry" in words
-    assert 'meldefra_journalposts{state="failed"} 1' in Metrics(fiks_services).render()
+    assert 'meldefra_journalposts{state="failed"} 1.0' in Metrics(fiks_services).render().decode()
 
     assert journal.retry(fiks_services, ref) == 1
     deliver_all(fiks_services, stack, ref)
     stack.close()
     assert [r.status for r in rows(fiks_services, ref)] == ["done"]
     assert numbers_on_trail(fiks_services, ref) == ["2026/1234-1"]
-    assert 'meldefra_journalposts{state="failed"} 0' in Metrics(fiks_services).render()
+    assert 'meldefra_journalposts{state="failed"} 0.0' in Metrics(fiks_services).render().decode()
 
 
 def test_a_send_whose_answer_was_lost_is_not_journalfoert_twice(

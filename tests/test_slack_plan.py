@@ -94,8 +94,7 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         "case_investigation_note",
         "case_foresatte",
         "case_age_band",
-        "case_inform_owner",
-    ]
+    ]  # no "meld fra til skoleeier": a § 12-4 case, and a leader, not rektor (handlers.states)
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     pupils = next(b for b in form["blocks"] if b.get("block_id") == "pupils")

@@ -12,9 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from handlers import access, export, plan, report, review
+from handlers import export, plan, report, review
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem
 from handlers.export import ExportFile
@@ -23,7 +21,6 @@ from handlers.org import Org
 from handlers.report import Filed
 from handlers.review import Outcome
 from handlers.services import Services
-from store.models import Case
 
 
 class Kind(StrEnum):
@@ -318,18 +315,24 @@ def _with_plan(action: str) -> Prepare:
     return prepare
 
 
+def _prepare_tiltak_done(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    assert ref is not None
+    review.authorize(services, ref, actor, "tiltak_done")
+    current = plan.plan_of(services, ref, actor)
+    waiting = [x for x in current.active_tiltak() if x.done_at is None]
+    choices = tuple(
+        Choice(str(x.no), f"{x.no}. {(x.what or '')[:60]}", literal=True) for x in waiting[:10]
+    )
+    return Opened(form, current.ref, dict(prefill), {"open_tiltak": choices})
+
+
 def _prepare_export(
     services: Services, form: Form, actor: str, ref: str | None, prefill: Values
 ) -> Opened:
     assert ref is not None
-
-    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
-        current = plan.replay(case.ref, review.trail_entries(session, case))
-        return case.ref, (current.pupils if current else [])
-
-    found, names = review.read(
-        services, ref, actor, "export", pupils, need=lambda seen: seen.may_export
-    )
+    found, names = export.export_choices(services, ref, actor)
     choices = tuple(Choice(str(i), p[:70], literal=True) for i, p in enumerate(names, 1))
     return Opened(form, found, dict(prefill), {"plan_pupils": choices})
 
@@ -467,6 +470,13 @@ def _call_share(services: Services, s: Submission) -> Result:
         services, _ref(s), s.actor, text_of(v, "basis"), text_of(v, "note")
     )
     return _outcome(outcome)
+
+
+def _call_tiltak_done(services: Services, s: Submission) -> Result:
+    picked = text_of(s.values, "tiltak").strip()
+    if not picked.isdigit():
+        raise FieldErrors({"tiltak": Problem("error.required")})
+    return _outcome(plan.complete_tiltak(services, _ref(s), s.actor, int(picked)))
 
 
 def _call_export(services: Services, s: Submission) -> Result:
@@ -781,6 +791,25 @@ EVALUATE = _declare(
         prepare=_with_plan("evaluate"),
         action="evaluate",
         error_fields={"tiltak": "tiltak.1.what"},
+    )
+)
+TILTAK_DONE = _declare(
+    Form(
+        name="tiltak_done",
+        title="action.tiltak_done",
+        submit_label="chat.modal.submit",
+        items=(
+            Field(
+                "tiltak",
+                Kind.CHOICE,
+                "plan.field.tiltak_done",
+                required=True,
+                choices_from="open_tiltak",
+            ),
+        ),
+        call=_call_tiltak_done,
+        prepare=_prepare_tiltak_done,
+        action="tiltak_done",
     )
 )
 SHARE = _declare(

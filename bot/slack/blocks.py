@@ -325,7 +325,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
         if e.type not in ("notified", "delivered")
     ]
     trail_blocks = sections(escape("\n".join(trail_lines[-40:])), heading=t(lang, "case.trail"))
-    buttons = actions.case_buttons(details.status, details.restricted)
+    buttons = actions.case_buttons(details.offered)
     row = (
         [actions_block(lang, details.ref, buttons, block_id=f"plan:{details.ref}")]
         if buttons

@@ -323,7 +323,7 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
             if a.form
             else {"dialog": RUN, "verb": a.verb, "ref": details.ref},
         }
-        for a in actions.case_buttons(details.status, details.restricted)
+        for a in actions.case_buttons(details.offered)
     ]
     out = card(body, buttons)
     while size_of(out) > MAX_CARD_BYTES and len(body) > 3:  # a very long report

@@ -1,7 +1,7 @@
 """Journalposter for the municipality's sakarkiv through Fiks Arkiv (issue 22).
 
 Revision ID: 0009_archive
-Revises: 0005_stats
+Revises: 0006_directory (re-chained after merging main)
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from store.types import UTCDateTime
 
 revision = "0009_archive"
-down_revision = "0005_stats"
+down_revision = "0006_directory"
 branch_labels = None
 depends_on = None
 
