@@ -469,3 +469,38 @@ def test_doctor_checks_the_token_the_account_and_the_archive_key(
     with pytest.raises(ValueError, match="FIKS_IO_URL"):
         FiksSettings.from_env({**env, "FIKS_IO_URL": ""})
     assert FiksSettings.from_env({**env, "FIKS_ARKIV_ACCOUNT": ""}) is None
+
+
+def test_the_plan_goes_home_to_the_foresatte_the_directory_knows(fiks_services: Services) -> None:
+    from handlers.directory_sync import apply
+    from tests.directory_data import snapshot
+
+    apply(fiks_services, snapshot())
+    ref = filed(fiks_services, pupils="Kari Nordmann")
+    plan.create_plan(fiks_services, ref, LEADER, plan_form(pupils="Kari Nordmann\nUkjent Elev"))
+    [_, plan_row] = rows(fiks_services, ref)
+    with fiks_services.uow() as session:  # the saksmappe's kvittering, as the archive gives it
+        first = session.scalars(
+            select(JournalPost)
+            .where(JournalPost.case_id == plan_row.case_id)
+            .order_by(JournalPost.seq)
+        ).first()
+        assert first is not None
+        first.status = "done"
+    message = journal.build(fiks_services, ref, plan_row.seq)
+    xml = etree.fromstring(dict(message.files)[am.PAYLOAD])
+    parties = [
+        (p.findtext(f"{{{am.NS_OPPRETT}}}korrespondanseparttype/{{{am.NS_MDK}}}kode"),
+         p.findtext(f"{{{am.NS_OPPRETT}}}korrespondansepartNavn"))
+        for p in xml.iter(f"{{{am.NS_OPPRETT}}}korrespondansepart")
+    ]  # fmt: skip
+    assert parties == [
+        ("EM", "Kari Nordmann"),
+        ("EM", "Anne Nordmann"),
+        ("EM", "Per Nordmann"),
+        ("EM", "Ukjent Elev og foresatte"),
+    ]
+    assert all(
+        p.findtext(f"{{{am.NS_OPPRETT}}}erSkjermet") == "true"
+        for p in xml.iter(f"{{{am.NS_OPPRETT}}}korrespondansepart")
+    )

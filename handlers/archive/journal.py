@@ -33,14 +33,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, notices, review
+from handlers import access, directory, notices, review
 from handlers.archive import arkivmelding as am
 from handlers.export import CASE_FILE, FILE_STEM, PLAN, case_file_document, plan_document
 from handlers.i18n import t
 from handlers.org import ArchiveSettings, Org, School
 from handlers.plan import replay
 from handlers.render import to_pdf
-from handlers.review import TrailEntry
 from handlers.services import Services
 from store import outbox, trail
 from store.journal import OPEN_STATES, JournalPost, of_case
@@ -198,15 +197,53 @@ def build(services: Services, ref: str, seq: int, kind: str | None = None) -> Me
             closed = case.closed_at or jp.created_at
             xml = am.close_folder(folder_of(case, school, school.archive), closed)
             return Message(jp.id, am.OPPDATER, jp.klient_melding_id, [(am.PAYLOAD, xml)])
+        pupils: list[str] = []
+        if jp.kind in ("plan", "foresatte"):
+            upto = [e for e in review.trail_entries(session, case) if e.seq <= seq]
+            plan = replay(case.ref, upto)
+            pupils = list(plan.pupils) if plan is not None else []
+    # Outside the transaction: the directory reads in its own (one SQLite writer at a time).
+    guardians = _guardians(services, school.id, pupils)
+    settings = school.archive
+    with services.uow() as session:
+        case = review.load_case(session, ref)
         built = _build(
-            services, session, case, school, school.archive, jp.kind, seq, first.id == jp.id
+            services,
+            session,
+            case,
+            school,
+            settings,
+            jp.kind,
+            seq,
+            first.id == jp.id,
+            guardians,
         )
-        return Message(
-            jp.id,
-            am.OPPRETT,
-            jp.klient_melding_id,
-            [(am.PAYLOAD, built.xml), *((d.filename, d.content) for d in built.documents)],
-        )
+    return Message(
+        jp.id,
+        am.OPPRETT,
+        jp.klient_melding_id,
+        [(am.PAYLOAD, built.xml), *((d.filename, d.content) for d in built.documents)],
+    )
+
+
+def _guardians(services: Services, school: str, pupils: Sequence[str]) -> dict[str, list[str]]:
+    """The foresatte of the plan's pupils, by the pupil's name as written in the case, from
+    the directory when the school has one and the name is one pupil there."""
+    if not pupils or not directory.has_directory(services, school):
+        return {}
+    found: dict[str, list[str]] = {}
+    for name in pupils:
+        hits = [
+            h
+            for h in directory.search_pupils(services, school, name, limit=5)
+            if h.name.casefold() == name.strip().casefold()
+        ]
+        if len(hits) != 1:
+            continue
+        pupil = directory.get_pupil(services, hits[0].id)
+        if pupil is not None and pupil.guardians:
+            found[name] = [g.name for g in pupil.guardians]
+    return found
 
 
 def _build(
@@ -218,6 +255,7 @@ def _build(
     kind: str,
     seq: int,
     with_folder: bool,
+    guardians: Mapping[str, list[str]] | None = None,
 ) -> Built:
     lang = school.language
     entries = review.trail_entries(session, case)
@@ -258,7 +296,7 @@ def _build(
         day=event.at.astimezone(school.zone).date(),
         author=event.actor if "@" in event.actor else am.SYSTEM,
         documents=documents,
-        parties=_parties(services, kind, plan, upto, lang, session, case),
+        parties=_parties(services, kind, plan, lang, session, case, guardians or {}),
     )
     folder = folder_of(case, school, settings)
     return Built(kind, seq, am.opprett(folder, entry, with_folder=with_folder), documents)
@@ -297,14 +335,14 @@ def _parties(
     services: Services,
     kind: str,
     plan: Any,
-    entries: Sequence[TrailEntry],
     lang: str,
     session: Session,
     case: Case,
+    guardians: Mapping[str, list[str]],
 ) -> list[am.Party]:
     """The korrespondanseparter: the plan's pupils (and foresatte, below 18) for what goes
     home, the pupils' foresatte for what they raised, skoleeier for the § 12-5 melding. The
-    names come from the case (the directory, when there is one, knows the foresatte)."""
+    foresatte by name from the directory when it knows them, else "<pupil> og foresatte"."""
     if kind == "owner_informed":
         owner = services.org.owner
         contacts: list[str | None] = [*owner.contacts] or [None]
@@ -314,11 +352,19 @@ def _parties(
     pupils = list(plan.pupils) if plan is not None else []
     adult = review.age_band_of(session, case) == "over_18"
     if kind == "plan":
-        key = "arkiv.part.pupil" if adult else "arkiv.part.pupil_foresatte"
-        names = [t(lang, key, pupil=p) for p in pupils] or [t(lang, "arkiv.part.pupil_unnamed")]
-        return [am.Party("EM", n) for n in names]
-    names = [t(lang, "arkiv.part.foresatte_of", pupil=p) for p in pupils]
-    return [am.Party("EA", n) for n in names or [t(lang, "arkiv.part.foresatte")]]
+        names: list[str] = []
+        for p in pupils:
+            if adult:
+                names.append(t(lang, "arkiv.part.pupil", pupil=p))
+            elif p in guardians:
+                names += [p, *guardians[p]]
+            else:
+                names.append(t(lang, "arkiv.part.pupil_foresatte", pupil=p))
+        return [am.Party("EM", n) for n in names or [t(lang, "arkiv.part.pupil_unnamed")]]
+    senders: list[str] = []
+    for p in pupils:
+        senders += guardians.get(p) or [t(lang, "arkiv.part.foresatte_of", pupil=p)]
+    return [am.Party("EA", n) for n in senders or [t(lang, "arkiv.part.foresatte")]]
 
 
 def sent(services: Services, journalpost_id: int, melding_id: str) -> None:
