@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot import directory_cli, journal_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
+from bot.fiks.config import MissingFiksSettings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
@@ -35,7 +36,12 @@ log = logging.getLogger("meldefra.cli")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except MissingFiksSettings as exc:
+        print(f"meldefra: {t('nb', 'arkiv.error.settings', names=', '.join(exc.names))}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
     # `export` is a command people run by hand: quiet unless asked (-v).

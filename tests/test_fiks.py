@@ -471,6 +471,18 @@ def test_doctor_checks_the_token_the_account_and_the_archive_key(
     assert FiksSettings.from_env({**env, "FIKS_ARKIV_ACCOUNT": ""}) is None
 
 
+def test_a_half_configured_fiks_is_one_line_naming_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("FIKS_ARKIV_ACCOUNT", "5b1c7f0e-2a4b-4c8e-9d1f-0e2a4b6c8d0f")
+    monkeypatch.delenv("FIKS_IO_URL", raising=False)
+    assert main(["journal", "MF-0001"]) == 2
+    err = capsys.readouterr().err
+    assert "FIKS_IO_URL" in err and "Traceback" not in err
+
+
 def test_the_plan_goes_home_to_the_foresatte_the_directory_knows(fiks_services: Services) -> None:
     from handlers.directory_sync import apply
     from tests.directory_data import snapshot

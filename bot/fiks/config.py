@@ -18,6 +18,14 @@ REQUIRED = (
 )
 
 
+class MissingFiksSettings(ValueError):
+    """FIKS_ARKIV_ACCOUNT is set but not everything Fiks IO needs."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__("Fiks Arkiv needs " + ", ".join(names))
+        self.names = names
+
+
 @dataclass(frozen=True)
 class FiksSettings:
     api_url: str  # FIKS_IO_URL, e.g. https://api.fiks.ks.no
@@ -48,7 +56,7 @@ class FiksSettings:
             return None
         missing = [name for name in REQUIRED if not get(name)]
         if missing:
-            raise ValueError("Fiks Arkiv needs " + ", ".join(missing))
+            raise MissingFiksSettings(missing)
         key = get("MASKINPORTEN_KEY")
         return cls(
             api_url=get("FIKS_IO_URL").rstrip("/"),
