@@ -721,6 +721,6 @@ class Console:
         for entry in details.trail:
             if entry.type in ("notified", "delivered"):
                 continue
-            kind = self.tr("event." + entry.type)
+            kind = text.event_label(self.lang, entry)
             self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {entry.actor}")
         self.say("=" * 40)

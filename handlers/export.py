@@ -714,6 +714,11 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w("doc.tl.escalated", to=who.many(list(d.get("to", []))))
     if e.type == "owner_informed":
         return _owner_sentence(e, w, who)
+    if e.type in ("journalfoert", "journal_failed", "archive_folder_closed"):
+        kind = f"arkiv.kind.{d.get('kind', '')}"
+        what = w(kind) if has(kind) else ""
+        number = d.get("journalpostnummer") or d.get("saksnummer") or ""
+        return w(f"doc.tl.{e.type}", number=number, what=what)
     if e.type in _WITH_NUMBER:
         return w(f"doc.tl.{e.type}", who=actor, no=d.get("no", ""))
     if e.type == "closed" and d.get("no_grounds"):

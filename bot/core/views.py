@@ -55,7 +55,7 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         for value in (details.report[f.name],)
     ]
     trail = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · {e.actor}"
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {text.event_label(lang, e)} · {e.actor}"
         for e in details.trail
         if e.type not in QUIET_EVENTS
     ]
