@@ -418,8 +418,12 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     if settings.keyring() is None:
         print(f"meldefra: {t('nb', 'cli.keys_missing')}", file=sys.stderr)
         return EXIT_USAGE
-    resealed, sealed = ops.rotate_keys(bootstrap.open_database(settings))
+    database = bootstrap.open_database(settings)
+    resealed, sealed = ops.rotate_keys(database)
+    pupils = ops.reseal_directory(database)
     print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
+    if pupils:
+        print(t("nb", "dir.keys_rotated", pupils=pupils))
     return 0
 
 
@@ -478,6 +482,11 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     org = load_org(path)
     lang = org.operator_language
     print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    for school in org.schools:
+        if school.principal not in school.rteam.members:
+            print(
+                t(lang, "figures.org.rektor_not_in_rteam", school=school.id, who=school.principal)
+            )
     for line in routes_report(org):
         print(line)
     for line in _directory_check(settings, Path(path)):

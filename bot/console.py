@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms, redaction, words
+from bot.core import actions, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
 from handlers import choices, export, followup, plan, review
@@ -721,12 +721,11 @@ class Console:
         ):
             self.say(line)
         self.say(self.tr("console.report_text") + ":")
-        for name in ("pupils", "what", "when", "where", "action_taken", "pupil_words"):
-            value = details.report.get(name)
-            if value:
-                self.say(f"  {self.tr('field.' + name)}: {value}")
-        self.say(self.tr("case.trail") + ":")
         zone = self.services.org.school(details.school_id).zone
+        for label, value in views.case_view(self.lang, details, zone).report:
+            if value:
+                self.say(f"  {label}: {value}")
+        self.say(self.tr("case.trail") + ":")
         for entry in details.trail:
             if entry.type in ("notified", "delivered"):
                 continue

@@ -67,7 +67,7 @@ class Finding:
 def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[list[str], bool]:
     """Every check's line, and whether all passed."""
     findings, org_lang = check_org(org_path)
-    findings += check_database(settings)
+    findings += [_plaintext(f, _plaintext_chosen(org_path)) for f in check_database(settings)]
     findings += check_slack(settings)
     findings += check_teams(settings)
     findings += check_chat(settings)
@@ -79,6 +79,21 @@ def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[li
 
 
 # --- org and database ------------------------------------------------------------------------
+
+
+def _plaintext_chosen(path: Path) -> bool:
+    try:
+        return load_org(path).plaintext_chosen
+    except OrgError:
+        return False
+
+
+def _plaintext(finding: Finding, chosen: bool) -> Finding:
+    """Free text stored unencrypted is a problem, unless `policy.plaintext_ok` says the
+    operator chose it (special-category data about children sits in that database)."""
+    if finding.detail != "doctor.key.none" or chosen:
+        return finding
+    return replace(finding, status=BAD, fix="doctor.key.none_fix")
 
 
 def check_org(path: Path) -> tuple[list[Finding], str]:

@@ -90,6 +90,16 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
     ensure_schema(app.database)
+    if (
+        not settings.encryption_key
+        and app.engine.dialect.name == "postgresql"
+        and not app.services.org.plaintext_chosen
+    ):
+        log.warning(
+            "MELDEFRA_ENCRYPTION_KEY is not set: reports are stored unencrypted in PostgreSQL "
+            "(make a key with `meldefra keys new`, or set policy.plaintext_ok: true in org.yml "
+            "if that is a deliberate choice)"
+        )
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
@@ -424,9 +434,15 @@ def _serve_http(
     from bot.limits import server_options
 
     bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
+    inline = None
+    if bolt is not None:
+        from bot.slack.app import acks_at_once
+
+        inline = acks_at_once
     asgi = build_asgi(
-        app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
-    )
+        app.services, bolt, parts, health=health, metrics=metrics,
+        before_shutdown=before_shutdown, slack_inline=inline,
+    )  # fmt: skip
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     # What start-up built (the org, catalogs, dateparser's and holidays' data) lives as long
     # as the process: out of the collector's sight, a full collection no longer walks it

@@ -109,6 +109,14 @@ def rotate_keys(db: Database) -> tuple[int, int]:
         return crypto.rotate(session)
 
 
+def reseal_directory(db: Database) -> int:
+    """Re-seal the directory's names, search tags and digests with the first key: how many."""
+    from store.directory import reseal
+
+    with db.uow() as session:
+        return reseal(session)
+
+
 def text_counts(db: Database) -> tuple[int, int]:
     """How many stored texts are sealed, and how many plaintext."""
     with db.engine.connect() as conn:

@@ -108,6 +108,9 @@ class Policy:
     # "3 per term": the leader is told, and the R-team digest marks (without names), when a
     # pupil is reported this many times within the period (handlers/history.py).
     repeat_reports: RepeatReports | None = None
+    # The operator chose to keep free text unencrypted (no MELDEFRA_ENCRYPTION_KEY): `doctor`
+    # and `serve` then stop calling it a problem.
+    plaintext_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,11 @@ class Org:
     schools: tuple[School, ...]
     languages: dict[str, str] = field(default_factory=dict)  # per-person language override
     directory: DirectorySource | None = None
+
+    @property
+    def plaintext_chosen(self) -> bool:
+        """Every school's policy says the free text may be kept unencrypted."""
+        return bool(self.schools) and all(s.policy.plaintext_ok for s in self.schools)
 
     @property
     def operator_language(self) -> str:
@@ -664,6 +672,7 @@ class _Reader:
             "owner_notice",
             "owner_notice_hours",
             "repeat_reports",
+            "plaintext_ok",
         }
         m = self.mapping(node, f"{where}: policy", keys)
         if m is None:
@@ -701,6 +710,11 @@ class _Reader:
                 self.fail(m["repeat_reports"], "repeat_reports", where=where, value=raw)
             else:
                 values["repeat_reports"] = RepeatReports(int(match["n"]), match["period"])
+        if "plaintext_ok" in m:
+            raw = (self.scalar(m["plaintext_ok"], where, "policy.plaintext_ok") or "").lower()
+            if raw not in ("true", "false", "yes", "no"):
+                self.fail(m["plaintext_ok"], "plaintext_ok", where=where)
+            values["plaintext_ok"] = raw in ("true", "yes")
         return Policy(**values)
 
     def graph(self, node: yaml.Node | None, where: str) -> GraphDirectory:

@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, OutputIntentSubType, XPos, YPos
+from fpdf.output import PDFICCProfile
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -71,10 +72,32 @@ def font_files() -> tuple[str, str]:
     return str(FONT_REGULAR), str(FONT_BOLD)
 
 
+# Archives keep documents for the long term as PDF/A (the municipality's sakarkiv expects it):
+# PDF/A-2b, with every font embedded (fpdf2 subsets and embeds TrueType fonts), XMP metadata
+# carrying pdfaid, an sRGB output intent, a file ID, and no encryption (fpdf2 refuses it under
+# the profile). fpdf2 ships the sRGB profile; its bytes are read once.
+PDFA = "PDF/A-2B"
+
+
+@cache
+def srgb_profile() -> bytes:
+    import fpdf
+
+    return (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes()
+
+
 class _Pdf(FPDF):
     def __init__(self, doc: Document) -> None:
-        super().__init__(format="A4")
+        super().__init__(format="A4", enforce_compliance=PDFA)
         self.doc = doc
+        self.add_output_intent(
+            OutputIntentSubType.PDFA,
+            output_condition_identifier="sRGB",
+            output_condition="IEC 61966-2-1:1999",
+            registry_name="http://www.color.org",
+            dest_output_profile=PDFICCProfile(contents=srgb_profile(), n=3, alternate="DeviceRGB"),
+            info="sRGB2014 (v2)",
+        )
 
     def footer(self) -> None:
         self.set_y(-12)

@@ -142,6 +142,13 @@ def check(
     return Checked(school=school, when=when, routing=routing, accused=accused)
 
 
+def _route(routing: Routing) -> str:
+    """'12-4', '12-5' (to rektor, straks) or '12-5_owner' (a leadership case: to skoleeier)."""
+    if routing.section != "12-5":
+        return "12-4"
+    return "12-5_owner" if routing.leadership_case else "12-5"
+
+
 def resolve_employee(school: School, typed: str) -> str | None:
     """The staff member meant by what was picked or typed: an e-mail of the school's staff,
     or the part before @ when exactly one staff member has it ("trinn8"); else None."""
@@ -298,7 +305,9 @@ def _record(
             kind=notices.RECEIPT,
             lang=org.language_of(reporter, school),
             recipient=reporter,
-            data={"ref": case.ref, "roles": roles, "school": school.id},
+            # The route decides which duty the receipt says was met (§ 12-4, § 12-5 to rektor,
+            # or § 12-5 straight to skoleeier in a leadership case).
+            data={"ref": case.ref, "roles": roles, "school": school.id, "route": _route(routing)},
         ),
         now,
         case,
@@ -319,6 +328,7 @@ def _record(
                     "unit": routing.unit,
                     "urgent": case.urgent,
                     "section": routing.section,
+                    "leadership": routing.leadership_case,
                     "prompt_owner": rektor_informs and r.role == "rektor",
                     "owner_informed": owner_now and r.role == "rektor",
                     "categories": sorted(set(form.categories)),

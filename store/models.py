@@ -206,5 +206,27 @@ class FollowupRound(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# --- Pending exports (Teams): a file waiting for the person's consent --------------------------
+
+
+class PendingExport(Base):
+    """An export's bytes waiting until the person accepts the file consent card (Teams).
+
+    In the database, so that whichever replica receives the consent can finish it; sealed with
+    the keyring when one is configured (it is the case's free text, like `case_texts`); gone
+    after `expires_at` or once uploaded.
+    """
+
+    __tablename__ = "pending_exports"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # Fernet token when sealed, else base64
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 # The directory (schools, staff, pupils, foresatte) lives in a module of its own.
 from store import directory_models as directory_models  # noqa: E402,F401

@@ -132,7 +132,7 @@ def test_a_12_4_case_reads_as_a_case_file(services: Services, clock: FixedClock)
             "Hvem er hørt Ola og kontaktlærer",
             "Ola sitter alene i friminuttene",
             "Foresatte informert onsdag 25. november 2026 Telefon med mor",
-            "foresatte samtykker",
+            "eleven og foresatte skal informeres og høres",
             "Konklusjon, med utgangspunkt i elevens opplevelse Ola sier han har det bra nå",
             # Deliveries summarised, views as the innsynslogg.
             "Melding om ny sak – til rektor@nordby.example (rektor) – levert 25.11.2026 kl. 10.30",
@@ -163,7 +163,7 @@ def test_a_12_5_teacher_case_names_the_employee_and_shows_skoleeier_informed(
         for text in (pdf, page):
             clean(text)
             assert "Ansatt meldingen gjelder (§ 12-5) laerer2@nordby.example" in text
-            assert "mistanke om at en ansatt har krenket en elev" in text
+            assert "mistanke om at en som arbeider på skolen, har krenket en elev" in text
             assert (
                 "Meldefra meldte fra til skoleeier (skoleeier@kommune.example (skoleeier)) på "
                 "vegne av rektor rektor@nordby.example (rektor), straks saken kom inn"

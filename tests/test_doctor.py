@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine, text
 
 from bot.cli import main
@@ -227,9 +228,9 @@ def test_doctor_speaks_the_owners_language(
     assert code == 1
     assert "neither Slack nor Teams is set up" in line_about(lines, "Chat")
     assert "SLACK_BOT_TOKEN" in line_about(lines, "Chat")
-    assert line_about(lines, "The encryption key").endswith(
-        "not set: free text is stored unencrypted."
-    )
+    key_line = line_about(lines, "The encryption key")
+    assert "not set: free text is stored unencrypted." in key_line
+    assert "meldefra keys new" in key_line and "policy.plaintext_ok: true" in key_line
 
 
 def test_a_missing_sqlite_file_is_reported_not_created(
@@ -270,3 +271,27 @@ def test_doctor_never_prints_a_password_and_never_crashes_on_the_url(
     assert "sjekk DATABASE_URL" in line_about(lines, "Databasen") or "finnes ikke" in line_about(
         lines, "Databasen"
     )
+
+
+def test_unencrypted_storage_is_a_problem_unless_the_operator_chose_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, finding 10: without a key, doctor must not end with "Alt i orden".
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    org = tmp_path / "org.yml"
+    org.write_text(SAMPLE_ORG.read_text())
+    env = {"DATABASE_URL": str(engine.url), "MELDEFRA_ORG": str(org), "CLIENT_ID": ""}
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    code, lines = doctor(monkeypatch, capsys, env)
+    assert code == 1
+    assert line_about(lines, "Krypteringsnøkkelen").startswith("FEIL")
+    data = yaml.safe_load(SAMPLE_ORG.read_text())
+    for school in data["schools"]:
+        school.setdefault("policy", {})["plaintext_ok"] = True
+    if isinstance(data.get("directory"), dict) and data["directory"].get("path"):
+        data["directory"]["path"] = str(SAMPLE_ORG.parent / data["directory"]["path"])
+    chosen = yaml.safe_dump(data, allow_unicode=True)
+    org.write_text(chosen)
+    code, lines = doctor(monkeypatch, capsys, env)
+    assert not line_about(lines, "Krypteringsnøkkelen").startswith("FEIL")

@@ -329,3 +329,28 @@ def test_a_server_killed_outright_leaves_no_delivery_process_behind(tmp_path: Pa
             wait_until(gone, 15, "the delivery process outlived its server")
     finally:
         fake.stop()
+
+
+def test_serve_on_postgresql_without_a_key_warns_at_start(tmp_path: Path, pg_server: str) -> None:
+    # Issue 20, finding 10: reports about children must not go unencrypted into PostgreSQL
+    # without a word; the console demo on SQLite stays quiet.
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(pg_server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_engine(pg_server).url.set(query={"options": f"-csearch_path={schema}"})
+    env = {"DATABASE_URL": url.render_as_string(hide_password=False), "SLACK_API_URL": ""}
+    fake = fake_slack()
+    env["SLACK_API_URL"] = fake.url
+    env.pop("MELDEFRA_ENCRYPTION_KEY", None)
+    try:
+        with server(env, tmp_path) as (proc, _base):
+            proc.send_signal(signal.SIGTERM)
+            output = proc.communicate(timeout=30)[0]
+    finally:
+        fake.stop()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    assert "MELDEFRA_ENCRYPTION_KEY is not set" in output
+    assert "policy.plaintext_ok" in output

@@ -21,6 +21,7 @@ from store.models import Case, Event
 from tests.fakes.signing import block_actions, button, plain_text_input, radio_buttons
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.teams_harness import (
+    SHAREPOINT,
     TeamsHarness,
     aad,
     actions_of,
@@ -135,7 +136,7 @@ def accept_file(teams: TeamsHarness) -> list[str]:
                 "context": item["content"]["acceptContext"],
                 "uploadInfo": {
                     "name": name,
-                    "uploadUrl": f"{teams.fake.url}/upload/{name}",
+                    "uploadUrl": f"{SHAREPOINT}/upload/{name}",
                     "contentUrl": f"https://onedrive.example/{name}",
                     "uniqueId": f"u-{name}",
                     "fileType": name.rsplit(".", 1)[-1],

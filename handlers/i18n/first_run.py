@@ -2,6 +2,12 @@
 
 MESSAGES = {
     "nb": {
+        "doctor.key.none_fix": (
+            "lag en nøkkel med «meldefra keys new», sett MELDEFRA_ENCRYPTION_KEY og kjør "
+            "«meldefra keys rotate» (hold nøkkelen atskilt fra sikkerhetskopiene), eller skriv "
+            "policy.plaintext_ok: true i org.yml hvis ukryptert lagring er et bevisst valg"
+        ),
+        "org.err.plaintext_ok": "{where}: policy.plaintext_ok må være true eller false.",
         "doctor.what.chat": "Chat",
         "doctor.chat.none": "verken Slack eller Teams er satt opp, så ingen ved skolen kan melde fra",
         "doctor.chat.fix": (
@@ -33,6 +39,12 @@ MESSAGES = {
         ),
     },
     "nn": {
+        "doctor.key.none_fix": (
+            "lag ein nøkkel med «meldefra keys new», set MELDEFRA_ENCRYPTION_KEY og køyr "
+            "«meldefra keys rotate» (hald nøkkelen skild frå tryggleikskopiane), eller skriv "
+            "policy.plaintext_ok: true i org.yml viss ukryptert lagring er eit medvite val"
+        ),
+        "org.err.plaintext_ok": "{where}: policy.plaintext_ok må vere true eller false.",
         "doctor.what.chat": "Chat",
         "doctor.chat.none": "verken Slack eller Teams er sett opp, så ingen ved skulen kan melde frå",
         "doctor.chat.fix": (
@@ -64,6 +76,12 @@ MESSAGES = {
         ),
     },
     "en": {
+        "doctor.key.none_fix": (
+            "make a key with “meldefra keys new”, set MELDEFRA_ENCRYPTION_KEY and run “meldefra "
+            "keys rotate” (keep the key apart from the backups), or write policy.plaintext_ok: "
+            "true in org.yml if unencrypted storage is a deliberate choice"
+        ),
+        "org.err.plaintext_ok": "{where}: policy.plaintext_ok must be true or false.",
         "doctor.what.chat": "Chat",
         "doctor.chat.none": "neither Slack nor Teams is set up, so nobody at the school can report",
         "doctor.chat.fix": (
