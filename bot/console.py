@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms, redaction, views, words
+from bot.core import actions, flow, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
 from handlers import choices, export, followup, plan, review
@@ -28,7 +28,6 @@ from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import LANGS, t
-from handlers.render import Field, Para, Sub
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -70,8 +69,7 @@ class Draft:
 
 
 # The case actions in the order (and with the numbers) the console has always shown them;
-# a verb declared in bot.core.actions and missing here is offered after them. `show_plan`
-# is the console's own: reading the plan.
+# a verb declared in bot.core.actions and missing here is offered after them.
 ACTION_ORDER = (
     "acknowledge",
     "investigate",
@@ -88,7 +86,6 @@ ACTION_ORDER = (
 )
 HANDLED = -1  # `typed` answered the person itself (help): ask again
 TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
-CONSOLE_ACTIONS = {"show_plan": "action.show_plan"}
 
 
 class Console:
@@ -591,9 +588,9 @@ class Console:
         later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
         out = []
         for no, verb in enumerate((*ACTION_ORDER, *later), 1):
-            declared = actions.ACTIONS.get(verb)
-            if now.may(declared.name if declared else verb):
-                out.append((no, verb, declared.label if declared else CONSOLE_ACTIONS[verb]))
+            declared = actions.ACTIONS[verb]
+            if now.may(declared.name):
+                out.append((no, verb, declared.label))
         return out
 
     def on_case(self, ref: str) -> None:
@@ -642,8 +639,9 @@ class Console:
         if action.confirm and not self._ask_yes_no(self.tr(action.confirm)):
             raise Back
         if action.run is not None:
-            outcome = action.run(self.services, now.ref, me)
-            self.say(self.tr(outcome.key, **outcome.args))
+            step = flow.click(self.services, verb, now.ref, me, self.lang)
+            if isinstance(step, flow.Notice | flow.Done):
+                self.say(step.text if isinstance(step, flow.Notice) else "\n".join(step.lines))
             return None
         assert action.form is not None
         # The form's own access check runs before any typing (a refusal is on the trail).
@@ -668,22 +666,16 @@ class Console:
     # --- the aktivitetsplan -----------------------------------------------------------
 
     def show_plan(self, ref: str) -> None:
-        current = plan.plan_of(self.services, ref, self.me or "")
-        zone = self.services.org.school(self._school_of(ref)).zone
+        step = flow.show_plan(self.services, ref, self.me or "", self.lang)
+        if isinstance(step, flow.Notice):
+            self.say(step.text)
+            return
         self.say("=" * 40)
-        for section in export.plan_text(current, self.lang, zone):
-            self.say(section.heading.upper())
-            for item in section.items:
-                if isinstance(item, Sub):
-                    self.say(f"  {item.heading}")
-                elif isinstance(item, Field):
-                    self.say(f"    {item.label}: {item.value}")
-                elif isinstance(item, Para):
-                    self.say(f"    {item.text}")
+        for heading, lines in step.view.sections:
+            self.say(heading.upper())
+            for depth, line in lines:
+                self.say("  " * depth + line)
         self.say("=" * 40)
-
-    def _school_of(self, ref: str) -> str:
-        return review.status_of(self.services, ref, self.me or "").school_id
 
     def tiltak_done(self, now: choices.CaseChoices) -> None:
         waiting = [no for no, done in now.tiltak if not done]

@@ -25,6 +25,7 @@ from handlers.i18n import LANGS, has, t
 from handlers.org import School
 from handlers.plan import Plan, replay
 from handlers.render import Document, Field, Item, Para, Section, Sub, to_html, to_pdf
+from handlers.report import MAX_LENGTH
 from handlers.review import TrailEntry
 from handlers.services import Services
 from store import trail
@@ -37,7 +38,7 @@ DOCUMENTS = (PLAN, CASE_FILE, INNSYN)
 FORMATS = ("pdf", "html", "json")
 MIME = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 FILE_STEM = {PLAN: "aktivitetsplan", CASE_FILE: "saksdokumentasjon", INNSYN: "innsyn"}
-REPORT_FIELDS = ("pupils", "what", "when", "where", "action_taken", "pupil_words")
+REPORT_FIELDS = tuple(MAX_LENGTH)  # the report's texts, as handlers.report declares them
 
 
 @dataclass(frozen=True)

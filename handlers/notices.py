@@ -20,6 +20,7 @@ from store.models import Case
 RECEIPT = "receipt"  # to the reporter: case ref, where it went, what happens next, rights
 NEW_CASE = "new_case"  # to a leader/rektor/owner: a case for you, with action buttons
 ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
+CLOSED = "closed"  # to the reporter: the case was closed (one line, no details)
 FORWARDED = "forwarded"  # to the leader a case was forwarded to
 ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
 REMINDER = "reminder"  # the morning DM: everything due for one person at one school

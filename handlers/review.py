@@ -311,6 +311,28 @@ def already(case: Case) -> Outcome:
     return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
 
 
+def _tell_reporter_closed(
+    services: Services, session: Session, case: Case, now: datetime, actor: str
+) -> None:
+    """The reporter learns that the case was closed, and nothing more: what the school found
+    and did is the pupil's and the family's (Skolemiljøknappen closes the loop the same way)."""
+    if case.reporter.lower() == actor.lower():
+        return
+    school = services.org.school(case.school_id)
+    notices.emit(
+        session,
+        notices.Notice(
+            kind=notices.CLOSED,
+            lang=services.org.language_of(case.reporter, school),
+            recipient=case.reporter,
+            data={"ref": case.ref},
+            dedupe_key=f"closed:{case.id}:{now.isoformat()}",
+        ),
+        now,
+        case,
+    )
+
+
 def _tell_reporter_acknowledged(
     services: Services, session: Session, case: Case, now: datetime
 ) -> None:
@@ -471,6 +493,7 @@ def close(
         trail.append(session, case, "closed", actor.lower(), now, data, texts={"reason": reason})
         case.closed_at = now
         case.status = Status.CLOSED
+        _tell_reporter_closed(services, session, case, now, actor)
         return Outcome(
             case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": actor.lower()}
         )

@@ -163,6 +163,14 @@ class Form:
     prepare: Prepare
     action: str  # the verb in bot.core.actions (what the refreshed message says was done)
     intro: str | None = None  # catalog key
+    # False for the report: no case yet, opened from memory (it must open at once).
+    about_case: bool = True
+    # The answer is one line and the dialog closes (the report: the receipt follows as a
+    # message); otherwise the person is told what was done, and what dates were understood.
+    closes: bool = False
+    # Slow to finish (the export renders a document): an edge that must answer within a
+    # deadline (Slack: 3 s) answers "working" first and finishes after.
+    slow: bool = False
     # Handler error keys that are not field names: where they are shown.
     error_fields: Mapping[str, str] = field(default_factory=dict)
 
@@ -353,15 +361,10 @@ def _outcome(o: Outcome) -> Result:
 def _call_report(services: Services, s: Submission) -> Result:
     v = s.values
     form = report.ReportForm(
+        **{name: text_of(v, name) for name in report.MAX_LENGTH},  # the report's texts
         school_id=text_of(v, "school") or None,
-        pupils=text_of(v, "pupils"),
-        what=text_of(v, "what"),
-        when=text_of(v, "when"),
-        where=text_of(v, "where"),
         categories=tuple(list_of(v, "categories")),
         accused=text_of(v, "accused") or None,
-        action_taken=text_of(v, "action_taken"),
-        pupil_words=text_of(v, "pupil_words"),
         urgent=as_bool(v.get("urgent")),
     )
     filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)
@@ -609,6 +612,8 @@ REPORT = _declare(
         call=_call_report,
         prepare=_no_check,
         action="report",
+        about_case=False,
+        closes=True,
     )
 )
 CLOSE = _declare(
@@ -864,6 +869,7 @@ EXPORT = _declare(
         call=_call_export,
         prepare=_prepare_export,
         action="export",
+        slow=True,
     )
 )
 
@@ -881,7 +887,7 @@ def open_form(
 ) -> Opened:
     """The form, after its access check (Refused, on the trail) with prefill and choices."""
     form = FORMS[name]
-    if name == "report":
+    if not form.about_case:
         return report_opened(services.org, actor=actor, prefill=prefill)
     return form.prepare(services, form, actor.strip().lower(), ref, prefill or {})
 

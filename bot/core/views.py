@@ -15,7 +15,10 @@ from bot import text
 from bot.core import actions, forms
 from bot.core.actions import CaseAction
 from bot.core.forms import Kind
+from handlers import export
 from handlers.i18n import t
+from handlers.plan import Plan
+from handlers.render import Field, Para, Sub
 from handlers.review import CaseDetails
 
 TEXT_KINDS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
@@ -70,3 +73,28 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         trail=trail[-TRAIL_SHOWN:],
         buttons=actions.case_buttons(details.offered),
     )
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The aktivitetsplan as the documents word it: sections of (depth, line); depth 1 is a
+    sub-heading (a tiltak, an evaluation), 2 a field or a paragraph under it."""
+
+    ref: str
+    title: str
+    sections: list[tuple[str, list[tuple[int, str]]]]
+
+
+def plan_view(lang: str, current: Plan, zone: Any) -> PlanView:
+    sections = []
+    for section in export.plan_text(current, lang, zone):
+        lines: list[tuple[int, str]] = []
+        for item in section.items:
+            if isinstance(item, Sub):
+                lines.append((1, item.heading))
+            elif isinstance(item, Field):
+                lines.append((2, f"{item.label}: {item.value}"))
+            elif isinstance(item, Para):
+                lines.append((2, item.text))
+        sections.append((section.heading, lines))
+    return PlanView(current.ref, t(lang, "action.show_plan"), sections)

@@ -2,6 +2,10 @@
 
 MESSAGES = {
     "nb": {
+        "notice.closed.title": (
+            "Saken du meldte fra om (sak {ref}) er avsluttet av skolen. Takk for at du meldte fra. "
+            "Ser du noe nytt, meld fra igjen."
+        ),
         "doctor.key.none_fix": (
             "lag en nøkkel med «meldefra keys new», sett MELDEFRA_ENCRYPTION_KEY og kjør "
             "«meldefra keys rotate» (hold nøkkelen atskilt fra sikkerhetskopiene), eller skriv "
@@ -39,6 +43,10 @@ MESSAGES = {
         ),
     },
     "nn": {
+        "notice.closed.title": (
+            "Saka du melde frå om (sak {ref}) er avslutta av skulen. Takk for at du melde frå. "
+            "Ser du noko nytt, meld frå igjen."
+        ),
         "doctor.key.none_fix": (
             "lag ein nøkkel med «meldefra keys new», set MELDEFRA_ENCRYPTION_KEY og køyr "
             "«meldefra keys rotate» (hald nøkkelen skild frå tryggleikskopiane), eller skriv "
@@ -76,6 +84,10 @@ MESSAGES = {
         ),
     },
     "en": {
+        "notice.closed.title": (
+            "The case you reported (case {ref}) has been closed by the school. Thank you for "
+            "reporting. If you see something new, report again."
+        ),
         "doctor.key.none_fix": (
             "make a key with “meldefra keys new”, set MELDEFRA_ENCRYPTION_KEY and run “meldefra "
             "keys rotate” (keep the key apart from the backups), or write policy.plaintext_ok: "
