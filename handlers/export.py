@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, review
+from handlers import access, names, people, review
 from handlers.dates import format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
@@ -89,13 +90,15 @@ def export_case(
     if errors:
         raise FieldErrors(errors)
 
+    found = people.case_people(services, ref)
+
     def build(session: Session, case: Case, seen: access.Access) -> ExportFile:
         school = services.org.school(case.school_id)
         language = lang or school.language
         now = services.clock.now()
         entries = review.trail_entries(session, case)
         plan = replay(case.ref, entries)
-        band = review.age_band_of(session, case)
+        band = _age_band(review.age_band_of(session, case), found, now.astimezone(school.zone))
         meta: dict[str, Any] = {
             "ref": case.ref,
             "school": school.id,
@@ -131,7 +134,7 @@ def export_case(
                 entries = review.without_names(entries, language, everyone, keep=kept)
                 plan = replay(case.ref, entries)
                 assert plan is not None
-            doc = plan_document(plan, school.name, language, school.zone, now, band)
+            doc = plan_document(plan, school.name, language, school.zone, now, band, found.names)
             content: dict[str, Any] = {"plan": _plain(asdict(plan))}
         else:
             breaks = trail.verify_case(session, case)
@@ -159,6 +162,8 @@ def export_case(
                 [str(b) for b in breaks],
                 head,
                 redaction,
+                found.names,
+                band,
             )
             content = {
                 "events": [_plain(asdict(e)) for e in entries],
@@ -212,6 +217,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _age_band(typed: str | None, found: people.CasePeople, now: datetime) -> str | None:
+    """Under or over 18: from the register's birth date on the day (a typed pupil: as recorded
+    with the age band)."""
+    adult = found.adult_on(now.date())
+    if adult is None:
+        return typed
+    return "over_18" if adult else "under_18"
+
+
 def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
     rows = session.execute(
         select(CaseAccess.email, CaseAccess.role)
@@ -250,9 +264,14 @@ def _innsyn(
 class _Words:
     """The catalog in one language, with the date formats documents use."""
 
-    def __init__(self, lang: str, zone: tzinfo) -> None:
+    def __init__(self, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None) -> None:
         self.lang = lang
         self.zone = zone
+        self.names = dict(names or {})
+
+    def person(self, email: str) -> str:
+        """A staff member by name (their e-mail when the directory does not know them)."""
+        return self.names.get(email) or email
 
     def __call__(self, key: str, **args: object) -> str:
         return t(self.lang, key, **args)
@@ -297,7 +316,8 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
     for x in plan.tiltak:
         tiltak.append(Sub(w("doc.plan.tiltak_n", no=x.no)))
         tiltak.append(Para(w.text(x.what)))
-        tiltak.append(Field(w("doc.plan.who"), w.text(x.who)))
+        who = w.person(x.responsible) if x.responsible else w.text(x.who)
+        tiltak.append(Field(w("doc.plan.who"), who))
         when = w.text(x.when)
         if x.due is not None:
             when = w("doc.plan.when_date", text=when, date=w.day(x.due))
@@ -353,11 +373,11 @@ def plan_text(plan: Plan, lang: str, zone: tzinfo) -> list[Section]:
 
 def _made(plan: Plan, w: _Words) -> list[Item]:
     made: list[Item] = [
-        Para(w("doc.plan.made_by", date=w.day(plan.created_at), who=plan.created_by))
+        Para(w("doc.plan.made_by", date=w.day(plan.created_at), who=w.person(plan.created_by)))
     ]
     if plan.changed:
         at, who, _ = plan.changed[-1]
-        made.append(Para(w("doc.plan.changed_by", date=w.day(at), who=who)))
+        made.append(Para(w("doc.plan.changed_by", date=w.day(at), who=w.person(who))))
     return made
 
 
@@ -368,9 +388,10 @@ def plan_document(
     zone: tzinfo,
     now: datetime,
     age_band: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Document:
     """The aktivitetsplan to give the pupil and foresatte (the pupil alone, from 18)."""
-    w = _Words(lang, zone)
+    w = _Words(lang, zone, names)
     adult = age_band == "over_18"
     about = Section(
         w("doc.plan.about"),
@@ -397,11 +418,17 @@ class _People:
     8. trinn)". Roles come from the case's access list and the school's org."""
 
     def __init__(
-        self, w: _Words, school: School, owner: list[str], roles: list[tuple[str, str]]
+        self,
+        w: _Words,
+        school: School,
+        owner: list[str],
+        roles: list[tuple[str, str]],
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.w = w
         self.school = school
         self.owner = set(owner)
+        self.names = dict(names or {})
         self.roles: dict[str, list[str]] = {}
         for email, role in roles:
             if role != access.EXCLUDED:
@@ -434,10 +461,30 @@ class _People:
         if email.startswith("operator:"):
             return self.w("doc.who.operator", who=email.removeprefix("operator:"))
         words = self.role_words(email)
-        return f"{email} ({', '.join(words)})" if words else email
+        name = self.name(email)
+        return f"{name} ({', '.join(words)})" if words else name
+
+    def name(self, email: str | None) -> str:
+        """The person's name alone (the e-mail when the directory does not know them)."""
+        if not email:
+            return self.w("doc.who.system")
+        return self.names.get(email) or email
 
     def many(self, emails: list[str]) -> str:
         return ", ".join(self(e) for e in emails)
+
+    def listing(self) -> list[Item]:
+        """Everyone on the case with name, e-mail and roles: the one place e-mails are shown,
+        so each person can be identified."""
+        items: list[Item] = []
+        for email in self.roles:
+            if "@" not in email:
+                continue
+            words = self.role_words(email)
+            name = self.names.get(email) or email
+            key = "doc.case.person_roles" if words else "doc.case.person"
+            items.append(Para(self.w(key, name=name, email=email, roles=", ".join(words))))
+        return items
 
 
 @dataclass(frozen=True)
@@ -461,21 +508,24 @@ def case_file_document(
     breaks: list[str],
     head: str,
     redaction: Redaction | None = None,
+    names: Mapping[str, str] | None = None,
+    age_band: str | None = None,
 ) -> Document:
     """The case file as a school writes it for the archive and the statsforvaltar: the facts,
     the report with its time as typed and as understood, who got it and why, the
     investigation, the parties, the plan with every evaluation, the conclusion, the timeline
     in words, the deliveries, the innsynslogg and the chain check. No catalog keys, no JSON,
     no UTC: every time in the school's zone."""
-    w = _Words(lang, school.zone)
-    who = _People(w, school, owner, roles)
+    w = _Words(lang, school.zone, names)
+    who = _People(w, school, owner, roles, names)
     reported = entries[0]
     sections = [
-        _about(case, school, w, who, now, entries),
+        _about(case, school, w, who, now, age_band),
+        Section(w("doc.case.persons"), who.listing() or [Para(w("doc.none"))]),
         _report(reported, case, w, who),
         _route(entries, case, w, who),
         _investigation(entries, case, w, who),
-        _parties(entries, w),
+        _parties(entries, w, age_band),
     ]
     if plan is None:
         sections.append(Section(w("doc.plan.title"), [Para(w("doc.case.no_plan"))]))
@@ -503,7 +553,7 @@ def case_file_document(
 
 
 def _about(
-    case: Case, school: School, w: _Words, who: _People, now: datetime, entries: list[TrailEntry]
+    case: Case, school: School, w: _Words, who: _People, now: datetime, band: str | None
 ) -> Section:
     about: list[Item] = [
         Field(w("doc.case.school"), school.name),
@@ -523,7 +573,6 @@ def _about(
         )
     if case.urgent:
         about.append(Field(w("doc.case.urgent"), w("doc.yes")))
-    band = _last_data(entries, "age_band_set", "age_band")
     if band in review.AGE_BANDS:
         about.append(Field(w("doc.case.age_band"), w(f"doc.age_band.{band}")))
     if case.closed_at is not None:
@@ -542,6 +591,8 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         if name not in reported.texts:
             continue
         value = w.text(reported.texts.get(name))
+        if name == "pupils":
+            value = _pupils(reported, w) or value
         if name == "when" and reported.data.get("when_at"):
             at = datetime.fromisoformat(reported.data["when_at"])
             understood = w.day(at)
@@ -554,7 +605,22 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         # Shown to those who may read the case file: rektor or skoleeier (§ 12-5); in a
         # leadership case nobody in the school's leadership can export it.
         items.append(Field(w("doc.case.accused"), who(accused)))
+    elif reported.texts.get("accused_name"):
+        typed = w("doc.case.accused_typed", name=reported.texts["accused_name"])
+        items.append(Field(w("doc.case.accused"), typed))
     return Section(w("doc.case.report"), items)
+
+
+def _pupils(reported: TrailEntry, w: _Words) -> str | None:
+    """Each pupil on a line, saying whether the name was picked from the register or typed."""
+    typed = reported.data.get("pupils_typed")
+    found = names.split_names(reported.texts.get("pupils"))
+    if not isinstance(typed, list) or len(typed) != len(found):
+        return None
+    return "\n".join(
+        w("doc.case.pupil_typed" if was_typed else "doc.case.pupil_register", name=name)
+        for name, was_typed in zip(found, typed, strict=True)
+    )
 
 
 def _route(entries: list[TrailEntry], case: Case, w: _Words, who: _People) -> Section:
@@ -583,7 +649,7 @@ def _owner_sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         f"doc.tl.owner_informed.{how}",
         who=who(e.actor),
         to=who.many(list(e.data.get("to", []))),
-        rektor=who(e.data.get("on_behalf_of")),
+        rektor=who.name(e.data.get("on_behalf_of")),  # the sentence says "rektor" itself
     )
 
 
@@ -608,9 +674,8 @@ def _investigation(entries: list[TrailEntry], case: Case, w: _Words, who: _Peopl
     return Section(w("doc.inv.heading"), items)
 
 
-def _parties(entries: list[TrailEntry], w: _Words) -> Section:
+def _parties(entries: list[TrailEntry], w: _Words, band: str | None) -> Section:
     items: list[Item] = []
-    band = _last_data(entries, "age_band_set", "age_band")
     if band in review.AGE_BANDS:
         items.append(Para(w(f"doc.parties.{band}")))
     for e in entries:
@@ -622,6 +687,9 @@ def _parties(entries: list[TrailEntry], w: _Words) -> Section:
                     w.text(e.texts.get("how")),
                 )
             )
+            view = e.data.get("pupil_agreed")
+            if view in review.PUPIL_VIEWS:
+                items.append(Para(w(f"doc.parties.pupil_agreed.{view}")))
     if not items:
         items.append(Para(w("doc.parties.none")))
     return Section(w("doc.parties.heading"), items)
@@ -765,11 +833,3 @@ def _redacted(redaction: Redaction, w: _Words) -> Section:
         items.append(Para(w("doc.innsyn.replaced", names=", ".join(redaction.replaced))))
     items.append(Para(w("doc.innsyn.third_parties")))
     return Section(w("doc.innsyn.heading"), items)
-
-
-def _last_data(entries: list[TrailEntry], event_type: str, key: str) -> Any:
-    found = None
-    for e in entries:
-        if e.type == event_type:
-            found = e.data.get(key)
-    return found

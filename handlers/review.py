@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, notices
+from handlers import access, names, notices, people
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
@@ -75,6 +75,17 @@ class CaseDetails(CaseSummary):
     report_data: dict[str, Any]
     trail: list[TrailEntry]
     restricted: bool
+    names: dict[str, str] = field(default_factory=dict)  # e-mail → display name
+
+    def name(self, email: str | None) -> str:
+        """A person on the case as people read them: their name (the e-mail if unknown)."""
+        return self.names.get(email or "", email or "")
+
+    @property
+    def accused(self) -> str | None:
+        """§ 12-5: whom the report is about, by name (a name typed when not on the staff)."""
+        email = self.report_data.get("accused")
+        return self.name(email) if email else self.report.get("accused_name")
 
 
 def summary(case: Case) -> CaseSummary:
@@ -107,9 +118,10 @@ def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
     every pupil name replaced.
     """
     lang = services.org.language_of(actor.strip().lower())
+    names = people.case_names(services, ref)
 
     def details(session: Session, case: Case, seen: access.Access) -> CaseDetails:
-        return _details(session, case, seen, lang)
+        return replace(_details(session, case, seen, lang), names=names)
 
     return read(services, ref, actor, "details", details)
 
@@ -183,13 +195,15 @@ def _details(session: Session, case: Case, seen: access.Access, lang: str) -> Ca
         entries = without_names(entries, lang)
     reported = entries[0]
     data = dict(reported.data)
+    texts = dict(reported.texts)
     if seen.level == access.ANONYMOUS:
         data.pop("accused", None)  # discussed without names: no employee's name either
+        texts.pop("accused_name", None)
     return CaseDetails(
         **vars(summary(case)),
         reporter=case.reporter,
         handlers=access.handlers_of(session, case),
-        report=dict(reported.texts),
+        report=texts,
         report_data=data,
         trail=entries,
         restricted=case.restricted,
@@ -295,6 +309,8 @@ def _tell_reporter_acknowledged(
 
 
 def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
+    who = people.display(services, actor.lower())  # read before the case's transaction
+
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.acknowledged_at is not None:
             return already(case)
@@ -307,13 +323,15 @@ def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
             case.status,
             True,
             "result.acknowledged",
-            {"ref": case.ref, "who": actor.lower()},
+            {"ref": case.ref, "who": who},
         )
 
     return act(services, ref, actor, "acknowledge", run)
 
 
 def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
+    who = people.display(services, actor.lower())
+
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.investigation_at is not None:
             return already(case)
@@ -323,7 +341,7 @@ def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
             case.status,
             True,
             "result.investigating",
-            {"ref": case.ref, "who": actor.lower()},
+            {"ref": case.ref, "who": who},
         )
 
     return act(services, ref, actor, "investigate", run)
@@ -346,6 +364,7 @@ def begin_investigation(
 def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
     """Give another leader the case. Someone the case is about can never receive it."""
     to = to.strip().lower()
+    who, to_name = people.display(services, actor.lower()), people.display(services, to)
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
         school = services.org.school(case.school_id)
@@ -385,7 +404,7 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
             case.status,
             True,
             "result.forwarded",
-            {"ref": case.ref, "to": to, "who": actor.lower()},
+            {"ref": case.ref, "to": to_name, "who": who},
         )
 
     return act(services, ref, actor, "forward", run)
@@ -426,6 +445,7 @@ def close(
     """
     reason = reason.strip()
     _require_text("reason", reason, MAX_REASON)
+    who = people.display(services, actor.lower())
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
         if case.status == "closed":
@@ -436,9 +456,7 @@ def close(
         trail.append(session, case, "closed", actor.lower(), now, data, texts={"reason": reason})
         case.closed_at = now
         case.status = "closed"
-        return Outcome(
-            case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": actor.lower()}
-        )
+        return Outcome(case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": who})
 
     return act(services, ref, actor, "close", run)
 
@@ -508,11 +526,27 @@ def note_investigation(
     return act(services, ref, actor, "investigation_note", run)
 
 
+PUPIL_VIEWS = ("yes", "no", "not_asked")
+
+
 def record_foresatte(
-    services: Services, ref: str, actor: str, what: str, how: str, on: str = ""
+    services: Services,
+    ref: str,
+    actor: str,
+    what: str,
+    how: str,
+    on: str = "",
+    *,
+    pupil: int | None = None,
+    pupil_agreed: str = "",
 ) -> Outcome:
     """Record that foresatte were informed (`what`="informed") or heard ("heard"): the day
-    and how ("telefon med mor", "møte på skolen")."""
+    and how ("telefon med mor", "møte på skolen"); `pupil` (position on the case) when the
+    case is about several.
+
+    When the register says the pupil is 18 or older on that day, informing foresatte records
+    what the pupil thought of it (`pupil_agreed`: yes, no, not_asked). The duty does not
+    depend on consent: the answer is recorded, never a reason to refuse."""
     how = how.strip()
     errors: dict[str, Problem] = {}
     if what not in PARTY_EVENTS:
@@ -521,19 +555,26 @@ def record_foresatte(
         errors["how"] = Problem("error.required")
     elif len(how) > MAX_HOW:
         errors["how"] = Problem("error.too_long", {"max": MAX_HOW, "length": len(how)})
+    found = people.case_people(services, ref)
+    if pupil is not None and found.pupil(pupil) is None:
+        errors["pupil"] = Problem("parties.error.pupil")
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
         day = _day_of(services, case, on, now, "on", errors)
+        adult = found.adult_on(day, pupil)
+        if what == "informed" and adult and pupil_agreed not in PUPIL_VIEWS:
+            errors["pupil_agreed"] = Problem("parties.error.pupil_agreed")
         if errors:
             return FieldErrors(errors)
+        data: dict[str, Any] = {"what": what, "on": day.isoformat()}
+        if pupil is not None:
+            data["pupil"] = pupil
+        if adult is not None:
+            data["adult"] = adult  # by the register's birth date, on that day
+        if what == "informed" and adult:
+            data["pupil_agreed"] = pupil_agreed
         trail.append(
-            session,
-            case,
-            "foresatte_recorded",
-            actor.lower(),
-            now,
-            {"what": what, "on": day.isoformat()},
-            texts={"how": how},
+            session, case, "foresatte_recorded", actor.lower(), now, data, texts={"how": how}
         )
         return Outcome(case.ref, case.status, True, f"result.foresatte_{what}", {"ref": case.ref})
 

@@ -206,5 +206,30 @@ class FollowupRound(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# --- People on a case (handlers/report.py, handlers/plan.py) --------------------------------
+
+
+class CasePupil(Base):
+    """A pupil a case is about, in the order the report named them (position from 1).
+
+    `pupil_id` is the directory's pupil when one was picked; a name typed instead (a new
+    pupil, one from another school, a school without a directory) has none and `typed` set.
+    `name` is what the case calls the pupil, sealed like the case's other free text, and
+    removed with it when the case is archived. Earlier cases about a pupil are found by
+    `pupil_id`.
+    """
+
+    __tablename__ = "case_pupils"
+    __table_args__ = (UniqueConstraint("case_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    pupil_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # name is a Fernet token
+    typed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # The directory (schools, staff, pupils, foresatte) lives in a module of its own.
 from store import directory_models as directory_models  # noqa: E402,F401

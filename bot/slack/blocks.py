@@ -137,6 +137,14 @@ def form_view(
     }
 
 
+SEARCH_PREFIX = "search_"  # the action_id of a picker's element: search_pupils, search_staff
+
+
+def search_options(found: Sequence[forms.Choice], lang: str) -> list[dict[str, Any]]:
+    """A picker's options (block_suggestion): at most 100, each label at most 75 characters."""
+    return [_option(c.value, c.text(lang)) for c in found[:100]]
+
+
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(label, 75), "value": value}
 
@@ -166,12 +174,22 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
         chosen = [o for o in choices if o["value"] in _as_list(value, f)]
         if chosen:
             element["initial_options"] = chosen
+    elif f.kind == Kind.SEARCH:
+        # Options come from the app as one types (block_suggestion, SlackEdge.suggest).
+        element = {
+            "type": "multi_external_select" if f.multi else "external_select",
+            "min_query_length": 1,
+        }
+        if f.placeholder:
+            element["placeholder"] = plain(t(lang, f.placeholder), 150)
     else:  # PERSON
         element = {"type": "users_select"}
         if f.placeholder:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     # A field that changes the form sends its own action; the others only their value.
     element["action_id"] = f.name if f.dispatch else "value"
+    if f.kind == Kind.SEARCH:
+        element["action_id"] = SEARCH_PREFIX + (f.search or "")
     block: Block = {
         "type": "input",
         "block_id": f.name,
@@ -301,26 +319,29 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
         "section": details.section,
         "unit": details.unit,
         "categories": details.categories,
-        "accused": details.report_data.get("accused"),
+        "accused": details.accused,
     }
     blocks: list[Block] = [
         section(escape(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")))),
         *(context(escape(line)) for line in text.case_lines(lang, facts)),
     ]
     for f in forms.REPORT_FIELDS:
-        if f.name not in details.report or f.kind not in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
+        written = (Kind.TEXT, Kind.MULTILINE, Kind.DATE, Kind.SEARCH)
+        if f.name not in details.report or f.kind not in written:
             continue
         value = details.report[f.name]
         shown = value if value is not None else removed
         blocks += sections(escape(shown), heading=escape(t(lang, f.label)))
     blocks.append(
         section(
-            f"*{escape(t(lang, 'chat.case.reporter'))}*: {escape(details.reporter)}\n"
-            f"*{escape(t(lang, 'chat.case.handlers'))}*: {escape(', '.join(details.handlers))}"
+            f"*{escape(t(lang, 'chat.case.reporter'))}*: {escape(details.name(details.reporter))}\n"
+            f"*{escape(t(lang, 'chat.case.handlers'))}*: "
+            f"{escape(', '.join(map(details.name, details.handlers)))}"
         )
     )
     trail_lines = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · {e.actor}"
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · "
+        f"{details.name(e.actor)}"
         for e in details.trail
         if e.type not in ("notified", "delivered")
     ]

@@ -488,6 +488,19 @@ class TeamsEdge:
             found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
                 :SEARCH_RESULTS
             ]
+        elif (value.dataset or "").startswith(cards.SEARCH_PREFIX) and email is not None:
+            lang = self.services.org.language_of(email)
+            choices = await asyncio.to_thread(
+                forms.search,
+                self.services,
+                value.dataset.removeprefix(cards.SEARCH_PREFIX),
+                email,
+                value.query_text or "",
+                lang=lang,
+            )
+            if len(choices) > SEARCH_RESULTS:  # the typed text stays the last line
+                choices = choices[: SEARCH_RESULTS - 1] + choices[-1:]
+            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in choices]
         return SearchResponse(value=SearchInvokeResponseValue(results=found))
 
     # --- exports: a file consent card in the personal chat --------------------------------------
