@@ -26,7 +26,7 @@ from bot.delivery import Worker
 from handlers import choices, export, followup, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
-from handlers.errors import FieldErrors, Refused
+from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import LANGS, t
 from handlers.render import Field, Para, Sub
 from handlers.services import Services
@@ -706,10 +706,15 @@ class Console:
     # --- the aktivitetsplan -----------------------------------------------------------
 
     def show_plan(self, ref: str) -> None:
-        current = plan.plan_of(self.services, ref, self.me or "")
+        """Every plan of the case (one per pupil), staff by name."""
+        every = plan.plans_of(self.services, ref, self.me or "")
+        if not every:
+            raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
         zone = self.services.org.school(self._school_of(ref)).zone
+        names = people.case_names(self.services, ref)
         self.say("=" * 40)
-        for section in export.plan_text(current, self.lang, zone):
+        sections = [s for p in every for s in export.plan_text(p, self.lang, zone, names)]
+        for section in sections:
             self.say(section.heading.upper())
             for item in section.items:
                 if isinstance(item, Sub):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -24,7 +24,7 @@ from handlers.dates import format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
 from handlers.org import School
-from handlers.plan import Plan, replay
+from handlers.plan import Plan, plans, replay
 from handlers.render import Document, Field, Item, Para, Section, Sub, to_html, to_pdf
 from handlers.review import TrailEntry
 from handlers.services import Services
@@ -97,8 +97,9 @@ def export_case(
         language = lang or school.language
         now = services.clock.now()
         entries = review.trail_entries(session, case)
-        plan = replay(case.ref, entries)
-        band = _age_band(review.age_band_of(session, case), found, now.astimezone(school.zone))
+        every = plans(case.ref, entries)
+        typed_band = review.age_band_of(session, case)
+        band = _age_band(typed_band, found, now.astimezone(school.zone))
         meta: dict[str, Any] = {
             "ref": case.ref,
             "school": school.id,
@@ -114,34 +115,26 @@ def export_case(
             "anonymized": keep_pupil is not None or document == INNSYN,
         }
         if document == PLAN:
-            if plan is None:
-                raise FieldErrors({"document": Problem("plan.error.no_plan", {"ref": case.ref})})
-            if keep_pupil is not None:
-                kept = names.find_pupil(plan.pupils, keep_pupil)
-                if kept is None:
-                    raise FieldErrors(
-                        {
-                            "anonymize_others": Problem(
-                                "export.error.unknown_pupil", {"pupil": keep_pupil}
-                            )
-                        }
-                    )
-                everyone = plan.pupils + [
-                    n
-                    for n in names.pupil_names((e.type, e.texts) for e in entries)
-                    if n not in plan.pupils
+            plan, kept = _chosen_plan(every, keep_pupil, case.ref)
+            meta["anonymized"] = kept is not None
+            if kept is not None:
+                everyone = list(plan.pupils) + [
+                    n for n in _everyone(every, entries) if n not in plan.pupils
                 ]
                 entries = review.without_names(entries, language, everyone, keep=kept)
-                plan = replay(case.ref, entries)
-                assert plan is not None
-            doc = plan_document(plan, school.name, language, school.zone, now, band, found.names)
+                redacted = replay(case.ref, entries, plan.pupil)
+                assert redacted is not None
+                plan = redacted
+            local = now.astimezone(school.zone)
+            own = _age_band(typed_band, found, local, plan.pupil)
+            doc = plan_document(plan, school.name, language, school.zone, now, own, found.names)
             content: dict[str, Any] = {"plan": _plain(asdict(plan))}
         else:
             breaks = trail.verify_case(session, case)
             head = trail.events_of(session, case.id)[-1].hash
             redaction = None
             if document == INNSYN:
-                entries, plan, redaction = _innsyn(entries, plan, case.ref, language, keep_pupil)
+                entries, every, redaction = _innsyn(entries, every, case.ref, language, keep_pupil)
             meta.update(
                 {
                     "events": len(entries),
@@ -153,7 +146,7 @@ def export_case(
             doc = case_file_document(
                 case,
                 entries,
-                plan,
+                every,
                 school,
                 list(services.org.owner.contacts),
                 _roles(session, case),
@@ -167,7 +160,8 @@ def export_case(
             )
             content = {
                 "events": [_plain(asdict(e)) for e in entries],
-                "plan": _plain(asdict(plan)) if plan else None,
+                "plan": _plain(asdict(every[0])) if every else None,
+                "plans": [_plain(asdict(p)) for p in every],
             }
         if fmt == "pdf":
             data = to_pdf(doc, now)
@@ -217,10 +211,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _age_band(typed: str | None, found: people.CasePeople, now: datetime) -> str | None:
+def _chosen_plan(every: list[Plan], keep: str | None, ref: str) -> tuple[Plan, str | None]:
+    """The plan to export and the pupil whose family gets it (the others replaced): with one
+    plan per pupil, `keep` (the pupil's position or name) picks the plan too."""
+    if not every:
+        raise FieldErrors({"document": Problem("plan.error.no_plan", {"ref": ref})})
+    unknown = FieldErrors(
+        {"anonymize_others": Problem("export.error.unknown_pupil", {"pupil": keep or ""})}
+    )
+    if keep is None:
+        if len(every) > 1:
+            raise FieldErrors({"anonymize_others": Problem("plan.error.which_pupil")})
+        # One pupil's own plan goes to that pupil's family: the others are always replaced.
+        own = every[0]
+        return own, (own.pupils[0] if own.pupil is not None and own.pupils else None)
+    if any(p.pupil is not None for p in every):
+        chosen = next(
+            (p for p in every if str(p.pupil) == keep.strip() or names.find_pupil(p.pupils, keep)),
+            None,
+        )
+        if chosen is None or not chosen.pupils:
+            raise unknown
+        return chosen, chosen.pupils[0]
+    kept = names.find_pupil(every[0].pupils, keep)
+    if kept is None:
+        raise unknown
+    return every[0], kept
+
+
+def _everyone(every: list[Plan], entries: list[TrailEntry]) -> list[str]:
+    """Every pupil the case names (the plans' first), in a stable order for the labels."""
+    found = [n for p in every for n in p.pupils]
+    found += [n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in found]
+    return list(dict.fromkeys(found))
+
+
+def _age_band(
+    typed: str | None, found: people.CasePeople, now: datetime, pupil: int | None = None
+) -> str | None:
     """Under or over 18: from the register's birth date on the day (a typed pupil: as recorded
     with the age band)."""
-    adult = found.adult_on(now.date())
+    adult = found.adult_on(now.date(), pupil)
     if adult is None:
         return typed
     return "over_18" if adult else "under_18"
@@ -236,14 +267,11 @@ def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
 
 
 def _innsyn(
-    entries: list[TrailEntry], plan: Plan | None, ref: str, lang: str, keep: str | None
-) -> tuple[list[TrailEntry], Plan | None, Redaction]:
-    """The entries and plan for one party's innsyn: the kept pupil stays, every other pupil
-    named by the report or the plan is replaced ("elev 2")."""
-    everyone = list(plan.pupils) if plan else []
-    everyone += [
-        n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in everyone
-    ]
+    entries: list[TrailEntry], every: list[Plan], ref: str, lang: str, keep: str | None
+) -> tuple[list[TrailEntry], list[Plan], Redaction]:
+    """The entries and plans for one party's innsyn: the kept pupil stays, every other pupil
+    named by the report or the plans is replaced ("elev 2")."""
+    everyone = _everyone(every, entries)
     if keep is not None:
         kept = names.find_pupil(everyone, keep)
     else:
@@ -255,7 +283,7 @@ def _innsyn(
     replaced = [
         t(lang, "plan.pupil_placeholder", n=n) for n, name in enumerate(everyone, 1) if name != kept
     ]
-    return hidden, replay(ref, hidden), Redaction(kept, replaced)
+    return hidden, plans(ref, hidden), Redaction(kept, replaced)
 
 
 # --- The documents ------------------------------------------------------------------------
@@ -366,9 +394,11 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
     return sections
 
 
-def plan_text(plan: Plan, lang: str, zone: tzinfo) -> list[Section]:
+def plan_text(
+    plan: Plan, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None
+) -> list[Section]:
     """The plan's sections as the documents show them (for the console and chat views)."""
-    return plan_sections(plan, _Words(lang, zone))
+    return plan_sections(plan, _Words(lang, zone, names))
 
 
 def _made(plan: Plan, w: _Words) -> list[Item]:
@@ -499,7 +529,7 @@ class Redaction:
 def case_file_document(
     case: Case,
     entries: list[TrailEntry],
-    plan: Plan | None,
+    every: Sequence[Plan],
     school: School,
     owner: list[str],
     roles: list[tuple[str, str]],
@@ -527,10 +557,11 @@ def case_file_document(
         _investigation(entries, case, w, who),
         _parties(entries, w, age_band),
     ]
-    if plan is None:
+    if not every:
         sections.append(Section(w("doc.plan.title"), [Para(w("doc.case.no_plan"))]))
-    else:
-        sections.append(Section(w("doc.plan.title"), _made(plan, w)))
+    for plan in every:  # one plan per pupil
+        title = w("doc.plan.title_for", name=", ".join(plan.pupils)) if plan.pupil else ""
+        sections.append(Section(title or w("doc.plan.title"), _made(plan, w)))
         sections.extend(plan_sections(plan, w))
     sections.append(_conclusion(entries, case, w, who))
     sections.append(_timeline(entries, w, who))

@@ -323,7 +323,6 @@ def _prepare_plan(
     values = {"pupils": details.report.get("pupils") or "", **prefill}
     if not found.pupils:
         return Opened(form, details.ref, values, hidden=frozenset({"pupil"}))
-    values["pupil"] = str(free[0]) if free else None
     choices = {"free_pupils": _pupil_choices(found, free)}
     return Opened(form, details.ref, values, choices, frozenset({"pupils"}))
 
@@ -379,15 +378,20 @@ def _prepare_export(
 ) -> Opened:
     assert ref is not None
 
-    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
-        current = plan.replay(case.ref, review.trail_entries(session, case))
-        return case.ref, (current.pupils if current else [])
+    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[Choice]]:
+        """Whose family a plan is for: each pupil's own plan, or the pupils of one plan."""
+        every = plan.plans(case.ref, review.trail_entries(session, case))
+        if any(p.pupil is not None for p in every):
+            return case.ref, [
+                Choice(str(p.pupil), ", ".join(p.pupils)[:70], literal=True) for p in every
+            ]
+        named = every[0].pupils if every else []
+        return case.ref, [Choice(str(i), n[:70], literal=True) for i, n in enumerate(named, 1)]
 
-    found, names = review.read(
+    found, choices = review.read(
         services, ref, actor, "export", pupils, need=lambda seen: seen.may_export
     )
-    choices = tuple(Choice(str(i), p[:70], literal=True) for i, p in enumerate(names, 1))
-    return Opened(form, found, dict(prefill), {"plan_pupils": choices})
+    return Opened(form, found, dict(prefill), {"plan_pupils": tuple(choices)})
 
 
 # --- calling the handlers ---------------------------------------------------------------

@@ -29,7 +29,7 @@ from bot.core.forms import Field, Kind, Result, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import cut_at_word, plain_text
-from handlers import delivery, review
+from handlers import delivery, people, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -549,7 +549,7 @@ class SlackEdge:
 
     def _mention(self, email: str) -> str:
         user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else blocks.escape(email)
+        return f"<@{user}>" if user else blocks.escape(people.display(self.services, email))
 
     # --- App Home ---------------------------------------------------------------------
 

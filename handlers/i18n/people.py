@@ -2,6 +2,7 @@
 
 MESSAGES = {
     "nb": {
+        "doc.plan.title_for": "Aktivitetsplan for {name}",
         "plan.error.which_pupil": "Velg hvilken elev planen gjelder (én plan per elev).",
         "plan.result.plan_closed": "Sak {ref}: planen for denne eleven er avsluttet. Saken er åpen så lenge en annen elev har en plan.",
         "plan.field.pupil": "Eleven planen gjelder",
@@ -40,6 +41,7 @@ MESSAGES = {
         "doc.parties.age_from_register": "{name} er {age} år (fødselsdato fra elevregisteret).",
     },
     "nn": {
+        "doc.plan.title_for": "Aktivitetsplan for {name}",
         "plan.error.which_pupil": "Vel kva elev planen gjeld (éin plan per elev).",
         "plan.result.plan_closed": "Sak {ref}: planen for denne eleven er avslutta. Saka er open så lenge ein annan elev har ein plan.",
         "plan.field.pupil": "Eleven planen gjeld",
@@ -78,6 +80,7 @@ MESSAGES = {
         "doc.parties.age_from_register": "{name} er {age} år (fødselsdato frå elevregisteret).",
     },
     "en": {
+        "doc.plan.title_for": "Activity plan for {name}",
         "plan.error.which_pupil": "Choose which pupil the plan is for (one plan per pupil).",
         "plan.result.plan_closed": "Case {ref}: this pupil's plan has ended. The case stays open while another pupil has a plan.",
         "plan.field.pupil": "The pupil the plan is for",
