@@ -1,4 +1,8 @@
-"""Wires the layers: settings → store engine → handlers' Services (cosmicpython's bootstrap)."""
+"""Wires the layers: settings → store engine → handlers' Services (cosmicpython's bootstrap).
+
+The one place that opens the database: every command and the server get their `Services` (or,
+for commands that need no org.yml, a `handlers.ops.Database`) from here.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from bot.config import Settings
+from bot.config import MissingDatabase, Settings
 from handlers.clock import Clock, SystemClock
+from handlers.ops import Database
 from handlers.org import Org, load_org
 from handlers.services import Services
 from store.db import SchemaAhead, make_engine, session_factory, sqlite_file, upgrade_if_behind
@@ -20,6 +25,29 @@ class App:
     engine: Engine
     org_is_sample: bool
 
+    @property
+    def database(self) -> Database:
+        return Database(self.services.sessions)
+
+
+def _refuse_missing(settings: Settings) -> None:
+    if settings.create_database:
+        return
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise MissingDatabase(path.resolve())
+
+
+def open_database(
+    settings: Settings, *, must_exist: bool = False, keyring: bool = True
+) -> Database:
+    """The database alone, as it is (no upgrade), for `verify`, `keys rotate`, `db upgrade` and
+    `doctor`. `keyring=False` opens it without the encryption keys (doctor checks them apart);
+    `must_exist` refuses to create a missing SQLite file."""
+    _refuse_missing(settings)
+    engine = make_engine(settings.database_url, must_exist=must_exist)
+    return Database(session_factory(engine, keyring=settings.keyring() if keyring else None))
+
 
 def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None) -> App:
     """Load org.yml (raising OrgError on mistakes) and open the database.
@@ -30,6 +58,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
     """
     path, is_sample = settings.resolved_org_path()
     org: Org = load_org(path)
+    _refuse_missing(settings)
     # Not migrating (the delivery process): the database was made by whoever started us.
     engine = make_engine(settings.database_url, must_exist=migrate is False)
     if migrate if migrate is not None else engine.dialect.name == "sqlite":

@@ -4,19 +4,23 @@ case access-log, archive, keys, teams package."""
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import hashlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from bot import directory_cli, logs, stats_cli
-from bot.config import Settings
+from bot.config import MissingDatabase, Settings
+from bot.core.redaction import review_lines
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
-from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN
+from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN, ExportFile
 from handlers.i18n import LANGS, t
 from handlers.org import Org, OrgError, load_org
 from handlers.routing import route
@@ -40,17 +44,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = args.command == "export" and not getattr(args, "verbose", False)
     logs.setup("WARNING" if quiet else settings.log_level, settings.log_format)
     os.umask(PRIVATE_UMASK)  # every file this process creates, the SQLite database too
+    if args.command not in CREATES_DATABASE:
+        settings = replace(settings, create_database=False)
     _private_sqlite(settings.database_url)
     try:
         return int(args.func(args, settings) or 0)
     except OrgError as exc:
         print(exc.report(), file=sys.stderr)
         return EXIT_USAGE
+    except MissingDatabase as exc:
+        print(t(_cli_lang(settings), "cli.no_database", path=exc.path), file=sys.stderr)
+        return EXIT_USAGE
     except (BadKey, SealedTextError) as exc:
         print(f"meldefra: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+# Commands that make or repair a database may create it; every other one only reads (or adds
+# to) one that exists, and an empty new file would only say "no such case" or show zeros.
+# (doctor reports a missing database itself.)
+CREATES_DATABASE = frozenset({"serve", "db", "org", "keys", "teams", "directory", "doctor"})
+
+
+def _cli_lang(settings: Settings) -> str:
+    try:
+        path, _ = settings.resolved_org_path()
+        return load_org(path).operator_language
+    except (OrgError, OSError):
+        return "nb"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--host",
-        help="HTTP host (default 0.0.0.0; 127.0.0.1 when unauthenticated requests are allowed)",
+        help="the address to listen on (default $MELDEFRA_HOST, else 127.0.0.1: this machine "
+        "only; 0.0.0.0 listens on every interface, e.g. in a container)",
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.set_defaults(func=cmd_serve)
@@ -104,9 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--document",
         choices=DOCUMENTS,
         help="case-file (everything, for journalføring; the default), plan (for foresatte; "
-        "the default with --anonymize-others) or innsyn (the case file for one party, fvl. "
-        "§ 19: other pupils replaced; keep the pupil named by --anonymize-others, default "
-        "the first)",
+        "the default with --anonymize-others) or innsyn (the case file for one pupil's "
+        "family: every other pupil and their foresatte replaced; keep the pupil named by "
+        "--anonymize-others, default the first). Both print what was replaced",
     )
     export.add_argument(
         "--anonymize-others",
@@ -247,6 +271,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         out = _export_path(
             args.out, f"{FILE_STEM[document]}-{args.ref.strip().upper()}.{args.format}"
         )
+        if link := _symlink(out):
+            print(f"meldefra: {t('nb', 'cli.symlink', path=link)}", file=sys.stderr)
+            return EXIT_USAGE
         if not args.force and (clash := _existing(out)):
             print(f"meldefra: {t('nb', 'cli.exists', path=clash)}", file=sys.stderr)
             return EXIT_USAGE
@@ -267,6 +294,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if out is None:
         sys.stdout.buffer.write(file.content)
         sys.stdout.flush()
+        _print_review(file, args.lang, sys.stderr)
         return 0
     out = _export_path(args.out, file.name)
     meta = _metadata_path(out)
@@ -278,6 +306,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"meldefra: {t('nb', 'cli.exists', path=exc.filename)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symbolic link put there after the check above
+            print(f"meldefra: {t('nb', 'cli.symlink', path=exc.filename)}", file=sys.stderr)
+            return EXIT_USAGE
         reason = exc.strerror or type(exc).__name__
         print(f"meldefra: {t('nb', 'cli.not_written', path=exc.filename or out, reason=reason)}",
               file=sys.stderr)  # fmt: skip
@@ -285,7 +316,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(t("nb", "cli.exported", path=out, sha256=file.sha256))
     if args.verbose:
         print(t("nb", "cli.metadata", path=meta))
+    _print_review(file, args.lang, sys.stdout)
     return 0
+
+
+def _print_review(file: ExportFile, lang: str | None, stream: TextIO) -> None:
+    """A copy for one party: what was replaced, for the operator's eyes (never the log)."""
+    if file.review is not None:
+        for line in review_lines(file.review, lang or "nb"):
+            print(line, file=stream)
 
 
 def _export_path(option: str | None, name: str) -> Path:
@@ -302,9 +341,16 @@ def _existing(out: Path) -> Path | None:
     return next((p for p in (out, _metadata_path(out)) if p.exists()), None)
 
 
+def _symlink(out: Path) -> Path | None:
+    """A symbolic link where the file or its metadata would go: --force must not write
+    through it (to wherever it points)."""
+    return next((p for p in (out, _metadata_path(out)) if p.is_symlink()), None)
+
+
 def _write_private(path: Path, content: bytes, *, overwrite: bool) -> None:
-    """Write owner-only (0600); never replace an existing file unless told to."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    """Write owner-only (0600); never replace an existing file unless told to, and never
+    through a symbolic link (O_NOFOLLOW: ELOOP)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if overwrite else os.O_EXCL)
     fd = os.open(path, flags, PRIVATE_FILE)
     with os.fdopen(fd, "wb") as sink:
         os.fchmod(sink.fileno(), PRIVATE_FILE)  # an overwritten file keeps no older mode
@@ -366,17 +412,18 @@ def cmd_keys_new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from store import crypto
-    from store.db import make_engine, session_factory, transaction
+    from bot import bootstrap
+    from handlers import ops
 
-    keyring = settings.keyring()
-    if keyring is None:
+    if settings.keyring() is None:
         print(f"meldefra: {t('nb', 'cli.keys_missing')}", file=sys.stderr)
         return EXIT_USAGE
-    engine = make_engine(settings.database_url)
-    with transaction(session_factory(engine, keyring=keyring)) as session:
-        resealed, sealed = crypto.rotate(session)
+    database = bootstrap.open_database(settings)
+    resealed, sealed = ops.rotate_keys(database)
+    pupils = ops.reseal_directory(database)
     print(t("nb", "cli.keys_rotated", resealed=resealed, sealed=sealed))
+    if pupils:
+        print(t("nb", "dir.keys_rotated", pupils=pupils))
     return 0
 
 
@@ -385,8 +432,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serve import ConfigError, serve
 
     app = bootstrap.build(settings)
-    # With Teams' token check off, only this machine may talk to the bot unless --host says so.
-    host = args.host or ("127.0.0.1" if settings.teams_allow_unauthenticated else "0.0.0.0")
+    # This machine only unless told otherwise: /metrics and /healthz are not for the network.
+    host = args.host or settings.host
     try:
         return serve(app, http=args.http, host=host, port=args.port)
     except ConfigError as exc:
@@ -395,33 +442,38 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.teams.package import PackageError, PackageSettings, build
+    from bot.teams.package import PackageError, PackageSettings, build, host_of
 
+    lang = "nb"
     try:
-        developer = load_org(settings.resolved_org_path()[0]).owner.name
+        org = load_org(settings.resolved_org_path()[0])
+        developer, lang = org.owner.name, org.operator_language
     except OrgError:
         developer = "Meldefra"  # the package does not depend on org.yml being right
     package = PackageSettings(
         app_id=settings.teams_client_id or "",
-        domain=(args.domain or settings.teams_bot_domain or "").lower(),
+        domain=host_of(args.domain or settings.teams_bot_domain or ""),
         version=args.version,
         developer=developer,
+        privacy_url=settings.teams_privacy_url,
+        terms_url=settings.teams_terms_url,
     )
     try:
         out = build(package, Path(args.out))
     except PackageError as exc:
-        print(f"meldefra: {exc}", file=sys.stderr)
+        print(f"meldefra: {t(lang, exc.key, **exc.args_)}", file=sys.stderr)
         return EXIT_USAGE
-    print(t("nb", "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "cli.teams_package", path=out, app_id=package.app_id, domain=package.domain))
+    print(t(lang, "teams.package.pages", privacy=package.privacy, terms=package.terms))
     return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from store.db import current_revision, make_engine, upgrade
+    from bot import bootstrap
+    from handlers import ops
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    print(t("nb", "cli.db_upgraded", revision=current_revision(engine)))
+    revision = ops.upgrade(bootstrap.open_database(settings, keyring=False))
+    print(t("nb", "cli.db_upgraded", revision=revision))
     return 0
 
 
@@ -430,6 +482,11 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     org = load_org(path)
     lang = org.operator_language
     print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    for school in org.schools:
+        if school.principal not in school.rteam.members:
+            print(
+                t(lang, "figures.org.rektor_not_in_rteam", school=school.id, who=school.principal)
+            )
     for line in routes_report(org):
         print(line)
     for line in _directory_check(settings, Path(path)):
@@ -474,18 +531,16 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from store import trail
-    from store.db import make_engine, session_factory, transaction
+    from bot import bootstrap
+    from handlers import ops
 
-    engine = make_engine(settings.database_url)
-    with transaction(session_factory(engine, keyring=settings.keyring())) as session:
-        cases, events, breaks = trail.verify_all(session)
-    if breaks:
+    verified = ops.verify(bootstrap.open_database(settings))
+    if verified.breaks:
         print(t("nb", "cli.verify_broken"))
-        for b in breaks:
+        for b in verified.breaks:
             print(f"  {b}")
         return 1
-    print(t("nb", "cli.verify_ok", cases=cases, events=events))
+    print(t("nb", "cli.verify_ok", cases=verified.cases, events=verified.events))
     return 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms, words
+from bot.core import actions, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
 from handlers import choices, export, followup, people, plan, review
@@ -71,7 +71,7 @@ class Draft:
 
 # The case actions in the order (and with the numbers) the console has always shown them;
 # a verb declared in bot.core.actions and missing here is offered after them. `show_plan`
-# and `tiltak_done` are the console's own: reading the plan and ticking off a tiltak.
+# is the console's own: reading the plan.
 ACTION_ORDER = (
     "acknowledge",
     "investigate",
@@ -88,7 +88,7 @@ ACTION_ORDER = (
 )
 HANDLED = -1  # `typed` answered the person itself (help): ask again
 TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
-CONSOLE_ACTIONS = {"show_plan": "action.show_plan", "tiltak_done": "action.tiltak_done"}
+CONSOLE_ACTIONS = {"show_plan": "action.show_plan"}
 
 
 class Console:
@@ -613,28 +613,13 @@ class Console:
 
     def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
         """(number, verb, label key) of what this person may do with the case now: the
-        declared actions for its state (bot.core.actions), and of those only what the
-        person's access allows, as the handlers check it."""
-        declared = {
-            a.verb: a
-            for a in (
-                *actions.message_actions(now.status),
-                *actions.case_buttons(now.status, now.restricted),
-            )
-            if a.verb != "open"  # the case is open already
-        }
+        state machine's table (`now.offered`), as the handlers enforce it."""
         later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
-        order = [*ACTION_ORDER, *later]
         out = []
-        for no, verb in enumerate(order, 1):
-            if verb in declared:
-                allowed = now.seen.may_export if verb == "export" else now.seen.may_act
-                if allowed:
-                    out.append((no, verb, declared[verb].label))
-            elif verb == "show_plan" and now.seen.may_open and now.has_plan:
-                out.append((no, verb, CONSOLE_ACTIONS[verb]))
-            elif verb == "tiltak_done" and now.may_change and any(not d for _, d in now.tiltak):
-                out.append((no, verb, CONSOLE_ACTIONS[verb]))
+        for no, verb in enumerate((*ACTION_ORDER, *later), 1):
+            declared = actions.ACTIONS.get(verb)
+            if now.may(declared.name if declared else verb):
+                out.append((no, verb, declared.label if declared else CONSOLE_ACTIONS[verb]))
         return out
 
     def on_case(self, ref: str) -> None:
@@ -702,6 +687,9 @@ class Console:
         path = self.export_dir / file.name
         path.write_bytes(file.content)
         self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
+        if file.review is not None:  # a copy for one party: what the leader reads first
+            for line in redaction.review_lines(file.review, self.lang):
+                self.say(line)
 
     # --- the aktivitetsplan -----------------------------------------------------------
 
@@ -764,12 +752,11 @@ class Console:
         ):
             self.say(line)
         self.say(self.tr("console.report_text") + ":")
-        for name in ("pupils", "what", "when", "where", "action_taken", "pupil_words"):
-            value = details.report.get(name)
-            if value:
-                self.say(f"  {self.tr('field.' + name)}: {value}")
-        self.say(self.tr("case.trail") + ":")
         zone = self.services.org.school(details.school_id).zone
+        for label, value in views.case_view(self.lang, details, zone).report:
+            if value:
+                self.say(f"  {label}: {value}")
+        self.say(self.tr("case.trail") + ":")
         for entry in details.trail:
             if entry.type in ("notified", "delivered"):
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, func, inspect, select, text
 
 from bot.config import Settings
 from handlers.i18n import t
+from handlers.ops import Database, Schema
 from handlers.org import OrgError, load_org
-from store.crypto import Keyring
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 AUTHORITY_URL = "https://login.microsoftonline.com"
@@ -70,6 +70,7 @@ def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[li
     findings += check_database(settings)
     findings += check_slack(settings)
     findings += check_teams(settings)
+    findings += check_chat(settings)
     lang = lang or org_lang
     bad = sum(f.status == BAD for f in findings)
     lines = [f.line(lang) for f in findings]
@@ -93,10 +94,18 @@ def check_org(path: Path) -> tuple[list[Finding], str]:
 
 
 def check_database(settings: Settings) -> list[Finding]:
-    from store.db import current_revision, make_engine
+    from bot import bootstrap
+    from handlers import ops
 
     url = _safe_url(settings.database_url)
-    sqlite_file = _sqlite_file(settings.database_url)
+    try:
+        sqlite_file = _sqlite_file(settings.database_url)
+    except Exception as exc:  # noqa: BLE001 - a malformed URL: say so, never a traceback
+        args = {"url": url, "error": _first_line(exc)}
+        return [
+            Finding("doctor.what.database", BAD, "doctor.db.bad", args, "doctor.db.fix"),
+            check_key(settings, None),
+        ]
     if sqlite_file is not None and not sqlite_file.exists():  # connecting would create it
         return [
             Finding(
@@ -106,11 +115,10 @@ def check_database(settings: Settings) -> list[Finding]:
             check_key(settings, None),
         ]  # fmt: skip
     try:
-        engine = make_engine(settings.database_url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        database = bootstrap.open_database(settings, keyring=False)
+        ops.ping(database)
     except Exception as exc:  # any driver error: the operator needs its words
-        error = _first_line(exc)
+        error = _safe_error(_first_line(exc), settings.database_url)
         return [
             Finding(
                 "doctor.what.database", BAD, "doctor.db.bad", {"url": url, "error": error},
@@ -120,42 +128,33 @@ def check_database(settings: Settings) -> list[Finding]:
         ]  # fmt: skip
     findings = [Finding("doctor.what.database", OK, "doctor.db.ok", {"url": url})]
     try:
-        findings.append(_check_schema(current_revision(engine)))
-        findings.append(check_key(settings, engine if findings[-1].status == OK else None))
+        findings.append(_check_schema(ops.schema(database)))
+        findings.append(check_key(settings, database if findings[-1].status == OK else None))
     finally:
-        engine.dispose()
+        database.close()
     return findings
 
 
-def _check_schema(revision: str | None) -> Finding:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from store.db import MIGRATIONS
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    scripts = ScriptDirectory.from_config(config)
-    head = scripts.get_current_head() or ""
+def _check_schema(schema: Schema) -> Finding:
     what = "doctor.what.schema"
-    if revision is None:
+    if schema.revision is None:
         return Finding(what, BAD, "doctor.schema.empty", {}, "doctor.schema.upgrade")
-    args = {"revision": revision, "head": head}
-    if revision == head:
+    args = {"revision": schema.revision, "head": schema.head}
+    if schema.current:
         return Finding(what, OK, "doctor.schema.ok", args)
-    known = {script.revision for script in scripts.walk_revisions()}
-    if revision not in known:
+    if schema.ahead:
         return Finding(what, BAD, "doctor.schema.newer", args, "doctor.schema.newer_fix")
     return Finding(what, BAD, "doctor.schema.old", args, "doctor.schema.upgrade")
 
 
-def check_key(settings: Settings, engine: Engine | None) -> Finding:
-    """The key is valid, and every sealed text opens with it (`engine` None: the database
-    cannot be read, so only the key itself is checked)."""
+def check_key(settings: Settings, database: Database | None) -> Finding:
+    """The key is valid, and every sealed text opens with it (`database` None: it cannot be
+    read, so only the key itself is checked)."""
+    from handlers import ops
     from store.crypto import BadKey
 
     what = "doctor.what.key"
-    sealed, plain = _text_counts(engine) if engine is not None else (0, 0)
+    sealed, plain = ops.text_counts(database) if database is not None else (0, 0)
     if not settings.encryption_key:
         if sealed:
             args = {"count": sealed}
@@ -166,9 +165,9 @@ def check_key(settings: Settings, engine: Engine | None) -> Finding:
     except BadKey:
         return Finding(what, BAD, "doctor.key.bad", {}, "doctor.key.bad_fix")
     assert keyring is not None
-    if engine is None:
+    if database is None:
         return Finding(what, OK, "doctor.key.valid", {})
-    bad = _unopenable(engine, keyring) if sealed else 0
+    bad = ops.unopenable_texts(database, keyring) if sealed else 0
     if bad:
         args = {"bad": bad, "count": sealed}
         return Finding(what, BAD, "doctor.key.mismatch", args, "doctor.key.mismatch_fix")
@@ -177,40 +176,15 @@ def check_key(settings: Settings, engine: Engine | None) -> Finding:
     return Finding(what, OK, "doctor.key.ok", {"count": sealed})
 
 
-def _text_counts(engine: Engine) -> tuple[int, int]:
-    """How many stored texts are sealed, and how many plaintext."""
-    from store.models import CaseText
-
-    with engine.connect() as conn:
-        if not inspect(conn).has_table(CaseText.__tablename__):
-            return 0, 0
-        query = (
-            select(CaseText.sealed, func.count())
-            .where(CaseText.body.is_not(None))
-            .group_by(CaseText.sealed)
-        )
-        counts = {bool(sealed): int(n) for sealed, n in conn.execute(query)}
-    return counts.get(True, 0), counts.get(False, 0)
-
-
-def _unopenable(engine: Engine, keyring: Keyring) -> int:
-    """How many sealed texts none of the keys opens (each is tried: one old key left out of
-    MELDEFRA_ENCRYPTION_KEY loses exactly the texts sealed with it)."""
-    from store.crypto import SealedTextError
-    from store.models import CaseText
-
-    bad = 0
-    query = select(CaseText.body).where(CaseText.sealed.is_(True), CaseText.body.is_not(None))
-    with engine.connect() as conn:
-        for (body,) in conn.execution_options(yield_per=1000).execute(query):
-            try:
-                keyring.open(body or "")
-            except SealedTextError:
-                bad += 1
-    return bad
-
-
 # --- Slack ------------------------------------------------------------------------------------
+
+
+def check_chat(settings: Settings) -> list[Finding]:
+    """Neither Slack nor Teams: the bot would only run the local console, which is no
+    deployment — nobody at the school could melde fra."""
+    if settings.slack_enabled or settings.teams_enabled:
+        return []
+    return [Finding("doctor.what.chat", BAD, "doctor.chat.none", {}, "doctor.chat.fix")]
 
 
 def check_slack(settings: Settings) -> list[Finding]:
@@ -387,13 +361,43 @@ def _decoded(status: int, headers: Any, raw: bytes) -> tuple[int, dict[str, str]
     return status, lowered, body if isinstance(body, dict) else {}
 
 
+# Query parameters that carry a secret (libpq's and the drivers' names).
+SECRET_PARAMS = re.compile(r"(\b(?:password|passwd|pwd|sslpassword|secret)=)([^&#\s]*)", re.I)
+HIDDEN = "***"
+
+
+def _secrets(url: str) -> list[str]:
+    """The passwords written in a database URL (user:pass@ and ?password=), read by hand so
+    that a malformed URL cannot make this fail."""
+    found = [m.group(2) for m in SECRET_PARAMS.finditer(url)]
+    _, sep, rest = url.partition("://")
+    if sep:
+        netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        userinfo = netloc.rpartition("@")[0]
+        if ":" in userinfo:
+            found.append(userinfo.split(":", 1)[1])
+    found += [urllib.parse.unquote(secret) for secret in found]
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
+
+
+def _safe_error(message: str, url: str) -> str:
+    """A driver's message with every password of the URL replaced."""
+    for secret in _secrets(url):
+        message = message.replace(secret, HIDDEN)
+    return message
+
+
 def _safe_url(url: str) -> str:
-    """The database URL without its password."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    return url
+    """The database URL without its passwords, whatever shape it has."""
+    url = SECRET_PARAMS.sub(rf"\g<1>{HIDDEN}", url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return _safe_error(url, url)
+    netloc, tail = (re.split(r"(?=[/?#])", rest, maxsplit=1) + [""])[:2]
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{HIDDEN}@{host}"
+    return f"{scheme}://{netloc}{tail}"
 
 
 def _sqlite_file(url: str) -> Path | None:

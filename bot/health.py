@@ -1,5 +1,6 @@
-"""What GET /healthz checks: the database for real (file there, schema current) and delivery
-(the worker alive, nothing due waiting too long). Each failing check says why in the JSON."""
+"""What GET /healthz checks: the database for real (for SQLite: the file there and still the one
+opened; the schema current) and delivery (the worker alive, nothing due waiting too long). Each
+failing check says why in the JSON."""
 
 from __future__ import annotations
 
@@ -8,11 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, text
-
-from handlers import delivery
+from handlers import delivery, ops
 from handlers.services import Services
-from store.db import current_revision, head_revision, sqlite_file
 
 # A notice due this long and still not delivered means delivery is not working.
 STALE_AFTER_SECONDS = 300.0
@@ -49,12 +47,6 @@ class Check:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def engine_of(services: Services) -> Engine:
-    bind = services.sessions.kw["bind"]
-    assert isinstance(bind, Engine)
-    return bind
-
-
 class Health:
     def __init__(
         self,
@@ -66,21 +58,19 @@ class Health:
         self.services = services
         self.worker = worker
         self.stale_after = stale_after
-        self.head = head_revision()
+        self.database_ = ops.Database(services.sessions)
 
     def database(self) -> Check:
-        engine = engine_of(self.services)
-        path = sqlite_file(engine.url)
-        if path is not None and not path.exists():
-            return Check(False, {"reason": "database_file_missing"})
+        problem = ops.file_problem(self.database_)
+        if problem is not None:  # missing, or replaced under the running server
+            return Check(False, {"reason": problem})
         try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            revision = current_revision(engine)
+            ops.ping(self.database_)
+            schema = ops.schema(self.database_)
         except Exception:  # noqa: BLE001 - any failure means "not reachable"
             return Check(False, {"reason": "database_unreachable"})
-        details: dict[str, Any] = {"revision": revision, "expected": self.head}
-        if revision != self.head:
+        details: dict[str, Any] = {"revision": schema.revision, "expected": schema.head}
+        if not schema.current:  # a file without the schema among them
             return Check(False, {"reason": "schema_not_current", **details})
         return Check(True, details)
 

@@ -1,13 +1,16 @@
 """The HTTP server: Slack at /slack/events, GET /healthz, GET /metrics, Teams at /api/messages.
 
-One Starlette app under uvicorn. Bolt's App is synchronous, so each Slack request is
-dispatched in a worker thread: the event loop keeps accepting requests while one listener
-waits on the database or on views.open.
+One Starlette app under uvicorn. Bolt's App is synchronous, so a Slack request whose listener
+does work before its ack (a form's submission files the report) is dispatched in a worker
+thread: the event loop keeps accepting requests while it waits on the database. A request whose
+listener only acks and hands the rest off (slash commands: `slack_inline`) is dispatched on the
+loop itself, with no thread hop.
 
 Before any of it, `bot.limits.BodyGuard`: a Slack request without fresh signature headers gets
 401 before its body is read; bodies are limited (413) and must arrive in time (408). The Slack
 endpoint then checks the signature on the raw bytes (slack_sdk's SignatureVerifier) before
-anything decodes or parses them: garbage gets 401, never a traceback.
+anything decodes or parses them: garbage gets 401, never a traceback. That is the only check:
+bot/slack/app.py builds Bolt without its own.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ BODY_LIMITS = {SLACK_PATH: 1 * MB, TEAMS_PATH: 4 * MB}
 SLACK_MAX_AGE = 60 * 5  # seconds; what Slack and Bolt accept
 # Bolt listeners run in these threads; views.open must not wait behind slow work.
 THREADS = 40
+# A listener dispatched on the event loop that takes longer than this is logged: it is meant
+# to ack and hand everything else off within a millisecond or so.
+INLINE_WARN_SECONDS = 0.05
 
 
 class Part(Protocol):
@@ -68,12 +74,15 @@ def build_asgi(
     before_shutdown: Callable[[], None] | None = None,
     signing_secret: str | None = None,
     read_timeout: float | None = None,
+    slack_inline: Callable[[BoltRequest], bool] | None = None,
 ) -> Starlette:
     """The app; `health` adds the delivery worker to /healthz, `metrics` serves /metrics and
     measures every request (bot/serve.py gives both). `before_shutdown` runs (in a thread)
     after the last request was answered and before the parts stop: an in-process worker whose
     sends run on this event loop finishes them there. `signing_secret` defaults to the one the
-    Bolt app was built with; `read_timeout` (seconds for a request body) to bot.limits'."""
+    Bolt app was built with; `read_timeout` (seconds for a request body) to bot.limits'.
+    `slack_inline` says which Slack requests are dispatched on the event loop itself, without
+    a thread hop (bot/slack/app.py: acks_at_once); every other one runs in a worker thread."""
     checks = health or Health(services)
 
     async def healthz(request: Request) -> Response:
@@ -99,7 +108,10 @@ def build_asgi(
         if not secret:
             raise ValueError("serving Slack over HTTP needs its signing secret")
         verifier = SignatureVerifier(secret)
-        routes.append(Route(SLACK_PATH, _slack_endpoint(slack, verifier), methods=["POST"]))
+        inline = slack_inline or (lambda _request: False)
+        routes.append(
+            Route(SLACK_PATH, _slack_endpoint(slack, verifier, inline), methods=["POST"])
+        )
         guards[SLACK_PATH] = _slack_headers
     for part in parts:
         routes += part.routes()
@@ -143,7 +155,9 @@ def _slack_headers(headers: Headers) -> Response | None:
     return None
 
 
-def _slack_endpoint(slack: App, verifier: SignatureVerifier) -> Any:
+def _slack_endpoint(
+    slack: App, verifier: SignatureVerifier, inline: Callable[[BoltRequest], bool]
+) -> Any:
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         try:
@@ -166,7 +180,16 @@ def _slack_endpoint(slack: App, verifier: SignatureVerifier) -> Any:
         except ValueError as exc:  # signed but unreadable (JSONDecodeError is a ValueError)
             log.warning("unreadable Slack request: %s", type(exc).__name__)
             return JSONResponse({"error": "unreadable request"}, status_code=400)
-        result: BoltResponse = await anyio.to_thread.run_sync(slack.dispatch, bolt_request)
+        result: BoltResponse
+        if inline(bolt_request):
+            # The listener only acks and hands the rest to its own pool: the answer needs no
+            # thread hop (two GIL hand-overs under load). Watched, should that ever change.
+            started = time.perf_counter()
+            result = slack.dispatch(bolt_request)
+            if (spent := time.perf_counter() - started) > INLINE_WARN_SECONDS:
+                log.warning("a Slack request held the event loop for %.0f ms", spent * 1000)
+        else:
+            result = await anyio.to_thread.run_sync(slack.dispatch, bolt_request)
         headers = {k: v[0] for k, v in result.headers.items() if v}
         return Response(content=result.body, status_code=result.status, headers=headers)
 

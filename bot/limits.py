@@ -8,9 +8,16 @@
   while it streams when Content-Length is missing or lies (the app's read raises);
 - a body must arrive within `read_timeout` seconds of the first read, else 408.
 
+Through uvicorn's public settings (`server_options`): the keep-alive timeout between requests
+and the largest request head (`h11_max_incomplete_event_size`).
+
 `GuardedH11Protocol` closes a connection whose request head has not arrived within
-`head_timeout` seconds (a client that connects and sends nothing, or a header a byte at a time);
-uvicorn's own keep-alive timeout only covers the time between requests.
+`head_timeout` seconds (a client that connects and sends nothing, or a header a byte at a time).
+uvicorn has no setting for that (its keep-alive timer starts only after a response) and no ASGI
+middleware can do it (the app is called once the head is complete), so this extends uvicorn's
+h11 protocol, an internal class: uvicorn is pinned to the exact version in pyproject.toml, and
+tests/test_http_hygiene.py fails when the installed uvicorn or its h11 protocol's source is not
+the one this class was checked against (`UVICORN_VERSION`, `H11_IMPL_SHA256`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,11 @@ READ_TIMEOUT = 20.0  # the whole body; a 4 MB Teams activity at 200 kB/s still f
 HEAD_TIMEOUT = 10.0  # from connect (or the end of the last response) to a complete request head
 KEEP_ALIVE = 5.0
 MAX_HEAD = 16 * 1024  # h11: the request line and headers together
+
+# What GuardedH11Protocol was written against (see the module's docstring). After reading a new
+# uvicorn's protocols/http/h11_impl.py against GuardedH11Protocol, update both.
+UVICORN_VERSION = "0.55.0"
+H11_IMPL_SHA256 = "10f246fcd299a74376ee47177ecae23de40fdccee6c631f5dc8ccf14a4ec1b4e"
 
 # A body cut off mid-stream leaves the connection in an unknown state: answer and close it.
 CLOSE = {"Connection": "close"}

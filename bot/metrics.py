@@ -1,92 +1,93 @@
-"""Prometheus metrics at GET /metrics, in the text exposition format (version 0.0.4).
+"""Prometheus metrics at GET /metrics, through prometheus_client (text format 0.0.4).
 
-Written here rather than with prometheus_client: delivery runs in a process of its own, whose
-counts reach the server through a queue (`QueueObserver` → `Metrics.drain`), and the outbox
-gauges are read from the database at scrape time, so every replica reports the same backlog.
-Labels hold platforms, outcomes, error codes, round kinds and route paths: never people.
+Each server has a registry of its own (`Metrics.registry`, not the library's global one):
+- counters and histograms (deliveries, follow-up rounds, HTTP latency, worker restarts) are
+  prometheus_client's own; the delivery process runs apart and sends its counts over a queue
+  (`QueueObserver` → `Metrics.drain`), so no multi-process directory is needed;
+- the outbox gauges and the schema revision are a custom collector (`DatabaseCollector`) that
+  reads the database at scrape time, so every replica reports the same backlog.
+
+Labels hold platforms, outcomes, error codes, round kinds, route paths, HTTP methods and
+statuses: never people. Every label is bounded: a route is one of the app's paths or
+`other`, a method one of GET, POST, HEAD or `other`, so a scanner inventing paths or
+methods cannot grow the page.
 """
 
 from __future__ import annotations
 
-import math
 import queue
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping, Sequence
 from typing import Any
 
-from handlers import delivery
-from handlers.services import Services
-from store.db import current_revision, head_revision
+from prometheus_client import (
+    CONTENT_TYPE_PLAIN_0_0_4,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+from handlers import delivery, ops
+from handlers.services import Services
+
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 ROUND_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+METHODS = frozenset({"GET", "POST", "HEAD"})
+OTHER = "other"
 
-Labels = tuple[tuple[str, str], ...]
-
-
-def _labels(labels: Labels, extra: Iterable[tuple[str, str]] = ()) -> str:
-    pairs = [*labels, *extra]
-    if not pairs:
-        return ""
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
-    return "{" + body + "}"
+# The `*_created` series (a timestamp per label set) would double the page and say nothing a
+# restart counter does not.
+disable_created_metrics()
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def method_label(method: str) -> str:
+    return method if method in METHODS else OTHER
 
 
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+class DatabaseCollector(Collector):
+    """The gauges read from the database at each scrape: the outbox backlog, whether the
+    database answered, its schema revision against the code's."""
 
+    def __init__(self, services: Services, head: str) -> None:
+        self.services = services
+        self.head = head
 
-class Counter:
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help = name, help_text
-        self.values: dict[Labels, float] = {}
+    def describe(self) -> Iterable[Metric]:
+        return []  # nothing to read at registration; the names are checked at scrape
 
-    def inc(self, labels: Labels = (), by: float = 1.0) -> None:
-        self.values[labels] = self.values.get(labels, 0.0) + by
-
-    def lines(self) -> list[str]:
-        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        out += [f"{self.name}{_labels(k)} {_number(v)}" for k, v in sorted(self.values.items())]
-        return out
-
-
-class Histogram:
-    def __init__(self, name: str, help_text: str, buckets: Sequence[float]) -> None:
-        self.name, self.help = name, help_text
-        self.buckets = tuple(buckets)
-        self.series: dict[Labels, list[float]] = {}  # bucket counts..., count, sum
-
-    def observe(self, value: float, labels: Labels = ()) -> None:
-        s = self.series.setdefault(labels, [0.0] * (len(self.buckets) + 2))
-        for i, bound in enumerate(self.buckets):
-            if value <= bound:
-                s[i] += 1
-        s[-2] += 1
-        s[-1] += value
-
-    def lines(self) -> list[str]:
-        out = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        for labels, s in sorted(self.series.items()):
-            for bound, count in zip((*self.buckets, math.inf), (*s[:-2], s[-2]), strict=True):
-                le = _labels(labels, [("le", _number(bound))])
-                out.append(f"{self.name}_bucket{le} {_number(count)}")
-            out.append(f"{self.name}_count{_labels(labels)} {_number(s[-2])}")
-            out.append(f"{self.name}_sum{_labels(labels)} {_number(s[-1])}")
-        return out
-
-
-def _gauge(name: str, help_text: str, values: Iterable[tuple[Labels, float]]) -> list[str]:
-    out = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-    out += [f"{name}{_labels(k)} {_number(v)}" for k, v in values]
-    return out
+    def collect(self) -> Iterator[Metric]:
+        try:
+            backlog = delivery.backlog(self.services)
+            now = self.services.clock.now()
+            oldest = (now - backlog.oldest_due_at).total_seconds() if backlog.oldest_due_at else 0
+            revision = ops.schema(ops.Database(self.services.sessions)).revision or "none"
+        except Exception:  # noqa: BLE001 - the scrape still answers, with up = 0
+            revision, up = "unknown", 0.0
+        else:
+            up = 1.0
+            yield GaugeMetricFamily(
+                "meldefra_outbox_due", "Notices due and not yet delivered.", value=backlog.due
+            )
+            yield GaugeMetricFamily(
+                "meldefra_outbox_oldest_due_seconds",
+                "Age of the oldest notice due and not yet delivered.",
+                value=max(0.0, oldest),
+            )
+        yield GaugeMetricFamily(
+            "meldefra_database_up", "1 when the database answered this scrape.", value=up
+        )
+        info = GaugeMetricFamily(
+            "meldefra_schema_revision_info",
+            "The database's schema revision and the one this code expects.",
+            labels=["revision", "expected"],
+        )
+        info.add_metric([revision, self.head], 1.0)
+        yield info
 
 
 class QueueObserver:
@@ -103,41 +104,49 @@ class QueueObserver:
 
 
 class Metrics:
-    """The server's registry. Thread-safe: listeners, the scheduler and delivery report here."""
+    """The server's registry. Thread-safe (prometheus_client's metrics lock themselves):
+    listeners, the scheduler and delivery report here."""
 
     def __init__(self, services: Services) -> None:
-        self.services = services
-        self.lock = threading.Lock()
+        self.registry = CollectorRegistry()
         self.deliveries = Counter(
-            "meldefra_outbox_deliveries_total",
+            "meldefra_outbox_deliveries",
             "Delivery attempts by platform, outcome (sent, retried, failed, lost) and reason.",
+            ["platform", "outcome", "reason"],
+            registry=self.registry,
         )
         self.rounds = Counter(
-            "meldefra_followup_rounds_total",
+            "meldefra_followup_rounds",
             "Follow-up rounds (reminder, digest) by kind and result, one per school.",
+            ["kind", "status"],
+            registry=self.registry,
         )
         self.round_seconds = Histogram(
             "meldefra_followup_round_duration_seconds",
             "Time one follow-up round took, all its schools together.",
-            ROUND_BUCKETS,
+            ["kind"],
+            buckets=ROUND_BUCKETS,
+            registry=self.registry,
         )
         self.requests = Histogram(
             "meldefra_http_request_duration_seconds",
             "HTTP request latency by route, method and status.",
-            LATENCY_BUCKETS,
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.worker_restarts = Counter(
-            "meldefra_delivery_worker_restarts_total", "Times the delivery process was restarted."
+            "meldefra_delivery_worker_restarts",
+            "Times the delivery process was restarted.",
+            registry=self.registry,
         )
-        self.head = head_revision()
+        self.registry.register(DatabaseCollector(services, ops.head()))
         self.sources: list[Any] = []  # queues of delivery processes, drained at every scrape
 
     # ---- what reports here
 
     def delivery(self, outcome: str, platform: str, reason: str) -> None:
-        with self.lock:
-            labels = (("platform", platform), ("outcome", outcome), ("reason", reason[:60]))
-            self.deliveries.inc(labels)
+        self.deliveries.labels(platform=platform, outcome=outcome, reason=reason[:60]).inc()
 
     def drain(self, outcomes: Any) -> None:
         """Move the delivery process's reports into the counters (called by its supervisor)."""
@@ -149,60 +158,24 @@ class Metrics:
             self.delivery(outcome, platform, reason)
 
     def round(self, kind: str, statuses: Sequence[str], seconds: float) -> None:
-        with self.lock:
-            for status in statuses:
-                self.rounds.inc((("kind", kind), ("status", status)))
-            self.round_seconds.observe(seconds, (("kind", kind),))
+        for status in statuses:
+            self.rounds.labels(kind=kind, status=status).inc()
+        self.round_seconds.labels(kind=kind).observe(seconds)
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        with self.lock:
-            labels = (("route", route), ("method", method), ("status", str(status)))
-            self.requests.observe(seconds, labels)
+        self.requests.labels(route=route, method=method_label(method), status=str(status)).observe(
+            seconds
+        )
 
     def restarted(self) -> None:
-        with self.lock:
-            self.worker_restarts.inc()
+        self.worker_restarts.inc()
 
     # ---- the scrape
 
-    def render(self) -> str:
-        for source in self.sources:
+    def render(self) -> bytes:
+        for source in list(self.sources):
             self.drain(source)
-        lines: list[str] = []
-        try:
-            backlog = delivery.backlog(self.services)
-            now = self.services.clock.now()
-            oldest = (now - backlog.oldest_due_at).total_seconds() if backlog.oldest_due_at else 0
-            lines += _gauge(
-                "meldefra_outbox_due", "Notices due and not yet delivered.", [((), backlog.due)]
-            )
-            lines += _gauge(
-                "meldefra_outbox_oldest_due_seconds",
-                "Age of the oldest notice due and not yet delivered.",
-                [((), max(0.0, oldest))],
-            )
-            revision = current_revision(self.services.sessions.kw["bind"]) or "none"
-            up = 1.0
-        except Exception:  # noqa: BLE001 - the scrape still answers, with up = 0
-            revision, up = "unknown", 0.0
-        lines += _gauge(
-            "meldefra_database_up", "1 when the database answered this scrape.", [((), up)]
-        )
-        lines += _gauge(
-            "meldefra_schema_revision_info",
-            "The database's schema revision and the one this code expects.",
-            [((("revision", revision), ("expected", self.head)), 1.0)],
-        )
-        with self.lock:
-            for metric in (
-                self.deliveries,
-                self.rounds,
-                self.round_seconds,
-                self.requests,
-                self.worker_restarts,
-            ):
-                lines += metric.lines()
-        return "\n".join(lines) + "\n"
+        return generate_latest(self.registry)
 
 
 Scope = MutableMapping[str, Any]
@@ -236,7 +209,7 @@ class Measured:
             await self.app(scope, receive, send_status)
         finally:
             path = scope.get("path", "")
-            route = path if path in self.routes else "other"
+            route = path if path in self.routes else OTHER
             self.metrics.request(
                 route, scope.get("method", ""), status, time.perf_counter() - started
             )

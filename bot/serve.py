@@ -15,17 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.delivery import Router, Sender, Wakeup, Worker
 from bot.health import Beat, Health, stuck
 from bot.metrics import Metrics, QueueObserver
 from bot.scheduler import Scheduler
-from handlers import dates
+from handlers import dates, ops
 from handlers.i18n import catalogs
-from store.db import SchemaAhead, current_revision, upgrade_if_behind
 
 if TYPE_CHECKING:
     from bot.http import Part
@@ -71,13 +68,13 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
-def ensure_schema(engine: Engine) -> None:
+def ensure_schema(database: ops.Database) -> None:
     """`serve` brings a database that is behind up to date (on PostgreSQL under an advisory
     lock, so replicas starting together do not race) and refuses one that is ahead."""
     try:
-        if upgrade_if_behind(engine):
-            log.info("database schema upgraded to %s", current_revision(engine))
-    except SchemaAhead as exc:
+        if ops.upgrade_if_behind(database):
+            log.info("database schema upgraded to %s", ops.schema(database).revision)
+    except ops.SchemaAhead as exc:
         raise ConfigError(str(exc)) from exc
 
 
@@ -92,7 +89,7 @@ def directory_job(app: App) -> dict[str, Any]:
 def serve(app: App, *, http: bool, host: str, port: int) -> int:
     settings = app.settings
     check_settings(settings, http=http)
-    ensure_schema(app.engine)
+    ensure_schema(app.database)
     runtime = Runtime()
     if not settings.slack_enabled and not settings.teams_enabled and not http:
         # The console runs the same morning rounds; its inbox shows what they send.
@@ -427,9 +424,15 @@ def _serve_http(
     from bot.limits import server_options
 
     bolt: Any = slack_app  # a slack_bolt App; typed loosely so this module need not import it
+    inline = None
+    if bolt is not None:
+        from bot.slack.app import acks_at_once
+
+        inline = acks_at_once
     asgi = build_asgi(
-        app.services, bolt, parts, health=health, metrics=metrics, before_shutdown=before_shutdown
-    )
+        app.services, bolt, parts, health=health, metrics=metrics,
+        before_shutdown=before_shutdown, slack_inline=inline,
+    )  # fmt: skip
     log.info("serving HTTP on %s:%s%s", host, port, " (Teams at /api/messages)" if parts else "")
     # What start-up built (the org, catalogs, dateparser's and holidays' data) lives as long
     # as the process: out of the collector's sight, a full collection no longer walks it

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.config import Settings
@@ -21,9 +21,13 @@ def add_parsers(sub: Any) -> None:
     )
     stats.add_argument("--school", help="one school's id (default: every school, side by side)")
     stats.add_argument(
-        "--from", dest="first", help="first day, YYYY-MM-DD (default: 1 August of the school year)"
+        "--from",
+        dest="first",
+        help="first day, YYYY-MM-DD: of a month, a term or a school year (default: last month)",
     )
-    stats.add_argument("--to", dest="last", help="last day, YYYY-MM-DD (default: today)")
+    stats.add_argument(
+        "--to", dest="last", help="last day, YYYY-MM-DD: of that month, term or school year"
+    )
     stats.add_argument("--format", choices=("text", "csv", "json", "html", "pdf"), default="text")
     stats.add_argument("--lang", choices=LANGS, default="nb")
     stats.set_defaults(func=cmd_stats)
@@ -43,6 +47,20 @@ def add_parsers(sub: Any) -> None:
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text.strip()) if text is not None else None
+
+
+def _period(first: date | None, last: date | None, today: date) -> Any:
+    """The period asked for; by default the last month that has ended."""
+    from handlers import stats
+
+    if first is None and last is None:
+        return stats.Period.month(today.replace(day=1) - timedelta(days=1))
+    if first is None:
+        assert last is not None
+        first = last.replace(day=1)
+    if last is None:
+        last = stats.Period.month(first).last
+    return stats.Period(first, last)
 
 
 def _iso(text: str) -> bool:
@@ -66,34 +84,35 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print(t(lang, "stats.error.unknown_school", school=args.school), file=sys.stderr)
         return EXIT_USAGE
     zone = org.school(args.school).zone if args.school else org.schools[0].zone
+    today = now.astimezone(zone).date()
     try:
-        last = _date(args.last) or now.astimezone(zone).date()
-        first = _date(args.first) or stats.Period.school_year(last).first
+        period = _period(_date(args.first), _date(args.last), today)
     except ValueError:
         bad = args.first if args.first and not _iso(args.first) else args.last
         print(t(lang, "stats.error.bad_date", value=bad), file=sys.stderr)
         return EXIT_USAGE
-    if first > last:
+    if period.first > period.last:
         print(t(lang, "stats.error.range"), file=sys.stderr)
         return EXIT_USAGE
-    period = stats.Period(first, last)
-    every = [s.id for s in org.schools]
-    shown = [args.school] if args.school else every
+    # Only whole months, terms and school years that have ended: two periods a few days apart,
+    # or one period seen on two days, would give away the reports between them.
+    last_month = stats.Period.month(today.replace(day=1) - timedelta(days=1))
+    if period.kind is None or period.last >= today:
+        print(
+            t(
+                lang,
+                "figures.error.period",
+                month_from=last_month.first.isoformat(),
+                month_to=last_month.last.isoformat(),
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with app.services.uow() as session:
-        figures = stats.figures_of(stats.load(session, org, period, every, as_of=now))
-        trend = None
-        if args.format in ("html", "pdf"):
-            row = args.school or stats.ALL
-            trend = {row: stats.trend(session, org, period, every)[row]}
-    report = stats.publish(
-        org,
-        period,
-        figures,
-        school_ids=shown,
-        with_total=not args.school,
-        median=stats.median_school(org, figures) if args.school else None,
-        trends=trend,
-    )
+        trend_months = stats.TREND_MONTHS if args.format in ("html", "pdf") else 0
+        publisher = stats.Publisher.read(session, org, period, as_of=now, trend_months=trend_months)
+    # The operator reads skoleeier's table: one school is its row of that same table.
+    report = publisher.owner([args.school] if args.school else None)
     chart = None
     if args.format in ("html", "pdf"):
         from bot.charts import chart as draw
@@ -107,7 +126,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_monthly(args: argparse.Namespace, settings: Settings) -> int:
     from bot import bootstrap
     from handlers.followup import ALREADY, DRY_RUN, NOT_DUE
-    from handlers.monthly import OWNER_ROUND, run_monthly
+    from handlers.monthly import OWNER_ROUND, reported_month, run_monthly
 
     app = bootstrap.build(settings)
     rounds = zone_rounds(args, app)
@@ -123,13 +142,20 @@ def cmd_monthly(args: argparse.Namespace, settings: Settings) -> int:
             key = {NOT_DUE: "not_due", ALREADY: "already", DRY_RUN: "dry_run"}.get(
                 result.status, "ran"
             )
+            # The round is kept under the month it runs in; the report covers the month before.
+            covered = reported_month(result.period).first.strftime("%Y-%m") if result.period else ""
             print(
                 t(
                     "nb",
                     f"cli.monthly.{key}",
                     school=name,
-                    period=result.period,
+                    period=covered,
                     count=len(result.notices),
                 )
             )
+            if result.status == DRY_RUN:
+                role = "owner" if result.school_id == OWNER_ROUND else "rektor"
+                for notice in result.notices:
+                    who = notice.recipient or notice.channel or ""
+                    print(t("nb", f"figures.monthly.to.{role}", who=who))
     return 0

@@ -292,9 +292,11 @@ def summary(report: dict[str, Any], lang: str) -> list[str]:
     lines = [title(report, lang)]
     if owner:
         lines.append(t(lang, "monthly.summary.reports_all", value=counts["reports"]))
-    else:
-        median = rows.get(MEDIAN, {}).get("counts", {}).get("reports", "–")
+    elif MEDIAN in rows:  # from five schools up
+        median = rows[MEDIAN]["counts"]["reports"]
         lines.append(t(lang, "monthly.summary.reports", value=counts["reports"], median=median))
+    else:
+        lines.append(t(lang, "figures.summary.reports", value=counts["reports"]))
     ack = main["durations"]["ack_hours"]
     if ack["median"] is None:
         lines.append(t(lang, "monthly.summary.ack_unknown"))

@@ -9,7 +9,8 @@ from typing import Any
 from handlers import notices
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
-from handlers.i18n import t
+from handlers.history import REPEAT_REPORTS
+from handlers.i18n import has, t
 from handlers.monthly import MONTHLY_REPORT
 
 Data = Mapping[str, Any]
@@ -40,7 +41,9 @@ def case_lines(lang: str, data: Data) -> list[str]:
     if data.get("urgent"):
         lines.append(t(lang, "notice.new_case.urgent"))
     if data.get("section") == "12-5":
-        lines.append(t(lang, "notice.new_case.section_12_5"))
+        # In a leadership case rektor is left out: "rektor shall melde fra" would be wrong there.
+        leadership = data.get("leadership")
+        lines.append(t(lang, f"notice.new_case.section_12_5{'.leadership' if leadership else ''}"))
     if data.get("unit"):
         lines.append(t(lang, "notice.unit", unit=data["unit"]))
     if data.get("categories"):
@@ -54,11 +57,15 @@ def case_lines(lang: str, data: Data) -> list[str]:
 
 def _receipt(lang: str, d: Data, edge: str = "slack") -> list[str]:
     # How to follow the status is said in the edge's own words ("/meldefra mine" is Slack's).
+    # The duty met depends on the route (older receipts carry no route: § 12-4).
+    route = d.get("route", "12-4")
+    suffix = "" if route == "12-4" else f".{route.replace('-', '_')}"
+    mine = t(lang, f"notice.receipt.mine.{edge}")
     return [
         t(lang, "notice.receipt.title", ref=d["ref"]),
         t(lang, "notice.receipt.routed", roles=roles_text(lang, d["roles"])),
-        t(lang, "notice.receipt.next"),
-        t(lang, "notice.receipt.rights", mine=t(lang, f"notice.receipt.mine.{edge}")),
+        t(lang, "notice.receipt.next" if route == "12-4" else "notice.receipt.next.12_5"),
+        t(lang, f"notice.receipt.rights{suffix}", mine=mine),
     ]
 
 
@@ -153,7 +160,7 @@ def _digest(lang: str, d: Data) -> list[str]:
     return [
         t(lang, "digest.title", school=d["school_name"], date=day_text(lang, today, today)),
         t(lang, "digest.new", since=day_text(lang, d["since"], today), count=len(d["new"])),
-        *(entry(c, t(lang, "status." + c["status"])) for c in d["new"]),
+        *(entry(c, _new_status(lang, c)) for c in d["new"]),
         t(lang, "digest.open", summary=summary),
         t(lang, "digest.overdue", count=len(d["overdue"])),
         *(entry(c, due_text(lang, c, today)) for c in d["overdue"]),
@@ -161,6 +168,18 @@ def _digest(lang: str, d: Data) -> list[str]:
         *(entry(c, due_text(lang, {**c, "since": c["on"]}, today)) for c in d["upcoming"]),
         t(lang, "digest.footer"),
     ]
+
+
+def _new_status(lang: str, item: Data) -> str:
+    status = t(lang, "status." + item["status"])
+    if "repeat" in item:  # policy.repeat_reports: the pupil's n-th report this period
+        return f"{status} · {t(lang, 'history.repeat_mark', count=item['repeat'])}"
+    return status
+
+
+def _repeat(lang: str, d: Data) -> list[str]:
+    period = t(lang, "history.period." + d["period"])
+    return [t(lang, "history.repeat_title", ref=d["ref"], count=d["count"], period=period)]
 
 
 def _monthly_summary(lang: str, data: Data) -> list[str]:
@@ -181,6 +200,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.REMINDER: _reminder,
     notices.DIGEST: _digest,
     MONTHLY_REPORT: _monthly_summary,
+    REPEAT_REPORTS: _repeat,
 }
 
 
@@ -199,12 +219,16 @@ def render(kind: str, lang: str, data: Data, *, edge: str = "console") -> str:
 def access_line(lang: str, what: str) -> str:
     """One innsynslogg entry in words: "åpnet saken", "eksporterte saksdokumentasjon (pdf)"."""
     kind, _, rest = what.partition(":")
-    if kind == "export":
-        document, _, fmt = rest.partition(":")
+    document, _, fmt = rest.partition(":")
+    if kind == "export" and has(f"log.document.{document}"):
         return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
     if kind == "refused":
         return t(lang, "log.refused", action=rest)
-    return t(lang, f"log.{kind}") if kind in ("details", "plan") else what
+    if kind in ("details", "plan"):
+        return t(lang, f"log.{kind}")
+    # Anything else read the case (e.g. the export dialog, opened without exporting): as the
+    # case file's innsynslogg says it.
+    return t(lang, "doc.log.opened_other")
 
 
 def round_lines(lang: str, result: RoundResult, next_round: datetime | None = None) -> list[str]:

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.org import Org, School
+from handlers.states import HANDLERS, Facts, Role, Status
 from store.models import Case, CaseAccess
 
-ACTING_ROLES = frozenset({"leader", "rektor", "owner", "forwarded"})
-EXCLUDED = "excluded"
-REPORTER = "reporter"
+ACTING_ROLES = frozenset(str(r) for r in HANDLERS)
+EXCLUDED = str(Role.EXCLUDED)
+REPORTER = str(Role.REPORTER)
 
 # What a person may see of a case, from most to least.
 FULL = "full"  # every detail, pupil names included
@@ -35,6 +36,7 @@ class Access:
     level: str
     handles: bool  # holds a leader's role: assigned leader, rektor, skoleeier or forwardee
     may_act: bool  # may change the case (not once it is archived and sperret)
+    roles: frozenset[Role] = frozenset()  # what the person is on the case (handlers.states)
 
     @property
     def may_open(self) -> bool:
@@ -51,6 +53,8 @@ class Access:
 
 
 NO_ACCESS = Access(NONE, False, False)
+_ROLE_NAMES = frozenset(str(r) for r in Role)
+EXCLUDED_ACCESS = Access(NONE, False, False, frozenset({Role.EXCLUDED}))
 
 
 def roles_on(session: Session, case: Case, email: str) -> set[str]:
@@ -65,24 +69,41 @@ def roles_on(session: Session, case: Case, email: str) -> set[str]:
 
 def access_of(session: Session, org: Org, case: Case, email: str) -> Access:
     email = email.strip().lower()
-    roles = roles_on(session, case, email)
-    if EXCLUDED in roles:
-        return NO_ACCESS
+    stored = roles_on(session, case, email)
+    if EXCLUDED in stored:
+        return EXCLUDED_ACCESS
     is_owner = email in org.owner.contacts
-    handles = bool(roles & ACTING_ROLES) or (is_owner and case.section == "12-5")
+    handles = bool(stored & ACTING_ROLES) or (is_owner and case.section == "12-5")
     school = _school(org, case)
+    principal = school is not None and email == school.principal
+    roles = {Role(r) for r in stored if r in _ROLE_NAMES}
+    if is_owner and case.section == "12-5":
+        roles.add(Role.SKOLEEIER)
+    if principal and handles:
+        roles.add(Role.REKTOR)
     if case.restricted:
         # Sperret after archiving: only rektor and skoleeier may open it, nobody changes it.
-        principal = school is not None and email == school.principal
         if handles and (principal or is_owner):
-            return Access(FULL, True, False)
+            return Access(FULL, True, False, frozenset(roles))
     elif handles:
-        return Access(FULL, True, True)
+        return Access(FULL, True, True, frozenset(roles))
     elif case.rteam_share and school is not None and email in school.rteam.members:
         level = FULL if case.rteam_share == SHARE_CONSENT else ANONYMOUS
-        return Access(level, False, False)
+        return Access(level, False, False, frozenset(roles | {Role.RTEAM}))
     # `handles` stays true for a leader locked out of a sperret case: they are told why.
-    return Access(STATUS if REPORTER in roles else NONE, handles, False)
+    return Access(STATUS if REPORTER in stored else NONE, handles, False, frozenset(roles))
+
+
+def facts_of(org: Org, case: Case) -> Facts:
+    """What the state machine asks of the case itself (handlers.states)."""
+    school = _school(org, case)
+    return Facts(
+        status=Status(case.status),
+        section=case.section,
+        leadership_case=bool(case.leadership_case),
+        restricted=case.restricted,
+        has_rteam=bool(school.rteam.members) if school is not None else False,
+    )
 
 
 def _school(org: Org, case: Case) -> School | None:

@@ -2,18 +2,19 @@
 
 Asked before a menu or a form is shown ("refusals before the typing"): the same
 `access.access_of` every action checks, the case's status, whether it has a plan, and whom
-it may be forwarded to. Reading this writes nothing to the trail and returns no free text
-and no pupil names: it is not an opening of the case (that is `review.open_case`). The
-actions still check for themselves when they run.
+it may be forwarded to. What is offered comes from the state machine's table
+(`handlers.states`), the same table `review.act` enforces, so nothing offered is refused.
+Reading this writes nothing to the trail and returns no free text and no pupil names: it is
+not an opening of the case (that is `review.open_case`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from handlers import access, plan, review
+from handlers import access, plan, review, states
 from handlers.errors import Refused
 from handlers.services import Services
 from store.models import CaseAccess
@@ -32,6 +33,10 @@ class CaseChoices:
     rteam_share: str | None
     has_rteam: bool
     forward_to: tuple[str, ...]  # who may receive the case (empty unless the person may act)
+    offered: tuple[str, ...] = ()  # the actions of handlers.states this person may take now
+
+    def may(self, action: str) -> bool:
+        return action in self.offered
 
     @property
     def is_open(self) -> bool:
@@ -69,16 +74,21 @@ def choices_for(services: Services, ref: str, actor: str) -> CaseChoices:
                 c for c in services.org.owner.contacts if c not in school.staff()
             ]
             targets = tuple(p for p in everyone if p not in taken and p != actor)
+        active = current.active_tiltak() if current else []
+        facts = replace(
+            access.facts_of(services.org, case),
+            has_plan=current is not None,
+            open_tiltak=any(t.done_at is None for t in active),
+        )
         return CaseChoices(
             ref=case.ref,
             status=case.status,
             seen=seen,
             restricted=case.restricted,
             has_plan=current is not None,
-            tiltak=tuple(
-                (t.no, t.done_at is not None) for t in (current.active_tiltak() if current else [])
-            ),
+            tiltak=tuple((t.no, t.done_at is not None) for t in active),
             rteam_share=case.rteam_share,
             has_rteam=bool(school.rteam.members),
             forward_to=targets,
+            offered=states.offered(facts, seen),
         )

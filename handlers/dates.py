@@ -38,6 +38,24 @@ MAX_COUNT = 1000
 class When:
     at: datetime  # timezone-aware, in the school's zone; midnight when no time was given
     has_time: bool  # True when the person gave a time of day (or "nå"/"now")
+    # What people know when they don't know the minute: a part of the day or a school moment
+    # ("i friminuttet", "på bussen": a key of PARTS), or a period ("i helgen", "i forrige uke":
+    # `at` is its first day, `until` its last, both included).
+    part: str | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class SchoolDay:
+    """The school's own times (org.yml `day: {starts, recess, ends}`), all optional.
+
+    They place school moments on the clock just enough to refuse one that has not happened
+    yet ("i dag etter skolen" typed at 13.30 when school ends 14.30); nothing more is claimed.
+    """
+
+    starts: time | None = None
+    recess: tuple[time, ...] = ()
+    ends: time | None = None
 
 
 class WhenError(ValueError):
@@ -143,11 +161,116 @@ _BEFORE = frozenset({"forrige", "førre", "sist", "siste"})
 _AFTER = frozenset({"neste", "kommende", "kommande"})
 _AGO = frozenset({"siden", "sidan"})
 _FILLERS = frozenset({"den", "på", "ca", "cirka", "omtrent", "rundt"})
-# "i går kveld", "fredag morgen": the part of the day narrows nothing we store, so it is skipped.
-_PARTS_OF_DAY = frozenset({
-    "morgen", "morgenen", "morgon", "morgonen", "morges", "formiddag", "formiddagen",
-    "ettermiddag", "ettermiddagen", "kveld", "kvelden", "natt", "natta", "natten",
-})  # fmt: skip
+# "i går kveld", "fredag morgen": the part of the day is kept beside the day.
+_PARTS_OF_DAY: dict[str, str] = {
+    "morgen": "morning", "morgenen": "morning", "morgon": "morning", "morgonen": "morning",
+    "morges": "morning", "tidlig": "morning", "tidleg": "morning",
+    "formiddag": "forenoon", "formiddagen": "forenoon",
+    "ettermiddag": "afternoon", "ettermiddagen": "afternoon",
+    "kveld": "evening", "kvelden": "evening", "natt": "night", "natta": "night", "natten": "night",
+    "morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
+}  # fmt: skip
+# School moments and parts of the day as staff say them (nb, nn, en), longest first when
+# matched. Each becomes a key of PARTS; the rest of the text names the day ("i dag", "i går",
+# "fredag"), and without one it is today.
+_MOMENTS: dict[str, str] = {
+    **dict.fromkeys((
+        "i friminuttet", "i friminutt", "i et friminutt", "i eit friminutt", "på friminuttet",
+        "friminuttet", "friminutt", "at recess", "during recess", "in recess", "at break",
+        "during break", "in the break", "during the break", "at break time", "at playtime",
+    ), "recess"),
+    **dict.fromkeys((
+        "i storefri", "storefri", "i storefriminuttet", "storefriminuttet", "i langfri",
+        "langfri", "i langfriminuttet", "at long break", "during long break",
+        "at the long break", "during the long break",
+    ), "long_recess"),
+    **dict.fromkeys(("i midttimen", "midttimen", "i midttime", "midttime"), "midday"),
+    **dict.fromkeys((
+        "i matpausen", "matpausen", "i matpause", "matpause", "i matfriminuttet",
+        "i lunsjen", "lunsjen", "i lunsj", "i spisepausen", "at lunch", "during lunch",
+        "at lunchtime", "in the lunch break", "during the lunch break",
+    ), "lunch"),
+    **dict.fromkeys((
+        "før skolen", "før skulen", "før skoletid", "før skuletid", "før skolestart",
+        "før skulestart", "before school",
+    ), "before_school"),
+    **dict.fromkeys((
+        "etter skolen", "etter skulen", "etter skoletid", "etter skuletid", "etter skoletiden",
+        "etter skuletida", "after school", "i sfo", "på sfo", "in after-school care",
+    ), "after_school"),
+    **dict.fromkeys((
+        "i første time", "første time", "i første timen", "første timen", "i fyrste time",
+        "fyrste time", "i fyrste timen", "in the first lesson", "first lesson",
+        "in first period", "first period",
+    ), "first_lesson"),
+    **dict.fromkeys((
+        "i siste time", "siste time", "i siste timen", "siste timen", "in the last lesson",
+        "last lesson", "in last period", "last period",
+    ), "last_lesson"),
+    **dict.fromkeys((
+        "i gymtimen", "gymtimen", "i gymmen", "i gym", "på gymmen", "i gymtime",
+        "i kroppsøving", "i kroppsøvingstimen", "i kroppsøvingstimen", "i garderoben",
+        "in pe", "during pe", "in the pe lesson", "in gym", "in gym class", "during gym",
+    ), "gym"),
+    **dict.fromkeys((
+        "på bussen", "på skolebussen", "på skulebussen", "i bussen", "on the bus",
+        "on the school bus",
+    ), "bus"),
+    **dict.fromkeys((
+        "på skoleveien", "på skoleveg", "på skolevegen", "på skulevegen", "på skuleveg",
+        "på vei til skolen", "på veg til skulen", "på vei hjem", "på veg heim",
+        "på vei fra skolen", "på veg frå skulen", "on the way to school", "on the way home",
+        "on the way home from school",
+    ), "way_to_school"),
+    **dict.fromkeys((
+        "i morges", "i dag tidlig", "i dag tidleg", "tidlig i dag", "tidleg i dag",
+        "this morning", "early today",
+    ), "morning"),
+    **dict.fromkeys(("i formiddag", "i formiddags"), "forenoon"),
+    **dict.fromkeys(("i ettermiddag", "this afternoon"), "afternoon"),
+    **dict.fromkeys(("i kveld", "i kveldes", "this evening", "tonight"), "evening"),
+    **dict.fromkeys(("i natt", "last night"), "night"),
+    # No part to keep: these only say "today".
+    **dict.fromkeys((
+        "tidligere i dag", "tidlegare i dag", "tidligere idag", "earlier today",
+    ), ""),
+}  # fmt: skip
+# Moments that say the day by themselves ("i morges" is today; "i natt" the night before).
+_MOMENT_DAYS: dict[str, int] = {
+    "i morges": 0, "i dag tidlig": 0, "i dag tidleg": 0, "tidlig i dag": 0, "tidleg i dag": 0,
+    "this morning": 0, "early today": 0, "i formiddag": 0, "i formiddags": 0,
+    "i ettermiddag": 0, "this afternoon": 0, "i kveld": 0, "i kveldes": 0,
+    "this evening": 0, "tonight": 0, "i natt": 0, "last night": -1,
+    "tidligere i dag": 0, "tidlegare i dag": 0, "tidligere idag": 0, "earlier today": 0,
+}  # fmt: skip
+_MOMENT_PATTERN = re.compile(
+    r"(?<![\wæøå])("
+    + "|".join(re.escape(m) for m in sorted(_MOMENTS, key=len, reverse=True))
+    + r")(?![\wæøå])"
+)
+# Periods (past mode only): a weekend or a week, as a first and last day.
+_PERIODS: dict[str, tuple[str, int]] = {
+    **dict.fromkeys((
+        "i helgen", "i helga", "i helgi", "helgen", "helga", "i helg", "over helgen",
+        "over helga", "at the weekend", "over the weekend", "this weekend", "on the weekend",
+    ), ("weekend", 0)),
+    **dict.fromkeys((
+        "forrige helg", "i forrige helg", "førre helg", "i førre helg", "sist helg",
+        "siste helg", "last weekend",
+    ), ("weekend", -1)),
+    **dict.fromkeys((
+        "forrige uke", "i forrige uke", "forrige veke", "i forrige veke", "førre veke",
+        "i førre veke", "førre uke", "i førre uke", "sist uke", "sist veke", "forrige uka",
+        "i forrige uka", "førre veka", "i førre veka", "last week", "during last week",
+    ), ("week", -1)),
+    **dict.fromkeys((
+        "denne uka", "i denne uka", "denne uken", "i denne uken", "denne veka",
+        "i denne veka", "i veka", "i uka", "i uken", "this week", "earlier this week",
+        "tidligere denne uka", "tidligere denne uken", "tidlegare denne veka",
+    ), ("week", 0)),
+}  # fmt: skip
+# Words for "just now": the moment the report is typed.
+_JUST_NOW = frozenset({"nettopp", "nett nå", "nett no", "just now"})
 
 # kl, kl., klokka, klokken, kloka (also glued to the hour: "kl14") all become the word "kl".
 _CLOCK_WORD = re.compile(r"\b(?:klokka|klokken|kloka|kl)(?![a-zæøå])\.?")
@@ -182,8 +305,20 @@ _DATEPARSER_PASSES: tuple[tuple[list[str], bool], ...] = (
 # --- Public interface ----------------------------------------------------------------------
 
 
-def parse_when(text: str, *, now: datetime, tz: str = "Europe/Oslo", mode: Mode = "past") -> When:
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    tz: str = "Europe/Oslo",
+    mode: Mode = "past",
+    school_day: SchoolDay | None = None,
+) -> When:
     """Read `text` as a time relative to `now`, in the zone `tz`.
+
+    Besides days and times, a report's time may be a part of the day or a school moment
+    ("i dag i friminuttet", "på bussen", "i går kveld": `When.part`) or, in the past mode, a
+    period ("i helgen", "i forrige uke": `When.until`). `school_day` places moments on the
+    clock so that one which has not happened yet today is refused.
 
     Raises WhenError with a catalog key: when.unreadable, when.future (past mode, a time
     ahead of now), when.past (future mode, a day before today) or when.out_of_range.
@@ -197,6 +332,13 @@ def parse_when(text: str, *, now: datetime, tz: str = "Europe/Oslo", mode: Mode 
         normalised = _normalise(text)
         if not normalised:
             raise _Refused(UNREADABLE)
+        if normalised in _JUST_NOW:
+            return When(local_now.replace(second=0, microsecond=0), True)
+        if mode == "past" and normalised in _PERIODS:
+            return _period(*_PERIODS[normalised], local_now)
+        moment = _MOMENT_PATTERN.search(normalised)
+        if moment is not None:
+            return _with_moment(normalised, moment, local_now, mode, school_day)
         found = _scan(normalised.split())
         if found is not None:
             return _resolve(found, local_now, mode)
@@ -205,6 +347,80 @@ def parse_when(text: str, *, now: datetime, tz: str = "Europe/Oslo", mode: Mode 
         return _with_dateparser(normalised, local_now, mode)
     except _Refused as refused:
         raise WhenError(refused.key, text, mode, refused.readings) from None
+
+
+def _with_moment(
+    normalised: str,
+    moment: re.Match[str],
+    now: datetime,
+    mode: Mode,
+    school_day: SchoolDay | None,
+) -> When:
+    """'i dag i friminuttet', 'i går på bussen', 'i storefri': the day from the rest, or today."""
+    phrase = moment.group(1)
+    rest = (normalised[: moment.start()] + " " + normalised[moment.end() :]).split()
+    found = _scan(rest) if rest else _Found()
+    if found is None or _MOMENT_PATTERN.search(" ".join(rest)):
+        raise _Refused(UNREADABLE)  # "i friminuttet på bussen", or words we don't know
+    own_day = _MOMENT_DAYS.get(phrase)
+    if own_day is not None and found.days_from_today not in (None, own_day):
+        raise _Refused(UNREADABLE)  # "i går i morges"
+    if own_day is not None:
+        found.days_from_today = own_day
+    part = _MOMENTS[phrase] or None
+    if part is not None:
+        found.part = _only_once(found.part, part)
+    day_named = (
+        found.days_from_today is not None
+        or found.weekday is not None
+        or found.day_month is not None
+        or found.shift is not None
+    )
+    if not day_named and found.clock is None:
+        found.days_from_today = 0  # "i friminuttet": today
+    when = _resolve(found, now, mode)
+    earliest = _earliest(part, school_day)
+    if (
+        mode == "past"
+        and not when.has_time
+        and earliest is not None
+        and when.at.date() == now.date()
+        and _local(now.date(), earliest, _zone_of(now)) > now + FUTURE_TOLERANCE
+    ):
+        raise _Refused(FUTURE)  # today's recess has not come yet
+    return when
+
+
+def _earliest(part: str | None, school_day: SchoolDay | None) -> time | None:
+    """The earliest a school moment can be today, where the school's day tells."""
+    if school_day is None or part is None:
+        return None
+    recess = sorted(school_day.recess)
+    if part == "recess" and recess:
+        return recess[0]
+    if part in ("long_recess", "lunch", "midday") and recess:
+        return recess[-1] if len(recess) > 1 else recess[0]
+    if part == "first_lesson":
+        return school_day.starts
+    if part == "after_school":
+        return school_day.ends
+    return None
+
+
+def _period(kind: str, step: int, now: datetime) -> When:
+    """'i helgen' (the weekend now or last), 'i forrige uke', 'denne uka': first and last day."""
+    today = now.date()
+    monday = today - timedelta(days=today.weekday())
+    if kind == "weekend":
+        saturday = monday + timedelta(days=5)
+        if saturday > today or step < 0:
+            saturday -= timedelta(weeks=1)
+        first, last = saturday, saturday + timedelta(days=1)
+    else:
+        first = monday + timedelta(weeks=step)
+        last = first + timedelta(days=6) if step < 0 else today
+    _check_day(first, today, "past")
+    return When(_local(first, time(0), _zone_of(now)), False, until=last)
 
 
 def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) -> str:
@@ -220,13 +436,75 @@ def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) ->
     zone = at.tzinfo or UTC
     this_year = _in_zone(now or datetime.now(UTC), zone).year
     year = f" {at.year}" if at.year != this_year else ""
+    if when.until is not None:
+        return _format_period(at.date(), when.until, language, this_year)
     weekday = _WEEKDAY_NAMES[language][at.weekday()]
     month = _MONTH_NAMES[language][at.month - 1]
     if language == "en":
         day = f"{weekday} {at.day} {month}{year}"
-        return f"{day} {at:%H:%M}" if when.has_time else day
-    day = f"{weekday} {at.day}. {month}{year}"
-    return f"{day} kl. {at:%H.%M}" if when.has_time else day
+        clock = f"{at:%H:%M}"
+    else:
+        day = f"{weekday} {at.day}. {month}{year}"
+        clock = f"kl. {at:%H.%M}"
+    if when.has_time:
+        return f"{day} {clock}"
+    if when.part is not None:
+        return f"{day}, {PARTS[language][when.part]}"
+    return day
+
+
+def _format_period(first: date, last: date, language: str, this_year: int) -> str:
+    """ "helgen 5.–6. desember", "uke 48 (23.–29. november)", "week 48 (23–29 November)"."""
+    names = _MONTH_NAMES[language]
+    dot = "" if language == "en" else "."
+
+    def day(d: date, with_month: bool) -> str:
+        text = f"{d.day}{dot}"
+        if with_month:
+            text += f" {names[d.month - 1]}"
+            if d.year != this_year:
+                text += f" {d.year}"
+        return text
+
+    same_month = (first.year, first.month) == (last.year, last.month)
+    span = f"{day(first, not same_month)}–{day(last, True)}"
+    if first.weekday() == 5 and (last - first).days == 1:
+        return f"{_WEEKEND[language]} {span}"
+    week = first.isocalendar().week
+    return f"{_WEEK[language]} {week} ({span})"
+
+
+_WEEKEND = {"nb": "helgen", "nn": "helga", "en": "the weekend of"}
+_WEEK = {"nb": "uke", "nn": "veke", "en": "week"}
+# The part of a day or school moment understood, as it is shown back: "fredag 20. november,
+# i friminuttet". Kept here beside the weekday and month names rather than in a catalog.
+PARTS: dict[str, dict[str, str]] = {
+    "nb": {
+        "recess": "i friminuttet", "long_recess": "i storefri", "midday": "i midttimen",
+        "lunch": "i matpausen", "before_school": "før skolen", "after_school": "etter skolen",
+        "first_lesson": "i første time", "last_lesson": "i siste time", "gym": "i gymtimen",
+        "bus": "på bussen", "way_to_school": "på skoleveien", "morning": "om morgenen",
+        "forenoon": "om formiddagen", "afternoon": "om ettermiddagen", "evening": "om kvelden",
+        "night": "om natten",
+    },
+    "nn": {
+        "recess": "i friminuttet", "long_recess": "i storefri", "midday": "i midttimen",
+        "lunch": "i matpausen", "before_school": "før skulen", "after_school": "etter skulen",
+        "first_lesson": "i fyrste time", "last_lesson": "i siste time", "gym": "i gymtimen",
+        "bus": "på bussen", "way_to_school": "på skulevegen", "morning": "om morgonen",
+        "forenoon": "om formiddagen", "afternoon": "om ettermiddagen", "evening": "om kvelden",
+        "night": "om natta",
+    },
+    "en": {
+        "recess": "at recess", "long_recess": "at the long break", "midday": "at the midday break",
+        "lunch": "at lunch", "before_school": "before school", "after_school": "after school",
+        "first_lesson": "in the first lesson", "last_lesson": "in the last lesson",
+        "gym": "in the PE lesson", "bus": "on the bus",
+        "way_to_school": "on the way to or from school",
+        "morning": "in the morning", "forenoon": "in the forenoon", "afternoon": "in the afternoon",
+        "evening": "in the evening", "night": "at night",
+    },
+}  # fmt: skip
 
 
 def format_date(day: date, lang: str = "nb") -> str:
@@ -282,6 +560,7 @@ class _Found:
     year: int | None = None
     shift: tuple[int, str] | None = None  # signed count and unit: "for to dager siden"
     clock: time | None = None
+    part: str | None = None  # "i går kveld": a key of PARTS
 
 
 _T = TypeVar("_T")
@@ -332,6 +611,7 @@ def _take(words: list[str], i: int, found: _Found) -> int:
     if word in _FILLERS:
         return 1
     if word in _PARTS_OF_DAY and (found.days_from_today is not None or found.weekday is not None):
+        found.part = _only_once(found.part, _PARTS_OF_DAY[word])
         return 1
     if word == "kl":
         clock = _clock_after_kl(following[0])
@@ -453,6 +733,7 @@ def _resolve(found: _Found, now: datetime, mode: Mode) -> When:
         if found != _Found(now=True):
             raise _Refused(UNREADABLE)
         return When(now.replace(second=0, microsecond=0), True)
+    part = found.part
     day_sources = [
         found.days_from_today is not None,
         found.weekday is not None,
@@ -480,7 +761,8 @@ def _resolve(found: _Found, now: datetime, mode: Mode) -> When:
         return _checked(at.replace(second=0, microsecond=0), True, now, mode)
     day = _day(found, now.date(), mode)
     _check_day(day, now.date(), mode)
-    return _checked(_local(day, found.clock or time(0), zone), found.clock is not None, now, mode)
+    when = _checked(_local(day, found.clock or time(0), zone), found.clock is not None, now, mode)
+    return When(when.at, when.has_time, part=part)
 
 
 def _day(found: _Found, today: date, mode: Mode) -> date:

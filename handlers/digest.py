@@ -8,9 +8,11 @@ day of the school is skipped; the next digest covers its days too.
 
 Content: new reports since the previous digest, open cases by state, overdue items and the
 evaluations coming up before the next digest, by case ref, unit and category only: never
-pupil names or free text, never urgency or § 12-5 flags, and never a case one of the R-team's
-members may not know about (the person a report is about). Each case carries its ref, so an
-edge can show an "Åpne" button; opening checks access (review.open_case).
+pupil names or free text, never urgency or § 12-5 flags, never a § 12-5 case that was not
+shared with the R-team, and never a case someone in the audience may not know about (the
+person a report is about; in a channel, whose members the bot does not know, any such case).
+Each case carries its ref, so an edge can show an "Åpne" button; opening checks access
+(review.open_case).
 
 It goes to rteam.slack_channel and rteam.teams_channel when set, else to each member as a DM.
 Once per (school, period): the round's claim in followup_rounds and the dedupe key
@@ -43,6 +45,7 @@ from handlers.followup import (
     open_rounds,
     round_results,
 )
+from handlers.history import digest_marks
 from handlers.notices import DIGEST, Notice, emit_many
 from handlers.org import Org, School
 from handlers.review import OPEN_STATES
@@ -138,8 +141,8 @@ def run_digest(
 def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, dict[str, Any]]:
     """What each R-team sees: refs, units, categories, states and dates, nothing else.
 
-    A few statements for all the schools together; cases one of the school's R-team members
-    is excluded from (the person a report is about) are left out of lists and counts.
+    A few statements for all the schools together; the cases `_hidden` names are left out of
+    lists and counts.
     """
     ids = [w.school.id for w in windows]
     hidden = _hidden(session, [w.school for w in windows])
@@ -180,6 +183,9 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
     out = {}
     for w in windows:
         school, day, left_out = w.school, w.day, hidden.get(w.school.id, {})
+        # policy.repeat_reports: a new case whose pupil was reported again and again is marked
+        # with the count (handlers/history.py); never a name.
+        marks = digest_marks(session, school, w.slot)
         due = dues[school.id]
         overdue = [
             {
@@ -201,7 +207,9 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
             "date": day.isoformat(),
             "since": w.since.astimezone(school.zone).date().isoformat(),
             "new": [
-                {**_entry(c), "status": c.status} for c in new[school.id] if c.id not in left_out
+                {**_entry(c), "status": c.status, **_repeat(marks, c)}
+                for c in new[school.id]
+                if c.id not in left_out
             ],
             "open": {state: counts[school.id][state] for state in OPEN_STATES},
             "overdue": overdue,
@@ -215,25 +223,48 @@ def digest_contents(session: Session, windows: Sequence[Window]) -> dict[str, di
 
 
 def _hidden(session: Session, schools: Sequence[School]) -> dict[str, dict[int, str]]:
-    """Per school: the open or closed cases one of its R-team members is excluded from, with
-    each one's status (so the counts can leave them out too)."""
-    members = {school.id: set(school.rteam.members) for school in schools}
-    excluded: dict[int, set[str]] = defaultdict(set)
-    for emails in chunked(sorted(set().union(*members.values()))):
-        for case_id, email in session.execute(
-            select(CaseAccess.case_id, CaseAccess.email).where(
-                CaseAccess.role == access.EXCLUDED, CaseAccess.email.in_(emails)
+    """Per school: the cases its digest leaves out, with each one's status (so the counts can
+    leave them out too).
+
+    - § 12-5 cases that were not shared with the R-team: they go to rektor and skoleeier;
+    - cases someone in the digest's audience is excluded from (the person a report is about,
+      the leadership in a leadership case). A digest by DM goes to the R-team's members; a
+      channel's members are not known here (anyone may join it), so a channel digest leaves
+      out every case anyone is excluded from.
+    """
+    audience: dict[str, set[str] | None] = {
+        school.id: None if _channels(school) else {school.principal, *school.rteam.members}
+        for school in schools
+    }
+    hidden: dict[str, dict[int, str]] = defaultdict(dict)
+    for ids in chunked(sorted(audience)):
+        for case_id, school_id, status in session.execute(
+            select(Case.id, Case.school_id, Case.status).where(
+                Case.school_id.in_(ids), Case.section == "12-5", Case.rteam_share.is_(None)
             )
         ):
-            excluded[case_id].add(email)
-    hidden: dict[str, dict[int, str]] = defaultdict(dict)
-    for ids in chunked(sorted(excluded)):
-        for case_id, school_id, status in session.execute(
-            select(Case.id, Case.school_id, Case.status).where(Case.id.in_(ids))
+            hidden[school_id][case_id] = status
+        for case_id, school_id, status, email in session.execute(
+            select(Case.id, Case.school_id, Case.status, CaseAccess.email)
+            .join(CaseAccess, CaseAccess.case_id == Case.id)
+            .where(Case.school_id.in_(ids), CaseAccess.role == access.EXCLUDED)
         ):
-            if excluded[case_id] & members.get(school_id, set()):
+            people = audience[school_id]
+            if people is None or email in people:
                 hidden[school_id][case_id] = status
     return hidden
+
+
+def _channels(school: School) -> list[tuple[str, str]]:
+    """The R-team's channels, per platform: the digest goes there when any is set."""
+    return [
+        (platform, channel)
+        for platform, channel in (
+            ("slack", school.rteam.slack_channel),
+            ("teams", school.rteam.teams_channel),
+        )
+        if channel
+    ]
 
 
 _K = TypeVar("_K")
@@ -247,6 +278,10 @@ def _grouped(windows: Sequence[Window], key: Callable[[Window], _K]) -> dict[_K,
     return groups
 
 
+def _repeat(marks: dict[str, int], case: Case) -> dict[str, int]:
+    return {"repeat": marks[case.ref]} if case.ref in marks else {}
+
+
 def _entry(case: Case) -> dict[str, Any]:
     return {"ref": case.ref, "unit": case.unit, "categories": json.loads(case.categories)}
 
@@ -254,14 +289,7 @@ def _entry(case: Case) -> dict[str, Any]:
 def _notices(org: Org, school: School, period: str, content: dict[str, Any]) -> list[Notice]:
     """To the R-team's channels when set (each edge sends its own platform's), else DMs."""
     key = f"digest:{school.id}:{period}"
-    channels = [
-        (platform, channel)
-        for platform, channel in (
-            ("slack", school.rteam.slack_channel),
-            ("teams", school.rteam.teams_channel),
-        )
-        if channel
-    ]
+    channels = _channels(school)
     if channels:
         return [
             Notice(

@@ -17,11 +17,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.services import Services
 from store.db import chunked
-from store.directory import PREFIX_MAX, NameIndex, fold, pupils_with_keys, words
+from store.directory import PREFIX, NameIndex, fold, pupils_with_keys, words
 from store.directory_models import DirGuardian, DirPupil, DirSchool, DirStaff, DirStaffSchool
 
 # The most candidates opened for one search before giving up on ordering all of them: a
@@ -102,20 +103,24 @@ def search_pupils(services: Services, school: str, query: str, limit: int = 20) 
                     func.ltrim(DirPupil.grade, "0") == _grade_key(token),
                 )
             )
-        if names:
-            keys = sorted({index.key(school, t) for t in names})
+        # Words of PREFIX letters or more are looked up by their tag; shorter ones (and the
+        # rest of a longer one) are checked on the opened names.
+        keys = sorted({index.key(school, t) for t in names if len(t) >= PREFIX})
+        if keys:
             stmt = stmt.where(DirPupil.id.in_(pupils_with_keys(keys)))
         rows = session.execute(stmt.limit(_CANDIDATES)).all()
-        hits = []
+        found = []
         for pupil_id, stored, sealed, group, grade in rows:
             name = index.open(stored, sealed)
-            if names and any(len(t) > PREFIX_MAX for t in names):
-                parts = words(name)
-                if not all(any(p.startswith(t) for p in parts) for t in names):
-                    continue
-            hits.append(PupilHit(id=str(pupil_id), name=name, group=group, grade=grade))
-    hits.sort(key=lambda h: (fold(h.name), fold(h.group or ""), int(h.id)))
-    return hits[:limit]
+            folded = fold(name)
+            parts = folded.split()
+            if all(any(p.startswith(t) for p in parts) for t in names):
+                found.append((folded, group or "", pupil_id, name, grade))
+    found.sort(key=lambda f: f[:3])
+    return [
+        PupilHit(id=str(pupil_id), name=name, group=group or None, grade=grade)
+        for _folded, group, pupil_id, name, grade in found[:limit]
+    ]
 
 
 def _pupil_id(pupil_id: str) -> int | None:
@@ -322,3 +327,32 @@ def org_problems(services: Services) -> list[tuple[str, dict[str, str]]] | None:
                     )
                 )
     return problems
+
+
+def remember_display_name(services: Services, email: str, name: str | None, platform: str) -> None:
+    """A display name learnt from Slack (users.info) or Teams (the activity's sender), for a
+    person no source names: kept until a source gives one (the source always wins)."""
+    email, name = email.strip().lower(), (name or "").strip()
+    if not email or not name:
+        return
+    try:
+        with services.uow() as session:
+            row = session.scalars(select(DirStaff).where(DirStaff.email == email)).first()
+            if row is None:
+                session.add(
+                    DirStaff(
+                        source_id=None,
+                        email=email,
+                        name=name,
+                        name_key=fold(name),
+                        name_from=platform,
+                        status="active",
+                        digest="",
+                        updated_at=services.clock.now(),
+                    )
+                )
+            elif (row.name_from != "source" or not row.name) and row.name != name:
+                row.name, row.name_key, row.name_from = name, fold(name), platform
+                row.updated_at = services.clock.now()
+    except IntegrityError:
+        pass  # learnt at the same moment by another request: one of them is kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers.i18n import t
@@ -44,3 +45,28 @@ class Refused(Exception):
 
     def text(self, lang: str) -> str:
         return self.problem.text(lang)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An action not done, as a value: the person refused (`problem`, a catalog key), or the
+    form's fields wrong (`fields`). `logged`: the attempt goes on the case's trail.
+    `review.act` raises it as `Refused` or `FieldErrors` once its transaction is committed."""
+
+    problem: Problem | None = None
+    fields: Mapping[str, Problem] = field(default_factory=dict)
+    logged: bool = False
+
+    @classmethod
+    def of(cls, key: str, *, logged: bool = False, **args: object) -> Refusal:
+        return cls(Problem(key, dict(args)), logged=logged)
+
+    @classmethod
+    def on_fields(cls, errors: Mapping[str, Problem]) -> Refusal:
+        return cls(fields=dict(errors))
+
+    def error(self, ref: str | None = None) -> Refused | FieldErrors:
+        if self.problem is None:
+            return FieldErrors(dict(self.fields))
+        args = {"ref": ref, **self.problem.args} if ref else dict(self.problem.args)
+        return Refused(self.problem.key, **args)

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, people, review
-from handlers.dates import format_date
+from handlers import access, names, people, redact, review
+from handlers.dates import PARTS, format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
 from handlers.org import School
@@ -33,7 +33,7 @@ from store.models import Case, CaseAccess
 
 PLAN = "plan"
 CASE_FILE = "case-file"
-INNSYN = "innsyn"  # the case file for a party (fvl. § 19): other pupils replaced
+INNSYN = "innsyn"  # the case file for one family (offl. § 3, GDPR art. 15): others replaced
 DOCUMENTS = (PLAN, CASE_FILE, INNSYN)
 FORMATS = ("pdf", "html", "json")
 MIME = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
@@ -48,6 +48,8 @@ class ExportFile:
     content: bytes
     sha256: str
     metadata: dict[str, Any]  # what goes beside the file for the archive (JSON)
+    # A copy for one party: what was replaced, for the leader's eyes only (never the metadata).
+    review: redact.Review | None = None
 
     @property
     def metadata_name(self) -> str:
@@ -71,12 +73,15 @@ def export_case(
 ) -> ExportFile:
     """Build, render and record one export, for a person who handles the case.
 
-    `keep_pupil` (a name or 1-based number from the plan's pupils) makes the foresatte
-    version for that pupil's family: every other pupil's name is replaced ("elev 2").
-    The case file is for the archive and is always complete, so it cannot be anonymized;
-    the innsyn copy (`document="innsyn"`) is the case file for one party: `keep_pupil`
-    (default the first pupil named) is kept, every other pupil is replaced, and the
-    document lists what was replaced.
+    The plan and the innsyn copy are copies for one family: every pupil of the school's
+    register and their foresatte, and every pupil typed on the case, is replaced wherever the
+    texts name them ("elev 2", "foresatt til elev 2"), except the family's own. The plan keeps
+    its own pupils, or only `keep_pupil` (a name or 1-based number from the plan's pupils):
+    the copy for that pupil's family. The innsyn copy (`document="innsyn"`) is the case file
+    for one party: `keep_pupil` (default the first pupil named) is kept, and the document says
+    what was replaced. `ExportFile.review` lists the replacements and the capitalised words
+    left, for the leader to read before the copy is given out. The case file is for the
+    archive and is always complete, so it cannot be anonymized.
     """
     errors: dict[str, Problem] = {}
     if document not in DOCUMENTS:
@@ -89,6 +94,7 @@ def export_case(
         errors["anonymize_others"] = Problem("export.error.anonymize_case_file")
     if errors:
         raise FieldErrors(errors)
+    register = redact.register_for_case(services, ref) if document != CASE_FILE else []
 
     found = people.case_people(services, ref)
 
@@ -100,6 +106,7 @@ def export_case(
         every = plans(case.ref, entries)
         typed_band = review.age_band_of(session, case)
         band = _age_band(typed_band, found, now.astimezone(school.zone))
+        for_leader: redact.Review | None = None
         meta: dict[str, Any] = {
             "ref": case.ref,
             "school": school.id,
@@ -112,29 +119,34 @@ def export_case(
             "generated_at": now.isoformat(),
             "generated_by": actor.strip().lower(),
             "through_seq": case.last_seq,
-            "anonymized": keep_pupil is not None or document == INNSYN,
+            "anonymized": False,
         }
         if document == PLAN:
             plan, kept = _chosen_plan(every, keep_pupil, case.ref)
-            meta["anonymized"] = kept is not None
-            if kept is not None:
-                everyone = list(plan.pupils) + [
-                    n for n in _everyone(every, entries) if n not in plan.pupils
-                ]
-                entries = review.without_names(entries, language, everyone, keep=kept)
-                redacted = replay(case.ref, entries, plan.pupil)
-                assert redacted is not None
-                plan = redacted
-            local = now.astimezone(school.zone)
-            own = _age_band(typed_band, found, local, plan.pupil)
-            doc = plan_document(plan, school.name, language, school.zone, now, own, found.names)
+            keep = [kept] if kept is not None else plan.pupils
+            everyone = list(plan.pupils)
+            everyone += [n for n in _everyone(entries, every) if n not in everyone]
+            entries, done = review.redacted(entries, language, register, everyone, keep=keep)
+            redacted_plan = replay(case.ref, entries, plan.pupil)
+            assert redacted_plan is not None
+            plan = redacted_plan
+            for_leader = done.review
+            meta["anonymized"] = kept is not None or bool(done.replaced)
+            own = _age_band(typed_band, found, now.astimezone(school.zone), plan.pupil)
+            doc = plan_document(
+                plan, school.name, language, school.zone, now, own, _labels(done), found.names
+            )
             content: dict[str, Any] = {"plan": _plain(asdict(plan))}
         else:
             breaks = trail.verify_case(session, case)
             head = trail.events_of(session, case.id)[-1].hash
             redaction = None
             if document == INNSYN:
-                entries, every, redaction = _innsyn(entries, every, case.ref, language, keep_pupil)
+                entries, every, redaction, done = _innsyn(
+                    entries, every, case.ref, language, keep_pupil, register
+                )
+                for_leader = done.review
+                meta["anonymized"] = True
             meta.update(
                 {
                     "events": len(entries),
@@ -187,7 +199,8 @@ def export_case(
                 "anonymized": meta["anonymized"],
             },
         )
-        return ExportFile(name, MIME[fmt], data, digest, {**meta, "file": name, "sha256": digest})
+        metadata = {**meta, "file": name, "sha256": digest}
+        return ExportFile(name, MIME[fmt], data, digest, metadata, for_leader)
 
     return review.read(
         services,
@@ -198,6 +211,24 @@ def export_case(
         as_operator=as_operator,
         need=lambda seen: seen.may_export,
     )
+
+
+def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[tuple[str, str]]]:
+    """Before the export form opens: the case's ref and whose family a plan copy is for
+    (value, name): each pupil's own plan (value: the pupil's position), or the pupils of a
+    plan made for several (value: 1, 2, …); for a leader who may export; the opening is
+    logged."""
+
+    def pupils(
+        session: Session, case: Case, seen: access.Access
+    ) -> tuple[str, list[tuple[str, str]]]:
+        every = plans(case.ref, review.trail_entries(session, case))
+        if any(p.pupil is not None for p in every):
+            return case.ref, [(str(p.pupil), ", ".join(p.pupils)) for p in every]
+        named = every[0].pupils if every else []
+        return case.ref, [(str(i), n) for i, n in enumerate(named, 1)]
+
+    return review.read(services, ref, actor, "export", pupils, need=lambda seen: seen.may_export)
 
 
 def _plain(value: Any) -> Any:
@@ -239,13 +270,6 @@ def _chosen_plan(every: list[Plan], keep: str | None, ref: str) -> tuple[Plan, s
     return every[0], kept
 
 
-def _everyone(every: list[Plan], entries: list[TrailEntry]) -> list[str]:
-    """Every pupil the case names (the plans' first), in a stable order for the labels."""
-    found = [n for p in every for n in p.pupils]
-    found += [n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in found]
-    return list(dict.fromkeys(found))
-
-
 def _age_band(
     typed: str | None, found: people.CasePeople, now: datetime, pupil: int | None = None
 ) -> str | None:
@@ -266,12 +290,28 @@ def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
     return [(email, role) for email, role in rows]
 
 
+def _everyone(entries: list[TrailEntry], every: Sequence[Plan]) -> list[str]:
+    """The pupils typed on the case: the plans' first, then the report's, no repeats."""
+    found = [n for p in every for n in p.pupils]
+    found += [n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in found]
+    return list(dict.fromkeys(found))
+
+
+def _labels(done: redact.Redacted) -> list[str]:
+    return [r.label for r in done.replaced]
+
+
 def _innsyn(
-    entries: list[TrailEntry], every: list[Plan], ref: str, lang: str, keep: str | None
-) -> tuple[list[TrailEntry], list[Plan], Redaction]:
-    """The entries and plans for one party's innsyn: the kept pupil stays, every other pupil
-    named by the report or the plans is replaced ("elev 2")."""
-    everyone = _everyone(every, entries)
+    entries: list[TrailEntry],
+    every: list[Plan],
+    ref: str,
+    lang: str,
+    keep: str | None,
+    register: list[redact.Person],
+) -> tuple[list[TrailEntry], list[Plan], Redaction, redact.Redacted]:
+    """The entries and plans for one party's innsyn: the kept pupil (and their foresatte)
+    stay, every other pupil of the register or the case, and their foresatte, is replaced."""
+    everyone = _everyone(entries, every)
     if keep is not None:
         kept = names.find_pupil(everyone, keep)
     else:
@@ -279,11 +319,8 @@ def _innsyn(
     if kept is None:
         problem = Problem("export.error.unknown_pupil", {"pupil": keep or ""})
         raise FieldErrors({"anonymize_others": problem})
-    hidden = review.without_names(entries, lang, everyone, keep=kept)
-    replaced = [
-        t(lang, "plan.pupil_placeholder", n=n) for n, name in enumerate(everyone, 1) if name != kept
-    ]
-    return hidden, plans(ref, hidden), Redaction(kept, replaced)
+    hidden, done = review.redacted(entries, lang, register, everyone, keep=[kept])
+    return hidden, plans(ref, hidden), Redaction(kept, _labels(done)), done
 
 
 # --- The documents ------------------------------------------------------------------------
@@ -418,9 +455,11 @@ def plan_document(
     zone: tzinfo,
     now: datetime,
     age_band: str | None = None,
+    replaced: list[str] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> Document:
-    """The aktivitetsplan to give the pupil and foresatte (the pupil alone, from 18)."""
+    """The aktivitetsplan to give the pupil and foresatte (the pupil alone, from 18).
+    `replaced`: the labels that stand for other people in this copy, said in the copy."""
     w = _Words(lang, zone, names)
     adult = age_band == "over_18"
     about = Section(
@@ -431,6 +470,8 @@ def plan_document(
             Para(w("doc.plan.statsforvalter_adult" if adult else "doc.plan.statsforvalter")),
         ],
     )
+    if replaced:
+        about.items.append(Para(w("redact.copy.replaced", names=", ".join(replaced))))
     return Document(
         title=w("doc.plan.title"),
         subtitle=w("doc.plan.subtitle", school=school, ref=plan.ref, date=w.day(now))
@@ -519,11 +560,11 @@ class _People:
 
 @dataclass(frozen=True)
 class Redaction:
-    """An innsyn copy (forvaltningsloven § 19): the requester's pupil kept, every other pupil
-    replaced; what was replaced is listed in the document."""
+    """An innsyn copy: the requester's pupil kept, every other pupil and their foresatte
+    replaced; the document says what stands for them and on what basis."""
 
     kept: str
-    replaced: list[str]  # the placeholders shown instead ("elev 2")
+    replaced: list[str]  # the labels shown instead ("elev 2", "foresatt til elev 2")
 
 
 def case_file_document(
@@ -627,8 +668,13 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         if name == "when" and reported.data.get("when_at"):
             at = datetime.fromisoformat(reported.data["when_at"])
             understood = w.day(at)
+            until, part = reported.data.get("when_until"), reported.data.get("when_part")
             if reported.data.get("when_has_time"):
                 understood = w("doc.case.day_time", day=understood, time=w.clock(at))
+            elif until:
+                understood = f"{understood} – {w.day(date.fromisoformat(until))}"
+            elif part in PARTS.get(w.lang, {}):
+                understood = f"{understood}, {PARTS[w.lang][part]}"
             value = w("doc.case.when_understood", text=value, when=understood)
         items.append(Field(w(f"field.{name}"), value))
     accused = reported.data.get("accused")
@@ -861,6 +907,6 @@ def _chain(entries: list[TrailEntry], breaks: list[str], head: str, w: _Words) -
 def _redacted(redaction: Redaction, w: _Words) -> Section:
     items: list[Item] = [Para(w("doc.innsyn.kept", pupil=redaction.kept))]
     if redaction.replaced:
-        items.append(Para(w("doc.innsyn.replaced", names=", ".join(redaction.replaced))))
-    items.append(Para(w("doc.innsyn.third_parties")))
+        items.append(Para(w("redact.copy.replaced", names=", ".join(redaction.replaced))))
+    items.append(Para(w("doc.innsyn.basis")))
     return Section(w("doc.innsyn.heading"), items)

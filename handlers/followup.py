@@ -42,6 +42,7 @@ from handlers.calendar import SchoolCalendar, parse_hhmm
 from handlers.org import Org, School
 from handlers.review import OPEN_STATES
 from handlers.services import Services
+from handlers.states import Status
 from store import rounds, trail
 from store.db import chunked
 from store.models import Case, CaseAccess, PlanItem
@@ -197,13 +198,13 @@ def find_due(
     deadlines: list[PlanItem] = []
     for (acknowledge_by, plan_by, day), ids in groups.items():
         in_group = Case.school_id.in_(ids)
-        for case in cases(in_group, Case.status == "new", Case.created_at < acknowledge_by):
+        for case in cases(in_group, Case.status == Status.NEW, Case.created_at < acknowledge_by):
             due = dues[case.school_id]
             due.unacknowledged.append(case)
             if case.created_at < escalate_before[case.school_id]:
                 due.escalate.add(case.id)
         for case in cases(
-            in_group, Case.status == "investigating", Case.investigation_at < plan_by
+            in_group, Case.status == Status.INVESTIGATING, Case.investigation_at < plan_by
         ):
             dues[case.school_id].plan_missing.append(case)
         deadlines += session.scalars(

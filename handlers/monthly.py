@@ -2,16 +2,18 @@
 
 On the first school day of the month, at the school's `policy.reminder_time`:
 
-- to each rektor: their school's figures against the median school of the municipality, and
-  their school's 12-month trend (the R-team's view: never a case about one of its members);
+- to each rektor: their school's figures against the median school of the municipality (from
+  five schools up), and their school's 12-month trend, never holding a case rektor or one of
+  the R-team's members is excluded from (a § 12-5 case about the leadership included);
 - to skoleeier's contacts (once, with the first school whose round runs): every school side by
   side, the municipality's totals and its 12-month trend.
 
-The notices carry the published figures only (handlers.stats.publish: no names, no free text,
-no case refs, small counts hidden); the edges draw the chart and the PDF/HTML report from them
-when they deliver. Once per recipient and month, like the digest: the round's claim in
-`followup_rounds` (kind "monthly", period YYYY-MM; skoleeier's round under OWNER_ROUND) and
-the dedupe key `monthly:{school or owner}:{YYYY-MM}:{e-mail}` on each notice.
+The notices carry the published figures only (handlers.stats.Publisher: no names, no free
+text, no case refs, small counts hidden so that nothing one recipient receives gives them
+away); the edges draw the chart and the PDF/HTML report from them when they deliver. Once per
+recipient and month, like the digest: the round's claim in `followup_rounds` (kind "monthly",
+period YYYY-MM; skoleeier's round under OWNER_ROUND) and the dedupe key
+`monthly:{school or owner}:{YYYY-MM}:{e-mail}` on each notice.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def monthly_due(school: School, at: datetime) -> str | None:
 
 
 def reported_month(period: str) -> stats.Period:
-    """The report sent in month `period` covers the month before it."""
+    """The report sent in month `period` (YYYY-MM) covers the month before it."""
     first = date.fromisoformat(f"{period}-01")
     return stats.Period.month(first - timedelta(days=1))
 
@@ -100,27 +102,13 @@ def _notices(
         by_month.setdefault(periods[school_id], []).append(school_id)
     if OWNER_ROUND in mine:
         by_month.setdefault(periods[OWNER_ROUND], [])
-    every = [s.id for s in org.schools]
     for month, school_ids in sorted(by_month.items()):
-        # One read of the month's cases and one of the year's trend serve both audiences.
+        # One read of the year serves both audiences: the month, its trend, each rektor's view.
         period = reported_month(month)
-        loaded = stats.load(session, org, period, every)
-        hidden = stats.hidden_cases(session, loaded.schools)
-        trends = stats.trend(session, org, period, every, TREND_MONTHS, leave_out=hidden)
-        if school_ids:
-            rteam = stats.figures_of(loaded, hidden)
-            median = stats.median_school(org, rteam)
+        publisher = stats.Publisher.read(session, org, period, trend_months=TREND_MONTHS)
         for school_id in school_ids:
             school = org.school(school_id)
-            report = stats.publish(
-                org,
-                period,
-                rteam,
-                school_ids=[school_id],
-                with_total=False,
-                median=median,
-                trends={school_id: trends[school_id]},
-            )
+            report = publisher.rektor(school_id)
             rektor = school.principal
             out.append(
                 Notice(
@@ -132,13 +120,7 @@ def _notices(
                 )
             )
         if OWNER_ROUND in mine and periods[OWNER_ROUND] == month:
-            report = stats.publish(
-                org,
-                period,
-                stats.figures_of(loaded),
-                school_ids=every,
-                trends={stats.ALL: trends[stats.ALL]},
-            )
+            report = publisher.owner()
             data = {**report, "school": OWNER_ROUND, "audience": "owner", "month": month}
             for contact in org.owner.contacts:
                 out.append(

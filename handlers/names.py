@@ -1,17 +1,10 @@
-"""Pupil names in free text: which names a case holds, and replacing them ("elev 2").
+"""Pupil names typed on a case: which names a case holds, and replacing them ("elev 2").
 
-Used for the foresatte version of the aktivitetsplan (the other pupils' names replaced) and
-for the R-team when a case is discussed without names. The replacement is textual, and knows
-how Norwegian is written about a pupil named "Kari Hansen":
-
-- the whole name and each name part (first name, surname, each half of "Anne-Lise") as a whole
-  word, in any case ("kari", "KARI", "Åse" and "åse"), so "Kari" is caught in "Kari og Ola";
-- genitive forms: "Karis mor", "Hansens bror", "Kari's", "Hans'" / "Hans’";
-- a hyphenated word containing a name part is replaced whole: "Kari-Marie", "Ola-gjengen".
-
-Everything is replaced in one pass, so a label is never matched again. Staff are still asked
-to write names the way the plan lists them; the leader reads a document before it goes to a
-family.
+The names typed into a report's or a plan's "pupils" field, split into names, and `Pseudonyms`,
+which replaces them in one text: the typed-names-only use of `handlers.redact`, which knows
+how Norwegian is written about a pupil named "Kari Hansen" (any case, genitive, hyphenated,
+aa/å, an initial). Copies for one party use `redact.redact` over all of a case's texts with the
+school's whole register.
 """
 
 from __future__ import annotations
@@ -19,16 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from handlers import redact
+
 _SEPARATORS = re.compile(r"\s*(?:[,;\n/&]|\s(?:og|and)\s)\s*", re.IGNORECASE)
 _NAME_SOURCES = {"reported": "pupils", "plan_created": "pupils", "plan_changed": "pupils"}
-# Words in a list of pupils that are not names: "Ola (8B)", "Kari i 9. klasse", "eleven Per".
-_NOT_NAMES = frozenset(
-    "og i på fra frå av and the in elev eleven elevar elever gutt gutten jente jenta barn "
-    "barnet klasse klassen trinn trinnet kl ukjent ukjend unknown mfl".split()
-)
-_LETTERS = r"[^\W\d_]+"  # a run of letters, æøå and the rest of Unicode included
-# Karis, Kari's, and after s, x or z an apostrophe alone: Hans', Hans’ (not 'Kari').
-_GENITIVE = r"(?:s|['’]s|(?<=[sxzSXZ])['’])?"
 
 
 def split_names(text: str | None) -> list[str]:
@@ -60,18 +47,10 @@ def name_parts(name: str) -> set[str]:
             if (
                 letters >= 2
                 and not any(c.isdigit() for c in piece)
-                and piece.casefold() not in _NOT_NAMES
+                and piece.casefold() not in redact.NOT_NAMES
             ):
                 parts.add(piece)
     return parts
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def _term(text: str) -> str:
-    return r"\s+".join(re.escape(word) for word in text.split())
 
 
 class Pseudonyms:
@@ -80,40 +59,15 @@ class Pseudonyms:
     def __init__(
         self, names: Sequence[str], label: Callable[[int], str], keep: str | None = None
     ) -> None:
-        kept_parts = {_key(p) for p in name_parts(keep)} if keep else set()
-        self._labels: dict[str, str] = {}
-        for position, name in enumerate(names, 1):
-            if keep is not None and _key(name) == _key(keep):
-                continue
-            self._labels.setdefault(_key(name), label(position))
-            for part in name_parts(name):
-                if _key(part) not in kept_parts:
-                    self._labels.setdefault(_key(part), label(position))
-        self._pattern: re.Pattern[str] | None = None
-        if self._labels:
-            # Longest first, so "Kari Hansen" wins over "Kari" and "Anne-Lise" over "Anne".
-            terms = sorted(self._labels, key=lambda k: (-len(k), k))
-            alternatives = "|".join(_term(k) for k in terms)
-            self._pattern = re.compile(
-                rf"(?<!\w)(?:{_LETTERS}-)*(?P<core>{alternatives}){_GENITIVE}(?:-{_LETTERS})*(?!\w)",
-                re.IGNORECASE,
-            )
-
-    def _label(self, match: re.Match[str]) -> str:
-        core = match.group("core")
-        found = self._labels.get(_key(core))
-        if found is None:  # case folding differs from the regex's case-insensitive match
-            found = next(
-                label
-                for key, label in self._labels.items()
-                if re.fullmatch(_term(key), core, re.IGNORECASE)
-            )
-        return found
+        self._names = list(names)
+        self._labels = redact.Labels("nb", pupil=label)
+        self._keep = [keep] if keep is not None else []
 
     def __call__(self, text: str | None) -> str | None:
-        if not text or self._pattern is None:
+        if not text:
             return text
-        return self._pattern.sub(self._label, text)
+        done = redact.redact([text], [], self._labels, case_pupils=self._names, keep=self._keep)
+        return done.texts[0]
 
 
 def find_pupil(names: Sequence[str], wanted: str) -> str | None:

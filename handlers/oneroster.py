@@ -16,7 +16,9 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from handlers.directory_sync import (
     GuardianRecord,
@@ -24,6 +26,7 @@ from handlers.directory_sync import (
     SchoolRecord,
     Snapshot,
     StaffRecord,
+    paused_gc,
 )
 
 STAFF_ROLES = frozenset({"teacher", "administrator", "aide", "proctor"})
@@ -37,11 +40,17 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "enrollments.csv": ("classSourcedId", "userSourcedId", "role"),
     "demographics.csv": ("sourcedId", "birthDate"),
 }
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "orgs.csv": ("identifier",),
+    "users.csv": ("middleName", "email", "orgSourcedIds", "agentSourcedIds", "grades"),
+    "classes.csv": ("classCode", "grades"),
+    "enrollments.csv": (),
+    "demographics.csv": (),
+}
 OPTIONAL_FILES = frozenset({"classes.csv", "enrollments.csv", "demographics.csv"})
 
 
-@dataclass
-class _User:
+class _User(NamedTuple):
     line: int
     role: str
     name: str
@@ -64,8 +73,9 @@ class _Reader:
         self.broken.add(name)
         self.problem(f"{name}: {text}")
 
-    def rows(self, name: str) -> Iterator[tuple[int, dict[str, str]]]:
-        """(line number, the row's wanted columns) for the live rows of one file."""
+    def rows(self, name: str) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(line number, the values of REQUIRED[name] then OPTIONAL[name], "" for an optional
+        column the file does not have) for the live rows of one file."""
         path = self.folder / name
         if not path.exists():
             if name not in OPTIONAL_FILES:
@@ -83,25 +93,24 @@ class _Reader:
                 if missing:
                     self.unreadable(name, f"no column {', '.join(missing)} in the header")
                     return
-                wanted = {
-                    c: i
-                    for c, i in columns.items()
-                    if c in _COLUMNS.get(name, ()) or c in REQUIRED[name]
-                }
-                status = columns.get("status")
                 width = len(header)
+                # An absent optional column reads the "" appended to every row.
+                wanted = [columns.get(c, width) for c in (*REQUIRED[name], *OPTIONAL[name])]
+                pick = itemgetter(*wanted)
+                status = columns.get("status")
                 for row in reader:
                     if not row:
                         continue
-                    line = reader.line_num
                     if len(row) != width:
+                        line = reader.line_num
                         self.problem(
                             f"{name} line {line}: {len(row)} fields, the header has {width}"
                         )
                         continue
-                    if status is not None and row[status].strip() == "tobedeleted":
+                    if status is not None and row[status] == "tobedeleted":
                         continue
-                    yield line, {c: row[i].strip() for c, i in wanted.items()}
+                    row.append("")
+                    yield reader.line_num, pick(row)
         except UnicodeDecodeError:
             self.unreadable(name, "not UTF-8 text")
         except csv.Error as exc:
@@ -110,33 +119,34 @@ class _Reader:
             self.unreadable(name, f"cannot be read ({exc.strerror or exc})")
 
 
-_COLUMNS = {
-    "orgs.csv": ("identifier",),
-    "users.csv": ("middleName", "email", "orgSourcedIds", "agentSourcedIds", "grades"),
-    "classes.csv": ("classCode", "grades"),
-}
-
-
 def _ids(text: str) -> list[str]:
+    if "," not in text:
+        return [text.strip()] if text.strip() else []
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def read(folder: str | Path) -> Snapshot:
     """Everything the files say, and every problem found (the snapshot is then not applied)."""
+    with paused_gc():
+        return _read(folder)
+
+
+def _read(folder: str | Path) -> Snapshot:
     reader = _Reader(Path(folder))
     snapshot = Snapshot(source="oneroster")
     if not reader.folder.is_dir():
         snapshot.problems.append(f"{reader.folder}: not a folder of OneRoster CSV files")
         return snapshot
     schools: dict[str, SchoolRecord] = {}
-    for line, row in reader.rows("orgs.csv"):
-        if not row["sourcedId"]:
+    for line, (org_id, name, kind, identifier) in reader.rows("orgs.csv"):
+        org_id = org_id.strip()
+        if not org_id:
             reader.problem(f"orgs.csv line {line}: no sourcedId")
-        elif row["type"] == "school":
-            if row["sourcedId"] in schools:
-                reader.problem(f"orgs.csv line {line}: sourcedId {row['sourcedId']} twice")
-            schools[row["sourcedId"]] = SchoolRecord(
-                row["sourcedId"], row["name"] or row["sourcedId"], row.get("identifier") or None
+        elif kind.strip() == "school":
+            if org_id in schools:
+                reader.problem(f"orgs.csv line {line}: sourcedId {org_id} twice")
+            schools[org_id] = SchoolRecord(
+                org_id, name.strip() or org_id, identifier.strip() or None
             )
     users = _users(reader)
     if reader.broken & {"orgs.csv", "users.csv"}:
@@ -184,42 +194,31 @@ def _capped(problems: list[str]) -> list[str]:
 def _users(reader: _Reader) -> dict[str, _User]:
     users: dict[str, _User] = {}
     for line, row in reader.rows("users.csv"):
-        source_id = row["sourcedId"]
+        source_id, role, given, family, middle, email, orgs, agents, grades = row
+        source_id = source_id.strip()
         if not source_id:
             reader.problem(f"users.csv line {line}: no sourcedId")
             continue
         if source_id in users:
             reader.problem(f"users.csv line {line}: sourcedId {source_id} twice")
             continue
-        name = " ".join(
-            part
-            for part in (row["givenName"], row.get("middleName", ""), row["familyName"])
-            if part
-        )
-        role = row["role"].lower()
+        name = " ".join(p for p in (given.strip(), middle.strip(), family.strip()) if p)
+        role = role.strip().lower()
         if not name and (role == "student" or role in GUARDIAN_ROLES):
             reader.problem(f"users.csv line {line}: {role} {source_id} has no name")
             continue
-        users[source_id] = _User(
-            line=line,
-            role=role,
-            name=name,
-            email=row.get("email", ""),
-            orgs=_ids(row.get("orgSourcedIds", "")),
-            agents=_ids(row.get("agentSourcedIds", "")),
-            grades=row.get("grades", ""),
-        )
+        users[source_id] = _User(line, role, name, email.strip(), _ids(orgs), _ids(agents), grades)
     return users
 
 
 def _birth_dates(reader: _Reader, users: dict[str, _User]) -> dict[str, date]:
     out: dict[str, date] = {}
-    for line, row in reader.rows("demographics.csv"):
-        raw = row["birthDate"]
-        if not raw or row["sourcedId"] not in users:
+    for line, (user_id, raw) in reader.rows("demographics.csv"):
+        raw, user_id = raw.strip(), user_id.strip()
+        if not raw or user_id not in users:
             continue
         try:
-            out[row["sourcedId"]] = date.fromisoformat(raw)
+            out[user_id] = date.fromisoformat(raw)
         except ValueError:
             reader.problem(f"demographics.csv line {line}: birthDate {raw!r} is not a date")
     return out
@@ -230,21 +229,22 @@ def _homerooms(
 ) -> dict[str, tuple[str, str, str]]:
     """Student → (school, class name, the class's first grade) of their homeroom class."""
     classes: dict[str, tuple[str, str, str]] = {}
-    for line, row in reader.rows("classes.csv"):
-        if row["classType"] != "homeroom":
+    for line, (class_id, title, class_type, school, code, grades) in reader.rows("classes.csv"):
+        if class_type.strip() != "homeroom":
             continue
-        school = row["schoolSourcedId"]
+        school = school.strip()
         if school not in schools:
             reader.problem(f"classes.csv line {line}: school {school} is not in orgs.csv")
             continue
-        grade = row.get("grades", "").split(",")[0].strip()
-        classes[row["sourcedId"]] = (school, row["title"] or row.get("classCode", ""), grade)
+        grade = grades.split(",")[0].strip()
+        classes[class_id.strip()] = (school, title.strip() or code.strip(), grade)
     out: dict[str, tuple[str, str, str]] = {}
     # An enrollment of someone not in users.csv (deleted since) is not a problem: skipped.
-    for _line, row in reader.rows("enrollments.csv"):
-        found = classes.get(row["classSourcedId"])
-        if row["role"] == "student" and found is not None and row["userSourcedId"] in users:
-            out.setdefault(row["userSourcedId"], found)
+    for _line, (class_id, user_id, role) in reader.rows("enrollments.csv"):
+        found = classes.get(class_id.strip())
+        user_id = user_id.strip()
+        if role.strip() == "student" and found is not None and user_id in users:
+            out.setdefault(user_id, found)
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from handlers.dates import SchoolDay
 from handlers.i18n import t
 
 LANGUAGES = ("nb", "nn", "en")
@@ -130,6 +131,8 @@ class School:
     graph: GraphDirectory = field(default_factory=GraphDirectory)
     # (person, unit name): the unit whose leader gets the reports of someone in several units
     primary_units: tuple[tuple[str, str], ...] = ()
+    # The school's own times (`day: {starts, recess, ends}`), used to place "i friminuttet"
+    day: SchoolDay = field(default_factory=SchoolDay)
     # The school's id in the directory's source (OneRoster orgs.sourcedId or identifier, Graph
     # educationSchool id or externalId), when it is not the same as `id`.
     source_id: str | None = None
@@ -495,6 +498,7 @@ class _Reader:
             "closed_days",
             "graph",
             "primary_unit",
+            "day",
             "source_id",
         }
         pairs = node.value if isinstance(node, yaml.MappingNode) else []
@@ -531,6 +535,7 @@ class _Reader:
         closed = self.closed_days(m.get("closed_days"), where)
         graph = self.graph(m.get("graph"), where)
         primary = self.primary_units(m.get("primary_unit"), where, units)
+        day = self.school_day(m.get("day"), where)
         self.check_units(sid, unit_nodes, primary, {principal, *leadership, *rteam.members})
         name = self.scalar(m["name"], where, "name") or sid
         if not principal:
@@ -548,6 +553,7 @@ class _Reader:
             closed_days=closed,
             graph=graph,
             primary_units=tuple(primary.items()),
+            day=day,
             source_id=self.scalar(m.get("source_id"), where, "source_id"),
         )
 
@@ -713,6 +719,32 @@ class _Reader:
         if group and not re.fullmatch(r"[0-9a-fA-F-]{36}", group):
             self.fail(m["rteam_group"], "rteam_group", where=where)
         return GraphDirectory(managers=managers, rteam_group=group)
+
+    def school_day(self, node: yaml.Node | None, where: str) -> SchoolDay:
+        """`day: {starts: "08:15", recess: ["10:00", "11:30"], ends: "14:30"}`, all optional."""
+        if node is None:
+            return SchoolDay()
+        m = self.mapping(node, where, {"starts", "recess", "ends"})
+        if m is None:
+            return SchoolDay()
+
+        def clock(item: yaml.Node | None, key: str) -> time | None:
+            text = self.scalar(item, where, f"day.{key}", required=False)
+            if text is None:
+                return None
+            match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", text)
+            if match is None:
+                self.fail(item, "day_time", where=where, key=key, value=text)
+                return None
+            return time(int(match[1]), int(match[2]))
+
+        recess_node = m.get("recess")
+        items = recess_node.value if isinstance(recess_node, yaml.SequenceNode) else [recess_node]
+        recess = tuple(c for c in (clock(i, "recess") for i in items if i is not None) if c)
+        starts, ends = clock(m.get("starts"), "starts"), clock(m.get("ends"), "ends")
+        if starts and ends and ends <= starts:
+            self.fail(m.get("ends"), "day_order", where=where)
+        return SchoolDay(starts=starts, recess=recess, ends=ends)
 
     def closed_days(self, node: yaml.Node | None, where: str) -> tuple[tuple[date, date], ...]:
         """Closed days: a list of dates or 'YYYY-MM-DD..YYYY-MM-DD' ranges (breaks)."""

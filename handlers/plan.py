@@ -21,12 +21,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers import access, names, review
+from handlers import access, names, redact, review
 from handlers.dates import UNREADABLE, When, WhenError, parse_when
-from handlers.errors import FieldErrors, Problem
+from handlers.errors import FieldErrors, Problem, Refusal
 from handlers.org import School
 from handlers.review import Outcome, TrailEntry
 from handlers.services import Services
+from handlers.states import Status
 from store import case_pupils, trail
 from store.models import Case, PlanItem
 
@@ -310,13 +311,17 @@ def plans_of(services: Services, ref: str, actor: str) -> list[Plan]:
     """Every plan of the case (one per pupil), read like `plan_of`."""
     lang = services.org.language_of(actor.strip().lower())
 
-    def read_plans(session: Session, case: Case, seen: access.Access) -> list[Plan]:
+    def read_plans(
+        session: Session, case: Case, seen: access.Access
+    ) -> tuple[str, str, list[review.TrailEntry], bool]:
         entries = review.trail_entries(session, case)
-        if seen.level == access.ANONYMOUS:
-            entries = review.without_names(entries, lang)
-        return plans(case.ref, entries)
+        return case.ref, case.school_id, entries, seen.level == access.ANONYMOUS
 
-    return review.read(services, ref, actor, "plan", read_plans)
+    case_ref, school, entries, anonymous = review.read(services, ref, actor, "plan", read_plans)
+    if anonymous:  # after the read: the register is read without holding the case lock
+        register = redact.register_of(services, school)
+        entries = review.without_names(entries, lang, people=register)
+    return plans(case_ref, entries)
 
 
 # --- Validation ---------------------------------------------------------------------------
@@ -493,7 +498,7 @@ def _all(session: Session, case: Case) -> list[Plan]:
     return plans(case.ref, review.trail_entries(session, case))
 
 
-def _which(session: Session, case: Case, pupil: int | None) -> Plan | FieldErrors:
+def _which(session: Session, case: Case, pupil: int | None) -> Plan | Refusal:
     """The plan an action is about: the pupil's, or the only plan there is."""
     found = _all(session, case)
     if not found:
@@ -503,7 +508,7 @@ def _which(session: Session, case: Case, pupil: int | None) -> Plan | FieldError
         return chosen if chosen is not None else _no_plan(case)
     open_plans = [p for p in found if p.open] or found
     if len(open_plans) > 1:
-        return FieldErrors({"pupil": Problem("plan.error.which_pupil")})
+        return Refusal.on_fields({"pupil": Problem("plan.error.which_pupil")})
     return open_plans[0]
 
 
@@ -512,18 +517,18 @@ def _next_no(found: Sequence[Plan]) -> int:
     return max((x.no for p in found for x in p.tiltak), default=0) + 1
 
 
-def _no_plan(case: Case) -> FieldErrors:
-    return FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
+def _no_plan(case: Case) -> Refusal:
+    return Refusal.on_fields({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
 
 
 def _for_pupil(
     session: Session, case: Case, form: PlanForm, found: Sequence[Plan]
-) -> tuple[int | None, str] | FieldErrors:
+) -> tuple[int | None, str] | Refusal:
     """Whom a new plan is for: (position on the case or None, the pupils' names)."""
     typed = form.pupils.strip()
     if form.pupil is None and typed:
         if any(p.pupil is None for p in found):
-            return FieldErrors({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+            return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
         return None, typed
     on_case = case_pupils.of_case(session, case.id)
     planned = {p.pupil for p in found}
@@ -531,13 +536,13 @@ def _for_pupil(
     if form.pupil is not None:
         chosen = next((p for p in on_case if p.position == form.pupil), None)
         if chosen is None:
-            return FieldErrors({"pupil": Problem("plan.error.which_pupil")})
+            return Refusal.on_fields({"pupil": Problem("plan.error.which_pupil")})
         if chosen.position in planned:
-            return FieldErrors({"pupil": Problem("plan.error.exists", {"ref": case.ref})})
+            return Refusal.on_fields({"pupil": Problem("plan.error.exists", {"ref": case.ref})})
     elif free:
         chosen = free[0]
     elif found:
-        return FieldErrors({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+        return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
     else:
         return None, typed  # a case without pupils on record: "pupils" is required below
     return chosen.position, chosen.name or ""
@@ -557,17 +562,17 @@ def create_plan(
     *,
     request_key: str | None = None,
 ) -> PlanOutcome:
-    """Make the aktivitetsplan. The case moves to status "plan" (acknowledged and
+    """Make the aktivitetsplan. The case moves to status `plan` (acknowledged and
     investigated first, if nobody recorded that yet). Every field error at once, nothing
     stored; a retried submission (same request_key) makes one plan."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         found = _all(session, case)
         if found and request_key and review.seen_request(session, case, request_key):
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
         whom = _for_pupil(session, case, form, found)
-        if isinstance(whom, FieldErrors):
+        if isinstance(whom, Refusal):
             return whom
         pupil, pupils = whom
         school = services.org.school(case.school_id)
@@ -582,7 +587,7 @@ def create_plan(
         if "evaluate_when" not in errors:
             evaluate = _future(texts["evaluate_when"], "evaluate_when", school, now, errors)
         if errors or evaluate is None:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         if case.investigation_at is None:
             review.begin_investigation(services, session, case, now, actor)
         texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
@@ -598,7 +603,7 @@ def create_plan(
         for no, item in enumerate(checked, _next_no(found)):
             _add_tiltak(session, case, actor, now, no, item, pupil)
         _schedule_evaluation(session, case, evaluate.at.date(), now, pupil)
-        case.status = "plan"
+        case.status = Status.PLAN
         return PlanOutcome(
             case.ref,
             case.status,
@@ -616,9 +621,9 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
     or ended. Each change is a new event; what was written before stays on the trail."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _which(session, case, change.pupil)
-        if isinstance(plan, FieldErrors):
+        if isinstance(plan, Refusal):
             return plan
         school = services.org.school(case.school_id)
         texts = {k: v for k, v in change.texts().items() if v}
@@ -635,7 +640,7 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
         if len(plan.active_tiltak()) - len(ended) + len(checked) < 1:
             errors["end_tiltak"] = Problem("plan.error.no_tiltak")
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         if texts:
             if "pupils" in texts:
                 texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
@@ -666,14 +671,16 @@ def complete_tiltak(services: Services, ref: str, actor: str, no: int) -> PlanOu
     """Record that a tiltak was carried out (its reminder stops; the tiltak stays in force)."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         every = _all(session, case)
         if not every:
             return _no_plan(case)
         plan = next((p for p in every if p.tiltak_no(no) is not None), every[0])
         found = plan.tiltak_no(no)
         if found is None or not found.active:
-            return FieldErrors({"tiltak": Problem("plan.error.unknown_tiltak", {"numbers": no})})
+            return Refusal.on_fields(
+                {"tiltak": Problem("plan.error.unknown_tiltak", {"numbers": no})}
+            )
         if found.done_at is not None:
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
         trail.append(session, case, "tiltak_done", actor, now, _of(plan.pupil, no=no))
@@ -698,9 +705,9 @@ def evaluate(
     good school environment, in the pupil's own words (pupil_says)."""
     actor = actor.strip().lower()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _which(session, case, form.pupil)
-        if isinstance(plan, FieldErrors):
+        if isinstance(plan, Refusal):
             return plan
         if request_key and review.seen_request(session, case, request_key):
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
@@ -723,7 +730,7 @@ def evaluate(
         if not closing and "next_evaluation" not in errors:
             next_on = _future(texts["next_evaluation"], "next_evaluation", school, now, errors)
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         first = _next_no(_all(session, case))
         added = list(range(first, first + len(checked)))
         data: dict[str, Any] = _of(
@@ -759,7 +766,7 @@ def evaluate(
         if closing and not others_open:
             trail.append(session, case, "closed", actor, now, {"via": "evaluated"})
             case.closed_at = now
-            case.status = "closed"
+            case.status = Status.CLOSED
             settle_items(session, case)
             key = "plan.result.closed"
         elif closing:
@@ -793,7 +800,7 @@ def share_with_rteam(
     actor = actor.strip().lower()
     note = note.strip()
 
-    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         errors: dict[str, Problem] = {}
         if basis not in SHARE_BASES:
             errors["basis"] = Problem("plan.error.unknown_basis")
@@ -802,7 +809,7 @@ def share_with_rteam(
         if not services.org.school(case.school_id).rteam.members:
             errors["basis"] = Problem("plan.error.no_rteam")
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         share = None if basis == "withdrawn" else basis
         if share == case.rteam_share:
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
@@ -852,7 +859,7 @@ def due_items(session: Session, school_id: str, on_date: date) -> list[DueItem]:
             PlanItem.school_id == school_id,
             PlanItem.done.is_(False),
             PlanItem.due_date <= on_date,
-            Case.status != "closed",
+            Case.status != Status.CLOSED,
         )
         .order_by(PlanItem.due_date, PlanItem.case_id, PlanItem.kind, PlanItem.item_no)
     ).all()

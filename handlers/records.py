@@ -21,6 +21,7 @@ from handlers.export import CASE_FILE
 from handlers.plan import settle_items
 from handlers.review import OPERATOR, Outcome
 from handlers.services import Services
+from handlers.states import Status
 from store import trail
 from store.models import Case
 
@@ -101,7 +102,7 @@ def archive(
         if not (as_operator or _may_archive(services, session, case, actor)):
             trail.append(session, case, "refused", actor, now, {"action": "archive"})
             refusal = Refused("refused.not_allowed", ref=case.ref)
-        elif case.status != "closed":
+        elif case.status != Status.CLOSED:
             refusal = Refused("archive.error.not_closed", ref=case.ref)
         else:
             exports = _current_exports(session, case)

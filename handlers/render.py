@@ -101,21 +101,33 @@ def to_pdf(doc: Document, created: datetime) -> bytes:
         pdf.set_font(family, "B" if bold else "", size)
         pdf.multi_cell(0, height, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def keep_with_next(height: float) -> None:
+        # A heading, a label or a timestamp never stands alone at the foot of a page: when it
+        # and the first lines under it do not fit, they start the next page together.
+        if pdf.will_page_break(height + 2 * _LINE):
+            pdf.add_page()
+
     write(doc.title, 18, bold=True, height=9)
     write(doc.subtitle, 10)
     for section in doc.sections:
         pdf.ln(4)
+        keep_with_next(7 + (6 if section.items and isinstance(section.items[0], Sub) else 5))
         write(section.heading, 13, bold=True, height=7)
         for item in section.items:
             if isinstance(item, Sub):
                 pdf.ln(1.5)
+                keep_with_next(6 + 5)
                 write(item.heading, 11, bold=True, height=6)
             elif isinstance(item, Field):
+                keep_with_next(5)
                 write(item.label, 9, bold=True, height=5)
                 write(item.value, 10)
             else:
                 write(item.text, 10)
     return bytes(pdf.output())
+
+
+_LINE = 5.5  # the height of one line of body text, mm
 
 
 _CSS = """

@@ -13,8 +13,10 @@ from handlers import notices, people
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
+from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
+from handlers.states import Status
 from store import case_pupils, trail
 from store.models import Case, CaseAccess
 
@@ -136,7 +138,11 @@ def check(
     if texts["when"] and "when" not in errors and school is not None:
         try:
             when = parse_when(
-                texts["when"], now=services.clock.now(), tz=school.timezone, mode="past"
+                texts["when"],
+                now=services.clock.now(),
+                tz=school.timezone,
+                mode="past",
+                school_day=school.day,
             )
         except WhenError as exc:
             errors["when"] = Problem(exc.key, exc.problem_args())
@@ -160,6 +166,13 @@ def check(
         pupils=tuple(pupils),
         accused_typed=accused_typed,
     )
+
+
+def _route(routing: Routing) -> str:
+    """'12-4', '12-5' (to rektor, straks) or '12-5_owner' (a leadership case: to skoleeier)."""
+    if routing.section != "12-5":
+        return "12-4"
+    return "12-5_owner" if routing.leadership_case else "12-5"
 
 
 def file_report(
@@ -227,7 +240,7 @@ def _new_case(
     case = Case(
         ref="pending",
         school_id=checked.school.id,
-        status="new",
+        status=Status.NEW,
         section=routing.section,
         urgent=routing.urgent or form.urgent,
         leadership_case=routing.leadership_case,
@@ -243,7 +256,7 @@ def _new_case(
     session.add(case)
     session.flush()
     # The id is unique across replicas; the ref is what people say on the phone.
-    case.ref = f"MF-{case.id:04d}"
+    case.ref = make_ref(case.id)
     return case
 
 
@@ -274,6 +287,9 @@ def _record(
             "pupils_typed": [p.pupil_id is None for p in checked.pupils],
             "when_at": when.at.astimezone(UTC).isoformat() if when else None,
             "when_has_time": when.has_time if when else None,
+            # What was understood besides the day: a school moment or a period's last day.
+            "when_part": when.part if when else None,
+            "when_until": when.until.isoformat() if when and when.until else None,
         },
         texts=_texts(form, checked),
     )
@@ -314,7 +330,9 @@ def _record(
             kind=notices.RECEIPT,
             lang=org.language_of(reporter, school),
             recipient=reporter,
-            data={"ref": case.ref, "roles": roles, "school": school.id},
+            # The route decides which duty the receipt says was met (§ 12-4, § 12-5 to rektor,
+            # or § 12-5 straight to skoleeier in a leadership case).
+            data={"ref": case.ref, "roles": roles, "school": school.id, "route": _route(routing)},
         ),
         now,
         case,
@@ -335,6 +353,7 @@ def _record(
                     "unit": routing.unit,
                     "urgent": case.urgent,
                     "section": routing.section,
+                    "leadership": routing.leadership_case,
                     "prompt_owner": rektor_informs and r.role == "rektor",
                     "owner_informed": owner_now and r.role == "rektor",
                     "categories": sorted(set(form.categories)),

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, notices, people
+from handlers import access, names, notices, people, redact, states
 from handlers.dates import WhenError, parse_when
-from handlers.errors import FieldErrors, Problem, Refused
-from handlers.i18n import t
+from handlers.errors import FieldErrors, Problem, Refusal, Refused
+from handlers.refs import canonical_ref
 from handlers.report import grant
 from handlers.services import Services
 from store import trail
@@ -26,7 +26,8 @@ from store.models import Case, CaseAccess
 
 MAX_NOTE = 2000
 MAX_REASON = 1000
-OPEN_STATES = ("new", "acknowledged", "investigating", "plan")
+OPEN_STATES = states.OPEN
+Status = states.Status
 # The command line on the server reads as an operator (see `read`).
 OPERATOR = access.Access(access.FULL, True, False)
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class CaseDetails(CaseSummary):
     report_data: dict[str, Any]
     trail: list[TrailEntry]
     restricted: bool
+    offered: tuple[str, ...] = ()  # what the reader may do with it now (handlers.states)
     names: dict[str, str] = field(default_factory=dict)  # e-mail → display name
 
     def name(self, email: str | None) -> str:
@@ -102,7 +104,7 @@ def summary(case: Case) -> CaseSummary:
 
 
 def load_case(session: Session, ref: str, *, lock: bool = False) -> Case:
-    q = select(Case).where(Case.ref == ref.strip().upper())
+    q = select(Case).where(Case.ref == canonical_ref(ref))
     if lock:
         q = q.with_for_update()
     case = session.scalar(q)
@@ -115,15 +117,21 @@ def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
     """The details, for someone allowed to see them. Each opening is a `viewed` event.
 
     The R-team, when a case is shared without foresatte's consent, gets the details with
-    every pupil name replaced.
+    every pupil of the school and their foresatte replaced ("elev 1"), wherever named.
     """
     lang = services.org.language_of(actor.strip().lower())
     names = people.case_names(services, ref)
 
-    def details(session: Session, case: Case, seen: access.Access) -> CaseDetails:
-        return replace(_details(session, case, seen, lang), names=names)
+    def details(session: Session, case: Case, seen: access.Access) -> tuple[CaseDetails, bool]:
+        return _details(services, session, case, seen), seen.level == access.ANONYMOUS
 
-    return read(services, ref, actor, "details", details)
+    shown, anonymous = read(services, ref, actor, "details", details)
+    shown = replace(shown, names=names)
+    if not anonymous:
+        return shown
+    # Redacted after the read: the school's register is read without holding the case lock.
+    entries = without_names(shown.trail, lang, people=redact.register_of(services, shown.school_id))
+    return replace(shown, report=dict(entries[0].texts), trail=entries)
 
 
 # A read returns what it read; it gets the case and the reader's access.
@@ -170,35 +178,51 @@ def trail_entries(session: Session, case: Case) -> list[TrailEntry]:
 
 
 def without_names(
+    entries: list[TrailEntry], lang: str, *, people: list[redact.Person]
+) -> list[TrailEntry]:
+    """The entries with every pupil of `people` (the school's register) and of the case, and
+    their foresatte, replaced ("elev 2"): a case shared without names."""
+    return redacted(entries, lang, people)[0]
+
+
+def redacted(
     entries: list[TrailEntry],
     lang: str,
+    people: list[redact.Person],
     pupils: list[str] | None = None,
     *,
-    keep: str | None = None,
-) -> list[TrailEntry]:
-    """The entries with pupil names replaced ("elev 2"): all of them for a case shared
-    anonymously, all but `keep` for one family's copy. `pupils` fixes the numbering
-    (default: the order the report and the plan name them)."""
-    hide = names.Pseudonyms(
-        pupils if pupils is not None else names.pupil_names((e.type, e.texts) for e in entries),
-        lambda n: t(lang, "plan.pupil_placeholder", n=n),
-        keep=keep,
+    keep: list[str] | None = None,
+) -> tuple[list[TrailEntry], redact.Redacted]:
+    """The entries with every person of `people` (the school's register) and every pupil
+    typed on the case replaced ("elev 2", "foresatt til elev 2"), all but the pupils in `keep`
+    (names from `pupils`) and their foresatte; and what was replaced. `pupils` fixes the
+    numbering (default: the order the report and the plan name them)."""
+    if pupils is None:
+        pupils = names.pupil_names((e.type, e.texts) for e in entries)
+    where = [(n, name) for n, e in enumerate(entries) for name in e.texts]
+    done = redact.redact(
+        [entries[n].texts[name] for n, name in where],
+        people,
+        redact.Labels(lang),
+        case_pupils=pupils,
+        keep=keep or [],
     )
-    return [
-        replace(e, texts={field: hide(body) for field, body in e.texts.items()}) for e in entries
-    ]
+    texts: list[dict[str, str | None]] = [{} for _ in entries]
+    for (n, name), text in zip(where, done.texts, strict=True):
+        texts[n][name] = text
+    return [replace(e, texts=texts[n]) for n, e in enumerate(entries)], done
 
 
-def _details(session: Session, case: Case, seen: access.Access, lang: str) -> CaseDetails:
+def _details(services: Services, session: Session, case: Case, seen: access.Access) -> CaseDetails:
     entries = trail_entries(session, case)
-    if seen.level == access.ANONYMOUS:
-        entries = without_names(entries, lang)
     reported = entries[0]
     data = dict(reported.data)
     texts = dict(reported.texts)
     if seen.level == access.ANONYMOUS:
         data.pop("accused", None)  # discussed without names: no employee's name either
         texts.pop("accused_name", None)
+    has_plan, open_tiltak = _plan_facts(entries)
+    facts = replace(access.facts_of(services.org, case), has_plan=has_plan, open_tiltak=open_tiltak)
     return CaseDetails(
         **vars(summary(case)),
         reporter=case.reporter,
@@ -207,7 +231,20 @@ def _details(session: Session, case: Case, seen: access.Access, lang: str) -> Ca
         report_data=data,
         trail=entries,
         restricted=case.restricted,
+        offered=states.offered(facts, seen),
     )
+
+
+def _plan_facts(entries: list[TrailEntry]) -> tuple[bool, bool]:
+    """Whether the case has a plan, and a tiltak in force not yet carried out."""
+    waiting: set[int] = set()
+    for e in entries:
+        if e.type == "tiltak_added":
+            waiting.add(e.data["no"])
+        elif e.type in ("tiltak_done", "tiltak_ended"):
+            waiting.discard(e.data["no"])
+    has_plan = any(e.type == "plan_created" for e in entries)
+    return has_plan, bool(waiting)
 
 
 def status_of(services: Services, ref: str, actor: str) -> CaseSummary:
@@ -245,31 +282,30 @@ def waiting_for(services: Services, email: str) -> list[CaseSummary]:
         return [summary(c) for c in rows]
 
 
-# An action returns its outcome, or an error to raise once its refusal is committed to the trail.
+# An action returns its outcome, or the refusal to raise once its transaction is committed.
 OutcomeT = TypeVar("OutcomeT", bound="Outcome")
-Action = Callable[[Session, Case, datetime], OutcomeT | Exception]
+Action = Callable[[Session, Case, datetime], OutcomeT | Refusal]
 
 
 def act(services: Services, ref: str, actor: str, name: str, action: Action[OutcomeT]) -> OutcomeT:
-    """Run one leader action under the case lock, or record the refusal and raise it."""
+    """Run one action under the case lock when the state machine allows it
+    (`handlers.states.RULES[name]`), or raise its refusal (on the trail when it refused the
+    person)."""
     actor = actor.lower()
-    refusal: Exception
     with services.uow() as session:
         case = load_case(session, ref, lock=True)
         now = services.clock.now()
         seen = access.access_of(session, services.org, case, actor)
-        if not seen.may_act:
-            trail.append(session, case, "refused", actor, now, {"action": name})
-            key = "refused.archived" if seen.handles else "refused.not_allowed"
-            refusal = Refused(key, ref=case.ref)
-        elif case.status == "closed" and name != "close":
-            refusal = Refused("refused.closed", ref=case.ref)
-        else:
+        refusal = states.check(name, access.facts_of(services.org, case), seen)
+        if refusal is None:
             result = action(session, case, now)
-            if isinstance(result, Outcome):
+            if not isinstance(result, Refusal):
                 return result
             refusal = result
-    raise refusal
+        if refusal.logged:
+            trail.append(session, case, "refused", actor, now, {"action": name})
+        ref = case.ref
+    raise refusal.error(ref)
 
 
 def authorize(services: Services, ref: str, actor: str, action: str) -> None:
@@ -316,7 +352,7 @@ def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
             return already(case)
         trail.append(session, case, "acknowledged", actor.lower(), now)
         case.acknowledged_at = now
-        case.status = "acknowledged"
+        case.status = Status.ACKNOWLEDGED
         _tell_reporter_acknowledged(services, session, case, now)
         return Outcome(
             case.ref,
@@ -358,7 +394,7 @@ def begin_investigation(
         _tell_reporter_acknowledged(services, session, case, now)
     trail.append(session, case, "investigation_started", actor, now)
     case.investigation_at = now
-    case.status = "investigating"
+    case.status = Status.INVESTIGATING
 
 
 def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
@@ -366,7 +402,7 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
     to = to.strip().lower()
     who, to_name = people.display(services, actor.lower()), people.display(services, to)
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         school = services.org.school(case.school_id)
         target_roles = access.roles_on(session, case, to)
         known = to in school.staff() or to in services.org.owner.contacts
@@ -374,7 +410,7 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
             trail.append(
                 session, case, "refused", actor.lower(), now, {"action": "forward", "to": to}
             )
-            return FieldErrors({"forward_to": Problem("error.forward_target", {"who": to})})
+            return Refusal.on_fields({"forward_to": Problem("error.forward_target", {"who": to})})
         if target_roles & access.ACTING_ROLES:
             return already(case)
         trail.append(session, case, "forwarded", actor.lower(), now, {"to": to})
@@ -447,15 +483,15 @@ def close(
     _require_text("reason", reason, MAX_REASON)
     who = people.display(services, actor.lower())
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
-        if case.status == "closed":
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
+        if case.status == Status.CLOSED:
             return already(case)
         if case.investigation_at is None and not no_grounds:
-            return FieldErrors({"reason": Problem("close.error.not_investigated")})
+            return Refusal.on_fields({"reason": Problem("close.error.not_investigated")})
         data = {"no_grounds": True} if case.investigation_at is None else {}
         trail.append(session, case, "closed", actor.lower(), now, data, texts={"reason": reason})
         case.closed_at = now
-        case.status = "closed"
+        case.status = Status.CLOSED
         return Outcome(case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": who})
 
     return act(services, ref, actor, "close", run)
@@ -509,10 +545,10 @@ def note_investigation(
         if len(texts[name]) > limit:
             errors[name] = Problem("error.too_long", {"max": limit, "length": len(texts[name])})
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         on = _day_of(services, case, note.on, now, "on", errors)
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         if request_key and seen_request(session, case, request_key):
             return already(case)
         if case.investigation_at is None:
@@ -559,13 +595,13 @@ def record_foresatte(
     if pupil is not None and found.pupil(pupil) is None:
         errors["pupil"] = Problem("parties.error.pupil")
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
+    def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         day = _day_of(services, case, on, now, "on", errors)
         adult = found.adult_on(day, pupil)
         if what == "informed" and adult and pupil_agreed not in PUPIL_VIEWS:
             errors["pupil_agreed"] = Problem("parties.error.pupil_agreed")
         if errors:
-            return FieldErrors(errors)
+            return Refusal.on_fields(errors)
         data: dict[str, Any] = {"what": what, "on": day.isoformat()}
         if pupil is not None:
             data["pupil"] = pupil
@@ -609,11 +645,8 @@ def inform_owner(services: Services, ref: str, actor: str) -> Outcome:
     policy leaves it to rektor; by default Meldefra did it when the report was filed)."""
     from handlers.report import inform_owner as record
 
-    def run(session: Session, case: Case, now: datetime) -> Outcome | Exception:
-        if case.section != "12-5" or case.leadership_case:
-            return Refused("owner_notice.error.not_needed", ref=case.ref)
-        if actor.lower() != services.org.school(case.school_id).principal:
-            return Refused("owner_notice.error.rektor_only", ref=case.ref)
+    # Who may (rektor) and when (§ 12-5, not a leadership case): handlers.states.
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
         if owner_informed(session, case):
             return already(case)
         record(services, session, case, now, actor.lower(), "rektor")

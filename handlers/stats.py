@@ -22,7 +22,6 @@ Cases that one of a school's R-team members is the subject of are left out of th
 
 from __future__ import annotations
 
-import bisect
 import copy
 import dataclasses
 import functools
@@ -44,6 +43,7 @@ from handlers.calendar import SchoolCalendar
 from handlers.org import Org, School
 from handlers.report import CATEGORIES
 from handlers.review import OPEN_STATES
+from handlers.states import Status
 from store.db import chunked
 from store.models import Case, CaseAccess, Event, PlanItem
 
@@ -52,6 +52,8 @@ SMALL = "<5"
 HIDDEN = "*"  # hidden so that a small count cannot be worked out from a total
 ALL = "all"  # the municipality's row
 MEDIAN = "median"  # the median school's row (rektor's comparison)
+MEDIAN_FROM = 5  # the median school is shown only when there are at least this many schools
+TREND_MONTHS = 12
 
 UNIT_TYPES = ("barnetrinn", "ungdomstrinn", "sfo", "annet", "ingen")
 AGE_BUCKETS = ("0-5", "6-20", "21+")  # open cases' age in school days at the end of the period
@@ -110,6 +112,32 @@ class Period:
 
     def label(self) -> str:
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    @property
+    def kind(self) -> str | None:
+        """ "month", "term" or "year" when the period is one of those, else None: only these
+        are published, so that no two published periods differ by a few days."""
+        if self == Period.month(self.first):
+            return "month"
+        if self == Period.term(self.first):
+            return "term"
+        if self == Period.school_year(self.first):
+            return "year"
+        return None
+
+    def parts(self) -> list[Period]:
+        """The published periods inside this one, shortest first: a term's months; a school
+        year's months and its two terms."""
+        if self.kind not in ("term", "year"):
+            return []
+        months = []
+        first = self.first
+        while first <= self.last:
+            months.append(Period.month(first))
+            first = _next_month(first)
+        if self.kind == "year":
+            return [*months, Period.term(self.first), Period.term(self.last)]
+        return months
 
 
 def _next_month(first: date) -> date:
@@ -225,7 +253,8 @@ class _Case:
 
 @dataclass
 class Loaded:
-    """The cases that touch a period, with their events: figures are computed from this."""
+    """The cases that touch a period, with their events: figures are computed from this, for
+    the period or any period inside it."""
 
     org: Org
     period: Period
@@ -233,7 +262,7 @@ class Loaded:
     cases: dict[int, _Case]
     as_of: datetime | None
     contacts: frozenset[str] = frozenset()
-    full: dict[str, Figures] | None = None  # every case counted, once
+    full: dict[Period, dict[str, Figures]] = field(default_factory=dict)  # every case, once
 
 
 def load(
@@ -254,23 +283,28 @@ def load(
     return Loaded(org, period, schools, cases, as_of, frozenset(org.owner.contacts))
 
 
-def figures_of(loaded: Loaded, leave_out: Collection[int] = ()) -> dict[str, Figures]:
+def figures_of(
+    loaded: Loaded, leave_out: Collection[int] = (), period: Period | None = None
+) -> dict[str, Figures]:
     """Each school's raw figures, and the municipality's under ALL (cases in `leave_out` are
-    not counted: the R-team's view leaves out the cases about one of its members).
+    not counted: a recipient's view leaves out the cases they are excluded from). `period`
+    (default: the loaded one) may be any period inside the loaded one: the cases touching it
+    are among those loaded.
 
-    Every case is counted once per `Loaded`; a view that leaves cases out takes their part
-    back out of a copy of their schools' figures (they are few).
+    Every case is counted once per `Loaded` and period; a view that leaves cases out takes
+    their part back out of a copy of their schools' figures (they are few).
     """
-    if loaded.full is None:
+    period = period or loaded.period
+    if period not in loaded.full:
         figures = {s.id: Figures() for s in loaded.schools}
         for case in loaded.cases.values():
-            _count_case(loaded, figures[case.school_id], case)
+            _count_case(loaded, figures[case.school_id], case, period)
         total = Figures()
         for school in loaded.schools:
             total.add(figures[school.id])
         figures[ALL] = total
-        loaded.full = figures
-    out = dict(loaded.full)
+        loaded.full[period] = figures
+    out = dict(loaded.full[period])
     gone = [loaded.cases[i] for i in leave_out if i in loaded.cases]
     for school_id in {case.school_id for case in gone}:
         out[school_id] = copy.deepcopy(out[school_id])
@@ -278,16 +312,16 @@ def figures_of(loaded: Loaded, leave_out: Collection[int] = ()) -> dict[str, Fig
         out[ALL] = copy.deepcopy(out[ALL])
     for case in gone:
         part = Figures()
-        _count_case(loaded, part, case)
+        _count_case(loaded, part, case, period)
         out[case.school_id].remove(part)
         out[ALL].remove(part)
     return out
 
 
-def _count_case(loaded: Loaded, figures: Figures, case: _Case) -> None:
+def _count_case(loaded: Loaded, figures: Figures, case: _Case, period: Period) -> None:
     school = loaded.org.school(case.school_id)
     calendar = SchoolCalendar.of(school)
-    start, end = loaded.period.bounds(calendar)
+    start, end = period.bounds(calendar)
     judged = min(end, loaded.as_of) if loaded.as_of else end
     _count(figures, case, school, calendar, start, end, judged, loaded.contacts)
 
@@ -303,8 +337,8 @@ def compute(
 ) -> dict[str, Figures]:
     """Each school's raw figures for the period, and the municipality's under ALL.
 
-    `rteam_view` leaves out the cases one of the school's R-team members is excluded from
-    (the person a report is about).
+    `rteam_view` leaves out the cases rektor or one of the school's R-team members is excluded
+    from (the person a report is about, the leadership in a leadership case).
     """
     loaded = load(session, org, period, school_ids, as_of=as_of)
     leave_out = hidden_cases(session, loaded.schools) if rteam_view else ()
@@ -375,11 +409,12 @@ def _touching_ids(schools: Sequence[School], period: Period, as_of: datetime | N
 
 
 def hidden_cases(session: Session, schools: Sequence[School]) -> set[int]:
-    """The cases one of their school's R-team members is excluded from (the person a report
-    is about): from the few `excluded` roles of those members, not from the cases."""
-    members = {school.id: set(school.rteam.members) for school in schools}
+    """The cases rektor or one of their school's R-team members is excluded from (the person a
+    report is about; rektor and the leadership in a leadership case, whether or not rektor is
+    listed in the R-team): from the few `excluded` roles of those people, not from the cases."""
+    audience = {school.id: {school.principal, *school.rteam.members} for school in schools}
     excluded: dict[int, set[str]] = defaultdict(set)
-    for emails in chunked(sorted(set().union(*members.values())) if members else []):
+    for emails in chunked(sorted(set().union(*audience.values())) if audience else []):
         for case_id, email in session.execute(
             select(CaseAccess.case_id, CaseAccess.email).where(
                 CaseAccess.role == access.EXCLUDED, CaseAccess.email.in_(emails)
@@ -391,7 +426,7 @@ def hidden_cases(session: Session, schools: Sequence[School]) -> set[int]:
         for case_id, school_id in session.execute(
             select(Case.id, Case.school_id).where(Case.id.in_(ids))
         ):
-            if excluded[case_id] & members.get(school_id, set()):
+            if excluded[case_id] & audience.get(school_id, set()):
                 hidden.add(case_id)
     return hidden
 
@@ -504,65 +539,21 @@ def _evaluations(
         yield scheduled, "overdue" if scheduled < calendar.local_date(judged) else None
 
 
+# The events that move an open case on (handlers.states.Status).
+_MOVES = {
+    "acknowledged": Status.ACKNOWLEDGED,
+    "investigation_started": Status.INVESTIGATING,
+    "plan_created": Status.PLAN,
+}
+
+
 def _state_at(case: _Case, judged: datetime) -> str:
-    state = "new"
+    state = Status.NEW
     for type_, at, _ in case.events:
         if at >= judged:
             break
-        state = {
-            "acknowledged": "acknowledged",
-            "investigation_started": "investigating",
-            "plan_created": "plan",
-        }.get(type_, state)
-    return state
-
-
-# --- Trend (12 months) -------------------------------------------------------------------
-
-
-def trend(
-    session: Session,
-    org: Org,
-    period: Period,
-    school_ids: Sequence[str],
-    months: int = 12,
-    *,
-    leave_out: Collection[int] = (),
-) -> dict[str, list[dict[str, Any]]]:
-    """Per school and ALL: each month's reports and acknowledgement hours (raw), oldest first.
-
-    Reads the projection's `created_at`/`acknowledged_at` (the `acknowledged` event sets it in
-    the same transaction) with one indexed range query per calendar group: a year of cases,
-    not their events.
-    """
-    spans = months_back(period, months)
-    schools = [org.school(s) for s in school_ids]
-    out: dict[str, list[dict[str, Any]]] = {
-        sid: [{"month": p.first.strftime("%Y-%m"), "reports": 0, "hours": []} for p in spans]
-        for sid in [*school_ids, ALL]
-    }
-    groups: dict[SchoolCalendar, list[str]] = defaultdict(list)
-    for school in schools:
-        groups[SchoolCalendar.of(school)].append(school.id)
-    for calendar, group in groups.items():
-        start = calendar.start_of(spans[0].first)
-        end = calendar.start_of(spans[-1].last + timedelta(days=1))
-        starts = [calendar.start_of(p.first) for p in spans]  # each month's first instant
-        for chunk in chunked(group, 1000):
-            for case_id, school_id, created, acked in session.execute(
-                select(Case.id, Case.school_id, Case.created_at, Case.acknowledged_at).where(
-                    Case.school_id.in_(chunk), Case.created_at >= start, Case.created_at < end
-                )
-            ):
-                i = bisect.bisect_right(starts, created) - 1
-                # The municipality's trend counts every case; a school's (its R-team's view)
-                # not those in `leave_out`.
-                rows = [out[ALL][i]] if case_id in leave_out else [out[school_id][i], out[ALL][i]]
-                for row in rows:
-                    row["reports"] += 1
-                    if acked is not None:
-                        row["hours"].append(hours(created, acked))
-    return out
+        state = _MOVES.get(type_, state)
+    return str(state)
 
 
 # --- Publishing: suppression of small counts --------------------------------------------
@@ -625,48 +616,266 @@ def durations_of(f: Figures) -> dict[str, dict[str, float | None]]:
 
 Cell = tuple[str, str]  # (row, column)
 Relation = tuple[list[Cell], Cell | None]  # parts, and the total they sum to (if shown)
+Bounds = tuple[float, float]
 
 
 def suppress(
-    grid: Mapping[str, Mapping[str, int]], relations: Sequence[Relation]
+    grid: Mapping[str, Mapping[str, int]],
+    relations: Sequence[Relation],
+    fixed: Mapping[Cell, str | None] | None = None,
 ) -> dict[Cell, str]:
     """Which cells to hide: "<5" for counts 1..4, HIDDEN for cells hidden so that those cannot
-    be worked out from a total by subtraction.
+    be worked out from what is shown.
 
-    For every relation (parts summing to a total) the hidden members' possible values are
-    intervals: a "<5" is 1..4, a HIDDEN cell any count (0 included). While some hidden
-    member's interval collapses to one value, another member is hidden (`_next_to_hide`).
-    A relation is checked again whenever one of its cells is hidden, until nothing changes.
+    `fixed` cells were published before (their mark, or None when shown): they are part of what
+    the recipient knows and are never changed. Two passes, repeated until neither hides more:
+
+    - each relation alone (parts summing to a total): while some hidden member's interval
+      collapses to one value, another member is hidden (`_next_to_hide`);
+    - every relation together (`pinned`): the bounds each hidden cell gets from all relations
+      at once, propagated until they settle, as someone combining the table's sums, the
+      municipality's totals and the other periods would; a hidden cell left with one value
+      gets another cell of one of its relations hidden.
     """
-    hidden: dict[Cell, str] = {
-        (r, c): SMALL for r, row in grid.items() for c, v in row.items() if 1 <= v <= 4
-    }
+    fixed = dict(fixed or {})
+    if fixed:
+        # What the earlier periods already determine (a school year's count is its two terms'
+        # sum) is known whatever this table shows: hiding it would protect nothing.
+        unknown = {(r, c): HIDDEN for r, row in grid.items() for c in row if (r, c) not in fixed}
+        marks = {cell: mark for cell, mark in fixed.items() if mark is not None}
+        for cell in pinned(grid, relations, {**unknown, **marks}):
+            if cell in unknown:
+                fixed[cell] = SMALL if 1 <= _value(grid, cell) <= 4 else None
+    hidden: dict[Cell, str] = {cell: mark for cell, mark in fixed.items() if mark is not None}
+    hidden.update(
+        {
+            (r, c): SMALL
+            for r, row in grid.items()
+            for c, v in row.items()
+            if 1 <= v <= 4 and (r, c) not in fixed
+        }
+    )
     member_of: dict[Cell, list[int]] = defaultdict(list)
     for i, (parts, total) in enumerate(relations):
         for cell in [*parts, *([total] if total is not None else [])]:
             member_of[cell].append(i)
     # First in, first out: the rows settle before a column (200 schools) is looked at again.
     todo = deque(range(len(relations)))
+    stuck: set[Cell] = set()  # pinned by what was published before: nothing here can help
+    while True:
+        queued = set(todo)
+        while todo:
+            i = todo.popleft()
+            queued.discard(i)
+            parts, total = relations[i]
+            if not _exposed(grid, parts, total, hidden):
+                continue
+            extra = _next_to_hide(grid, parts, total, hidden, fixed)
+            if extra is None:
+                continue
+            hidden[extra] = HIDDEN
+            for j in member_of[extra]:
+                if j not in queued:
+                    queued.add(j)
+                    todo.append(j)
+        bad = [c for c in pinned(grid, relations, hidden) if c not in stuck]
+        if not bad:
+            bad = [c for c in without_move(grid, relations, hidden) if c not in stuck]
+        if not bad:
+            return hidden
+        for cell in bad:  # all at once: each check reads the whole table
+            choices = [
+                c
+                for i in member_of[cell]
+                if (c := _next_to_hide(grid, *relations[i], hidden, fixed, keep=cell)) is not None
+            ]
+            if not choices:
+                stuck.add(cell)
+                continue
+            extra = min(choices, key=lambda c: (hidden.get(c) == SMALL, *_order(grid, c)))
+            hidden[extra] = HIDDEN
+            todo.extend(member_of[extra])
+
+
+def pinned(
+    grid: Mapping[str, Mapping[str, int]],
+    relations: Sequence[Relation],
+    hidden: Mapping[Cell, str],
+) -> list[Cell]:
+    """The hidden cells whose value follows from everything shown: each cell's interval
+    ("<5": 1..4, HIDDEN: 0 or more, shown: itself) narrowed by every relation in turn until no
+    interval changes (bounds consistency over the whole set of sums)."""
+    bounds: dict[Cell, Bounds] = {}
+
+    def get(cell: Cell) -> Bounds:
+        if cell not in bounds:
+            mark = hidden.get(cell)
+            v = float(_value(grid, cell))
+            bounds[cell] = (1.0, 4.0) if mark == SMALL else (0.0, math.inf) if mark else (v, v)
+        return bounds[cell]
+
+    member_of: dict[Cell, list[int]] = defaultdict(list)
+    for i, (parts, total) in enumerate(relations):
+        if total is not None and any(c in hidden for c in [*parts, total]):
+            for cell in [*parts, total]:
+                member_of[cell].append(i)
+    todo = deque(sorted({i for ids in member_of.values() for i in ids}))
     queued = set(todo)
     while todo:
         i = todo.popleft()
         queued.discard(i)
         parts, total = relations[i]
-        if not _exposed(grid, parts, total, hidden):
+        assert total is not None
+        members = [(c, 1) for c in parts] + [(total, -1)]
+        # sum(sign · x) = 0: each member's term lies in [a, b]; the others' sum bounds it.
+        terms = []
+        for cell, sign in members:
+            lo, hi = get(cell)
+            terms.append((lo, hi) if sign > 0 else (-hi, -lo))
+        a_fin = sum(a for a, _ in terms if a != -math.inf)
+        a_inf = sum(a == -math.inf for a, _ in terms)
+        b_fin = sum(b for _, b in terms if b != math.inf)
+        b_inf = sum(b == math.inf for _, b in terms)
+        for (cell, sign), (a, b) in zip(members, terms, strict=True):
+            if cell not in hidden:
+                continue
+            rest_a = -math.inf if a_inf - (a == -math.inf) else a_fin - (a if a != -math.inf else 0)
+            rest_b = math.inf if b_inf - (b == math.inf) else b_fin - (b if b != math.inf else 0)
+            lo, hi = get(cell)
+            if sign > 0:
+                new = (max(lo, -rest_b), min(hi, -rest_a))
+            else:
+                new = (max(lo, rest_a), min(hi, rest_b))
+            if new != (lo, hi):
+                bounds[cell] = new
+                for j in member_of[cell]:
+                    if j not in queued:
+                        queued.add(j)
+                        todo.append(j)
+    return sorted(c for c in hidden if c in bounds and bounds[c][0] >= bounds[c][1])
+
+
+MOVE_BUDGET = 600  # search steps per hidden cell before it counts as fixed (then hide more)
+
+
+def without_move(
+    grid: Mapping[str, Mapping[str, int]],
+    relations: Sequence[Relation],
+    hidden: Mapping[Cell, str],
+) -> list[Cell]:
+    """The hidden cells for which no other value could be shown to fit everything published.
+
+    Bounds propagation (`pinned`) is necessary, not sufficient: sums that cross each other
+    (rows, columns, periods) can fix a cell whose bounds look open. So each hidden cell needs
+    a witness: a change of one up or down to it and to other hidden cells that keeps every
+    sum and every interval ("<5": 1..4, HIDDEN: 0 or more), found by a bounded depth-first
+    search along the sums (the alternating cycles of cell suppression). A witness moves all
+    its cells, so each settles several. No witness in the budget counts as fixed: the caller
+    hides more. Sound (every witness is checked by construction), not complete (fewer shown).
+    """
+    member_of: dict[Cell, list[int]] = defaultdict(list)
+    signs: dict[tuple[int, Cell], int] = {}
+    for i, (parts, total) in enumerate(relations):
+        if total is None or not any(c in hidden for c in [*parts, total]):
             continue
-        extra = _next_to_hide(grid, parts, total, hidden)
-        if extra is None:
+        for cell in parts:
+            member_of[cell].append(i)
+            signs[(i, cell)] = 1
+        member_of[total].append(i)
+        signs[(i, total)] = -1
+
+    def sign(i: int, cell: Cell) -> int:
+        return signs[(i, cell)]
+
+    def fits(cell: Cell, delta: int) -> bool:
+        value = _value(grid, cell) + delta
+        mark = hidden.get(cell)
+        return mark is not None and (1 <= value <= 4 if mark == SMALL else value >= 0)
+
+    settled: set[Cell] = set()
+    out: list[Cell] = []
+    for start in sorted(hidden):
+        if start in settled:
             continue
-        hidden[extra] = HIDDEN
-        for j in member_of[extra]:
-            if j not in queued:
-                queued.add(j)
-                todo.append(j)
-    return hidden
+        moves = _witness(start, member_of, relations, sign, fits, hidden)
+        if moves is None:
+            out.append(start)
+        else:
+            settled.update(moves)
+    return out
+
+
+def _witness(
+    start: Cell,
+    member_of: Mapping[Cell, list[int]],
+    relations: Sequence[Relation],
+    sign: Any,
+    fits: Any,
+    hidden: Mapping[Cell, str],
+) -> dict[Cell, int] | None:
+    """A change of ±1 to `start` and other hidden cells that leaves every sum whole, or None."""
+    budget = [MOVE_BUDGET]
+    for first in (1, -1):
+        if not fits(start, first):
+            continue
+        moves = {start: first}
+        off: dict[int, int] = {}
+        _shift(off, member_of.get(start, []), sign, start, first)
+        if _balance(moves, off, member_of, relations, sign, fits, hidden, budget):
+            return moves
+    return None
+
+
+def _shift(off: dict[int, int], ids: Sequence[int], sign: Any, cell: Cell, delta: int) -> None:
+    for j in ids:
+        value = off.get(j, 0) + sign(j, cell) * delta
+        if value:
+            off[j] = value
+        else:
+            off.pop(j, None)
+
+
+def _balance(
+    moves: dict[Cell, int],
+    off: dict[int, int],
+    member_of: Mapping[Cell, list[int]],
+    relations: Sequence[Relation],
+    sign: Any,
+    fits: Any,
+    hidden: Mapping[Cell, str],
+    budget: list[int],
+) -> bool:
+    i = next(iter(off), None)  # `off` holds the unbalanced sums only
+    if i is None:
+        return True
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    parts, total = relations[i]
+    for cell in [*parts, total]:
+        if cell not in hidden or cell in moves:
+            continue
+        delta = -off[i] * sign(i, cell)  # this cell's change that brings relation i back to 0
+        if delta not in (1, -1) or not fits(cell, delta):
+            continue
+        moves[cell] = delta
+        _shift(off, member_of[cell], sign, cell, delta)
+        if _balance(moves, off, member_of, relations, sign, fits, hidden, budget):
+            return True
+        _shift(off, member_of[cell], sign, cell, -delta)
+        del moves[cell]
+        if budget[0] < 0:
+            return False
+    return False
 
 
 def _value(grid: Mapping[str, Mapping[str, int]], cell: Cell) -> int:
     return grid[cell[0]][cell[1]]
+
+
+def _order(grid: Mapping[str, Mapping[str, int]], cell: Cell) -> tuple[bool, int, Cell]:
+    """Which cell to hide first: the smallest positive count, zeros last."""
+    return (_value(grid, cell) == 0, _value(grid, cell), cell)
 
 
 def _exposed(
@@ -715,16 +924,19 @@ def _next_to_hide(
     parts: Sequence[Cell],
     total: Cell | None,
     hidden: Mapping[Cell, str],
+    fixed: Mapping[Cell, str | None],
+    keep: Cell | None = None,
 ) -> Cell | None:
     """The cell to hide next: the smallest visible part (positive first), else the total, else
-    a "<5" that becomes HIDDEN (four parts of "<5" under a total of "<5" are all 1)."""
-    members = [*parts] + ([total] if total is not None else [])
-    visible = [c for c in parts if c not in hidden]
+    a "<5" that becomes HIDDEN (four parts of "<5" under a total of "<5" are all 1). Cells
+    published before (`fixed`) stay as they were; `keep` is the cell being protected."""
+    members = [c for c in [*parts, *([total] if total is not None else [])] if c not in fixed]
+    visible = [c for c in parts if c not in hidden and c not in fixed]
     if visible:
-        return min(visible, key=lambda c: (_value(grid, c) == 0, _value(grid, c), c))
-    if total is not None and total not in hidden:
+        return min(visible, key=lambda c: _order(grid, c))
+    if total is not None and total not in hidden and total not in fixed:
         return total
-    small = [c for c in members if hidden.get(c) == SMALL]
+    small = [c for c in members if hidden.get(c) == SMALL and c != keep]
     return min(small, key=lambda c: (_value(grid, c), c)) if small else None
 
 
@@ -757,59 +969,58 @@ def publish(
     *,
     school_ids: Sequence[str],
     with_total: bool = True,
-    median: Median | None = None,
-    trends: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The figures as they may be shown: counts with "<5"/HIDDEN, durations from five cases.
-
-    Rows are the schools (id and name) and, `with_total`, the municipality (ALL). With
-    `median` (from `median_school`) a MEDIAN row holds the median school's values (rektor's
-    comparison).
-    """
+    """One table as it may be shown on its own: counts with "<5"/HIDDEN, durations from five
+    cases. What a recipient gets with its trend and its other periods is `Publisher`'s."""
     rows = list(school_ids) + ([ALL] if with_total else [])
     grid = {row: counts_of(figures[row]) for row in rows}
     hidden = suppress(grid, relations_for(rows, ALL if with_total else None))
-    table: dict[str, dict[str, int | float | str]] = {
-        row: {col: hidden.get((row, col), v) for col, v in grid[row].items()} for row in rows
-    }
-    durations = {row: durations_of(figures[row]) for row in rows}
-    if median is not None:
-        table[MEDIAN], durations[MEDIAN] = median
-        rows.append(MEDIAN)
+    table = {row: {col: hidden.get((row, col), v) for col, v in grid[row].items()} for row in rows}
+    return assemble(org, period, table, {row: durations_of(figures[row]) for row in rows})
+
+
+def assemble(
+    org: Org,
+    period: Period,
+    table: Mapping[str, Mapping[str, int | float | str]],
+    durations: Mapping[str, dict[str, dict[str, float | None]]],
+    trends: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The published report: rows in the order given (schools by id and name, ALL, MEDIAN)."""
+
+    def policy(row: str, name: str) -> int | None:
+        return getattr(org.school(row).policy, name) if row not in (ALL, MEDIAN) else None
+
     report: dict[str, Any] = {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
         "rows": [
             {
                 "id": row,
                 "name": org.school(row).name if row not in (ALL, MEDIAN) else None,
-                "plan_within_school_days": (
-                    org.school(row).policy.plan_within_school_days
-                    if row not in (ALL, MEDIAN)
-                    else None
-                ),
-                "escalate_after_school_days": (
-                    org.school(row).policy.escalate_after_school_days
-                    if row not in (ALL, MEDIAN)
-                    else None
-                ),
-                "counts": table[row],
+                "plan_within_school_days": policy(row, "plan_within_school_days"),
+                "escalate_after_school_days": policy(row, "escalate_after_school_days"),
+                "counts": dict(table[row]),
                 "durations": durations[row],
             }
-            for row in rows
+            for row in table
         ],
     }
     if trends is not None:
-        report["trend"] = {row: publish_trend(trends[row], table.get(row)) for row in trends}
+        report["trend"] = dict(trends)
     return report
 
 
 Median = tuple[dict[str, int | float | str], dict[str, dict[str, float | None]]]
 
 
-def median_school(org: Org, figures: Mapping[str, Figures]) -> Median:
-    """The median school's counts and durations: not a sum of anything, so only its small
-    counts are hidden. Computed once for all the rektors of a round."""
+def median_school(org: Org, figures: Mapping[str, Figures]) -> Median | None:
+    """The median school's counts and durations, from MEDIAN_FROM schools up (with fewer, the
+    median and one's own row give the others away: with two, other = 2 · median − own). Not a
+    sum of anything, so only its small counts are hidden. Computed once for all the rektors of
+    a round."""
     every = [counts_of(figures[s.id]) for s in org.schools if s.id in figures]
+    if len(every) < MEDIAN_FROM:
+        return None
     medians = {col: statistics.median(r[col] for r in every) for col, _ in columns()}
     counts: dict[str, int | float | str] = {
         col: (SMALL if 0 < v < MIN_SHOWN else _num(v)) for col, v in medians.items()
@@ -835,27 +1046,202 @@ def _median_durations(
     return out
 
 
-def publish_trend(
-    months: list[dict[str, Any]], shown: Mapping[str, int | float | str] | None
-) -> list[dict[str, Any]]:
-    """Each month's reports ("<5" for 1..4) and median hours to acknowledge (from five).
+# --- What one recipient receives, as a whole ------------------------------------------------
 
-    The last month is the report's own period: it shows exactly what the table shows, so a
-    count hidden there is not given away by the chart."""
-    out = []
-    for i, month in enumerate(months):
-        n = month["reports"]
-        value: int | float | str = SMALL if 1 <= n <= 4 else n
-        if shown is not None and i == len(months) - 1:
-            value = shown["reports"]
-        acked = month["hours"]
-        out.append(
-            {
-                "month": month["month"],
-                "reports": value,
-                "ack_median_hours": (
-                    round(statistics.median(acked), 1) if len(acked) >= MIN_SHOWN else None
-                ),
-            }
-        )
+# Counts that add up over time (a term's reports are its months' reports) and counts of the
+# state at the period's end (a term's open cases are its last month's). The others (acknowledged
+# by the end, plan outcomes, skoleeier informed) are judged at each period's end.
+ADDITIVE = ("reports", "unit", "category", "section_12_5", "plans", "evaluations", "evaluation")
+ADDITIVE += ("closed",)
+AT_THE_END = ("open", "age")
+
+
+def across_periods(family: Sequence[Period], rows: Sequence[str]) -> list[Relation]:
+    """The sums that tie a term or school year to the months (and terms) inside it."""
+
+    def cell(p: Period, row: str, col: str) -> Cell:
+        return (f"{p.label()}|{row}", col)
+
+    out: list[Relation] = []
+    for big in family:
+        if big.kind not in ("term", "year"):
+            continue
+        inside = [p for p in family if p.kind == "month" and big.first <= p.first <= big.last]
+        groups = [inside]
+        if big.kind == "year":
+            groups.append([p for p in family if p.kind == "term"])
+        for group in groups:
+            last = max(group, key=lambda p: p.last)
+            for row in rows:
+                for col, _ in columns():
+                    head = col.split(".")[0]
+                    if head in ADDITIVE:
+                        out.append(([cell(p, row, col) for p in group], cell(big, row, col)))
+                    elif head in AT_THE_END:
+                        out.append(([cell(last, row, col)], cell(big, row, col)))
     return out
+
+
+@dataclass(frozen=True)
+class View:
+    """One audience's figures: its rows (with the municipality's total or not) and the cases
+    left out of them (those someone in the audience is excluded from)."""
+
+    rows: tuple[str, ...]
+    with_total: bool
+    leave_out: frozenset[int] = frozenset()
+
+    @property
+    def all_rows(self) -> list[str]:
+        return [*self.rows, *([ALL] if self.with_total else [])]
+
+
+class Publisher:
+    """Everything one recipient receives for a period, decided together so that no hidden
+    count can be narrowed to one value by combining it: the table's sums, the municipality's
+    totals, the trend's months and the other published periods.
+
+    Only months, terms and school years are published. Each is suppressed once, the same way
+    whenever it is asked for (`marks`): a month on its own; a term together with its months as
+    they were published; a school year with its months and terms. The trend's months are those
+    same month tables' report counts, so the chart says nothing the month tables did not. The
+    median school is shown from MEDIAN_FROM schools up.
+    """
+
+    def __init__(
+        self,
+        loaded: Loaded,
+        period: Period,
+        *,
+        left_out: Collection[int] = (),
+        trend_months: int = TREND_MONTHS,
+    ) -> None:
+        self.loaded = loaded
+        self.org = loaded.org
+        self.period = period
+        self.left_out = frozenset(left_out)
+        self.trend_months = trend_months
+        self.every = tuple(s.id for s in loaded.schools)
+        self._marks: dict[tuple[View, Period], dict[Cell, str]] = {}
+
+    @classmethod
+    def read(
+        cls,
+        session: Session,
+        org: Org,
+        period: Period,
+        *,
+        as_of: datetime | None = None,
+        trend_months: int = TREND_MONTHS,
+    ) -> Publisher:
+        """Read the period and the trend's months for every school, once."""
+        months = months_back(period, trend_months) if trend_months else [period]
+        span = Period(min(months[0].first, period.first), period.last)
+        loaded = load(session, org, span, as_of=as_of)
+        return cls(
+            loaded,
+            period,
+            left_out=hidden_cases(session, loaded.schools),
+            trend_months=trend_months,
+        )
+
+    def for_period(self, period: Period) -> Publisher:
+        """Another period of the same loaded cases, sharing what was decided already."""
+        other = Publisher(
+            self.loaded, period, left_out=self.left_out, trend_months=self.trend_months
+        )
+        other._marks = self._marks
+        return other
+
+    # The audiences.
+
+    def owner(self, school_ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """Skoleeier's report: every school and the municipality, with the municipality's
+        trend; `school_ids` shows those rows of the same table (and their trend) only."""
+        view = View(self.every, True)
+        rows = list(school_ids) if school_ids else view.all_rows
+        trend_rows = list(school_ids) if school_ids else [ALL]
+        return self._report(view, rows, trend_rows)
+
+    def rektor(self, school_id: str) -> dict[str, Any]:
+        """Rektor's report: the school's figures without any case rektor or the R-team is
+        excluded from, the median school (from MEDIAN_FROM schools), the school's trend."""
+        mine = frozenset(i for i in self.left_out if self._school_of(i) == school_id)
+        view = View((school_id,), False, mine)
+        median = median_school(self.org, self.figures(View(self.every, False, self.left_out)))
+        return self._report(view, [school_id], [school_id], median)
+
+    # The figures and what is hidden of them.
+
+    def figures(self, view: View, period: Period | None = None) -> dict[str, Figures]:
+        return figures_of(self.loaded, view.leave_out, period or self.period)
+
+    def marks(self, view: View, period: Period) -> dict[Cell, str]:
+        """The period's hidden cells for this audience, decided with the published periods
+        inside it (which are decided first and never change)."""
+        key = (view, period)
+        if key in self._marks:
+            return self._marks[key]
+        family = [*period.parts(), period]
+        grid: dict[str, dict[str, int]] = {}
+        relations: list[Relation] = []
+        fixed: dict[Cell, str | None] = {}
+        for p in family:
+            figures = self.figures(view, p)
+            named = {f"{p.label()}|{row}": counts_of(figures[row]) for row in view.all_rows}
+            grid.update(named)
+            relations += relations_for(
+                list(named), f"{p.label()}|{ALL}" if view.with_total else None
+            )
+            if p != period:
+                before = self.marks(view, p)
+                for row in view.all_rows:
+                    for col in named[f"{p.label()}|{row}"]:
+                        fixed[(f"{p.label()}|{row}", col)] = before.get((row, col))
+        relations += across_periods(family, view.all_rows)
+        hidden = suppress(grid, relations, fixed)
+        prefix = f"{period.label()}|"
+        out = {(r[len(prefix) :], c): m for (r, c), m in hidden.items() if r.startswith(prefix)}
+        self._marks[key] = out
+        return out
+
+    def trend(self, view: View, row: str) -> list[dict[str, Any]]:
+        """Each month's reports as that month's table shows them, and the median hours to
+        acknowledge (from five cases), oldest first."""
+        out = []
+        for month in months_back(self.period, self.trend_months):
+            f = self.figures(view, month)[row]
+            acked = f.ack_hours
+            out.append(
+                {
+                    "month": month.first.strftime("%Y-%m"),
+                    "reports": self.marks(view, month).get((row, "reports"), f.reports),
+                    "ack_median_hours": (
+                        round(statistics.median(acked), 1) if len(acked) >= MIN_SHOWN else None
+                    ),
+                }
+            )
+        return out
+
+    def _report(
+        self,
+        view: View,
+        rows: Sequence[str],
+        trend_rows: Sequence[str],
+        median: Median | None = None,
+    ) -> dict[str, Any]:
+        figures = self.figures(view)
+        marks = self.marks(view, self.period)
+        table: dict[str, Mapping[str, int | float | str]] = {
+            row: {col: marks.get((row, col), v) for col, v in counts_of(figures[row]).items()}
+            for row in rows
+        }
+        durations = {row: durations_of(figures[row]) for row in rows}
+        if median is not None:
+            table[MEDIAN], durations[MEDIAN] = median
+        trends = {row: self.trend(view, row) for row in trend_rows} if self.trend_months else None
+        return assemble(self.org, self.period, table, durations, trends)
+
+    def _school_of(self, case_id: int) -> str | None:
+        case = self.loaded.cases.get(case_id)
+        return case.school_id if case else None

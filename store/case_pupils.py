@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store import crypto
-from store.models import Case, CaseAccess, CasePupil, Event
+from store.directory_models import CasePupil
+from store.models import Case, CaseAccess, Event
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,11 @@ class OnCase:
 def add(session: Session, case_id: int, pupils: Sequence[tuple[str | None, str]]) -> None:
     """Record the pupils of a new case: (directory id or None when typed, name)."""
     rows = []
-    for position, (pupil_id, name) in enumerate(pupils, 1):
+    for pupil_id, name in pupils:  # in order: a pupil's position is the order of the rows
         body, sealed = crypto.store_body(session, name)
         rows.append(
             CasePupil(
                 case_id=case_id,
-                position=position,
                 pupil_id=int(pupil_id) if pupil_id is not None else None,
                 name=body,
                 sealed=sealed,
@@ -41,16 +41,16 @@ def add(session: Session, case_id: int, pupils: Sequence[tuple[str | None, str]]
 
 def of_case(session: Session, case_id: int) -> list[OnCase]:
     rows = session.scalars(
-        select(CasePupil).where(CasePupil.case_id == case_id).order_by(CasePupil.position)
+        select(CasePupil).where(CasePupil.case_id == case_id).order_by(CasePupil.id)
     )
     return [
         OnCase(
-            r.position,
+            position,
             str(r.pupil_id) if r.pupil_id is not None else None,
             crypto.opened(session, r.name, r.sealed),
             r.typed,
         )
-        for r in rows
+        for position, r in enumerate(rows, 1)
     ]
 
 

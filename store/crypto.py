@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import CasePupil, CaseText
+from store.models import CaseText
 
 KEYRING = "meldefra.keyring"
 
@@ -39,7 +39,7 @@ class Keyring:
             raise BadKey("MELDEFRA_ENCRYPTION_KEY is empty")
         try:
             self._fernet = MultiFernet([Fernet(key.strip().encode("ascii")) for key in keys])
-            self._first = base64.urlsafe_b64decode(keys[0].strip().encode("ascii"))
+            self._raw = [base64.urlsafe_b64decode(key.strip().encode("ascii")) for key in keys]
         except (ValueError, UnicodeEncodeError) as exc:
             raise BadKey(
                 "MELDEFRA_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes), "
@@ -65,13 +65,22 @@ class Keyring:
                 "a sealed case text cannot be opened with the configured keys"
             ) from None
 
-    def derive(self, purpose: bytes) -> bytes:
-        """A key for another use (the directory's search index), derived from the first key:
-        rotating the keys rotates it too."""
-        return hmac.new(self._first, purpose, hashlib.sha256).digest()
+    def derive(self, purpose: bytes) -> list[bytes]:
+        """Keys for another use (the directory's names and search index), derived from each
+        key, the first key's first: rotating the keys rotates them too."""
+        return [hmac.new(raw, purpose, hashlib.sha256).digest() for raw in self._raw]
 
     def reseal(self, token: str) -> str:
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def seal_bytes(self, data: bytes) -> str:
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def open_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise SealedTextError("sealed data cannot be opened with the configured keys") from None
 
 
 def keyring_of(session: Session) -> Keyring | None:
@@ -116,6 +125,8 @@ def rotate(session: Session) -> tuple[int, int]:
         sealed += not row.sealed
         row.body, row.sealed = _sealed_again(ring, row.body, row.sealed), True
     # The names of the pupils a case is about are sealed like its texts.
+    from store.directory_models import CasePupil  # the directory's module imports this one
+
     pupils = select(CasePupil).where(CasePupil.name.is_not(None)).order_by(CasePupil.id)
     for pupil in session.scalars(pupils):
         assert pupil.name is not None
@@ -128,3 +139,21 @@ def rotate(session: Session) -> tuple[int, int]:
 
 def _sealed_again(ring: Keyring, body: str, sealed: bool) -> str:
     return ring.reseal(body) if sealed else ring.seal(body)
+
+
+def store_bytes(session: Session, data: bytes) -> tuple[str, bool]:
+    """Bytes (an export's file) as text to store, and whether it is sealed."""
+    ring = keyring_of(session)
+    if ring is None:
+        return base64.b64encode(data).decode("ascii"), False
+    return ring.seal_bytes(data), True
+
+
+def bytes_of(session: Session, body: str, sealed: bool) -> bytes:
+    """What `store_bytes` kept; raises SealedTextError when the keys do not open it."""
+    if not sealed:
+        return base64.b64decode(body)
+    ring = keyring_of(session)
+    if ring is None:
+        raise SealedTextError("sealed data: set MELDEFRA_ENCRYPTION_KEY to read it")
+    return ring.open_bytes(body)

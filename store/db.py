@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +50,10 @@ def make_engine(
         engine = create_engine(
             _sqlite_existing(url, must_exist), connect_args={"timeout": 30}, **kwargs
         )
+        path = sqlite_file(url)
+        opened = OpenedFile(Path(os.path.abspath(path))) if path is not None else None
+        if opened is not None:
+            _OPENED[engine] = opened
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -59,9 +65,13 @@ def make_engine(
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if opened is not None:
+                opened.note()  # the file now exists: this is the one the engine opened
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            if opened is not None:
+                opened.check()  # pooled connections would write on into a deleted file
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -70,6 +80,57 @@ def make_engine(
         connect_args["options"] = f"-csearch_path={schema}"
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+class DatabaseFileChanged(RuntimeError):
+    """The SQLite file at the database's path is gone, or is another file than the one this
+    process opened (deleted and recreated, or replaced by a copy). Its pooled connections would
+    go on reading and writing the old, unlinked file: reports accepted into nothing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # database_file_missing or database_file_replaced
+
+
+class OpenedFile:
+    """The SQLite file an engine opened, known by device and inode from its first connection;
+    checked (one stat) before every transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity: tuple[int, int] | None = None
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def note(self) -> None:
+        if self.identity is None:
+            self.identity = self._stat()
+
+    def problem(self) -> str | None:
+        now = self._stat()
+        if now is None:
+            return "database_file_missing"
+        if self.identity is not None and now != self.identity:
+            return "database_file_replaced"
+        return None
+
+    def check(self) -> None:
+        if (problem := self.problem()) is not None:
+            raise DatabaseFileChanged(problem)
+
+
+_OPENED: weakref.WeakKeyDictionary[Engine, OpenedFile] = weakref.WeakKeyDictionary()
+
+
+def file_problem(engine: Engine) -> str | None:
+    """Why the engine's SQLite file is not usable (missing, replaced), or None."""
+    opened = _OPENED.get(engine)
+    return opened.problem() if opened is not None else None
 
 
 def sqlite_file(url: str | URL) -> Path | None:
@@ -139,6 +200,34 @@ def chunked(values: Iterable[_T], size: int = 5000) -> Iterator[list[_T]]:
             batch = []
     if batch:
         yield batch
+
+
+def bulk_insert(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert many plain rows (text, integers, booleans) in the session's transaction, through
+    the driver: COPY on PostgreSQL, executemany on SQLite. For the directory's hundreds of
+    thousands of rows, where building SQLAlchemy's parameters per row costs more than the
+    database's work. Returns the number of rows."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    count = 0
+    names = ", ".join(columns)
+    if session.get_bind().dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    cursor = raw.cursor()
+    try:
+        marks = ", ".join("?" for _ in columns)
+        for batch in chunked(rows, 20000):
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+            count += len(batch)
+    finally:
+        cursor.close()
+    return count
 
 
 # pg_advisory_xact_lock key for schema upgrades ("mfupgrad" as bytes): replicas starting at

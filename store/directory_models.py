@@ -9,8 +9,19 @@ digests of normalised name prefixes (store/directory.py). No national identity n
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
@@ -102,3 +113,24 @@ class DirNameKey(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("dir_pupils.id"), primary_key=True, index=True)
+
+
+class CasePupil(Base):
+    """A pupil a case is about: picked from the directory (`pupil_id`) or typed (`typed`, the
+    name as written, sealed like the case texts). Kept when the pupil leaves the school, so
+    their earlier cases are still found (handlers/history.py)."""
+
+    __tablename__ = "case_pupils"
+    __table_args__ = (Index("ix_case_pupils_pupil", "pupil_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("dir_pupils.id"))
+    name: Mapped[str | None] = mapped_column(Text)  # a sealed token when `sealed`
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    typed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core bulk inserts (the ORM's bulk path costs several times more)."""
+    return cast(Table, model.__table__)

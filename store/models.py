@@ -206,29 +206,26 @@ class FollowupRound(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# --- People on a case (handlers/report.py, handlers/plan.py) --------------------------------
+# --- Pending exports (Teams): a file waiting for the person's consent --------------------------
 
 
-class CasePupil(Base):
-    """A pupil a case is about, in the order the report named them (position from 1).
+class PendingExport(Base):
+    """An export's bytes waiting until the person accepts the file consent card (Teams).
 
-    `pupil_id` is the directory's pupil when one was picked; a name typed instead (a new
-    pupil, one from another school, a school without a directory) has none and `typed` set.
-    `name` is what the case calls the pupil, sealed like the case's other free text, and
-    removed with it when the case is archived. Earlier cases about a pupil are found by
-    `pupil_id`.
+    In the database, so that whichever replica receives the consent can finish it; sealed with
+    the keyring when one is configured (it is the case's free text, like `case_texts`); gone
+    after `expires_at` or once uploaded.
     """
 
-    __tablename__ = "case_pupils"
-    __table_args__ = (UniqueConstraint("case_id", "position"),)
+    __tablename__ = "pending_exports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    pupil_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    name: Mapped[str | None] = mapped_column(Text)
-    sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # name is a Fernet token
-    typed: Mapped[bool] = mapped_column(Boolean, default=False)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # Fernet token when sealed, else base64
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 # The directory (schools, staff, pupils, foresatte) lives in a module of its own.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Interval, and_, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,13 +106,28 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[st
     return {row[0]: row[1] for row in added}
 
 
+def db_now(session: Session, plus: timedelta = timedelta(0)) -> ColumnElement[Any]:
+    """The database's clock (+ `plus`), as naive UTC like every stored time: leases are set and
+    compared on it, so a replica whose own clock runs ahead or behind cannot take a claim that
+    is still held. On PostgreSQL: clock_timestamp() of the server (all replicas share it). On
+    SQLite: the clock of the machine holding the file, read by SQLite in the statement; every
+    process sharing the file runs on that machine, so they read one clock (a worker's injected
+    clock plays no part)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", func.clock_timestamp()) + literal(plus, Interval())
+    # SQLite's "%f" gives milliseconds; stored times carry microseconds: pad to compare alike.
+    modifier = f"{plus.total_seconds():+.3f} seconds"
+    return func.strftime("%Y-%m-%d %H:%M:%f", "now", modifier).concat("000")
+
+
 def claim_due(
     session: Session, *, now: datetime, limit: int = 20, lease: timedelta = LEASE
 ) -> list[Outbox]:
     """Claim pending notices that are due, for one worker; each gets a fresh claim token.
 
     On PostgreSQL, FOR UPDATE SKIP LOCKED lets several replicas claim disjoint rows. The lease
-    (claimed_until) is short and renewed while the holder works (`renew`), so the rows of a
+    (claimed_until, on the database's clock: `db_now`; `now` only says what is due) is short
+    and renewed while the holder works (`renew`), so the rows of a
     worker that died come back within one lease; the token fences a worker whose lease ran
     out: its late `mark_*` changes nothing.
     """
@@ -121,7 +136,7 @@ def claim_due(
         .where(
             Outbox.status == "pending",
             Outbox.next_attempt_at <= now,
-            or_(Outbox.claimed_until.is_(None), Outbox.claimed_until <= now),
+            or_(Outbox.claimed_until.is_(None), Outbox.claimed_until <= db_now(session)),
         )
         .order_by(Outbox.next_attempt_at, Outbox.id)
         .limit(limit)
@@ -130,9 +145,18 @@ def claim_due(
         q = q.with_for_update(skip_locked=True)
     rows = list(session.scalars(q))
     for row in rows:
-        row.claimed_until = now + lease
-        row.claim_token = uuid.uuid4().hex
-        row.attempts += 1
+        token = uuid.uuid4().hex
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id)
+            .values(
+                claimed_until=db_now(session, lease),
+                claim_token=token,
+                attempts=Outbox.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(row)
     session.flush()
     return rows
 
@@ -155,7 +179,7 @@ def renew(
     return _update(
         session,
         and_(Outbox.claim_token.in_(list(tokens)), Outbox.status == "pending"),
-        claimed_until=now + lease,
+        claimed_until=db_now(session, lease),
     )
 
 
@@ -165,7 +189,13 @@ def begin_send(
     """Record, just before the platform call, that the holder sends now; False if the claim
     was lost (another worker has the row, or it is done): then the caller must not send."""
     return (
-        _update(session, _held(row_id, token), send_started_at=now, claimed_until=now + lease) == 1
+        _update(
+            session,
+            _held(row_id, token),
+            send_started_at=now,
+            claimed_until=db_now(session, lease),
+        )
+        == 1
     )
 
 

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import Worker
 from bot.http import build_asgi
-from bot.slack.app import build_app
+from bot.slack.app import acks_at_once, build_app
 from bot.slack.directory import SlackDirectory
 from bot.slack.sender import SlackSender
 from handlers.services import Services
@@ -119,5 +119,6 @@ def slack_bot(services: Services) -> Iterator[SlackBot]:
         client = WebClient(token=TOKEN, base_url=fake.url)
         app, directory = build_app(services, client, signing_secret=SECRET)
         worker = Worker(services, SlackSender(client, directory), base_backoff=1)
-        with serve_asgi(build_asgi(services, app)) as base, httpx.Client(timeout=10) as http:
+        asgi = build_asgi(services, app, slack_inline=acks_at_once)  # as `meldefra serve`
+        with serve_asgi(asgi) as base, httpx.Client(timeout=10) as http:
             yield SlackBot(services, fake, app, directory, worker, base, http)

@@ -75,6 +75,31 @@ class StaticCredential:
         pass
 
 
+SHAREPOINT = "https://nordby-my.sharepoint.com"  # where the fake OneDrive's uploads go
+
+
+class SharePointIsTheFake(httpx.AsyncBaseTransport):
+    """Name resolution for tests: every host is the loopback fake (over http). The bot decides
+    from the URL it was given (https, a SharePoint host) before this is reached."""
+
+    def __init__(self, fake_url: str) -> None:
+        self.port = int(fake_url.rsplit(":", 1)[1])
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def uploads_to(fake: FakeTeams) -> Any:
+    return lambda: httpx.AsyncClient(
+        transport=SharePointIsTheFake(fake.url), timeout=60, follow_redirects=False
+    )
+
+
 def teams_settings(fake: FakeTeams, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "teams_client_id": APP_ID,
@@ -226,13 +251,14 @@ def teams_bot(
                 "bot_openid_metadata": f"{fake.url}{OPENID_PATH}",
                 **settings,
             }
-            bot = TeamsBot(services, teams_settings(fake, **settings))
+            bot = TeamsBot(services, teams_settings(fake, **settings), uploads=uploads_to(fake))
         else:
             bot = TeamsBot(
                 services,
                 teams_settings(fake, **settings),
                 token=bot_token,
                 graph_credential=StaticCredential(),
+                uploads=uploads_to(fake),
             )
         worker = Worker(services, TeamsSender(bot), base_backoff=1)
         with (

@@ -132,7 +132,7 @@ def test_a_12_4_case_reads_as_a_case_file(services: Services, clock: FixedClock)
             "Hvem er hørt Ola og kontaktlærer",
             "Ola sitter alene i friminuttene",
             "Foresatte informert onsdag 25. november 2026 Telefon med mor",
-            "foresatte samtykker",
+            "eleven og foresatte skal informeres og høres",
             "Konklusjon, med utgangspunkt i elevens opplevelse Ola sier han har det bra nå",
             # Deliveries summarised, views as the innsynslogg.
             "Melding om ny sak – til rektor@nordby.example (rektor) – levert 25.11.2026 kl. 10.30",
@@ -163,7 +163,7 @@ def test_a_12_5_teacher_case_names_the_employee_and_shows_skoleeier_informed(
         for text in (pdf, page):
             clean(text)
             assert "Ansatt meldingen gjelder (§ 12-5) laerer2@nordby.example" in text
-            assert "mistanke om at en ansatt har krenket en elev" in text
+            assert "mistanke om at en som arbeider på skolen, har krenket en elev" in text
             assert (
                 "Meldefra meldte fra til skoleeier (skoleeier@kommune.example (skoleeier)) på "
                 "vegne av rektor rektor@nordby.example, straks saken kom inn"
@@ -258,8 +258,10 @@ def test_the_innsyn_copy_keeps_the_requester_and_lists_the_redaction(
         clean(text)
         assert "Innsyn i saksdokumentasjon" in text
         assert "Ola Nordmann" in text and "Kari" not in text and "Hansen" not in text
-        assert "Navn på andre elever er erstattet: elev 2" in text
-        assert "forvaltningsloven § 19" in text
+        assert "Navn på andre elever og deres foresatte er erstattet: elev 2." in text
+        assert "Andre opplysninger om dem kan stå igjen" in text
+        assert "offentleglova § 3" in text and "offentleglova § 13" in text
+        assert "§ 19" not in text
     other = export_case(services, ref, REKTOR, document="innsyn", keep_pupil="2", fmt="html")
     assert "Ola" not in other.content.decode() and "Kari Hansen" in other.content.decode()
     with pytest.raises(FieldErrors):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import bot  # noqa: F401 - adds the edges' catalogs (bot/...) to the ones checked here
 from handlers.i18n import LANGS, catalogs, t
 
 
@@ -16,6 +17,13 @@ def test_every_catalog_has_every_key() -> None:
     keys = set().union(*(table[lang].keys() for lang in LANGS))
     for lang in LANGS:
         assert keys - table[lang].keys() == set(), f"{lang} is missing keys"
+
+
+def test_the_edges_words_are_checked_too() -> None:
+    # Slack and Teams (chat.*), Teams' own, the console's and the CLI's live in bot/.
+    table = catalogs()["nn"]
+    for key in ("chat.help", "chat.plan.title", "teams.export.offer", "console.bye", "cli.exists"):
+        assert key in table, key
 
 
 def test_placeholders_agree_across_languages() -> None:

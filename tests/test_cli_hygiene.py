@@ -164,3 +164,24 @@ def test_as_is_logged_in_the_orgs_spelling(
     with services.uow() as s:
         actors = set(s.scalars(select(Event.actor).where(Event.type.in_(["exported", "viewed"]))))
     assert actors == {REKTOR}, actors  # the org's spelling, every time
+
+
+def test_export_force_never_writes_through_a_symbolic_link(
+    cli: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 19 finding 21: `export --force` followed a symlink at --out and wrote the case
+    file wherever it pointed."""
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_bytes(b"not Meldefra's")
+    out = tmp_path / "saken.pdf"
+    out.symlink_to(elsewhere)
+    ran = cli("export", "MF-0001", "--out", str(out), "--force", env=env)
+    assert ran.returncode == 2
+    assert "symbolsk lenke" in ran.stderr and str(out) in ran.stderr
+    assert elsewhere.read_bytes() == b"not Meldefra's" and out.is_symlink()
+    # The metadata file's place counts too, and a dangling link is still a link.
+    meta = tmp_path / "ny.pdf.metadata.json"
+    meta.symlink_to(tmp_path / "missing.json")
+    ran = cli("export", "MF-0001", "--out", str(tmp_path / "ny.pdf"), "--force", env=env)
+    assert ran.returncode == 2 and "symbolsk lenke" in ran.stderr
+    assert not (tmp_path / "missing.json").exists() and not (tmp_path / "ny.pdf").exists()

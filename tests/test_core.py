@@ -53,6 +53,7 @@ def test_every_case_form_is_declared_with_its_handler() -> None:
         "investigation",
         "foresatte",
         "age_band",
+        "tiltak_done",
     }
     for action in actions.ACTIONS.values():
         assert action.form is None or action.form in forms.FORMS

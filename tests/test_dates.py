@@ -113,7 +113,7 @@ def test_fixture_row(mode: Any, expression: str, expected: str) -> None:
         # Offsets.
         ("past", "for 2 timer siden", "2026-11-25T11:30"),
         ("past", "for 30 minutter siden", "2026-11-25T13:00"),
-        ("past", "forrige uke", "2026-11-18"),
+        ("past", "forrige uke", "2026-11-16"),  # the week: Monday to Sunday
         ("past", "2 veker sidan", "2026-11-11"),
         ("future", "neste uke", "2026-12-02"),
         ("future", "om ei veke", "2026-12-02"),

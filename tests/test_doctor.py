@@ -179,7 +179,8 @@ def test_an_old_schema_a_broken_org_and_a_refused_token(
     assert code == 1
     assert lines[-1] == "4 ting må rettes."
     org_line = line_about(lines, "Organisasjonsfila")
-    assert "linje 10: Skolen «nordby»: ukjent tidssone «Oslo»" in org_line
+    tz_line = SAMPLE_ORG.read_text().splitlines().index("    timezone: Europe/Oslo") + 1
+    assert f"linje {tz_line}: Skolen «nordby»: ukjent tidssone «Oslo»" in org_line
     assert f"meldefra org check {org}" in org_line
     schema = line_about(lines, "Databaseskjemaet")
     assert "på revisjon 0002" in schema and "kjør «meldefra db upgrade»" in schema
@@ -222,8 +223,10 @@ def test_doctor_speaks_the_owners_language(
     env = {"DATABASE_URL": str(engine.url), "MELDEFRA_ORG": str(org), "CLIENT_ID": ""}
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     code, lines = doctor(monkeypatch, capsys, env)
-    assert code == 0
-    assert lines[-1] == "All in order."
+    # Neither Slack nor Teams: nobody could melde fra, so it is a problem (issue 21), in English.
+    assert code == 1
+    assert "neither Slack nor Teams is set up" in line_about(lines, "Chat")
+    assert "SLACK_BOT_TOKEN" in line_about(lines, "Chat")
     assert line_about(lines, "The encryption key").endswith(
         "not set: free text is stored unencrypted."
     )
@@ -240,3 +243,30 @@ def test_a_missing_sqlite_file_is_reported_not_created(
     database = line_about(lines, "Databasen")
     assert f"databasefila {db} finnes ikke" in database and "meldefra db upgrade" in database
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://meldefra@127.0.0.1:9/meldefra?password=hemmelig",
+        "postgresql://127.0.0.1:9/meldefra?sslmode=disable&PASSWORD=hemmelig",
+        "postgresql://meldefra:hemmelig@127.0.0.1:9/meldefra?password=hemmelig",
+        "postgresql://meldefra:hemmelig@[::1/meldefra",  # malformed: an unclosed IPv6 host
+        "postgresql://meldefra:hemmelig@127.0.0.1:port/meldefra",  # malformed: the port
+        "sqlite:////no/such/dir/x.db?password=hemmelig",
+        "not a url, password=hemmelig",
+    ],
+)
+def test_doctor_never_prints_a_password_and_never_crashes_on_the_url(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19 finding 21: `?password=` was printed, and a malformed URL crashed doctor."""
+    env = {"DATABASE_URL": url, "MELDEFRA_ORG": str(SAMPLE_ORG), "CLIENT_ID": ""}
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    code, lines = doctor(monkeypatch, capsys, env)
+    assert code == 1
+    output = "\n".join(lines) + capsys.readouterr().err
+    assert "hemmelig" not in output, output
+    assert "sjekk DATABASE_URL" in line_about(lines, "Databasen") or "finnes ikke" in line_about(
+        lines, "Databasen"
+    )

@@ -38,9 +38,11 @@ def test_the_duty_forms_are_declared_with_their_actions() -> None:
     assert _names("close") == ["reason", "no_grounds"]
     assert {"others_heard", "best_interests"} <= set(_names("plan"))
     assert {"others_heard", "best_interests"} <= set(_names("change_plan"))
-    buttons = {a.verb for a in actions.case_buttons("investigating")}
-    assert {"investigation_note", "foresatte", "age_band", "inform_owner"} <= buttons
-    assert "foresatte" not in {a.verb for a in actions.case_buttons("closed")}
+    buttons = {a.verb for a in actions.case_buttons(actions.for_leader("investigating"))}
+    assert {"investigation_note", "foresatte", "age_band"} <= buttons
+    # Melde fra to skoleeier is rektor's, in a § 12-5 case only (handlers.states).
+    assert "inform_owner" not in buttons
+    assert "foresatte" not in {a.verb for a in actions.case_buttons(actions.for_leader("closed"))}
 
 
 def test_the_forms_open_after_the_access_check_and_call_their_handlers(

@@ -15,9 +15,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
@@ -64,11 +65,14 @@ def slack_worker(services: Services, fake: FakeSlack, **kwargs: object) -> Worke
 
 
 def test_only_the_claim_holder_records_the_outcome(services: Services, clock: FixedClock) -> None:
+    """Leases run on the database's clock (store.outbox.db_now), not the worker's."""
     file_report(services, ReportForm(pupils="X", what="Y"), TEACHERS[0])
-    lease = timedelta(seconds=15)
+    lease = timedelta(seconds=0.4)  # on the database's clock: real time passes
     [first, *_] = delivery.claim(services, limit=1, lease=lease)  # worker A, which then stalls
     assert first.token
-    clock.advance(seconds=16)  # A's lease ran out without a renewal
+    clock.advance(hours=1)  # a worker's own clock plays no part in the lease …
+    assert [p for p in delivery.claim(services, limit=3, lease=lease) if p.id == first.id] == []
+    time.sleep(0.6)  # … the database's does: A's lease ran out without a renewal
     [second] = [p for p in delivery.claim(services, limit=3, lease=lease) if p.id == first.id]
     assert second.token != first.token
     # A wakes up: it may neither send nor record anything.
@@ -88,12 +92,12 @@ def test_renewal_keeps_a_claim_and_release_hands_it_back(
     services: Services, clock: FixedClock
 ) -> None:
     file_report(services, ReportForm(pupils="X", what="Y"), TEACHERS[0])
-    lease = timedelta(seconds=15)
+    lease = timedelta(seconds=1.5)
     held = delivery.claim(services, limit=10, lease=lease)
     assert len(held) == 3
-    clock.advance(seconds=10)
+    time.sleep(1.0)
     assert delivery.renew(services, held, lease=lease) == 3
-    clock.advance(seconds=10)  # 20 s after the claim, 10 s after the renewal: still held
+    time.sleep(1.0)  # 2 s after the claim, 1 s after the renewal: still held
     assert delivery.claim(services, lease=lease) == []
     assert delivery.release(services, held[1:]) == 2  # a stopping worker hands two back
     again = delivery.claim(services, lease=lease)
@@ -101,16 +105,26 @@ def test_renewal_keeps_a_claim_and_release_hands_it_back(
     assert all(p.attempts == 1 for p in again)  # the handed-back claim did not count
 
 
-def test_two_replicas_against_a_slow_slack_post_every_notice_once(engine: Engine) -> None:
+class AheadClock(SystemClock):
+    """A replica whose wall clock runs 20 s ahead of the others'."""
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=20)
+
+
+@pytest.mark.parametrize("skew", [False, True])
+def test_two_replicas_against_a_slow_slack_post_every_notice_once(
+    engine: Engine, skew: bool
+) -> None:
     """Each send (2 s) outlasts the lease (1.2 s): only the heartbeat keeps the other replica
-    from taking a row that is being sent."""
+    from taking a row that is being sent. With one replica's clock 20 s ahead too: leases are
+    compared on the database's clock, so it does not see the other's as run out."""
     from handlers.org import load_org
     from store.db import session_factory
 
     org = load_org(SAMPLE_ORG)
-    services = [
-        Services(org=org, sessions=session_factory(engine), clock=SystemClock()) for _ in range(2)
-    ]
+    clocks = [SystemClock(), AheadClock() if skew else SystemClock()]
+    services = [Services(org=org, sessions=session_factory(engine), clock=c) for c in clocks]
     for teacher in TEACHERS[:2]:
         file_report(services[0], ReportForm(pupils="X", what="Y"), teacher)
     fake = fake_slack()

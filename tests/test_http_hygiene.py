@@ -8,12 +8,15 @@ arrive 408, and a connection that never sends its request is closed.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +27,10 @@ import pytest
 import uvicorn
 from slack_sdk import WebClient
 from sqlalchemy import func, select
+from uvicorn.protocols.http import h11_impl
 
-from bot.http import build_asgi
+from bot import limits
+from bot.http import BODY_LIMITS, build_asgi
 from bot.limits import MB, server_options
 from bot.slack.app import build_app
 from handlers.services import Services
@@ -273,8 +278,7 @@ def test_meldefra_serve_applies_the_limits(tmp_path: Path) -> None:
             "SLACK_SIGNING_SECRET": SECRET,
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
-             "--port", str(port)],
+            [sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(port)],
             env=env, cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
@@ -300,3 +304,31 @@ def test_meldefra_serve_applies_the_limits(tmp_path: Path) -> None:
             stop(proc)
     output = log.read_text()
     assert "Traceback" not in output, output[-3000:]
+    # Issue 19 finding 21: without --host it listened on every interface, /metrics included.
+    assert f"serving HTTP on 127.0.0.1:{port}" in output, output[-3000:]
+
+
+def test_the_proxy_examples_let_through_what_meldefra_takes() -> None:
+    """Issue 19 finding 21: the nginx example allowed 1 MB while Teams takes 4 MB."""
+    guide = (Path(__file__).parents[1] / "docs" / "OPERATIONS.md").read_text()
+    largest = max(BODY_LIMITS.values())
+    nginx = re.findall(r"client_max_body_size (\d+)m;", guide)
+    caddy = re.findall(r"max_size (\d+)MB", guide)
+    assert nginx and caddy
+    assert all(int(size) * MB == largest for size in nginx + caddy), (nginx, caddy)
+
+
+def test_uvicorn_is_the_one_the_head_timeout_was_written_against() -> None:
+    """bot/limits.py: GuardedH11Protocol extends uvicorn's internal h11 protocol. A uvicorn
+    other than the pinned one, or a changed h11_impl.py, fails here, not silently in
+    production: read the new source against GuardedH11Protocol, then update the constants."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pins = [d for d in project["project"]["dependencies"] if re.match(r"uvicorn\b", d)]
+    assert pins == [f"uvicorn=={limits.UVICORN_VERSION}"]
+    assert uvicorn.__version__ == limits.UVICORN_VERSION
+    source = Path(h11_impl.__file__).read_bytes()
+    assert hashlib.sha256(source).hexdigest() == limits.H11_IMPL_SHA256
+    # What the subclass calls and reads, by name.
+    for name in ("connection_made", "data_received", "on_response_complete", "connection_lost"):
+        assert callable(getattr(h11_impl.H11Protocol, name))
+    assert issubclass(limits.protocol_with(1.0), h11_impl.H11Protocol)

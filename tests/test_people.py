@@ -20,7 +20,8 @@ from handlers.errors import FieldErrors, Refused
 from handlers.export import export_case
 from handlers.report import ReportForm, file_report
 from handlers.services import Services
-from store.models import Case, CasePupil, Event
+from store.directory_models import CasePupil
+from store.models import Case, Event
 from tests.directory_data import snapshot
 from tests.fakes.signing import (
     block_suggestion,
@@ -106,7 +107,7 @@ def test_slack_picker_finds_kari_and_8b_and_never_another_schools_pupils(bot: Sl
     payload = view_submission("meldefra_report", values, user_id=PEOPLE[TEACHER])
     assert bot.interact(payload).status_code == 200
     with bot.services.uow() as s:
-        rows = list(s.scalars(select(CasePupil).order_by(CasePupil.position)))
+        rows = list(s.scalars(select(CasePupil).order_by(CasePupil.id)))
         assert [(r.pupil_id is not None, r.typed) for r in rows] == [(True, False), (False, True)]
 
 
@@ -203,7 +204,7 @@ def test_console_offers_numbered_matches(register: Services) -> None:
     Console(register, read=lambda prompt: next(answers), out=out).run()
     assert "1) Kari Nordmann · 8B" in out.getvalue()
     with register.uow() as s:
-        rows = list(s.scalars(select(CasePupil).order_by(CasePupil.position)))
+        rows = list(s.scalars(select(CasePupil).order_by(CasePupil.id)))
     assert [(r.pupil_id is not None, r.typed) for r in rows] == [(True, False), (False, True)]
 
 

@@ -96,7 +96,7 @@ def test_every_field_error_at_once_and_nothing_stored(services: Services) -> Non
     }
     assert errors["evaluate_when"].key == "when.unreadable"
     assert errors["tiltak.1.when"].key == "when.past"
-    assert err.value.render("nn")["tiltak.1.who"].startswith("ukjent@elsewhere.example er ikkje")
+    assert err.value.render("nn")["tiltak.1.who"].startswith("Fann ingen ukjent@elsewhere.example")
     with pytest.raises(FieldErrors) as err:
         plan.create_plan(services, ref, LEADER, plan_form(tiltak=[]))
     assert set(err.value.errors) == {"tiltak"}

@@ -180,6 +180,9 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
     pdf = tmp_path / f"aktivitetsplan-{ref}.pdf"
     text = text_of(pdf.read_bytes())
     assert "Kari Hansen" in text and "Ola" not in text and "elev 2 holdes utenfor" in text
+    # The leader's review of the copy, printed beside the file.
+    assert "Les gjennom før kopien gis ut" in shown
+    assert "elev 2: Ola Nordmann (skrevet som Ola Nordmann, Ola; antall: " in shown
 
 
 def test_export_is_quiet_and_writes_one_metadata_file_per_file(
@@ -193,8 +196,15 @@ def test_export_is_quiet_and_writes_one_metadata_file_per_file(
         "export", "MF-0001", "--document", "plan", "--format", "html", "--out", str(out), env=env
     )
     assert pdf.returncode == 0 and html.returncode == 0, pdf.stderr + html.stderr
-    # One line each, no metadata line, no fontTools INFO lines.
-    assert len(pdf.stdout.decode().splitlines()) == 1 and pdf.stderr == b""
+    # One line each and the review of the family's copy; no metadata line, no fontTools lines.
+    lines = pdf.stdout.decode().splitlines()
+    assert lines[0].startswith("Skrev ") and pdf.stderr == b""
+    assert lines[1:] == [
+        "Les gjennom før kopien gis ut",
+        "Ingen navn er erstattet.",
+        "Ord med stor forbokstav som står igjen (kan være navn registeret ikke kjenner): Telefon",
+        "Det som står om en erstattet person, står igjen. Les gjennom kopien før den gis ut.",
+    ]
     assert not [r for r in caplog.records if r.name.startswith("fontTools")]
     first = json.loads((out / "aktivitetsplan-MF-0001.pdf.metadata.json").read_text())
     second = json.loads((out / "aktivitetsplan-MF-0001.html.metadata.json").read_text())
@@ -223,4 +233,9 @@ def test_innsyn_copy_from_the_command_line(tmp_path: Path, cli: Cli) -> None:
     page = done.stdout.decode()
     assert "Innsyn i saksdokumentasjon" in page and "Ola Nordmann" in page
     assert "Kari" not in page and "Hansen" not in page
-    assert "Navn på andre elever er erstattet: elev 2" in page
+    assert "Navn på andre elever og deres foresatte er erstattet: elev 2." in page
+    # The review goes to the terminal (stderr: stdout is the file), never to the log.
+    review = done.stderr.decode()
+    assert "Les gjennom før kopien gis ut" in review
+    assert "elev 2: Kari Hansen (skrevet som Kari, Kari Hansen; antall: 3)" in review
+    assert "kan være navn registeret ikke kjenner): Telefon" in review

@@ -94,8 +94,7 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         "case_investigation_note",
         "case_foresatte",
         "case_age_band",
-        "case_inform_owner",
-    ]
+    ]  # no "meld fra til skoleeier": a § 12-4 case, and a leader, not rektor (handlers.states)
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     # One plan per pupil: the report named two, so the form asks whose plan it is.
@@ -146,6 +145,13 @@ def test_export_goes_to_the_leaders_dm_with_other_pupils_anonymized(bot: SlackBo
     pdf = "\n".join(page.extract_text() for page in PdfReader(_bytes(uploaded.data)).pages)
     assert "Ola N." in pdf and "Kari M." not in pdf
     assert "Voksen ute i friminuttene" in pdf
+    # The leader's review is in the export's dialog (after the access check), not in a message.
+    bot.fake.wait_for("views.update")
+    dialog = json.dumps(bot.last_view("views.update"), ensure_ascii=False)
+    assert "Les gjennom før kopien gis ut" in dialog
+    assert "elev 2: Kari M. (skrevet som Kari M; antall: 2)" in dialog
+    posted = json.dumps([c.params for c in bot.fake.calls("chat.postMessage")], ensure_ascii=False)
+    assert "Kari" not in posted and "Les gjennom" not in posted
 
 
 def test_someone_else_cannot_open_the_plan_forms(bot: SlackBot) -> None:

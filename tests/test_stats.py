@@ -17,7 +17,6 @@ sorby   five reports 18 Nov 09:00, acknowledged after 1, 2, 3, 4, 5 h
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import Counter
 from datetime import date
@@ -164,23 +163,18 @@ def relations(report: dict[str, Any]) -> list[tuple[list[tuple[str, str]], tuple
 
 
 def can_be_worked_out(report: dict[str, Any], raw: dict[str, dict[str, int]]) -> list[str]:
-    """Brute force: for each relation, every hidden cell must have two possible values."""
-    shown = {r["id"]: r["counts"] for r in report["rows"]}
-    found = []
+    """Exact: every hidden cell must have two possible values over all the report's sums
+    together (an integer program, tests/disclosure_audit.py), not only relation by relation."""
+    from .disclosure_audit import Received, worked_out
+
+    got = Received()
+    nov = "2026-11-01..2026-11-30"  # one label for every cell
+    for row in report["rows"]:
+        for col, value in row["counts"].items():
+            got.see((nov, row["id"], col), value, raw[row["id"]][col])
     for parts, total in relations(report):
-        cells = [*parts, total]
-        hidden = [c for c in cells if isinstance(shown[c[0]][c[1]], str)]
-        if not hidden:
-            continue
-        options = [range(1, 5) if shown[r][c] == SMALL else range(0, 45) for r, c in hidden]
-        seen: dict[tuple[str, str], set[int]] = {c: set() for c in hidden}
-        for values in itertools.product(*options):
-            v = {c: shown[c[0]][c[1]] for c in cells} | dict(zip(hidden, values, strict=True))
-            if sum(v[p] for p in parts) == v[total]:
-                for c in hidden:
-                    seen[c].add(v[c])
-        found += [f"{c} = {raw[c[0]][c[1]]}" for c in hidden if len(seen[c]) < 2]
-    return found
+        got.relations.append(([(nov, *c) for c in parts], (nov, *total)))
+    return worked_out(got)
 
 
 def test_published_counts_hide_small_numbers_also_from_subtraction(history: Services) -> None:

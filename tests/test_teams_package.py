@@ -85,3 +85,29 @@ def test_slack_and_console_never_import_teams_or_graph() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_package_speaks_norwegian_trims_a_pasted_address_and_names_its_pages(
+    tmp_path: Path,
+) -> None:
+    # Issue 21: an English "CLIENT_ID must be …", a pasted https://…/ refused, invented links.
+    missing = meldefra(["teams", "package", "--domain", "example.no"], {}, tmp_path)
+    assert missing.returncode == 2
+    assert "Sett CLIENT_ID til botens app-id fra Entra ID" in missing.stderr
+    out = tmp_path / "p.zip"
+    env = {"CLIENT_ID": APP_ID, "TEAMS_PRIVACY_URL": "https://kommune.example/personvern"}
+    done = meldefra(
+        ["teams", "package", "--domain", "https://Example.no/", "--out", str(out)], env, tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["validDomains"] == ["example.no"]
+    assert manifest["developer"]["privacyUrl"] == "https://kommune.example/personvern"
+    assert manifest["developer"]["termsOfUseUrl"] == "https://example.no/terms"
+    assert "https://example.no/terms" in done.stdout and "TEAMS_TERMS_URL" in done.stdout
+
+
+def test_the_package_zip_is_not_committed_by_accident() -> None:
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8")
+    assert "meldefra-teams.zip" in ignored.split()

@@ -7,18 +7,17 @@ row of actions per case. Slack, Teams and the console only draw it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot import text
-from handlers import review
+from handlers import review, states
 from handlers.i18n import t
 from handlers.review import Outcome
 from handlers.services import Services
+from handlers.states import Status
 
-OPEN_STATES = frozenset(review.OPEN_STATES)
-ALL_STATES = OPEN_STATES | {"closed"}
 # Kinds whose message carries the leader's actions.
 ACTIONABLE = frozenset({"new_case", "forwarded", "escalated"})
 # A reminder or digest lists at most this many cases with actions; the rest are counted.
@@ -35,65 +34,47 @@ class CaseAction:
     verb: str
     label: str  # catalog key
     place: str  # MESSAGE or CASE
-    statuses: frozenset[str]  # the case states it is offered in
     style: str | None = None  # "primary" | "danger"
     form: str | None = None  # opens this form of bot.core.forms (after its access check)
     run: Run | None = None  # acts in place: run(services, ref, actor)
     confirm: str | None = None  # catalog key of a question to ask first
-    # Who sees it: MESSAGE actions are on the messages sent to the case's leaders (each
-    # click is checked again); CASE actions only appear for someone who opened the case.
+    rule: str = ""  # its row in handlers.states.RULES (default: the verb)
+    # Who sees it, and in which states: the state machine's table. MESSAGE actions are on the
+    # messages sent to the case's leaders (each click is checked again); CASE actions appear
+    # for someone who opened the case, as the table allows that person.
+
+    @property
+    def name(self) -> str:
+        return self.rule or self.verb
 
 
 ACTIONS: dict[str, CaseAction] = {
     a.verb: a
     for a in (
-        CaseAction("open", "action.open", MESSAGE, ALL_STATES, style="primary"),
-        CaseAction(
-            "acknowledge", "action.acknowledge", MESSAGE, OPEN_STATES, run=review.acknowledge
-        ),
-        CaseAction(
-            "investigate",
-            "action.investigate",
-            MESSAGE,
-            OPEN_STATES,
-            run=review.start_investigation,
-        ),
-        CaseAction("forward", "action.forward", MESSAGE, OPEN_STATES, form="forward"),
-        CaseAction("close", "action.close", MESSAGE, OPEN_STATES, style="danger", form="close"),
-        CaseAction(
-            "plan",
-            "action.plan",
-            CASE,
-            frozenset({"new", "acknowledged", "investigating"}),
-            form="plan",
-        ),
-        CaseAction("evaluate", "action.evaluate", CASE, frozenset({"plan"}), form="evaluate"),
-        CaseAction(
-            "change_plan", "action.change_plan", CASE, frozenset({"plan"}), form="change_plan"
-        ),
-        CaseAction("export", "action.export", CASE, ALL_STATES, form="export"),
-        CaseAction("share", "action.share_rteam", CASE, OPEN_STATES, form="share"),
-        CaseAction("note", "action.note", CASE, OPEN_STATES, form="note"),
-        CaseAction(
-            "investigation_note",
-            "action.investigation_note",
-            CASE,
-            OPEN_STATES,
-            form="investigation",
-        ),
-        CaseAction("foresatte", "action.foresatte", CASE, OPEN_STATES, form="foresatte"),
-        CaseAction("age_band", "action.age_band", CASE, OPEN_STATES, form="age_band"),
-        # § 12-5 where the school leaves it to rektor (org.yml policy.owner_notice: rektor);
-        # anyone else, or a case that needs none, is refused by the handler.
-        CaseAction(
-            "inform_owner", "action.inform_owner", CASE, OPEN_STATES, run=review.inform_owner
-        ),
+        CaseAction("open", "action.open", MESSAGE, style="primary"),
+        CaseAction("acknowledge", "action.acknowledge", MESSAGE, run=review.acknowledge),
+        CaseAction("investigate", "action.investigate", MESSAGE, run=review.start_investigation),
+        CaseAction("forward", "action.forward", MESSAGE, form="forward"),
+        CaseAction("close", "action.close", MESSAGE, style="danger", form="close"),
+        CaseAction("plan", "action.plan", CASE, form="plan"),
+        CaseAction("evaluate", "action.evaluate", CASE, form="evaluate"),
+        CaseAction("change_plan", "action.change_plan", CASE, form="change_plan"),
+        CaseAction("tiltak_done", "action.tiltak_done", CASE, form="tiltak_done"),
+        CaseAction("export", "action.export", CASE, form="export"),
+        CaseAction("share", "action.share_rteam", CASE, form="share", rule="share_rteam"),
+        CaseAction("note", "action.note", CASE, form="note"),
+        CaseAction("investigation_note", "action.investigation_note", CASE, form="investigation"),
+        CaseAction("foresatte", "action.foresatte", CASE, form="foresatte"),
+        CaseAction("age_band", "action.age_band", CASE, form="age_band"),
+        # § 12-5 where the school leaves it to rektor (org.yml policy.owner_notice: rektor).
+        CaseAction("inform_owner", "action.inform_owner", CASE, run=review.inform_owner),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)
 CASE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == CASE)
 # Verbs of a reminder item's `actions` (handlers.followup) → the action offered.
 REMINDER_VERBS = ("acknowledge", "open")
+assert all(a.name in states.RULES for a in ACTIONS.values()), "an action without a rule"
 
 
 def label_of(verb: str) -> str:
@@ -103,17 +84,24 @@ def label_of(verb: str) -> str:
 
 
 def message_actions(status: str | None) -> tuple[CaseAction, ...]:
-    """The leader's buttons for a case in this state (none once it is closed)."""
-    if status == "closed":
+    """The leader's buttons for a case in this state (none once it is closed): what the
+    state machine offers a leader of the case; each click is checked again."""
+    if status == Status.CLOSED:
         return ()
-    return MESSAGE_ACTIONS
+    names = states.offered_to_leaders(status, (a.name for a in MESSAGE_ACTIONS))
+    return tuple(a for a in MESSAGE_ACTIONS if a.name in names)
 
 
-def case_buttons(status: str, restricted: bool = False) -> tuple[CaseAction, ...]:
-    """The actions under the case details. An archived (sperret) case offers none."""
-    if restricted:
-        return ()
-    return tuple(a for a in CASE_ACTIONS if status in a.statuses)
+def case_buttons(offered: Iterable[str]) -> tuple[CaseAction, ...]:
+    """The actions under the case details: those of the table's `offered` actions (the
+    reader's, from `CaseDetails.offered`) that belong there."""
+    allowed = set(offered)
+    return tuple(a for a in CASE_ACTIONS if a.name in allowed)
+
+
+def for_leader(status: str, facts: states.Facts | None = None) -> tuple[str, ...]:
+    """What a leader of a case in this status is offered (the table, a § 12-4 case)."""
+    return states.offered(facts or states.Facts(Status(status)), states.LEADER)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from handlers import access, export, people, plan, report, review
+from bot.core import redaction
+from handlers import export, people, plan, report, review
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem
 from handlers.export import ExportFile
@@ -23,7 +22,6 @@ from handlers.org import Org, School
 from handlers.report import Filed
 from handlers.review import Outcome
 from handlers.services import Services
-from store.models import Case
 
 
 class Kind(StrEnum):
@@ -144,7 +142,11 @@ class Result:
     filed: Filed | None = None
 
     def lines(self, lang: str, form: Form, now: datetime | None = None) -> list[str]:
+        """What to tell the person; for a copy made for one party, the review of what was
+        replaced in it (the edges show it where they show the result: never a channel)."""
         out = [t(lang, self.key, **self.args)]
+        if self.file is not None and self.file.review is not None:
+            out += redaction.review_lines(self.file.review, lang)
         for name, when in self.understood.items():
             out.append(
                 t(
@@ -373,25 +375,26 @@ def _prepare_foresatte(
     return Opened(form, ref.strip().upper(), dict(prefill), choices, hidden)
 
 
+def _prepare_tiltak_done(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    assert ref is not None
+    review.authorize(services, ref, actor, "tiltak_done")
+    current = plan.plan_of(services, ref, actor)
+    waiting = [x for x in current.active_tiltak() if x.done_at is None]
+    choices = tuple(
+        Choice(str(x.no), f"{x.no}. {(x.what or '')[:60]}", literal=True) for x in waiting[:10]
+    )
+    return Opened(form, current.ref, dict(prefill), {"open_tiltak": choices})
+
+
 def _prepare_export(
     services: Services, form: Form, actor: str, ref: str | None, prefill: Values
 ) -> Opened:
     assert ref is not None
-
-    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[Choice]]:
-        """Whose family a plan is for: each pupil's own plan, or the pupils of one plan."""
-        every = plan.plans(case.ref, review.trail_entries(session, case))
-        if any(p.pupil is not None for p in every):
-            return case.ref, [
-                Choice(str(p.pupil), ", ".join(p.pupils)[:70], literal=True) for p in every
-            ]
-        named = every[0].pupils if every else []
-        return case.ref, [Choice(str(i), n[:70], literal=True) for i, n in enumerate(named, 1)]
-
-    found, choices = review.read(
-        services, ref, actor, "export", pupils, need=lambda seen: seen.may_export
-    )
-    return Opened(form, found, dict(prefill), {"plan_pupils": tuple(choices)})
+    found, names = export.export_choices(services, ref, actor)
+    choices = tuple(Choice(value, name[:70], literal=True) for value, name in names)
+    return Opened(form, found, dict(prefill), {"plan_pupils": choices})
 
 
 # --- calling the handlers ---------------------------------------------------------------
@@ -550,6 +553,13 @@ def _call_share(services: Services, s: Submission) -> Result:
         services, _ref(s), s.actor, text_of(v, "basis"), text_of(v, "note")
     )
     return _outcome(outcome)
+
+
+def _call_tiltak_done(services: Services, s: Submission) -> Result:
+    picked = text_of(s.values, "tiltak").strip()
+    if not picked.isdigit():
+        raise FieldErrors({"tiltak": Problem("error.required")})
+    return _outcome(plan.complete_tiltak(services, _ref(s), s.actor, int(picked)))
 
 
 def _call_export(services: Services, s: Submission) -> Result:
@@ -902,6 +912,25 @@ EVALUATE = _declare(
         prepare=_with_plan("evaluate"),
         action="evaluate",
         error_fields={"tiltak": "tiltak.1.what"},
+    )
+)
+TILTAK_DONE = _declare(
+    Form(
+        name="tiltak_done",
+        title="action.tiltak_done",
+        submit_label="chat.modal.submit",
+        items=(
+            Field(
+                "tiltak",
+                Kind.CHOICE,
+                "plan.field.tiltak_done",
+                required=True,
+                choices_from="open_tiltak",
+            ),
+        ),
+        call=_call_tiltak_done,
+        prepare=_prepare_tiltak_done,
+        action="tiltak_done",
     )
 )
 SHARE = _declare(

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -45,6 +45,13 @@ UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missi
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 
 
+def acks_at_once(request: BoltRequest) -> bool:
+    """Whether the request's listener only acks and hands the rest to `SlackEdge.later`, so
+    bot/http.py may dispatch it on the event loop: slash commands (`command`: a list, the form,
+    help). A form's submission files before its ack (database work) and runs in a thread."""
+    return isinstance(request.body.get("command"), str)
+
+
 def build_app(
     services: Services,
     client: WebClient,
@@ -57,9 +64,13 @@ def build_app(
         client=client,
         signing_secret=signing_secret or "",
         token_verification_enabled=token_verification,
-        request_verification_enabled=bool(signing_secret),
-        process_before_response=False,
-        # Listeners ack and hand slow work to SlackEdge.later, so these threads stay free.
+        # bot/http.py checks every request's signature on the raw bytes before Bolt sees it
+        # (Socket Mode has none): a second check here would only cost time.
+        request_verification_enabled=False,
+        # Every listener acks and hands what is slow to SlackEdge.later, so it returns at once:
+        # the dispatching thread runs it and answers. With False, Bolt would run it in its
+        # listener executor and poll for the ack every 10 ms.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
         ),

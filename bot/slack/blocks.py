@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot import text
-from bot.core import actions, forms
+from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
@@ -313,43 +313,18 @@ def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
 
 
 def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
-    removed = t(lang, "chat.case.no_text")
-    facts = {
-        "urgent": details.urgent,
-        "section": details.section,
-        "unit": details.unit,
-        "categories": details.categories,
-        "accused": details.accused,
-    }
+    view = views.case_view(lang, details, zone)
     blocks: list[Block] = [
-        section(escape(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")))),
-        *(context(escape(line)) for line in text.case_lines(lang, facts)),
+        section(escape(view.state)),
+        *(context(escape(line)) for line in view.facts),
     ]
-    for f in forms.REPORT_FIELDS:
-        written = (Kind.TEXT, Kind.MULTILINE, Kind.DATE, Kind.SEARCH)
-        if f.name not in details.report or f.kind not in written:
-            continue
-        value = details.report[f.name]
-        shown = value if value is not None else removed
-        blocks += sections(escape(shown), heading=escape(t(lang, f.label)))
-    blocks.append(
-        section(
-            f"*{escape(t(lang, 'chat.case.reporter'))}*: {escape(details.name(details.reporter))}\n"
-            f"*{escape(t(lang, 'chat.case.handlers'))}*: "
-            f"{escape(', '.join(map(details.name, details.handlers)))}"
-        )
-    )
-    trail_lines = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · "
-        f"{details.name(e.actor)}"
-        for e in details.trail
-        if e.type not in ("notified", "delivered")
-    ]
-    trail_blocks = sections(escape("\n".join(trail_lines[-40:])), heading=t(lang, "case.trail"))
-    buttons = actions.case_buttons(details.status, details.restricted)
+    for label, value in view.report:
+        blocks += sections(escape(value), heading=escape(label))
+    blocks.append(section("\n".join(f"*{escape(k)}*: {escape(v)}" for k, v in view.people)))
+    trail_blocks = sections(escape("\n".join(view.trail)), heading=view.trail_title)
     row = (
-        [actions_block(lang, details.ref, buttons, block_id=f"plan:{details.ref}")]
-        if buttons
+        [actions_block(lang, details.ref, view.buttons, block_id=f"plan:{details.ref}")]
+        if view.buttons
         else []
     )
     room = VIEW_BLOCKS - len(trail_blocks) - len(row)

@@ -11,6 +11,7 @@ import threading
 from slack_sdk import WebClient
 
 from handlers import identity
+from handlers.directory import remember_display_name
 from handlers.services import Services
 
 PLATFORM = "slack"
@@ -47,6 +48,9 @@ class SlackDirectory:
             raise UnknownUser(user_id)
         email = email.lower()
         identity.remember(self.services, PLATFORM, user_id, email)
+        profile = user.get("profile") or {}
+        name = profile.get("real_name") or profile.get("display_name") or user.get("real_name")
+        remember_display_name(self.services, email, name, PLATFORM)
         self._cache(user_id, email)
         return email
 

@@ -18,11 +18,10 @@ import contextlib
 import html
 import logging
 import re
-import secrets
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from microsoft_teams.api import (
@@ -61,7 +60,7 @@ from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
 from bot.teams.errors import classify
-from handlers import delivery, review
+from handlers import choices, delivery, pending_exports, replies, review
 from handlers.errors import FieldErrors, Refused
 from handlers.export import ExportFile
 from handlers.i18n import t
@@ -71,7 +70,9 @@ from handlers.services import Services
 log = logging.getLogger("meldefra.teams")
 TAGS = re.compile(r"<[^>]+>")
 CARD_ATTEMPTS = 8  # a card refresh is cosmetic: the state is in the database
-EXPORT_SECONDS = 3600.0  # how long an export waits for the person to accept it
+# Where Teams' file consent uploads go: OneDrive for Business / SharePoint, public and national
+# clouds (GCC High, DoD, China). Nothing else receives a case file.
+UPLOAD_HOST_SUFFIXES = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.cn")
 SEARCH_RESULTS = 15
 CASE_COMMAND = "sak"  # the message extension's command for the cases waiting for you
 
@@ -105,11 +106,26 @@ def message_ref(conversation_id: str, activity_id: str) -> str:
 
 
 def staff_for(services: Services, school_id: str | None) -> list[str]:
-    """The people a leader may forward to, or a reporter may name (the school's staff)."""
+    """The people a reporter may name (the school's staff); a school id that is not the org's
+    names nobody (the report's own check says what is wrong)."""
     org = services.org
-    schools = [org.school(school_id)] if school_id else list(org.schools)
+    known = {s.id: s for s in org.schools}
+    if school_id and school_id not in known:
+        return []
+    schools = [known[school_id]] if school_id else list(org.schools)
     people = {p for s in schools for p in s.staff()} | set(org.owner.contacts)
     return sorted(people)
+
+
+def upload_host(url: str) -> bool:
+    """Whether an upload URL is https on a SharePoint/OneDrive host (default port)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme == "https" and port in (None, 443) and host.endswith(UPLOAD_HOST_SUFFIXES)
 
 
 def message_text(content: str | None) -> str:
@@ -135,13 +151,15 @@ class TeamsEdge:
         directory: TeamsDirectory,
         app: App,
         wake: Callable[[], None] = lambda: None,
+        uploads: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
         self.services = services
         self.directory = directory
         self.app = app
         self.wake = wake
         self._retries: set[asyncio.Task[None]] = set()
-        self._exports: dict[str, tuple[float, str, str, bytes]] = {}  # token → file
+        # The client for OneDrive uploads (a test routes SharePoint's hosts to a loopback fake).
+        self.uploads = uploads or (lambda: httpx.AsyncClient(timeout=60, follow_redirects=False))
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -171,6 +189,43 @@ class TeamsEdge:
         except UnknownUser:
             return None
 
+    async def reply(self, ctx: ActivityContext[Any], message: Any) -> None:
+        """Answer in the activity's conversation; when the connector (or the bot's token) fails,
+        the reply is retried through the outbox and Teams still gets 200."""
+        activity = ctx.activity
+        try:
+            await ctx.send(message)
+        except Exception as exc:  # noqa: BLE001 - any failure to send: the outbox retries it
+            key = f"{activity.conversation.id}:{activity.id}:{uuid.uuid4().hex}"
+            await self.queue_reply(
+                activity.conversation.id, message, activity.service_url, exc, key
+            )
+
+    async def send_or_queue(self, conversation_id: str, message: Any, service_url: str) -> None:
+        """A proactive message sent now, or retried through the outbox when sending fails."""
+        try:
+            await self.app.send(conversation_id, message, service_url=service_url)
+        except Exception as exc:  # noqa: BLE001 - as in reply()
+            key = f"{conversation_id}:{uuid.uuid4().hex}"
+            await self.queue_reply(conversation_id, message, service_url, exc, key)
+
+    async def queue_reply(
+        self, conversation_id: str, message: Any, service_url: str | None, exc: Exception, key: str
+    ) -> None:
+        log.warning("sending a reply failed (%s); queued for the outbox", type(exc).__name__)
+        activity = message.model_dump(mode="json", by_alias=True, exclude_none=True)
+        await asyncio.to_thread(
+            replies.queue,
+            self.services,
+            platform="teams",
+            conversation=conversation_id,
+            service_url=service_url,
+            activity=activity,
+            lang=self.services.org.schools[0].language,
+            key=key,
+        )
+        self.wake()
+
     def register(self) -> None:
         app = self.app
         app.on_message(self.on_message)
@@ -191,7 +246,7 @@ class TeamsEdge:
         if personal(ctx.activity):
             email = await self.who(ctx)
             if email is not None:  # the welcome card is the person's home
-                await ctx.send(await self.home_message(email, welcome=True))
+                await self.reply(ctx, await self.home_message(email, welcome=True))
 
     async def on_conversation_update(
         self, ctx: ActivityContext[ConversationUpdateActivity]
@@ -208,12 +263,14 @@ class TeamsEdge:
         lang = self.services.org.language_of(email) if email else self.lang_of(activity)
         intent, rest = words.intent(typed)
         if intent == words.HELP:
-            await ctx.send(MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown"))
+            await self.reply(
+                ctx, MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown")
+            )
         elif intent in (words.MINE, words.CASES) and not personal(activity):
             # A channel or group chat: everyone there would see the person's cases.
-            await ctx.send(MessageActivityInput(text=t(lang, "teams.personal_only")))
+            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.personal_only")))
         elif intent in (words.MINE, words.CASES) and email is None:
-            await ctx.send(MessageActivityInput(text=t(lang, "teams.error.unknown_user")))
+            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.error.unknown_user")))
         elif intent == words.MINE and email is not None:
             cases = await asyncio.to_thread(review.my_reports, self.services, email)
             listed = cards.listing_card(lang, "chat.mine.title", cases, self.zone(email))
@@ -221,12 +278,12 @@ class TeamsEdge:
                 cards.summary_line(lang, c, self.zone(email)) for c in cases[:30]
             ]
             summary = "\n\n".join(lines) if cases else t(lang, "chat.mine.none")
-            await ctx.send(card_message(summary, listed))
+            await self.reply(ctx, card_message(summary, listed))
         elif intent == words.CASES and email is not None:
-            await ctx.send(await self.home_message(email))
+            await self.reply(ctx, await self.home_message(email))
         else:
             start = cards.start_card(lang, what=rest)
-            await ctx.send(card_message(t(lang, "teams.start.text"), start))
+            await self.reply(ctx, card_message(t(lang, "teams.start.text"), start))
 
     async def home_message(self, email: str, *, welcome: bool = False) -> Any:
         lang = self.services.org.language_of(email)
@@ -261,7 +318,23 @@ class TeamsEdge:
                 return told(refusal.text(lang))
             except FieldErrors as errors:  # e.g. an evaluation before there is a plan
                 return told(" ".join(errors.render(lang).values()))
-        return self.form_dialog(lang, opened, key=uuid.uuid4().hex)
+        staff = await self.forward_targets(opened, email)
+        return self.form_dialog(lang, opened, key=uuid.uuid4().hex, staff=staff)
+
+    async def forward_targets(self, opened: Opened, email: str | None) -> list[str] | None:
+        """For a case's form with a person to pick: whom the forward would accept (the case's
+        school and skoleeier), never every school's staff. None for other forms."""
+        if opened.ref is None or email is None:
+            return None
+        if not any(
+            f.kind == forms.Kind.PERSON for f in opened.form.fields() if isinstance(f, Field)
+        ):
+            return None
+        try:
+            found = await asyncio.to_thread(choices.choices_for, self.services, opened.ref, email)
+        except Refused:
+            return []
+        return list(found.forward_to)
 
     def form_dialog(
         self,
@@ -272,15 +345,18 @@ class TeamsEdge:
         values: Mapping[str, Any] | None = None,
         errors: Mapping[str, str] | None = None,
         general: tuple[str, ...] = (),
+        staff: list[str] | None = None,
     ) -> TaskModuleContinueResponse:
-        school = (opened.values.get("school") or None) if opened.ref is None else None
+        if staff is None:
+            school = opened.values.get("school") or None
+            staff = staff_for(self.services, str(school) if school else None)
         body = cards.form_card(
             lang,
             opened,
             values=values,
             errors=errors,
             general=general,
-            staff=staff_for(self.services, school),
+            staff=staff,
             data={"key": key},  # one key per opened form: a double submit acts once
         )
         title = t(lang, opened.form.title)
@@ -333,6 +409,7 @@ class TeamsEdge:
                 values=again,
                 errors={n: p.text(lang) for n, p in beside.items()},
                 general=tuple(p.text(lang) for p in general),
+                staff=await self.forward_targets(opened, email),
             )
         except Refused as refusal:
             return told(refusal.text(lang))
@@ -348,8 +425,8 @@ class TeamsEdge:
             who = self.actor_name(ctx, email)
             await self.refresh(result.outcome, email, who, opened.form.action)
         lines = result.lines(lang, opened.form, self.services.clock.now())
-        if result.file is not None:
-            lines.append(await self.offer_file(email, lang, result.file))
+        if result.file is not None:  # not sent yet: it waits for the person's consent
+            lines[0] = await self.offer_file(email, lang, result.file)
         return told("\n\n".join(lines))
 
     async def manager_for(self, activity: Any, email: str, values: Mapping[str, Any]) -> str | None:
@@ -481,16 +558,26 @@ class TeamsEdge:
         value = ctx.activity.value
         found: list[SearchInvokeResult] = []
         email = await self.who(ctx)
-        if value.dataset == cards.STAFF and email is not None:
-            schools = self.services.org.schools_of(email)
-            people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
+        dataset, _, ref = str(value.dataset or "").partition(":")
+        if dataset == cards.STAFF and email is not None:
+            if ref:  # a case's form: whom the case may go to, for this person
+                try:
+                    offered = await asyncio.to_thread(
+                        choices.choices_for, self.services, ref, email
+                    )
+                    people = list(offered.forward_to)
+                except (Refused, LookupError):
+                    people = []
+            else:
+                schools = self.services.org.schools_of(email)
+                people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
             typed = (value.query_text or "").strip().lower()
             found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
                 :SEARCH_RESULTS
             ]
         elif (value.dataset or "").startswith(cards.SEARCH_PREFIX) and email is not None:
             lang = self.services.org.language_of(email)
-            choices = await asyncio.to_thread(
+            picks = await asyncio.to_thread(
                 forms.search,
                 self.services,
                 value.dataset.removeprefix(cards.SEARCH_PREFIX),
@@ -498,35 +585,31 @@ class TeamsEdge:
                 value.query_text or "",
                 lang=lang,
             )
-            if len(choices) > SEARCH_RESULTS:  # the typed text stays the last line
-                choices = choices[: SEARCH_RESULTS - 1] + choices[-1:]
-            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in choices]
+            if len(picks) > SEARCH_RESULTS:  # the typed text stays the last line
+                picks = picks[: SEARCH_RESULTS - 1] + picks[-1:]
+            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in picks]
         return SearchResponse(value=SearchInvokeResponseValue(results=found))
 
     # --- exports: a file consent card in the personal chat --------------------------------------
 
     async def offer_file(self, email: str, lang: str, made: ExportFile) -> str:
         """Ask the person, in their personal chat and nowhere else, to take the export (and its
-        metadata) into their OneDrive; the bytes wait in memory until they accept."""
+        metadata) into their OneDrive; the bytes wait in the database (sealed, an hour) until
+        they accept, so whichever replica gets the consent can finish it."""
         person = await asyncio.to_thread(self.directory.person, email)
         if person is None or person.reference is None:
             return t(lang, "teams.export.no_chat")
-        now = time.monotonic()
-        self._exports = {k: v for k, v in self._exports.items() if v[0] > now}
         files = [(made.name, made.content)]
         if made.metadata:
             files.append((made.name.rsplit(".", 1)[0] + ".metadata.json", made.metadata_json()))
-        consent = []
-        for name, content in files:
-            token = secrets.token_urlsafe(16)
-            self._exports[token] = (now + EXPORT_SECONDS, email, name, content)
-            description = t(lang, "teams.export.consent", name=name)
-            consent.append(cards.file_consent(name, len(content), description, token))
+        tokens = await asyncio.to_thread(pending_exports.offer, self.services, email, files)
         message = MessageActivityInput(text=t(lang, "teams.export.offer", name=made.name))
-        for item in consent:
-            message.add_attachments(Attachment.model_validate(item))
+        for (name, content), token in zip(files, tokens, strict=True):
+            description = t(lang, "teams.export.consent", name=name)
+            consent = cards.file_consent(name, len(content), description, token)
+            message.add_attachments(Attachment.model_validate(consent))
         ref = person.reference
-        await self.app.send(ref.conversation_id, message, service_url=ref.service_url)
+        await self.send_or_queue(ref.conversation_id, message, ref.service_url)
         return t(lang, "teams.export.offer", name=made.name)
 
     async def on_file_consent(self, ctx: ActivityContext[FileConsentInvokeActivity]) -> None:
@@ -534,29 +617,38 @@ class TeamsEdge:
         context = value.context if isinstance(value.context, dict) else {}
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        waiting = self._exports.get(str(context.get("export") or ""))
-        if waiting is None or email is None or waiting[1] != email:
-            await ctx.send(MessageActivityInput(text=t(lang, "teams.export.gone")))
+        token = str(context.get("export") or "")
+        waiting = None
+        if email is not None and token:
+            waiting = await asyncio.to_thread(pending_exports.waiting, self.services, token, email)
+        if waiting is None:
+            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.export.gone")))
             return
-        token = str(context["export"])
         if value.action != "accept" or value.upload_info is None:
-            self._exports.pop(token, None)
+            await asyncio.to_thread(pending_exports.done, self.services, token)
             return
-        _, _, name, content = waiting
+        name, content = waiting
         info = value.upload_info
+        url = str(info.upload_url or "")
+        if not upload_host(url):
+            # Teams hands out OneDrive/SharePoint upload sessions only: anything else is not
+            # where this person's files go.
+            log.warning("refused an upload URL outside SharePoint/OneDrive")
+            await self.reply(ctx, MessageActivityInput(text=t(lang, "chat.error.try_again")))
+            return
         headers = {
             "Content-Length": str(len(content)),
             "Content-Range": f"bytes 0-{len(content) - 1}/{len(content)}",
         }
         try:
-            async with httpx.AsyncClient(timeout=60) as client:
-                response = await client.put(str(info.upload_url), content=content, headers=headers)
-                response.raise_for_status()
+            async with self.uploads() as client:
+                response = await client.put(url, content=content, headers=headers)
+                response.raise_for_status()  # a redirect is a failure too: never followed
         except httpx.HTTPError as exc:
             log.warning("uploading an export failed: %s", type(exc).__name__)
-            await ctx.send(MessageActivityInput(text=t(lang, "chat.error.try_again")))
+            await self.reply(ctx, MessageActivityInput(text=t(lang, "chat.error.try_again")))
             return
-        self._exports.pop(token, None)
+        await asyncio.to_thread(pending_exports.done, self.services, token)
         shown = cards.file_info(
             info.name or name,
             str(info.content_url),
@@ -564,7 +656,7 @@ class TeamsEdge:
             str(info.file_type or name.rsplit(".", 1)[-1]),
         )
         reply = MessageActivityInput(text=t(lang, "teams.export.uploaded", name=info.name or name))
-        await ctx.send(reply.add_attachments(Attachment.model_validate(shown)))
+        await self.reply(ctx, reply.add_attachments(Attachment.model_validate(shown)))
 
     # --- the leader's card --------------------------------------------------------------
 

@@ -2,25 +2,28 @@
 
 Inbound: every POST to /api/messages carries a token signed by the Bot Framework. The signing
 keys come from the OpenID metadata at `BOT_OPENID_METADATA` (national clouds use other hosts),
-fetched with an async client and cached, so validating never blocks the event loop: a flood of
-bogus tokens costs a header parse each, and an unknown key id refetches the keys at most once a
-minute (one fetch shared by every waiting request). The issuer is the metadata's own.
+fetched with an async client in the background and cached: a token whose key id is known is
+checked at once, without waiting for anything (no lock, no fetch), so a slow key host or a
+flood of made-up key ids never holds up a valid request. An unknown key id waits for the one
+refetch in flight, started at most once a minute. The issuer is the metadata's own.
+
+What a valid token admits is narrower still (`admit`): only Teams (`channelId` "msteams"), only
+the configured tenant, and a serviceUrl that is the one the token was signed for (with auth off,
+one of Teams' exact hosts or loopback).
 
 Outbound: a client-credentials token from `LOGIN_AUTHORITY` (login.microsoftonline.com, or a
 national cloud's) for the Bot Connector and for Graph, cached until shortly before it expires.
-
-`trusted_service_url` decides whether a request's serviceUrl may be asked who the sender is:
-only Microsoft's Teams hosts, and loopback when inbound auth is off (local testing).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,20 +34,21 @@ from azure.core.credentials import AccessToken
 log = logging.getLogger("meldefra.teams.auth")
 PUBLIC_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 PUBLIC_LOGIN_AUTHORITY = "https://login.microsoftonline.com"
-# Where the Bot Connector lives (public cloud, GCC High/DoD, China): a serviceUrl elsewhere is
-# not Teams.
-TEAMS_HOST_SUFFIXES = (
-    ".trafficmanager.net",
-    ".botframework.com",
-    ".botframework.us",
-    ".botframework.azure.us",
-    ".botframework.azure.cn",
-    ".teams.microsoft.com",
-    ".teams.microsoft.us",
-    ".infra.lync.com",
+TEAMS_CHANNEL = "msteams"
+# The Bot Connector's hosts for Teams, exactly (public cloud, GCC, GCC High, DoD): a serviceUrl
+# elsewhere is not Teams. A suffix such as .trafficmanager.net would admit anyone's Azure
+# Traffic Manager profile.
+TEAMS_SERVICE_HOSTS = frozenset(
+    {
+        "smba.trafficmanager.net",
+        "smba.infra.gcc.teams.microsoft.com",
+        "smba.infra.gov.teams.microsoft.us",
+        "smba.infra.dod.teams.microsoft.us",
+    }
 )
 KEYS_TTL = 24 * 3600.0
 REFETCH_EVERY = 60.0  # an unknown key id fetches the keys again at most this often
+RETRY_WITHOUT_KEYS = 5.0  # ... and this often while no key was ever had (the host was down)
 LEEWAY = 300  # clock skew Bot Framework allows
 
 
@@ -65,7 +69,54 @@ def trusted_service_url(url: str | None, *, allow_loopback: bool) -> bool:
     host = (parts.hostname or "").lower()
     if allow_loopback and parts.scheme in ("http", "https") and is_loopback(host):
         return True
-    return parts.scheme == "https" and host.endswith(TEAMS_HOST_SUFFIXES)
+    return parts.scheme == "https" and host in TEAMS_SERVICE_HOSTS and parts.port in (None, 443)
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The request's Bearer token when it is shaped like a JWT (three base64url parts)."""
+    value = headers.get("authorization") or ""
+    if not value.startswith("Bearer "):
+        return None
+    token = value.removeprefix("Bearer ").strip()
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts[:2]) or len(token) > 16 * 1024:
+        return None
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    return token if all(set(p) <= allowed for p in parts) else None
+
+
+def tenant_ids(activity: Mapping[str, Any]) -> set[str]:
+    """The tenants an activity names (its conversation's and its channelData's)."""
+    found = set()
+    conversation = activity.get("conversation")
+    if isinstance(conversation, dict) and conversation.get("tenantId"):
+        found.add(str(conversation["tenantId"]))
+    data = activity.get("channelData")
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        found.add(str(tenant["id"]))
+    return found
+
+
+def admit(activity: Mapping[str, Any], *, tenant: str | None, local: bool) -> str | None:
+    """Why an activity is refused (a short reason for the log), or None when it is admitted.
+
+    Only Teams and only the configured tenant; with inbound auth off (`local`), only Teams'
+    own hosts or loopback as the serviceUrl. A tenant is required unless `local` and none is
+    configured (the Agents Playground)."""
+    if activity.get("channelId") != TEAMS_CHANNEL:
+        return "channel"
+    named = tenant_ids(activity)
+    if tenant is not None and named != {tenant}:
+        return "tenant"
+    if tenant is None and not local:
+        return "tenant"
+    url = activity.get("serviceUrl")
+    if local and not trusted_service_url(
+        url if isinstance(url, str) else None, allow_loopback=True
+    ):
+        return "service_url"
+    return None
 
 
 class BotTokenValidator:
@@ -85,39 +136,60 @@ class BotTokenValidator:
         self.monotonic = monotonic
         self.issuer: str | None = None
         self.keys: dict[str, Any] = {}
-        self._fetched_at = -1e9
-        self._lock = asyncio.Lock()
+        self._fetched_at = -1e9  # when the last fetch started (successful or not)
+        self._fetching: asyncio.Task[None] | None = None
 
-    async def _refresh(self, *, unknown_kid: bool) -> None:
-        async with self._lock:  # one fetch for every request waiting on it
-            age = self.monotonic() - self._fetched_at
-            if age < (REFETCH_EVERY if unknown_kid else KEYS_TTL):
-                return
+    async def stop(self) -> None:
+        task, self._fetching = self._fetching, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _fetch_in_background(self) -> asyncio.Task[None]:
+        """The fetch in flight, or a new one: never two at once."""
+        if self._fetching is None or self._fetching.done():
             self._fetched_at = self.monotonic()  # also on failure: no fetch storm
+            self._fetching = asyncio.create_task(self._fetch())
+        return self._fetching
+
+    async def _fetch(self) -> None:
+        try:
+            meta = (await self.client.get(self.metadata_url)).raise_for_status().json()
+            jwks = (await self.client.get(meta["jwks_uri"])).raise_for_status().json()
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            log.warning("Bot Framework signing keys unavailable: %s", type(exc).__name__)
+            return
+        keys = {}
+        for key in jwks.get("keys", []) if isinstance(jwks, dict) else []:
             try:
-                meta = (await self.client.get(self.metadata_url)).raise_for_status().json()
-                jwks = (await self.client.get(meta["jwks_uri"])).raise_for_status().json()
-            except (httpx.HTTPError, ValueError, KeyError) as exc:
-                log.warning("Bot Framework signing keys unavailable: %s", type(exc).__name__)
-                return
-            keys = {}
-            for key in jwks.get("keys", []):
-                try:
-                    keys[key["kid"]] = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key))
-                except (KeyError, ValueError, jwt.InvalidKeyError):
-                    continue
+                keys[key["kid"]] = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key))
+            except (KeyError, TypeError, ValueError, jwt.InvalidKeyError):
+                continue
+        if keys:  # a key host answering nothing usable keeps the keys we have
             self.keys, self.issuer = keys, meta.get("issuer")
 
-    async def validate_token(
-        self, raw_token: str, service_url: str | None = None
-    ) -> dict[str, Any]:
-        """The token's claims; raises jwt.InvalidTokenError."""
-        header = jwt.get_unverified_header(raw_token)  # raises on garbage, costs nothing
-        kid = str(header.get("kid") or "")
-        await self._refresh(unknown_kid=False)
-        if kid not in self.keys:
-            await self._refresh(unknown_kid=True)
+    async def _key_for(self, kid: str) -> Any:
+        age = self.monotonic() - self._fetched_at
         key = self.keys.get(kid)
+        if key is not None:
+            if age >= KEYS_TTL:
+                self._fetch_in_background()  # served from the cache meanwhile
+            return key
+        # An unknown key id (a key rollover, or garbage): wait for the one fetch in flight,
+        # or start one if the last is more than a minute old; requests whose key is known
+        # never wait behind it.
+        if self._fetching is not None and not self._fetching.done():
+            await asyncio.shield(self._fetching)
+        elif age >= (REFETCH_EVERY if self.keys else RETRY_WITHOUT_KEYS):
+            await asyncio.shield(self._fetch_in_background())
+        return self.keys.get(kid)
+
+    async def verify(self, raw_token: str) -> dict[str, Any]:
+        """The token's claims when it is signed by a current key for this bot; raises
+        jwt.InvalidTokenError."""
+        header = jwt.get_unverified_header(raw_token)  # raises on garbage, costs nothing
+        key = await self._key_for(str(header.get("kid") or ""))
         if key is None or not self.issuer:
             raise jwt.InvalidTokenError("unknown signing key")
         claims: dict[str, Any] = jwt.decode(
@@ -129,9 +201,20 @@ class BotTokenValidator:
             leeway=LEEWAY,
             options={"require": ["exp", "aud", "iss"]},
         )
+        return claims
+
+    @staticmethod
+    def check_service_url(claims: Mapping[str, Any], service_url: str | None) -> None:
         claimed = str(claims.get("serviceurl") or "").rstrip("/")
         if not service_url or claimed != service_url.rstrip("/"):
             raise jwt.InvalidTokenError("serviceUrl does not match the token")
+
+    async def validate_token(
+        self, raw_token: str, service_url: str | None = None
+    ) -> dict[str, Any]:
+        """The token's claims; raises jwt.InvalidTokenError."""
+        claims = await self.verify(raw_token)
+        self.check_service_url(claims, service_url)
         return claims
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot import text
-from bot.core import actions, forms
+from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
@@ -81,6 +81,10 @@ def start_card(lang: str, *, what: str = "") -> Card:
 # --- forms ------------------------------------------------------------------------------
 
 
+def staff_dataset(ref: str | None) -> str:
+    return f"{STAFF}:{ref}" if ref else STAFF
+
+
 def person_choices(people: Iterable[str]) -> list[dict[str, str]]:
     return [{"title": e, "value": e} for e in sorted(people)][:STATIC_PEOPLE]
 
@@ -111,7 +115,8 @@ def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]
             "type": "Input.ChoiceSet",
             "style": "filtered",
             "choices": person_choices(staff),
-            "choices.data": {"type": "Data.Query", "dataset": STAFF},
+            # A case's form asks about that case: whom it may go to (see TeamsEdge.on_card_search).
+            "choices.data": {"type": "Data.Query", "dataset": staff_dataset(opened.ref)},
             "value": str(value or ""),
             "placeholder": t(lang, f.placeholder) if f.placeholder else "",
         }
@@ -291,47 +296,18 @@ def _with_done(element: Element, done: Mapping[str, str]) -> Element:
 def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
     """The details, for the authorized eye only (a dialog after the access check), with the
     case's own actions under them (plan, evaluation, note, R-team, export…)."""
-    removed = t(lang, "chat.case.no_text")
-    facts = text.case_lines(
-        lang,
-        {
-            "urgent": details.urgent,
-            "section": details.section,
-            "unit": details.unit,
-            "categories": details.categories,
-            "accused": details.accused,
-        },
-    )
+    view = views.case_view(lang, details, zone)
     body = [
-        textblock(t(lang, "chat.case.state", status=t(lang, f"status.{details.status}"))),
-        *(textblock(line, isSubtle=True, spacing="None") for line in facts),
+        textblock(view.state),
+        *(textblock(line, isSubtle=True, spacing="None") for line in view.facts),
     ]
-    for name in ("pupils", "what", "when", "where", "action_taken", "pupil_words"):
-        if name in details.report:
-            value = details.report[name]
-            body.append(textblock(t(lang, f"field.{name}"), weight="Bolder", spacing="Medium"))
-            body.append(textblock(value if value is not None else removed, spacing="None"))
-    body.append(
-        {
-            "type": "FactSet",
-            "spacing": "Medium",
-            "facts": [
-                {"title": t(lang, "chat.case.reporter"), "value": details.name(details.reporter)},
-                {
-                    "title": t(lang, "chat.case.handlers"),
-                    "value": ", ".join(map(details.name, details.handlers)),
-                },
-            ],
-        }
-    )
-    trail = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · "
-        f"{details.name(e.actor)}"
-        for e in details.trail
-        if e.type not in ("notified", "delivered")
-    ]
-    body.append(textblock(t(lang, "case.trail"), weight="Bolder", spacing="Medium"))
-    body.append(textblock("\n\n".join(trail[-40:]), size="Small", spacing="None"))
+    for label, value in view.report:
+        body.append(textblock(label, weight="Bolder", spacing="Medium"))
+        body.append(textblock(value, spacing="None"))
+    facts = [{"title": k, "value": v} for k, v in view.people]
+    body.append({"type": "FactSet", "spacing": "Medium", "facts": facts})
+    body.append(textblock(view.trail_title, weight="Bolder", spacing="Medium"))
+    body.append(textblock("\n\n".join(view.trail), size="Small", spacing="None"))
     buttons = [
         {
             "type": "Action.Submit",
@@ -341,7 +317,7 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
             if a.form
             else {"dialog": RUN, "verb": a.verb, "ref": details.ref},
         }
-        for a in actions.case_buttons(details.status, details.restricted)
+        for a in view.buttons
     ]
     out = card(body, buttons)
     while size_of(out) > MAX_CARD_BYTES and len(body) > 3:  # a very long report

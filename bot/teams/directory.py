@@ -22,6 +22,7 @@ from typing import Any
 from bot.teams.auth import trusted_service_url
 from bot.teams.graph import Graph, GraphError
 from handlers import identity
+from handlers.directory import remember_display_name
 from handlers.services import Services
 
 log = logging.getLogger("meldefra.teams.directory")
@@ -49,7 +50,9 @@ class Person:
 
 
 def user_key(activity: Any) -> str:
-    return str(activity.from_.aad_object_id or activity.from_.id)
+    """The sender's Entra object id, or "" when the activity has none. Never `from.id`: a
+    Direct Line client chooses its own, and Teams always sends the object id of a person."""
+    return str(activity.from_.aad_object_id or "")
 
 
 def tenant_of(activity: Any) -> str | None:
@@ -97,6 +100,9 @@ class TeamsDirectory:
         "confirms" it comes from rektor gets nobody."""
         key = user_key(activity)
         url = activity.service_url
+        if not key:
+            log.warning("activity without the sender's Entra object id refused")
+            raise UnknownUser(key)
         if self.unauthenticated and not trusted_service_url(url, allow_loopback=True):
             log.warning("activity from an untrusted serviceUrl refused")
             raise UnknownUser(key)
@@ -118,6 +124,10 @@ class TeamsDirectory:
                 data = {"teams_id": activity.from_.id, "tenant_id": tenant_of(activity)}
                 await asyncio.to_thread(
                     identity.remember, self.services, PLATFORM, key, email, data
+                )
+                name = getattr(activity.from_, "name", None)
+                await asyncio.to_thread(
+                    remember_display_name, self.services, email, name, PLATFORM
                 )
         known = self._url.get(key)
         if self.unauthenticated and known and known.rstrip("/") != str(url).rstrip("/"):
@@ -196,7 +206,7 @@ class TeamsDirectory:
 
     async def manager_of(self, key: str) -> str | None:
         """The person's manager's e-mail in Entra ID, or None (no Graph, none, or Graph failing)."""
-        if self.graph is None:
+        if self.graph is None or not key:
             return None
         cached = self._managers.get(key)
         if cached and cached[0] > self.monotonic():

@@ -80,7 +80,7 @@ async def _call(what: str, call: Any) -> Any:
         raise GraphError(
             exc.response_status_code or 0, code, float(after) if after else None
         ) from exc
-    except (httpx.TransportError, OSError) as exc:  # no answer at all
+    except (httpx.HTTPError, OSError) as exc:  # no answer at all, or no token for it
         raise GraphError(0, type(exc).__name__) from exc
 
 

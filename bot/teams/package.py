@@ -21,7 +21,20 @@ DOMAIN = re.compile(r"^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 class PackageError(ValueError):
-    """A setting the package needs is missing or wrong; the message says which."""
+    """A setting the package needs is missing or wrong: `key` names the catalog message
+    (handlers/i18n/first_run.py) that says which, `args` fill it."""
+
+    def __init__(self, key: str, **args: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_ = args
+
+
+def host_of(typed: str) -> str:
+    """'https://Meldefra.Kommune.no/' → 'meldefra.kommune.no': people paste the address."""
+    host = typed.strip().lower()
+    host = re.sub(r"^https?://", "", host)
+    return host.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -30,17 +43,29 @@ class PackageSettings:
     domain: str  # where the bot is served, e.g. meldefra.kommune.no (TEAMS_BOT_DOMAIN)
     version: str
     developer: str
+    # Teams shows both in the app's details; default: pages on the bot's domain (the README
+    # says to publish them there, or to set TEAMS_PRIVACY_URL / TEAMS_TERMS_URL).
+    privacy_url: str | None = None
+    terms_url: str | None = None
+
+    @property
+    def privacy(self) -> str:
+        return self.privacy_url or f"https://{self.domain}/privacy"
+
+    @property
+    def terms(self) -> str:
+        return self.terms_url or f"https://{self.domain}/terms"
 
     def check(self) -> None:
         if not GUID.match(self.app_id):
-            raise PackageError(f"CLIENT_ID must be the bot's app id (a GUID), not {self.app_id!r}")
+            raise PackageError("teams.package.client_id", value=self.app_id)
         if not DOMAIN.match(self.domain):
-            raise PackageError(
-                f"TEAMS_BOT_DOMAIN (or --domain) must be a host name such as "
-                f"meldefra.kommune.no, not {self.domain!r}"
-            )
+            raise PackageError("teams.package.domain", value=self.domain)
         if not re.fullmatch(r"\d+\.\d+\.\d+", self.version):
-            raise PackageError(f"the version must look like 1.0.0, not {self.version!r}")
+            raise PackageError("teams.package.version", value=self.version)
+        for setting, url in (("TEAMS_PRIVACY_URL", self.privacy), ("TEAMS_TERMS_URL", self.terms)):
+            if not re.fullmatch(r"https://[^\s/]+(/\S*)?", url):
+                raise PackageError("teams.package.url", setting=setting, value=url)
 
 
 def manifest(settings: PackageSettings) -> dict[str, Any]:
@@ -51,6 +76,8 @@ def manifest(settings: PackageSettings) -> dict[str, Any]:
         "domain": settings.domain,
         "version": settings.version,
         "developer": settings.developer,
+        "privacy_url": settings.privacy,
+        "terms_url": settings.terms,
     }
     filled = re.sub(r"\{\{(\w+)\}\}", lambda m: json.dumps(values[m[1]])[1:-1], text)
     data: dict[str, Any] = json.loads(filled)
@@ -74,6 +101,6 @@ def build(settings: PackageSettings, out: Path) -> Path:
         for name, size in ICONS.items():
             icon = (TEMPLATE_DIR / name).read_bytes()
             if png_size(icon) != size:
-                raise PackageError(f"{name} must be {size[0]}×{size[1]} pixels")
+                raise PackageError("teams.package.icon", name=name, width=size[0], height=size[1])
             zf.writestr(name, icon)
     return out

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import httpx
+from microsoft_teams.api import MessageActivityInput
 
 from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
@@ -24,6 +25,7 @@ from bot.teams.errors import classify, error_code, gone
 from bot.teams.graph import GraphError
 from bot.teams.monthly import monthly_card
 from bot.teams.server import TeamsBot
+from handlers import replies
 from handlers.delivery import Pending
 from handlers.monthly import MONTHLY_REPORT
 
@@ -59,6 +61,14 @@ class TeamsSender:
         if item.channel and item.data.get("platform", "teams") != "teams":
             # e.g. the digest for rteam.slack_channel: not a Teams conversation.
             raise PermanentFailure(f"not_a_teams_channel:{item.data.get('platform')}")
+        if item.kind == replies.REPLY:  # an answer that failed while answering: as rendered
+            assert item.channel is not None
+            message = MessageActivityInput.model_validate(item.data["activity"])
+            url = str(item.data.get("service_url") or self._service_url())
+            try:
+                return await self._send(item.channel, message, url)
+            except _Gone as exc:
+                raise PermanentFailure(f"chat_gone:{exc}") from exc
         if item.kind == MONTHLY_REPORT:  # the summary and the chart inline
             summary, card = monthly_card(item.lang, item.data)
         else:

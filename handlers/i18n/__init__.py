@@ -2,27 +2,41 @@
 
 Each module in this package is one area's catalog: a MESSAGES dict {lang: {key: text}}.
 Texts use str.format placeholders. A test checks that every language has every key.
+The edges' own words (Slack, Teams, the console, the CLI) live beside them in bot/ and are
+added with `register` when bot/ is imported: this layer never imports bot.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
 
 LANGS = ("nb", "nn", "en")
 DEFAULT = "nb"
 
 
+_REGISTERED: dict[str, Mapping[str, Mapping[str, str]]] = {}
+
+
+def register(name: str, messages: Mapping[str, Mapping[str, str]]) -> None:
+    """Add a catalog kept outside this package (an edge's words, bot/...)."""
+    _REGISTERED[name] = messages
+    catalogs.cache_clear()
+
+
 @cache
 def catalogs() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    found: list[tuple[str, Mapping[str, Mapping[str, str]]]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for lang, messages in module.MESSAGES.items():
+        found.append((info.name, importlib.import_module(f"{__name__}.{info.name}").MESSAGES))
+    for name, table in [*found, *sorted(_REGISTERED.items())]:
+        for lang, messages in table.items():
             clash = merged[lang].keys() & messages.keys()
             if clash:
-                raise RuntimeError(f"catalog {info.name} redefines {sorted(clash)}")
+                raise RuntimeError(f"catalog {name} redefines {sorted(clash)}")
             merged[lang].update(messages)
     return merged
 

@@ -14,7 +14,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "route.reason.reporter_is_leader": "melderen leder selv enheten, så rektor får saken",
         "route.reason.unit_no_leader": "enheten har ingen leder, så rektor får saken",
         "route.reason.principal_leads_unit": "rektor er nærmeste leder",
-        "route.reason.employee_accused": "§ 12-5: en ansatt kan ha krenket en elev, rektor straks",
+        "route.reason.employee_accused": "§ 12-5: en som arbeider på skolen, kan ha krenket en elev; til rektor straks",
         "route.reason.leadership_accused": (
             "§ 12-5: en i skolens ledelse kan ha krenket en elev, direkte til skoleeier"
         ),
@@ -32,7 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "diskriminering",
         "category.digital_krenkelse": "digital krenkelse",
         "category.seksuell_trakassering": "seksuell trakassering",
-        "category.ansatt_krenket_elev": "mistanke om at en ansatt har krenket en elev",
+        "category.ansatt_krenket_elev": "mistanke om at en som arbeider på skolen, har krenket en elev",
         "field.school": "Skole",
         "field.pupils": "Elev(er) det gjelder",
         "field.pupils.hint": "Navn eller initialer",
@@ -93,12 +93,32 @@ MESSAGES: dict[str, dict[str, str]] = {
             "med og gripe inn gjelder fortsatt. Du kan følge status {mine}, men "
             "ikke se detaljene i saken videre."
         ),
+        "notice.receipt.next.12_5": (
+            "Undersøkelser og tiltak skal settes i verk straks. Du får beskjed når saken er "
+            "bekreftet mottatt."
+        ),
+        "notice.receipt.rights.12_5": (
+            "Du har meldt fra til rektor, og opplæringslova § 12-5 krever at det skjer straks "
+            "når noen som arbeider på skolen, kan ha krenket en elev. Plikten til å følge med "
+            "og gripe inn gjelder fortsatt. Du kan følge status {mine}, men ikke se detaljene "
+            "i saken videre."
+        ),
+        "notice.receipt.rights.12_5_owner": (
+            "Saken gjelder noen i skolens ledelse, så du har meldt fra direkte til skoleeier, "
+            "slik opplæringslova § 12-5 krever. Ingen i skolens ledelse får saken. Plikten til "
+            "å følge med og gripe inn gjelder fortsatt. Du kan følge status {mine}, men ikke se "
+            "detaljene i saken videre."
+        ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saken som {role}: {reason}.",
         "notice.new_case.urgent": "HASTER: eleven kan trenge hjelp nå.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: mistanke om at en ansatt har krenket en elev. Rektor skal straks melde "
-            "fra til skoleeier."
+            "§ 12-5: mistanke om at en som arbeider på skolen, har krenket en elev. Rektor skal "
+            "straks melde fra til skoleeier."
+        ),
+        "notice.new_case.section_12_5.leadership": (
+            "§ 12-5: mistanke om at noen i skolens ledelse har krenket en elev. Saken er meldt "
+            "direkte til skoleeier."
         ),
         "notice.new_case.prompt_owner": "Som rektor skal du melde fra til skoleeier.",
         "notice.new_case.open_hint": "Detaljene vises bare når du åpner saken.",
@@ -139,7 +159,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "route.reason.reporter_is_leader": "melderen leiar sjølv eininga, så rektor får saka",
         "route.reason.unit_no_leader": "eininga har ingen leiar, så rektor får saka",
         "route.reason.principal_leads_unit": "rektor er nærmaste leiar",
-        "route.reason.employee_accused": "§ 12-5: ein tilsett kan ha krenkt ein elev, rektor straks",
+        "route.reason.employee_accused": "§ 12-5: ein som arbeider på skulen, kan ha krenkt ein elev; til rektor straks",
         "route.reason.leadership_accused": (
             "§ 12-5: ein i leiinga på skulen kan ha krenkt ein elev, direkte til skoleeigar"
         ),
@@ -157,7 +177,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "diskriminering",
         "category.digital_krenkelse": "digital krenking",
         "category.seksuell_trakassering": "seksuell trakassering",
-        "category.ansatt_krenket_elev": "mistanke om at ein tilsett har krenkt ein elev",
+        "category.ansatt_krenket_elev": "mistanke om at ein som arbeider på skulen, har krenkt ein elev",
         "field.school": "Skule",
         "field.pupils": "Elev(ar) det gjeld",
         "field.pupils.hint": "Namn eller initialar",
@@ -218,12 +238,32 @@ MESSAGES: dict[str, dict[str, str]] = {
             "med og gripe inn gjeld framleis. Du kan følgje status {mine}, men "
             "ikkje sjå detaljane i saka vidare."
         ),
+        "notice.receipt.next.12_5": (
+            "Undersøkingar og tiltak skal setjast i verk straks. Du får melding når saka er "
+            "stadfesta motteken."
+        ),
+        "notice.receipt.rights.12_5": (
+            "Du har meldt frå til rektor, og opplæringslova § 12-5 krev at det skjer straks når "
+            "nokon som arbeider på skulen, kan ha krenkt ein elev. Plikta til å følgje med og "
+            "gripe inn gjeld framleis. Du kan følgje status {mine}, men ikkje sjå detaljane i "
+            "saka vidare."
+        ),
+        "notice.receipt.rights.12_5_owner": (
+            "Saka gjeld nokon i leiinga på skulen, så du har meldt frå direkte til skoleeigar, "
+            "slik opplæringslova § 12-5 krev. Ingen i leiinga på skulen får saka. Plikta til å "
+            "følgje med og gripe inn gjeld framleis. Du kan følgje status {mine}, men ikkje sjå "
+            "detaljane i saka vidare."
+        ),
         "notice.new_case.title": "Ny melding: sak {ref} ({school})",
         "notice.new_case.role": "Du får saka som {role}: {reason}.",
         "notice.new_case.urgent": "HASTAR: eleven kan trenge hjelp no.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: mistanke om at ein tilsett har krenkt ein elev. Rektor skal straks melde "
-            "frå til skoleeigar."
+            "§ 12-5: mistanke om at ein som arbeider på skulen, har krenkt ein elev. Rektor skal "
+            "straks melde frå til skoleeigar."
+        ),
+        "notice.new_case.section_12_5.leadership": (
+            "§ 12-5: mistanke om at nokon i leiinga på skulen har krenkt ein elev. Saka er meld "
+            "direkte til skoleeigar."
         ),
         "notice.new_case.prompt_owner": "Som rektor skal du melde frå til skoleeigar.",
         "notice.new_case.open_hint": "Detaljane blir berre viste når du opnar saka.",
@@ -265,7 +305,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "route.reason.unit_no_leader": "the unit has no leader, so the principal takes it",
         "route.reason.principal_leads_unit": "the principal is the nearest leader",
         "route.reason.employee_accused": (
-            "§ 12-5: an employee may have violated a pupil, to the principal at once"
+            "§ 12-5: someone who works at the school may have violated a pupil; to the principal at once"
         ),
         "route.reason.leadership_accused": (
             "§ 12-5: someone in the school's leadership may have violated a pupil, "
@@ -285,7 +325,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "category.diskriminering": "discrimination",
         "category.digital_krenkelse": "online violation",
         "category.seksuell_trakassering": "sexual harassment",
-        "category.ansatt_krenket_elev": "suspicion that an employee has violated a pupil",
+        "category.ansatt_krenket_elev": "suspicion that someone who works at the school has violated a pupil",
         "field.school": "School",
         "field.pupils": "Pupil(s) concerned",
         "field.pupils.hint": "Names or initials",
@@ -346,12 +386,32 @@ MESSAGES: dict[str, dict[str, str]] = {
             "to keep watch and step in goes on. You can follow the status {mine}, "
             "but not see the case's details."
         ),
+        "notice.receipt.next.12_5": (
+            "Investigation and measures must start at once. You will be told when the case has "
+            "been acknowledged."
+        ),
+        "notice.receipt.rights.12_5": (
+            "You have reported to the principal, and the Education Act § 12-5 requires that this "
+            "happens at once when someone who works at the school may have violated a pupil. The "
+            "duty to keep watch and step in goes on. You can follow the status {mine}, but not "
+            "see the case's details."
+        ),
+        "notice.receipt.rights.12_5_owner": (
+            "The case concerns someone in the school's leadership, so you have reported directly "
+            "to the school owner, as the Education Act § 12-5 requires. Nobody in the school's "
+            "leadership receives the case. The duty to keep watch and step in goes on. You can "
+            "follow the status {mine}, but not see the case's details."
+        ),
         "notice.new_case.title": "New report: case {ref} ({school})",
         "notice.new_case.role": "You receive this case as {role}: {reason}.",
         "notice.new_case.urgent": "URGENT: the pupil may need help now.",
         "notice.new_case.section_12_5": (
-            "§ 12-5: suspicion that an employee has violated a pupil. The principal must inform "
-            "the school owner at once."
+            "§ 12-5: suspicion that someone who works at the school has violated a pupil. The "
+            "principal must report it to the school owner at once."
+        ),
+        "notice.new_case.section_12_5.leadership": (
+            "§ 12-5: suspicion that someone in the school's leadership has violated a pupil. The "
+            "case was reported directly to the school owner."
         ),
         "notice.new_case.prompt_owner": "As principal you must report this to the school owner.",
         "notice.new_case.open_hint": "Details are shown only when you open the case.",

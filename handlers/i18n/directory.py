@@ -3,6 +3,16 @@
 
 MESSAGES = {
     "nb": {
+        "dir.keys_rotated": "Katalogen: navnene til {pupils} elever og deres foresatte kryptert på nytt og søkeindeksen bygd på nytt.",
+        "history.repeat_mark": "eleven er meldt fra om {count} ganger denne perioden",
+        "history.repeat_title": (
+            "{ref}: eleven saken gjelder er meldt fra om {count} ganger {period}. "
+            "Åpne saken for å se de tidligere sakene du har tilgang til."
+        ),
+        "history.period.week": "denne uken",
+        "history.period.month": "denne måneden",
+        "history.period.term": "dette halvåret",
+        "history.period.year": "dette skoleåret",
         "org.err.directory_source": "directory: source «{value}» må være oneroster eller graph.",
         "org.err.directory_path": "directory: source oneroster trenger path (mappen med CSV-filene).",
         "org.err.directory_every": (
@@ -44,6 +54,16 @@ MESSAGES = {
         "dir.check.empty": "Katalogen er tom: kjør meldefra directory sync for å sjekke mot den.",
     },
     "nn": {
+        "dir.keys_rotated": "Katalogen: namna til {pupils} elevar og føresette deira krypterte på nytt og søkjeindeksen bygd på nytt.",
+        "history.repeat_mark": "eleven er meld frå om {count} gonger denne perioden",
+        "history.repeat_title": (
+            "{ref}: eleven saka gjeld er meld frå om {count} gonger {period}. "
+            "Opne saka for å sjå dei tidlegare sakene du har tilgang til."
+        ),
+        "history.period.week": "denne veka",
+        "history.period.month": "denne månaden",
+        "history.period.term": "dette halvåret",
+        "history.period.year": "dette skuleåret",
         "org.err.directory_source": "directory: source «{value}» må vere oneroster eller graph.",
         "org.err.directory_path": "directory: source oneroster treng path (mappa med CSV-filene).",
         "org.err.directory_every": (
@@ -85,6 +105,16 @@ MESSAGES = {
         "dir.check.empty": "Katalogen er tom: køyr meldefra directory sync for å sjekke mot han.",
     },
     "en": {
+        "dir.keys_rotated": "Directory: the names of {pupils} pupils and their foresatte re-encrypted and the search index rebuilt.",
+        "history.repeat_mark": "the pupil has been reported {count} times this period",
+        "history.repeat_title": (
+            "{ref}: the pupil this case is about has been reported {count} times {period}. "
+            "Open the case to see the earlier cases you have access to."
+        ),
+        "history.period.week": "this week",
+        "history.period.month": "this month",
+        "history.period.term": "this term",
+        "history.period.year": "this school year",
         "org.err.directory_source": "directory: source '{value}' must be oneroster or graph.",
         "org.err.directory_path": "directory: source oneroster needs path (the folder of CSV files).",
         "org.err.directory_every": (

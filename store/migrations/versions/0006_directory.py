@@ -78,10 +78,22 @@ def upgrade() -> None:
         sa.Column("pupil_id", sa.Integer, sa.ForeignKey("dir_pupils.id"), primary_key=True),
     )
     op.create_index("ix_dir_name_keys_pupil_id", "dir_name_keys", ["pupil_id"])
+    op.create_table(
+        "case_pupils",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+        sa.Column("pupil_id", sa.Integer, sa.ForeignKey("dir_pupils.id")),
+        sa.Column("name", sa.Text),
+        sa.Column("sealed", sa.Boolean, nullable=False),
+        sa.Column("typed", sa.Boolean, nullable=False),
+    )
+    op.create_index("ix_case_pupils_case_id", "case_pupils", ["case_id"])
+    op.create_index("ix_case_pupils_pupil", "case_pupils", ["pupil_id", "case_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "case_pupils",
         "dir_name_keys",
         "dir_guardians",
         "dir_pupils",

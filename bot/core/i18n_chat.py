@@ -2,6 +2,8 @@
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "teams.form.accused_placeholder": "Velg den ansatte",
+        "teams.filed": "Takk. Meldingen er registrert som {ref}. Kvitteringen kommer i chatten med Meldefra.",
         "chat.shortcut.unreadable": "Meldefra kan ikke lese meldingen (den er i en privat kanal eller samtale boten ikke er med i). Skriv selv hva som skjedde.",
         "chat.shortcut.cut": "Meldingen var lengre enn {max} tegn, så slutten er tatt bort. Lenken til meldingen står under «Hvor?».",
         "chat.more": "… og {count} til.",
@@ -30,8 +32,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "og godt på skolen.\n• */meldefra <tekst>* fyller inn «hva skjedde».\n"
             "• */meldefra mine* viser status på dine meldinger.\n"
             "• */meldefra saker* viser sakene som venter på deg.\n"
-            "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
-            "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
+            "Meldingen går til nærmeste leder og rektor. Gjelder det noen som arbeider på skolen, "
+            "går den rett til rektor, eller til skoleeier når det gjelder noen i skolens ledelse "
+            "(§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
         ),
         "chat.mine.title": "Dine meldinger:",
         "chat.mine.none": "Du har ikke meldt fra om noe ennå.",
@@ -47,6 +50,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Videresend til …",
     },
     "nn": {
+        "teams.form.accused_placeholder": "Vel den tilsette",
+        "teams.filed": "Takk. Meldinga er registrert som {ref}. Kvitteringa kjem i chatten med Meldefra.",
         "chat.shortcut.unreadable": "Meldefra kan ikkje lese meldinga (ho er i ein privat kanal eller samtale boten ikkje er med i). Skriv sjølv kva som skjedde.",
         "chat.shortcut.cut": "Meldinga var lengre enn {max} teikn, så slutten er teken bort. Lenka til meldinga står under «Kvar?».",
         "chat.more": "… og {count} til.",
@@ -75,8 +80,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "og godt på skulen.\n• */meldefra <tekst>* fyller inn «kva skjedde».\n"
             "• */meldefra mine* viser status på meldingane dine.\n"
             "• */meldefra saker* viser sakene som ventar på deg.\n"
-            "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
-            "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
+            "Meldinga går til nærmaste leiar og rektor. Gjeld det nokon som arbeider på skulen, "
+            "går ho rett til rektor, eller til skoleeigar når det gjeld nokon i leiinga på "
+            "skulen (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
         ),
         "chat.mine.title": "Meldingane dine:",
         "chat.mine.none": "Du har ikkje meldt frå om noko enno.",
@@ -92,6 +98,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.forward.placeholder": "Vidaresend til …",
     },
     "en": {
+        "teams.form.accused_placeholder": "Choose the employee",
+        "teams.filed": "Thank you. The report is registered as {ref}. The receipt comes in the chat with Meldefra.",
         "chat.shortcut.unreadable": "Meldefra cannot read the message (it is in a private channel or conversation the bot is not in). Write what happened yourself.",
         "chat.shortcut.cut": "The message was longer than {max} characters, so its end was left out. The link to the message is under “Where?”.",
         "chat.more": "… and {count} more.",
@@ -120,9 +128,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and good school environment.\n• */meldefra <text>* fills in “what happened”.\n"
             "• */meldefra mine* shows the status of your reports.\n"
             "• */meldefra cases* shows the cases waiting for you.\n"
-            "The report goes to your nearest leader and the principal. If it is about an "
-            "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
-            "are ever posted in channels."
+            "The report goes to your nearest leader and the principal. If it is about someone who "
+            "works at the school, it goes straight to the principal, or to the school owner when "
+            "it concerns someone in the school's leadership (§ 12-5). No pupil names or free "
+            "text are ever posted in channels."
         ),
         "chat.mine.title": "Your reports:",
         "chat.mine.none": "You have not reported anything yet.",

@@ -9,21 +9,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.export.gone": "Denne filen er ikke tilgjengelig lenger. Eksporter saken på nytt.",
         "teams.export.no_chat": "Eksporten kan bare sendes til din personlige chat med Meldefra. Åpne den og eksporter på nytt.",
         "teams.personal_only": "Det svarer jeg bare på i din personlige chat med Meldefra, så ingen andre ser det. Skriv til meg der.",
-        "route.reason.directory_manager": "nærmeste leder etter Entra ID (enheten har ingen leder i org.yml)",
-        "route.reason.principal_is_manager": "rektor er nærmeste leder etter Entra ID",
         "teams.help": (
             "**Meld fra** åpner skjemaet når du tror en elev ikke har det trygt og godt på skolen. "
             "Du kan også skrive «meld fra» og det som skjedde, eller velge *Meld fra* i "
             "meldingsmenyen (…) på en melding.\n\n"
             "- **mine** viser status på dine meldinger.\n"
             "- **hjelp** viser denne teksten.\n\n"
-            "Meldingen går til nærmeste leder og rektor. Gjelder det en ansatt, går den rett til "
-            "rektor (§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
+            "Meldingen går til nærmeste leder og rektor. Gjelder det noen som arbeider på skolen, "
+            "går den rett til rektor, eller til skoleeier når det gjelder noen i skolens ledelse "
+            "(§ 12-5). Ingen elevnavn eller fritekst sendes i kanaler."
         ),
         "teams.start.text": "Meld fra når du tror en elev ikke har det trygt og godt på skolen.",
         "teams.form.fix": "Rett det som er merket under. Det du skrev er tatt vare på.",
-        "teams.form.accused_placeholder": "Velg den ansatte",
-        "teams.filed": "Takk. Meldingen er registrert som {ref}. Kvitteringen kommer i chatten med Meldefra.",
         "teams.forward.choose": "Velg hvem saken skal videresendes til.",
         "cli.teams_package": "Teams-pakken er skrevet til {path} (app-id {app_id}, domene {domain}). Last den opp i Teams admin center → Teams-apper → Administrer apper → Last opp ny app.",
         "teams.error.unknown_user": "Fant ikke e-postadressen din i Teams. Be IT om å sjekke kontoen din.",
@@ -35,21 +32,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.export.gone": "Denne fila er ikkje tilgjengeleg lenger. Eksporter saka på nytt.",
         "teams.export.no_chat": "Eksporten kan berre sendast til den personlege chatten din med Meldefra. Opne han og eksporter på nytt.",
         "teams.personal_only": "Det svarar eg berre på i den personlege chatten din med Meldefra, så ingen andre ser det. Skriv til meg der.",
-        "route.reason.directory_manager": "nærmaste leiar etter Entra ID (eininga har ingen leiar i org.yml)",
-        "route.reason.principal_is_manager": "rektor er nærmaste leiar etter Entra ID",
         "teams.help": (
             "**Meld frå** opnar skjemaet når du trur ein elev ikkje har det trygt og godt på skulen. "
             "Du kan òg skrive «meld frå» og det som skjedde, eller velje *Meld frå* i "
             "meldingsmenyen (…) på ei melding.\n\n"
             "- **mine** viser status på meldingane dine.\n"
             "- **hjelp** viser denne teksten.\n\n"
-            "Meldinga går til nærmaste leiar og rektor. Gjeld det ein tilsett, går ho rett til "
-            "rektor (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
+            "Meldinga går til nærmaste leiar og rektor. Gjeld det nokon som arbeider på skulen, "
+            "går ho rett til rektor, eller til skoleeigar når det gjeld nokon i leiinga på "
+            "skulen (§ 12-5). Ingen elevnamn eller fritekst blir sende i kanalar."
         ),
         "teams.start.text": "Meld frå når du trur ein elev ikkje har det trygt og godt på skulen.",
         "teams.form.fix": "Rett det som er merkt under. Det du skreiv er teke vare på.",
-        "teams.form.accused_placeholder": "Vel den tilsette",
-        "teams.filed": "Takk. Meldinga er registrert som {ref}. Kvitteringa kjem i chatten med Meldefra.",
         "teams.forward.choose": "Vel kven saka skal vidaresendast til.",
         "cli.teams_package": "Teams-pakka er skriven til {path} (app-id {app_id}, domene {domain}). Last ho opp i Teams admin center → Teams-appar → Administrer appar → Last opp ny app.",
         "teams.error.unknown_user": "Fann ikkje e-postadressa di i Teams. Be IT om å sjekke kontoen din.",
@@ -61,22 +55,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.export.gone": "This file is no longer available. Export the case again.",
         "teams.export.no_chat": "An export can only be sent to your personal chat with Meldefra. Open it and export again.",
         "teams.personal_only": "I answer that only in your personal chat with Meldefra, so nobody else sees it. Write to me there.",
-        "route.reason.directory_manager": "nearest leader in Entra ID (the unit has no leader in org.yml)",
-        "route.reason.principal_is_manager": "the principal is the nearest leader in Entra ID",
         "teams.help": (
             "**Report a concern** opens the form when you believe a pupil does not have a safe and "
             "good school environment. You can also write “meld fra” and what happened, or choose "
             "*Meld fra* in the message menu (…) of a message.\n\n"
             "- **mine** shows the status of your reports.\n"
             "- **help** shows this text.\n\n"
-            "The report goes to your nearest leader and the principal. If it is about an "
-            "employee, it goes straight to the principal (§ 12-5). No pupil names or free text "
-            "are ever posted in channels."
+            "The report goes to your nearest leader and the principal. If it is about someone who "
+            "works at the school, it goes straight to the principal, or to the school owner when "
+            "it concerns someone in the school's leadership (§ 12-5). No pupil names or free "
+            "text are ever posted in channels."
         ),
         "teams.start.text": "Report when you believe a pupil does not have a safe and good school environment.",
         "teams.form.fix": "Correct what is marked below. What you wrote has been kept.",
-        "teams.form.accused_placeholder": "Choose the employee",
-        "teams.filed": "Thank you. The report is registered as {ref}. The receipt comes in the chat with Meldefra.",
         "teams.forward.choose": "Choose who the case should be forwarded to.",
         "cli.teams_package": "The Teams package is written to {path} (app id {app_id}, domain {domain}). Upload it in the Teams admin center → Teams apps → Manage apps → Upload new app.",
         "teams.error.unknown_user": "Could not find your e-mail address in Teams. Ask IT to check your account.",

@@ -1,0 +1,73 @@
+"""Read views, computed once for every edge: the case details (after the access check).
+
+An edge draws a `CaseView` as it draws anything (Block Kit, an Adaptive Card, lines in a
+terminal); it never picks the report's fields, the facts or the buttons itself. The report's
+fields come from the report schema (`forms.REPORT_FIELDS`, text fields only), the buttons
+from the state machine (`CaseDetails.offered`, through `actions.case_buttons`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot import text
+from bot.core import actions, forms
+from bot.core.actions import CaseAction
+from bot.core.forms import Kind
+from handlers.i18n import t
+from handlers.review import CaseDetails
+
+TEXT_KINDS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
+QUIET_EVENTS = ("notified", "delivered")  # bookkeeping: not shown in the trail
+TRAIL_SHOWN = 40  # the last events shown; the case file has them all
+
+
+@dataclass(frozen=True)
+class CaseView:
+    ref: str
+    title: str  # "Sak MF-0001"
+    state: str  # "Status: mottatt"
+    facts: list[str]  # urgent, § 12-5, unit, categories, the employee (for who may see it)
+    report: list[tuple[str, str]]  # (label, text) of the report's text fields, in form order
+    people: list[tuple[str, str]]  # (label, value): who reported, who handles it
+    trail_title: str
+    trail: list[str]  # "24.11 14.02 · Mottatt · leder@skole.no", the last TRAIL_SHOWN
+    buttons: tuple[CaseAction, ...]  # what the reader may do with it now
+
+
+def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
+    removed = t(lang, "chat.case.no_text")
+    facts = {
+        "urgent": details.urgent,
+        "section": details.section,
+        "unit": details.unit,
+        "categories": details.categories,
+        "accused": details.accused,
+    }
+    report = [
+        (t(lang, f.label), value if value is not None else removed)
+        for f in forms.REPORT_FIELDS
+        if f.kind in (*TEXT_KINDS, Kind.SEARCH) and f.name in details.report
+        for value in (details.report[f.name],)
+    ]
+    trail = [
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · "
+        f"{details.name(e.actor)}"
+        for e in details.trail
+        if e.type not in QUIET_EVENTS
+    ]
+    return CaseView(
+        ref=details.ref,
+        title=t(lang, "chat.case.title", ref=details.ref),
+        state=t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")),
+        facts=text.case_lines(lang, facts),
+        report=report,
+        people=[
+            (t(lang, "chat.case.reporter"), details.name(details.reporter)),
+            (t(lang, "chat.case.handlers"), ", ".join(map(details.name, details.handlers))),
+        ],
+        trail_title=t(lang, "case.trail"),
+        trail=trail[-TRAIL_SHOWN:],
+        buttons=actions.case_buttons(details.offered),
+    )

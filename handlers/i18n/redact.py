@@ -1,0 +1,47 @@
+"""Redaction: what a replaced person is called in a copy, what the copy says about it, and the
+leader's review before a copy is given out (handlers/redact.py)."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "nb": {
+        "redact.label.guardian": "foresatt til elev {n}",
+        "redact.label.guardian_n": "foresatt {m} til elev {n}",
+        "redact.label.family": "foresatte til elev {n}",
+        "redact.label.someone": "person {n}",
+        "redact.copy.replaced": "Navn på andre elever og deres foresatte er erstattet: {names}. Andre opplysninger om dem kan stå igjen; les gjennom før kopien gis ut.",
+        "redact.review.title": "Les gjennom før kopien gis ut",
+        "redact.review.replaced": "Erstattet i kopien:",
+        "redact.review.line": "{label}: {name} (skrevet som {found}; antall: {n})",
+        "redact.review.nothing": "Ingen navn er erstattet.",
+        "redact.review.unknown": "Ord med stor forbokstav som står igjen (kan være navn registeret ikke kjenner): {words}",
+        "redact.review.more": "… og {count} til",
+        "redact.review.read": "Det som står om en erstattet person, står igjen. Les gjennom kopien før den gis ut.",
+    },
+    "nn": {
+        "redact.label.guardian": "føresett til elev {n}",
+        "redact.label.guardian_n": "føresett {m} til elev {n}",
+        "redact.label.family": "føresette til elev {n}",
+        "redact.label.someone": "person {n}",
+        "redact.copy.replaced": "Namn på andre elevar og føresette deira er bytte ut: {names}. Andre opplysningar om dei kan stå att; les gjennom før kopien blir gitt ut.",
+        "redact.review.title": "Les gjennom før kopien blir gitt ut",
+        "redact.review.replaced": "Bytt ut i kopien:",
+        "redact.review.line": "{label}: {name} (skrive som {found}; tal: {n})",
+        "redact.review.nothing": "Ingen namn er bytte ut.",
+        "redact.review.unknown": "Ord med stor forbokstav som står att (kan vere namn registeret ikkje kjenner): {words}",
+        "redact.review.more": "… og {count} til",
+        "redact.review.read": "Det som står om ein person som er bytt ut, står att. Les gjennom kopien før han blir gitt ut.",
+    },
+    "en": {
+        "redact.label.guardian": "parent of pupil {n}",
+        "redact.label.guardian_n": "parent {m} of pupil {n}",
+        "redact.label.family": "parents of pupil {n}",
+        "redact.label.someone": "person {n}",
+        "redact.copy.replaced": "Names of other pupils and their parents are replaced: {names}. Other information about them may remain; read the copy before it is handed out.",
+        "redact.review.title": "Read before the copy is handed out",
+        "redact.review.replaced": "Replaced in the copy:",
+        "redact.review.line": "{label}: {name} (written as {found}; count: {n})",
+        "redact.review.nothing": "No names were replaced.",
+        "redact.review.unknown": "Capitalised words left (may be names the register does not know): {words}",
+        "redact.review.more": "… and {count} more",
+        "redact.review.read": "What the text says about a replaced person stays. Read the copy before it is handed out.",
+    },
+}
