@@ -222,10 +222,12 @@ def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[
     def pupils(
         session: Session, case: Case, seen: access.Access
     ) -> tuple[str, list[tuple[str, str]]]:
-        every = plans(case.ref, review.trail_entries(session, case))
-        if any(p.pupil is not None for p in every):
-            return case.ref, [(str(p.pupil), ", ".join(p.pupils)) for p in every]
-        named = every[0].pupils if every else []
+        entries = review.trail_entries(session, case)
+        every = plans(case.ref, entries)
+        if any(p.pupil is not None for p in every):  # one plan per pupil: the case's pupils
+            named = names.pupil_names((e.type, e.texts) for e in entries if e.type == "reported")
+        else:
+            named = every[0].pupils if every else []
         return case.ref, [(str(i), n) for i, n in enumerate(named, 1)]
 
     return review.read(services, ref, actor, "export", pupils, need=lambda seen: seen.may_export)
@@ -291,9 +293,10 @@ def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
 
 
 def _everyone(entries: list[TrailEntry], every: Sequence[Plan]) -> list[str]:
-    """The pupils typed on the case: the plans' first, then the report's, no repeats."""
-    found = [n for p in every for n in p.pupils]
-    found += [n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in found]
+    """The pupils typed on the case: in the report's order (a pupil's position), then any
+    other a plan names, no repeats."""
+    found = names.pupil_names((e.type, e.texts) for e in entries)
+    found += [n for p in every for n in p.pupils if n not in found]
     return list(dict.fromkeys(found))
 
 

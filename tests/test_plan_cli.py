@@ -166,7 +166,8 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
             "fredag 4. desember",
             "11",  # eksporter: the case is still open
             "1",
-            "1",  # Kari's own plan: the copy for Kari's family
+            "1",
+            "2",  # Kari's own plan: the copy for Kari's family
             "",
             "7",
         ]
