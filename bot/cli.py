@@ -388,7 +388,7 @@ def cmd_access_log(args: argparse.Namespace, settings: Settings) -> int:
         print(t(school.language, "log.empty"))
     for entry in log.entries:
         at = entry.at.astimezone(school.zone).strftime("%d.%m.%Y %H.%M")
-        print(f"{at}  {entry.who}  {text.access_line(school.language, entry.what)}")
+        print(f"{at}  {entry.name or entry.who}  {text.access_line(school.language, entry.what)}")
     return 0
 
 

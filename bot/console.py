@@ -23,7 +23,7 @@ from bot import text
 from bot.core import actions, flow, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
-from handlers import choices, export, followup, plan, review
+from handlers import choices, export, followup, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
@@ -432,6 +432,8 @@ class Console:
             )
         if f.kind == Kind.PERSON:
             return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
+        if f.kind == Kind.SEARCH:
+            return self._ask_search(label + optional, f, values)
         while True:
             answer = self.ask(label + optional + hint)
             if keep and not answer:
@@ -483,6 +485,30 @@ class Console:
             if answer in ("j", "ja", "y", "yes"):
                 return True
             self.say(self.tr("console.yes_no.again"))
+
+    def _ask_search(self, title: str, f: forms.Field, values: Mapping[str, Any]) -> Any:
+        """A picker: what is typed is searched (several, with `multi`, separated by commas);
+        matches are numbered and the text itself comes last, Enter takes the text. Without
+        matches the text is taken as typed, as before the register."""
+        answer = self.ask(title)
+        if not answer.strip():  # the handler says what is missing, like any other field
+            return [] if f.multi else ""
+        parts = [p for p in answer.split(",") if p.strip()] if f.multi else [answer]
+        picked = [self._search_one(f, part, values) for part in parts]
+        return picked if f.multi else picked[0]
+
+    def _search_one(self, f: forms.Field, typed: str, values: Mapping[str, Any]) -> str:
+        assert f.search is not None and self.me is not None
+        school = values.get("school") if isinstance(values.get("school"), str) else None
+        found = forms.search(
+            self.services, f.search, self.me, typed, school_id=school, lang=self.lang
+        )
+        matches = [c for c in found if not c.value.startswith(people.TYPED)]
+        exact = [c for c in matches if c.value.lower() == f"{people.STAFF}{typed.strip().lower()}"]
+        if exact or not matches:
+            return (exact or found or [forms.Choice(people.TYPED + typed.strip(), "")])[0].value
+        index = self.pick(typed.strip(), [c.text(self.lang) for c in found])
+        return found[index].value if index is not None else found[-1].value
 
     def _ask_person(self, title: str, people: list[tuple[str, str]], f: forms.Field) -> str:
         """A number from the list, or an e-mail on it; someone not on it "finnes ikke"."""
@@ -695,7 +721,7 @@ class Console:
         self.say(
             self.tr(
                 "case.reported_by",
-                who=details.reporter,
+                who=details.name(details.reporter),
                 at=details.created_at.astimezone(
                     self.services.org.school(details.school_id).zone
                 ).strftime("%d.%m.%Y %H.%M"),
@@ -708,7 +734,7 @@ class Console:
                 "section": details.section,
                 "unit": details.unit,
                 "categories": details.categories,
-                "accused": details.report_data.get("accused"),
+                "accused": details.accused,
             },
         ):
             self.say(line)
@@ -722,5 +748,6 @@ class Console:
             if entry.type in ("notified", "delivered"):
                 continue
             kind = text.event_label(self.lang, entry)
-            self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {entry.actor}")
+            who = details.name(entry.actor)
+            self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {who}")
         self.say("=" * 40)

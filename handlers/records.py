@@ -10,12 +10,12 @@ text is removed from the bot's store. The events stay, so `meldefra verify` stil
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers import access, review
+from handlers import access, people, review
 from handlers.archive import journal
 from handlers.errors import Refused
 from handlers.export import CASE_FILE
@@ -37,6 +37,7 @@ class AccessEntry:
     at: datetime
     who: str
     what: str  # "details", "plan", "export:<document>:<format>" or "refused:<action>"
+    name: str = ""  # who, by name (the e-mail when the directory does not know them)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ def access_log(services: Services, ref: str, actor: str, *, as_operator: bool = 
     it shows who saw the case, and holds no case content.
     """
     actor = actor.strip().lower()
+    log = _access_log(services, ref, actor, as_operator)
+    known = people.displays(services, [e.who for e in log.entries])
+    entries = [replace(e, name=known.get(e.who, e.who)) for e in log.entries]
+    return replace(log, entries=entries)
+
+
+def _access_log(services: Services, ref: str, actor: str, as_operator: bool) -> AccessLog:
     with services.uow() as session:
         case = review.load_case(session, ref, lock=True)
         seen = OPERATOR if as_operator else access.access_of(session, services.org, case, actor)

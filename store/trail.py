@@ -12,7 +12,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from store import crypto
+from store import case_pupils, crypto
 from store.models import Case, CaseText, Event
 
 GENESIS = "0" * 64
@@ -163,6 +163,7 @@ def remove_texts(session: Session, case: Case) -> int:
     )
     for row in rows:
         row.body, row.sealed = None, False
+    case_pupils.remove_names(session, case.id)
     session.flush()
     return len(rows)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.core import actions, forms, views
 from bot.core.forms import Field, Opened, Result, Submission
-from handlers import plan, review
+from handlers import people, plan, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.services import Services
@@ -167,13 +167,16 @@ def open_case(services: Services, ref: str, actor: str, lang: str) -> Details | 
 
 
 def show_plan(services: Services, ref: str, actor: str, lang: str) -> PlanShown | Notice:
-    """The aktivitetsplan, for someone allowed to read it (logged as a view of the plan)."""
+    """Every aktivitetsplan of the case (one per pupil), for someone allowed to read them
+    (logged as a view of the plan), staff by name."""
     try:
-        current = plan.plan_of(services, ref, actor)
+        every = plan.plans_of(services, ref, actor)
         school = review.status_of(services, ref, actor).school_id
     except Refused as refusal:
         return Notice(refusal.text(lang))
-    except FieldErrors as errors:  # no plan yet
+    except FieldErrors as errors:
         return Notice(" ".join(errors.render(lang).values()))
+    if not every:
+        return Notice(t(lang, "plan.error.no_plan", ref=ref.strip().upper()))
     zone = services.org.school(school).zone
-    return PlanShown(views.plan_view(lang, current, zone))
+    return PlanShown(views.plan_view(lang, every, zone, people.case_names(services, ref)))

@@ -29,7 +29,7 @@ from bot.core.forms import Field, Kind, Result, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import cut_at_word, plain_text
-from handlers import delivery, review
+from handlers import delivery, people, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -155,7 +155,35 @@ class SlackEdge:
         app.action("categories")(self.categories_changed)
         app.action("home_report")(self.open_from_home)
         app.action(re.compile(r"^case_\w+$"))(self.case_action)
+        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
         app.event("app_home_opened")(self.home)
+
+    # --- the pickers: options as one types -----------------------------------------------
+
+    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
+        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
+        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
+        user = body["user"]["id"]
+        email = self.directory.cached_email(user)
+        if email is None:
+            try:
+                email = self.directory.email_of(user)
+            except (UnknownUser, SlackApiError):
+                ack(options=[])
+                return
+        view = body.get("view") or {}
+        lang = _metadata(view).get("lang") or self.lang_of(user)
+        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
+        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
+        found = forms.search(
+            self.services,
+            dataset,
+            email,
+            str(body.get("value") or ""),
+            school_id=picked if isinstance(picked, str) else None,
+            lang=lang,
+        )
+        ack(options=blocks.search_options(found, lang))
 
     # --- typed words and the report form ------------------------------------------------
 
@@ -520,7 +548,7 @@ class SlackEdge:
 
     def _mention(self, email: str) -> str:
         user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else blocks.escape(email)
+        return f"<@{user}>" if user else blocks.escape(people.display(self.services, email))
 
     # --- App Home ---------------------------------------------------------------------
 
@@ -572,8 +600,10 @@ def state_value(values: dict[str, Any], block_id: str) -> Any:
             return leaf.get("value")
         if kind in ("static_select", "radio_buttons"):
             return (leaf.get("selected_option") or {}).get("value")
-        if kind in ("checkboxes", "multi_static_select"):
+        if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
             return [o["value"] for o in leaf.get("selected_options") or []]
+        if kind == "external_select":
+            return (leaf.get("selected_option") or {}).get("value")
         if kind == "users_select":
             return leaf.get("selected_user")
         if kind == "datepicker":

@@ -143,6 +143,14 @@ def form_view(
     }
 
 
+SEARCH_PREFIX = "search_"  # the action_id of a picker's element: search_pupils, search_staff
+
+
+def search_options(found: Sequence[forms.Choice], lang: str) -> list[dict[str, Any]]:
+    """A picker's options (block_suggestion): at most 100, each label at most 75 characters."""
+    return [_option(c.value, c.text(lang)) for c in found[:100]]
+
+
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(label, 75), "value": value}
 
@@ -172,12 +180,22 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
         chosen = [o for o in choices if o["value"] in _as_list(value, f)]
         if chosen:
             element["initial_options"] = chosen
+    elif f.kind == Kind.SEARCH:
+        # Options come from the app as one types (block_suggestion, SlackEdge.suggest).
+        element = {
+            "type": "multi_external_select" if f.multi else "external_select",
+            "min_query_length": 1,
+        }
+        if f.placeholder:
+            element["placeholder"] = plain(t(lang, f.placeholder), 150)
     else:  # PERSON
         element = {"type": "users_select"}
         if f.placeholder:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     # A field that changes the form sends its own action; the others only their value.
     element["action_id"] = f.name if f.dispatch else "value"
+    if f.kind == Kind.SEARCH:
+        element["action_id"] = SEARCH_PREFIX + (f.search or "")
     block: Block = {
         "type": "input",
         "block_id": f.name,

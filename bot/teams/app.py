@@ -563,6 +563,19 @@ class TeamsEdge:
             found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
                 :SEARCH_RESULTS
             ]
+        elif (value.dataset or "").startswith(cards.SEARCH_PREFIX) and email is not None:
+            lang = self.services.org.language_of(email)
+            picks = await asyncio.to_thread(
+                forms.search,
+                self.services,
+                value.dataset.removeprefix(cards.SEARCH_PREFIX),
+                email,
+                value.query_text or "",
+                lang=lang,
+            )
+            if len(picks) > SEARCH_RESULTS:  # the typed text stays the last line
+                picks = picks[: SEARCH_RESULTS - 1] + picks[-1:]
+            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in picks]
         return SearchResponse(value=SearchInvokeResponseValue(results=found))
 
     # --- exports: a file consent card in the personal chat --------------------------------------

@@ -39,6 +39,7 @@ ACTIONABLE = actions.ACTIONABLE
 # Notices that list several cases, each with its own actions (reminder, digest).
 LISTS = {"reminder", "digest"}
 STAFF = "staff"  # the Data.Query dataset of the person picker
+SEARCH_PREFIX = "search_"  # Data.Query datasets of the core's pickers: search_pupils, …
 MAX_CARD_BYTES = 28 * 1024  # Teams refuses a bigger message
 STATIC_PEOPLE = 200  # a picker lists this many people; more are found by typing
 
@@ -119,6 +120,19 @@ def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]
             "value": str(value or ""),
             "placeholder": t(lang, f.placeholder) if f.placeholder else "",
         }
+    if f.kind == Kind.SEARCH:
+        # Typeahead: the choices come from the bot as one types (application/search).
+        element = {
+            "type": "Input.ChoiceSet",
+            "style": "filtered",
+            "choices": [],
+            "choices.data": {"type": "Data.Query", "dataset": SEARCH_PREFIX + (f.search or "")},
+            "value": value if isinstance(value, str) else ",".join(value or ()),
+            "placeholder": t(lang, f.placeholder) if f.placeholder else "",
+        }
+        if f.multi:
+            element["isMultiSelect"] = True
+        return element
     picked = value if isinstance(value, str) else ",".join(value or ())
     element = {
         "type": "Input.ChoiceSet",
@@ -184,7 +198,7 @@ def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(item, Field) or item.name not in data:
             continue
         value = data[item.name]
-        if item.kind == Kind.CHOICES:
+        if item.kind == Kind.CHOICES or (item.kind == Kind.SEARCH and item.multi):
             value = [v for v in str(value or "").split(",") if v]
         elif item.kind == Kind.TOGGLE:
             value = forms.as_bool(value)

@@ -38,7 +38,7 @@ from handlers.archive import arkivmelding as am
 from handlers.export import CASE_FILE, FILE_STEM, PLAN, case_file_document, plan_document
 from handlers.i18n import t
 from handlers.org import ArchiveSettings, Org, School
-from handlers.plan import replay
+from handlers.plan import plans, replay
 from handlers.render import to_pdf
 from handlers.services import Services
 from store import outbox, trail
@@ -261,7 +261,7 @@ def _build(
     entries = review.trail_entries(session, case)
     event = next(e for e in entries if e.seq == seq)
     upto = [e for e in entries if e.at <= event.at]
-    plan = replay(case.ref, upto)
+    plan = replay(case.ref, upto, pupil=event.data.get("pupil"))
     now = event.at
     documents: list[am.Document] = []
     stem = f"{case.ref}-{seq}"
@@ -277,7 +277,7 @@ def _build(
         doc = case_file_document(
             case,
             upto,
-            plan,
+            plans(case.ref, upto),
             school,
             list(services.org.owner.contacts),
             _roles(session, case),
