@@ -64,6 +64,22 @@ def pupil_history(
     return visible, hidden
 
 
+def case_history(services: Services, ref: str, viewer: str) -> tuple[list[str], int]:
+    """The earlier cases about any pupil of case `ref` picked from the register: the refs the
+    viewer may open, and how many others (a count only)."""
+    from store import case_pupils
+
+    with services.uow() as session:
+        pupil_ids = [p.pupil_id for p in case_pupils.of_ref(session, ref) if p.pupil_id]
+    visible: list[str] = []
+    hidden = 0
+    for pupil_id in pupil_ids:
+        refs, others = pupil_history(services, pupil_id, viewer, besides=ref.strip().upper())
+        visible += [r for r in refs if r not in visible]
+        hidden += others
+    return visible, hidden
+
+
 def period_start(rule: RepeatReports, school: School, at: datetime) -> date:
     """The first day of the period `at` falls in, in the school's zone. A term is a half
     school year: August–December, January–July; a year is the school year from 1 August."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import notices, people
+from handlers import history, notices, people
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
@@ -364,6 +364,9 @@ def _record(
         )
     if owner_now:
         inform_owner(services, session, case, now, "system", "at_once")
+    # policy.repeat_reports: the leaders (their roles granted above) are told when this pupil
+    # keeps being reported.
+    history.notify_repeat(session, services.org, case, now)
 
 
 OWNER_NOTICE_HOW = ("at_once", "rektor", "clock")

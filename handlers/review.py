@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, notices, people, redact, states
+from handlers import access, history, names, notices, people, redact, states
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal, Refused
 from handlers.refs import canonical_ref
@@ -78,6 +78,10 @@ class CaseDetails(CaseSummary):
     restricted: bool
     offered: tuple[str, ...] = ()  # what the reader may do with it now (handlers.states)
     names: dict[str, str] = field(default_factory=dict)  # e-mail → display name
+    # Earlier cases about the same pupil (handlers.history): refs the reader may open, and
+    # how many others there are
+    earlier: tuple[str, ...] = ()
+    earlier_hidden: int = 0
 
     def name(self, email: str | None) -> str:
         """A person on the case as people read them: their name (the e-mail if unknown)."""
@@ -128,7 +132,8 @@ def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
     shown, anonymous = read(services, ref, actor, "details", details)
     shown = replace(shown, names=names)
     if not anonymous:
-        return shown
+        earlier, hidden = history.case_history(services, ref, actor)
+        return replace(shown, earlier=tuple(earlier), earlier_hidden=hidden)
     # Redacted after the read: the school's register is read without holding the case lock.
     entries = without_names(shown.trail, lang, people=redact.register_of(services, shown.school_id))
     return replace(shown, report=dict(entries[0].texts), trail=entries)

@@ -124,3 +124,30 @@ def test_period_starts() -> None:
         "term": "2027-01-01",
         "year": "2026-08-01",
     }
+
+
+def test_a_picked_pupil_links_the_case_and_opening_shows_earlier_cases(
+    services: Services, clock: FixedClock
+) -> None:
+    # Filed through the picker: the case is linked when filed, the third report in the term
+    # tells the leaders, and opening a case shows the earlier ones (refs or a count).
+    from handlers import review
+    from handlers.report import ReportForm, file_report
+
+    services = replace(services, org=with_rule(services.org, RepeatReports(3, "term")))
+    apply(services, snapshot())
+    pupil = kari(services)
+    refs = []
+    for day in (2, 10, 17):
+        clock.set(oslo(2026, 11, day, 10))
+        form = ReportForm(picked=(f"p:{pupil}",), what="Holdt utenfor")
+        refs.append(file_report(services, form, TEACHER).ref)
+    with services.uow() as session:
+        told = session.scalars(select(Outbox).where(Outbox.kind == history.REPEAT_REPORTS)).all()
+        assert {json.loads(r.data)["ref"] for r in told} == {refs[-1]}
+    shown = review.open_case(services, refs[-1], LEADER)
+    assert shown.earlier == (refs[1], refs[0]) and shown.earlier_hidden == 0
+    from bot.core.views import case_view
+
+    view = case_view("nb", shown, oslo(2026, 11, 17, 10).tzinfo)
+    assert f"Tidligere saker om samme elev: {refs[1]}, {refs[0]}." in view.facts

@@ -40,6 +40,16 @@ class CaseView:
     buttons: tuple[CaseAction, ...]  # what the reader may do with it now
 
 
+def _earlier(lang: str, details: CaseDetails) -> list[str]:
+    """Earlier cases about the same pupil: the refs this reader may open, the rest a count."""
+    lines = []
+    if details.earlier:
+        lines.append(t(lang, "case.earlier", refs=", ".join(details.earlier)))
+    if details.earlier_hidden:
+        lines.append(t(lang, "case.earlier_hidden", count=details.earlier_hidden))
+    return lines
+
+
 def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
     removed = t(lang, "chat.case.no_text")
     facts = {
@@ -65,7 +75,7 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         ref=details.ref,
         title=t(lang, "chat.case.title", ref=details.ref),
         state=t(lang, "chat.case.state", status=t(lang, f"status.{details.status}")),
-        facts=text.case_lines(lang, facts),
+        facts=[*text.case_lines(lang, facts), *_earlier(lang, details)],
         report=report,
         people=[
             (t(lang, "chat.case.reporter"), details.name(details.reporter)),

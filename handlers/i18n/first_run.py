@@ -2,6 +2,8 @@
 
 MESSAGES = {
     "nb": {
+        "case.earlier": "Tidligere saker om samme elev: {refs}.",
+        "case.earlier_hidden": "Tidligere saker om samme elev som du ikke har tilgang til: {count}.",
         "notice.closed.title": (
             "Saken du meldte fra om (sak {ref}) er avsluttet av skolen. Takk for at du meldte fra. "
             "Ser du noe nytt, meld fra igjen."
@@ -43,6 +45,8 @@ MESSAGES = {
         ),
     },
     "nn": {
+        "case.earlier": "Tidlegare saker om same eleven: {refs}.",
+        "case.earlier_hidden": "Tidlegare saker om same eleven som du ikkje har tilgang til: {count}.",
         "notice.closed.title": (
             "Saka du melde frå om (sak {ref}) er avslutta av skulen. Takk for at du melde frå. "
             "Ser du noko nytt, meld frå igjen."
@@ -84,6 +88,8 @@ MESSAGES = {
         ),
     },
     "en": {
+        "case.earlier": "Earlier cases about the same pupil: {refs}.",
+        "case.earlier_hidden": "Earlier cases about the same pupil that you cannot open: {count}.",
         "notice.closed.title": (
             "The case you reported (case {ref}) has been closed by the school. Thank you for "
             "reporting. If you see something new, report again."
