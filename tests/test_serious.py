@@ -169,3 +169,37 @@ def test_the_console_close_form_asks_why_no_investigation(services: Services) ->
     )
     assert "Saken er ikke undersøkt" in shown
     assert review.status_of(services, ref, LEADER).status == "closed"
+
+
+def test_slack_offers_the_button_in_the_case_and_the_click_melder_fra(services: Services) -> None:
+    import time
+
+    from bot.slack import blocks
+    from tests.fakes.signing import block_actions, button
+    from tests.slack_harness import PEOPLE, slack_bot
+    from tests.test_slack import cases, submit_report
+    from tests.test_slack_case_run import Run
+
+    with slack_bot(services) as bot:
+        submit_report(bot, pupils="Kari Nordmann", what="Kari ble dyttet i gangen")
+        bot.deliver()
+        run = Run(bot)
+        run.ref = cases(bot)[0].ref
+        view = run.opened_case()
+        action_id = blocks.action_id("inform_owner_serious")
+        assert action_id in json.dumps(view["blocks"])
+        bot.interact(
+            block_actions(
+                button(action_id, run.ref, block_id=f"plan:{run.ref}"),
+                user_id=PEOPLE[LEADER],
+                view=view,
+            )
+        )
+        deadline = time.monotonic() + 10
+        while not trail_of(services, run.ref, "owner_informed_serious"):
+            assert time.monotonic() < deadline, "the click did not reach the handler"
+            time.sleep(0.05)
+        [event] = trail_of(services, run.ref, "owner_informed_serious")
+        assert event.actor == LEADER
+        assert review.open_case(services, run.ref, OWNER).ref == run.ref
+        assert action_id not in json.dumps(run.opened_case()["blocks"])
