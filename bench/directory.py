@@ -78,8 +78,17 @@ def generate(folder: Path) -> None:
     rng = random.Random(17)
     with (folder / "orgs.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
-                    "parentSourcedId"])  # fmt: skip
+        w.writerow(
+            [
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "name",
+                "type",
+                "identifier",
+                "parentSourcedId",
+            ]
+        )
         w.writerow(["oslo", "", "", "Oslo kommune", "district", "", ""])
         for s in range(SCHOOLS):
             w.writerow([f"s{s:03d}", "", "", f"Skole {s}", "school", f"97{s:07d}", "oslo"])
@@ -92,38 +101,152 @@ def generate(folder: Path) -> None:
     ):
         u, e, d, c = (csv.writer(f) for f in (users, enrollments, demographics, classes_file))
         u.writerow(USERS)
-        e.writerow(["sourcedId", "status", "dateLastModified", "classSourcedId",
-                    "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate",
-                    "endDate"])  # fmt: skip
+        e.writerow(
+            [
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "classSourcedId",
+                "schoolSourcedId",
+                "userSourcedId",
+                "role",
+                "primary",
+                "beginDate",
+                "endDate",
+            ]
+        )
         d.writerow(["sourcedId", "status", "dateLastModified", "birthDate", "sex"])
-        c.writerow(["sourcedId", "status", "dateLastModified", "title", "grades",
-                    "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
-                    "termSourcedIds", "subjects", "subjectCodes", "periods"])  # fmt: skip
+        c.writerow(
+            [
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "title",
+                "grades",
+                "courseSourcedId",
+                "classCode",
+                "classType",
+                "location",
+                "schoolSourcedId",
+                "termSourcedIds",
+                "subjects",
+                "subjectCodes",
+                "periods",
+            ]
+        )
         for s in range(SCHOOLS):
             school = f"s{s:03d}"
             for name in classes:
-                c.writerow([f"{school}-{name}", "", "", name, f"{int(name[:-1]):02d}", "",
-                            name, "homeroom", "", school, "t1", "", "", ""])  # fmt: skip
+                c.writerow(
+                    [
+                        f"{school}-{name}",
+                        "",
+                        "",
+                        name,
+                        f"{int(name[:-1]):02d}",
+                        "",
+                        name,
+                        "homeroom",
+                        "",
+                        school,
+                        "t1",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
             for p in range(PUPILS_PER_SCHOOL):
                 pupil = f"{school}-p{p:03d}"
                 name = classes[p % len(classes)]
                 family = rng.choice(LAST)
                 guardians = [f"{pupil}-g{k}" for k in range(2)]
-                u.writerow([pupil, "", "", "true", school, "student", pupil, "",
-                            rng.choice(FIRST), family, rng.choice(["", "", "", "Marie", "Andreas"]),
-                            "", "", "", "", ",".join(guardians), f"{int(name[:-1]):02d}", ""])  # fmt: skip
+                u.writerow(
+                    [
+                        pupil,
+                        "",
+                        "",
+                        "true",
+                        school,
+                        "student",
+                        pupil,
+                        "",
+                        rng.choice(FIRST),
+                        family,
+                        rng.choice(["", "", "", "Marie", "Andreas"]),
+                        "",
+                        "",
+                        "",
+                        "",
+                        ",".join(guardians),
+                        f"{int(name[:-1]):02d}",
+                        "",
+                    ]
+                )
                 for guardian in guardians:
-                    u.writerow([guardian, "", "", "true", school, "parent", guardian, "",
-                                rng.choice(FIRST), family, "", "", "", "", "", "", "", ""])  # fmt: skip
-                e.writerow([f"e-{pupil}", "", "", f"{school}-{name}", school, pupil, "student",
-                            "false", "", ""])  # fmt: skip
+                    u.writerow(
+                        [
+                            guardian,
+                            "",
+                            "",
+                            "true",
+                            school,
+                            "parent",
+                            guardian,
+                            "",
+                            rng.choice(FIRST),
+                            family,
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]
+                    )
+                e.writerow(
+                    [
+                        f"e-{pupil}",
+                        "",
+                        "",
+                        f"{school}-{name}",
+                        school,
+                        pupil,
+                        "student",
+                        "false",
+                        "",
+                        "",
+                    ]
+                )
                 year = 2026 - 6 - int(name[:-1])
-                d.writerow([pupil, "", "", f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", ""])  # fmt: skip
+                d.writerow(
+                    [pupil, "", "", f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", ""]
+                )
         for t in range(STAFF):
             school = f"s{t % SCHOOLS:03d}"
-            u.writerow([f"t{t:05d}", "", "", "true", school, "teacher", f"t{t}", "",
-                        rng.choice(FIRST), rng.choice(LAST), "", "", f"ansatt{t}@oslo.example",
-                        "", "", "", "", ""])  # fmt: skip
+            u.writerow(
+                [
+                    f"t{t:05d}",
+                    "",
+                    "",
+                    "true",
+                    school,
+                    "teacher",
+                    f"t{t}",
+                    "",
+                    rng.choice(FIRST),
+                    rng.choice(LAST),
+                    "",
+                    "",
+                    f"ansatt{t}@oslo.example",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
 
 
 def _services(url: str, schema: str | None, key: str) -> Services:
@@ -131,7 +254,9 @@ def _services(url: str, schema: str | None, key: str) -> Services:
     return Services(
         org=parse_org(ORG_YML),
         sessions=session_factory(engine, Keyring.parse(key)),
-        clock=FixedClock(__import__("datetime").datetime(2026, 12, 6, 10, 0, tzinfo=__import__("datetime").UTC)),
+        clock=FixedClock(
+            __import__("datetime").datetime(2026, 12, 6, 10, 0, tzinfo=__import__("datetime").UTC)
+        ),
     )
 
 
@@ -180,8 +305,18 @@ def child(kind: str, folder: Path, url: str, schema: str | None, key: str) -> di
 
 
 def run_child(kind: str, folder: Path, url: str, schema: str | None, key: str) -> dict[str, Any]:
-    args = [sys.executable, __file__, "--child", kind, "--folder", str(folder), "--url", url,
-            "--key", key] + (["--schema", schema] if schema else [])  # fmt: skip
+    args = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--folder",
+        str(folder),
+        "--url",
+        url,
+        "--key",
+        key,
+    ] + (["--schema", schema] if schema else [])
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{done.stderr}")
@@ -207,8 +342,10 @@ def main() -> int:
         started = time.perf_counter()
         generate(folder)
         size = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
-        print(f"generated {size:.0f} MB of OneRoster CSV in {time.perf_counter() - started:.1f} s",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"generated {size:.0f} MB of OneRoster CSV in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
         schema = None
         if args.database_url:
             url = args.database_url
@@ -233,23 +370,29 @@ def main() -> int:
                 admin.dispose()
     base = results["baseline"]["seconds"]
     database = "PostgreSQL" if schema else "SQLite"
-    print(f"{database}: {SCHOOLS} schools, {SCHOOLS * PUPILS_PER_SCHOOL:,} pupils, "
-          f"{2 * SCHOOLS * PUPILS_PER_SCHOOL:,} foresatte, {STAFF:,} staff (names sealed)")  # fmt: skip
+    print(
+        f"{database}: {SCHOOLS} schools, {SCHOOLS * PUPILS_PER_SCHOOL:,} pupils, "
+        f"{2 * SCHOOLS * PUPILS_PER_SCHOOL:,} foresatte, {STAFF:,} staff (names sealed)"
+    )
     print(f"  baseline (csv read only): {base:.1f} s, {results['baseline']['peak_mb']:.0f} MB")
     ok = True
     for kind, (seconds, mb) in TARGETS.items():
         r = results[kind]
         good = r["seconds"] < seconds and r["peak_mb"] < mb
         ok &= good
-        print(f"  {kind}: {r['seconds']:.1f} s ({r['seconds'] / base:.1f}× baseline), "
-              f"{r['peak_mb']:.0f} MB  target < {seconds:.0f} s, < {mb:.0f} MB  "
-              f"{'ok' if good else 'MISSED'}  pupils {r['pupils']}")  # fmt: skip
+        print(
+            f"  {kind}: {r['seconds']:.1f} s ({r['seconds'] / base:.1f}× baseline), "
+            f"{r['peak_mb']:.0f} MB  target < {seconds:.0f} s, < {mb:.0f} MB  "
+            f"{'ok' if good else 'MISSED'}  pupils {r['pupils']}"
+        )
     s = results["search"]
     good = s["p99_ms"] < SEARCH_P99_MS
     ok &= good
-    print(f"  search: p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms over {SEARCHES} "
-          f"searches ({s['hits']} hits)  target p99 < {SEARCH_P99_MS:.0f} ms  "
-          f"{'ok' if good else 'MISSED'}")  # fmt: skip
+    print(
+        f"  search: p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms over {SEARCHES} "
+        f"searches ({s['hits']} hits)  target p99 < {SEARCH_P99_MS:.0f} ms  "
+        f"{'ok' if good else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.config import MissingDatabase, Settings
+from handlers.archive import journal
 from handlers.clock import Clock, SystemClock
 from handlers.ops import Database
 from handlers.org import Org, load_org
@@ -73,4 +74,6 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool | Non
             engine = make_engine(settings.database_url)
     sessions = session_factory(engine, keyring=settings.keyring())
     services = Services(org=org, sessions=sessions, clock=clock or SystemClock())
+    if settings.fiks is not None:
+        journal.install(services)  # journalposter queued with the events that make them
     return App(settings=settings, services=services, engine=engine, org_is_sample=is_sample)

@@ -15,9 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot import directory_cli, logs, stats_cli
+from bot import directory_cli, journal_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
 from bot.core.redaction import review_lines
+from bot.fiks.config import MissingFiksSettings
 from bot.round_args import zone_rounds
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN, ExportFile
@@ -37,7 +38,12 @@ log = logging.getLogger("meldefra.cli")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except MissingFiksSettings as exc:
+        print(f"meldefra: {t('nb', 'arkiv.error.settings', names=', '.join(exc.names))}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     if getattr(args, "org", None):
         settings = Settings(**{**settings.__dict__, "org_path": args.org})
     # `export` is a command people run by hand: quiet unless asked (-v).
@@ -123,7 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="export a case: the case file for the archive, or the aktivitetsplan"
     )
     export.add_argument("ref", help="the case, e.g. MF-0001")
-    export.add_argument("--format", choices=FORMATS, default="pdf", help="default pdf")
+    export.add_argument(
+        "--format",
+        choices=(*FORMATS, journal_cli.ARKIVMELDING),
+        default="pdf",
+        help="default pdf; arkivmelding: the case's journalposter as Fiks Arkiv messages "
+        "(arkivmelding.xml and the PDFs), one folder each, under --out",
+    )
     export.add_argument(
         "--document",
         choices=DOCUMENTS,
@@ -191,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats_cli.add_parsers(sub)  # stats, monthly
     directory_cli.add_parsers(sub)  # directory sync, directory show
+    journal_cli.add_parsers(sub)  # journal
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True)
@@ -265,6 +278,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     app = bootstrap.build(settings)
     actor, operator = _actor(args, app.services.org)
+    if args.format == journal_cli.ARKIVMELDING:
+        return journal_cli.export_folder(args, settings, actor, operator)
     document = args.document or (PLAN if args.anonymize_others else CASE_FILE)
     out: Path | None = None
     if args.out != "-":
@@ -373,7 +388,7 @@ def cmd_access_log(args: argparse.Namespace, settings: Settings) -> int:
         print(t(school.language, "log.empty"))
     for entry in log.entries:
         at = entry.at.astimezone(school.zone).strftime("%d.%m.%Y %H.%M")
-        print(f"{at}  {entry.who}  {text.access_line(school.language, entry.what)}")
+        print(f"{at}  {entry.name or entry.who}  {text.access_line(school.language, entry.what)}")
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.fiks.config import FiksSettings
 from store.crypto import Keyring
 
 SAMPLE_ORG = Path(__file__).with_name("sample_org.yml")
@@ -45,6 +46,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # text | json (one JSON object a line)
     encryption_key: str | None = None  # Fernet keys, comma-separated, newest first
+    fiks: FiksSettings | None = None  # the sakarkiv through Fiks IO; None: not journalført
     extra: dict[str, str] = field(default_factory=dict)
     # False for the CLI's reading commands: a missing SQLite file is an error (MissingDatabase)
     # rather than a new empty database that would only say "no such case" or show zeros.
@@ -93,6 +95,7 @@ class Settings:
             encryption_key=get("MELDEFRA_ENCRYPTION_KEY"),
             teams_privacy_url=get("TEAMS_PRIVACY_URL"),
             teams_terms_url=get("TEAMS_TERMS_URL"),
+            fiks=FiksSettings.from_env(e),
         )
 
     def keyring(self) -> Keyring | None:

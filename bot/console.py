@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, forms, redaction, views, words
+from bot.core import actions, flow, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
-from handlers import choices, export, followup, plan, review
+from handlers import choices, export, followup, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import LANGS, t
-from handlers.render import Field, Para, Sub
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -70,8 +69,7 @@ class Draft:
 
 
 # The case actions in the order (and with the numbers) the console has always shown them;
-# a verb declared in bot.core.actions and missing here is offered after them. `show_plan`
-# is the console's own: reading the plan.
+# a verb declared in bot.core.actions and missing here is offered after them.
 ACTION_ORDER = (
     "acknowledge",
     "investigate",
@@ -88,7 +86,6 @@ ACTION_ORDER = (
 )
 HANDLED = -1  # `typed` answered the person itself (help): ask again
 TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
-CONSOLE_ACTIONS = {"show_plan": "action.show_plan"}
 
 
 class Console:
@@ -435,6 +432,8 @@ class Console:
             )
         if f.kind == Kind.PERSON:
             return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
+        if f.kind == Kind.SEARCH:
+            return self._ask_search(label + optional, f, values)
         while True:
             answer = self.ask(label + optional + hint)
             if keep and not answer:
@@ -486,6 +485,30 @@ class Console:
             if answer in ("j", "ja", "y", "yes"):
                 return True
             self.say(self.tr("console.yes_no.again"))
+
+    def _ask_search(self, title: str, f: forms.Field, values: Mapping[str, Any]) -> Any:
+        """A picker: what is typed is searched (several, with `multi`, separated by commas);
+        matches are numbered and the text itself comes last, Enter takes the text. Without
+        matches the text is taken as typed, as before the register."""
+        answer = self.ask(title)
+        if not answer.strip():  # the handler says what is missing, like any other field
+            return [] if f.multi else ""
+        parts = [p for p in answer.split(",") if p.strip()] if f.multi else [answer]
+        picked = [self._search_one(f, part, values) for part in parts]
+        return picked if f.multi else picked[0]
+
+    def _search_one(self, f: forms.Field, typed: str, values: Mapping[str, Any]) -> str:
+        assert f.search is not None and self.me is not None
+        school = values.get("school") if isinstance(values.get("school"), str) else None
+        found = forms.search(
+            self.services, f.search, self.me, typed, school_id=school, lang=self.lang
+        )
+        matches = [c for c in found if not c.value.startswith(people.TYPED)]
+        exact = [c for c in matches if c.value.lower() == f"{people.STAFF}{typed.strip().lower()}"]
+        if exact or not matches:
+            return (exact or found or [forms.Choice(people.TYPED + typed.strip(), "")])[0].value
+        index = self.pick(typed.strip(), [c.text(self.lang) for c in found])
+        return found[index].value if index is not None else found[-1].value
 
     def _ask_person(self, title: str, people: list[tuple[str, str]], f: forms.Field) -> str:
         """A number from the list, or an e-mail on it; someone not on it "finnes ikke"."""
@@ -591,9 +614,9 @@ class Console:
         later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
         out = []
         for no, verb in enumerate((*ACTION_ORDER, *later), 1):
-            declared = actions.ACTIONS.get(verb)
-            if now.may(declared.name if declared else verb):
-                out.append((no, verb, declared.label if declared else CONSOLE_ACTIONS[verb]))
+            declared = actions.ACTIONS[verb]
+            if now.may(declared.name):
+                out.append((no, verb, declared.label))
         return out
 
     def on_case(self, ref: str) -> None:
@@ -642,8 +665,9 @@ class Console:
         if action.confirm and not self._ask_yes_no(self.tr(action.confirm)):
             raise Back
         if action.run is not None:
-            outcome = action.run(self.services, now.ref, me)
-            self.say(self.tr(outcome.key, **outcome.args))
+            step = flow.click(self.services, verb, now.ref, me, self.lang)
+            if isinstance(step, flow.Notice | flow.Done):
+                self.say(step.text if isinstance(step, flow.Notice) else "\n".join(step.lines))
             return None
         assert action.form is not None
         # The form's own access check runs before any typing (a refusal is on the trail).
@@ -668,22 +692,16 @@ class Console:
     # --- the aktivitetsplan -----------------------------------------------------------
 
     def show_plan(self, ref: str) -> None:
-        current = plan.plan_of(self.services, ref, self.me or "")
-        zone = self.services.org.school(self._school_of(ref)).zone
+        step = flow.show_plan(self.services, ref, self.me or "", self.lang)
+        if isinstance(step, flow.Notice):
+            self.say(step.text)
+            return
         self.say("=" * 40)
-        for section in export.plan_text(current, self.lang, zone):
-            self.say(section.heading.upper())
-            for item in section.items:
-                if isinstance(item, Sub):
-                    self.say(f"  {item.heading}")
-                elif isinstance(item, Field):
-                    self.say(f"    {item.label}: {item.value}")
-                elif isinstance(item, Para):
-                    self.say(f"    {item.text}")
+        for heading, lines in step.view.sections:
+            self.say(heading.upper())
+            for depth, line in lines:
+                self.say("  " * depth + line)
         self.say("=" * 40)
-
-    def _school_of(self, ref: str) -> str:
-        return review.status_of(self.services, ref, self.me or "").school_id
 
     def tiltak_done(self, now: choices.CaseChoices) -> None:
         waiting = [no for no, done in now.tiltak if not done]
@@ -703,7 +721,7 @@ class Console:
         self.say(
             self.tr(
                 "case.reported_by",
-                who=details.reporter,
+                who=details.name(details.reporter),
                 at=details.created_at.astimezone(
                     self.services.org.school(details.school_id).zone
                 ).strftime("%d.%m.%Y %H.%M"),
@@ -716,7 +734,7 @@ class Console:
                 "section": details.section,
                 "unit": details.unit,
                 "categories": details.categories,
-                "accused": details.report_data.get("accused"),
+                "accused": details.accused,
             },
         ):
             self.say(line)
@@ -729,6 +747,7 @@ class Console:
         for entry in details.trail:
             if entry.type in ("notified", "delivered"):
                 continue
-            kind = self.tr("event." + entry.type)
-            self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {entry.actor}")
+            kind = text.event_label(self.lang, entry)
+            who = details.name(entry.actor)
+            self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {who}")
         self.say("=" * 40)

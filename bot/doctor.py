@@ -71,6 +71,9 @@ def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[li
     findings += check_slack(settings)
     findings += check_teams(settings)
     findings += check_chat(settings)
+    from bot.fiks.doctor import check_fiks  # Fiks IO's libraries only when asked
+
+    findings += check_fiks(settings)
     lang = lang or org_lang
     bad = sum(f.status == BAD for f in findings)
     lines = [f.line(lang) for f in findings]

@@ -32,6 +32,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from handlers import delivery, ops
+from handlers.archive.journal import counts as journal_counts
 from handlers.services import Services
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -66,6 +67,7 @@ class DatabaseCollector(Collector):
             now = self.services.clock.now()
             oldest = (now - backlog.oldest_due_at).total_seconds() if backlog.oldest_due_at else 0
             revision = ops.schema(ops.Database(self.services.sessions)).revision or "none"
+            journalposts = journal_counts(self.services)
         except Exception:  # noqa: BLE001 - the scrape still answers, with up = 0
             revision, up = "unknown", 0.0
         else:
@@ -78,6 +80,15 @@ class DatabaseCollector(Collector):
                 "Age of the oldest notice due and not yet delivered.",
                 value=max(0.0, oldest),
             )
+            journal = GaugeMetricFamily(
+                "meldefra_journalposts",
+                "Journalposter for the sakarkiv by state: pending (queued, sent or received by "
+                "the archive), done (journalført), failed (refused: rektor was told).",
+                labels=["state"],
+            )
+            for state, n in journalposts:
+                journal.add_metric([state], float(n))
+            yield journal
         yield GaugeMetricFamily(
             "meldefra_database_up", "1 when the database answered this scrape.", value=up
         )

@@ -109,6 +109,7 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         finally:
             runtime.shutdown()
     warm_up()
+    fiks = _fiks(app, runtime)
     slack_app = None
     parts: list[Part] = []
     wake: Callable[[], None] | None = None
@@ -132,6 +133,8 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         teams, teams_sender = _teams(app, settings, wake)
         parts.append(teams)
         senders.append(teams_sender)
+        if fiks is not None:
+            senders.append(fiks.sender(app.services))
         sender = Router(app.services, senders)  # one sender or two: one path
         beat = Beat()
         worker_box.append(Worker(app.services, sender, observer=metrics, beat=beat))
@@ -181,6 +184,18 @@ def serve(app: App, *, http: bool, host: str, port: int) -> int:
         runtime.shutdown()
     log.info("stopped")
     return 0
+
+
+def _fiks(app: App, runtime: Runtime) -> Any:
+    """Fiks IO for the sakarkiv, when configured: its replies' thread starts here (the outbox
+    sender is given to each Router)."""
+    if app.settings.fiks is None:
+        return None
+    from bot.fiks.wiring import connect
+
+    fiks = connect(app.settings.fiks)
+    fiks.start_receiver(app.services, runtime.stop)
+    return fiks
 
 
 def _thread(
@@ -394,9 +409,14 @@ def _run_delivery(
     def alive() -> None:
         beat.value = time.time()
 
+    senders: list[Sender] = [sender]
+    if settings.fiks is not None:
+        from bot.fiks.wiring import connect
+
+        senders.append(connect(settings.fiks).sender(app.services))
     worker = Worker(
         app.services,
-        Router(app.services, [sender]),
+        Router(app.services, senders),
         wake=wake,
         observer=QueueObserver(outcomes),
         beat=alive,

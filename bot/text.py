@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from handlers import notices
+from handlers.archive.journal import FAILED_NOTICE
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
 from handlers.history import REPEAT_REPORTS
@@ -188,6 +189,24 @@ def _monthly_summary(lang: str, data: Data) -> list[str]:
     return summary(dict(data), lang)
 
 
+def event_label(lang: str, entry: Any) -> str:
+    """A trail entry's label in the case details: "Journalført 2026/1234-3" carries its
+    number (the sakarkiv's reference, so staff can find the document there)."""
+    label = t(lang, "event." + entry.type)
+    number = entry.data.get("journalpostnummer") if entry.type == "journalfoert" else None
+    return f"{label} {number}" if number else label
+
+
+def _journal_failed(lang: str, d: Data) -> list[str]:
+    kind = f"arkiv.kind.{d.get('journal', '')}"
+    what = t(lang, kind) if has(kind) else t(lang, "arkiv.kind.case_file")
+    return [
+        t(lang, "notice.journal_failed.title", what=what, ref=d["ref"]),
+        t(lang, "notice.journal_failed.error", error=d.get("error", "")),
+        t(lang, "notice.journal_failed.fix", ref=d["ref"]),
+    ]
+
+
 RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.RECEIPT: _receipt,
     notices.NEW_CASE: _new_case,
@@ -202,6 +221,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.DIGEST: _digest,
     MONTHLY_REPORT: _monthly_summary,
     REPEAT_REPORTS: _repeat,
+    FAILED_NOTICE: _journal_failed,
 }
 
 

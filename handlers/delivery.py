@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import access, notices
+from handlers.archive import journal
 from handlers.report import grant
 from handlers.services import Services
 from store import outbox, trail
@@ -150,6 +151,10 @@ def failed(services: Services, item: Pending, *, error: str) -> str | None:
                 "error": error[:100],
             },
         )
+        if item.kind == journal.KIND:
+            # A journalpost goes to the archive or nowhere: rektor hears that it failed.
+            journal.send_failed(services, session, case, item.data, error)
+            return None
         if item.kind == notices.RECEIPT or "rerouted_from" in item.data:
             # A reporter's receipt is not re-routed to somebody else, and a notice is re-routed
             # once: when rektor cannot be reached either, the trail says so and it stops there

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -18,13 +19,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, redact, review
+from handlers import access, names, people, redact, review
 from handlers.dates import PARTS, format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
 from handlers.org import School
-from handlers.plan import Plan, replay
+from handlers.plan import Plan, plans, replay
 from handlers.render import Document, Field, Item, Para, Section, Sub, to_html, to_pdf
+from handlers.report import MAX_LENGTH
 from handlers.review import TrailEntry
 from handlers.services import Services
 from store import trail
@@ -37,7 +39,7 @@ DOCUMENTS = (PLAN, CASE_FILE, INNSYN)
 FORMATS = ("pdf", "html", "json")
 MIME = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 FILE_STEM = {PLAN: "aktivitetsplan", CASE_FILE: "saksdokumentasjon", INNSYN: "innsyn"}
-REPORT_FIELDS = ("pupils", "what", "when", "where", "action_taken", "pupil_words")
+REPORT_FIELDS = tuple(MAX_LENGTH)  # the report's texts, as handlers.report declares them
 
 
 @dataclass(frozen=True)
@@ -93,15 +95,18 @@ def export_case(
         errors["anonymize_others"] = Problem("export.error.anonymize_case_file")
     if errors:
         raise FieldErrors(errors)
-    people = redact.register_for_case(services, ref) if document != CASE_FILE else []
+    register = redact.register_for_case(services, ref) if document != CASE_FILE else []
+
+    found = people.case_people(services, ref)
 
     def build(session: Session, case: Case, seen: access.Access) -> ExportFile:
         school = services.org.school(case.school_id)
         language = lang or school.language
         now = services.clock.now()
         entries = review.trail_entries(session, case)
-        plan = replay(case.ref, entries)
-        band = review.age_band_of(session, case)
+        every = plans(case.ref, entries)
+        typed_band = review.age_band_of(session, case)
+        band = _age_band(typed_band, found, now.astimezone(school.zone))
         for_leader: redact.Review | None = None
         meta: dict[str, Any] = {
             "ref": case.ref,
@@ -118,35 +123,28 @@ def export_case(
             "anonymized": False,
         }
         if document == PLAN:
-            if plan is None:
-                raise FieldErrors({"document": Problem("plan.error.no_plan", {"ref": case.ref})})
-            keep = plan.pupils
-            if keep_pupil is not None:
-                kept = names.find_pupil(plan.pupils, keep_pupil)
-                if kept is None:
-                    raise FieldErrors(
-                        {
-                            "anonymize_others": Problem(
-                                "export.error.unknown_pupil", {"pupil": keep_pupil}
-                            )
-                        }
-                    )
-                keep = [kept]
-            everyone = _everyone(entries, plan)
-            entries, done = review.redacted(entries, language, people, everyone, keep=keep)
-            plan = replay(case.ref, entries)
-            assert plan is not None
+            plan, kept = _chosen_plan(every, keep_pupil, case.ref)
+            keep = [kept] if kept is not None else plan.pupils
+            everyone = list(plan.pupils)
+            everyone += [n for n in _everyone(entries, every) if n not in everyone]
+            entries, done = review.redacted(entries, language, register, everyone, keep=keep)
+            redacted_plan = replay(case.ref, entries, plan.pupil)
+            assert redacted_plan is not None
+            plan = redacted_plan
             for_leader = done.review
-            meta["anonymized"] = keep_pupil is not None or bool(done.replaced)
-            doc = plan_document(plan, school.name, language, school.zone, now, band, _labels(done))
+            meta["anonymized"] = kept is not None or bool(done.replaced)
+            own = _age_band(typed_band, found, now.astimezone(school.zone), plan.pupil)
+            doc = plan_document(
+                plan, school.name, language, school.zone, now, own, _labels(done), found.names
+            )
             content: dict[str, Any] = {"plan": _plain(asdict(plan))}
         else:
             breaks = trail.verify_case(session, case)
             head = trail.events_of(session, case.id)[-1].hash
             redaction = None
             if document == INNSYN:
-                entries, plan, redaction, done = _innsyn(
-                    entries, plan, case.ref, language, keep_pupil, people
+                entries, every, redaction, done = _innsyn(
+                    entries, every, case.ref, language, keep_pupil, register
                 )
                 for_leader = done.review
                 meta["anonymized"] = True
@@ -161,7 +159,7 @@ def export_case(
             doc = case_file_document(
                 case,
                 entries,
-                plan,
+                every,
                 school,
                 list(services.org.owner.contacts),
                 _roles(session, case),
@@ -170,10 +168,13 @@ def export_case(
                 [str(b) for b in breaks],
                 head,
                 redaction,
+                found.names,
+                band,
             )
             content = {
                 "events": [_plain(asdict(e)) for e in entries],
-                "plan": _plain(asdict(plan)) if plan else None,
+                "plan": _plain(asdict(every[0])) if every else None,
+                "plans": [_plain(asdict(p)) for p in every],
             }
         if fmt == "pdf":
             data = to_pdf(doc, now)
@@ -213,13 +214,22 @@ def export_case(
     )
 
 
-def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[str]]:
-    """Before the export form opens: the case's ref and the plan's pupils (one family's
-    copy keeps one of them), for a leader who may export; the opening is logged."""
+def export_choices(services: Services, ref: str, actor: str) -> tuple[str, list[tuple[str, str]]]:
+    """Before the export form opens: the case's ref and whose family a plan copy is for
+    (value, name): each pupil's own plan (value: the pupil's position), or the pupils of a
+    plan made for several (value: 1, 2, …); for a leader who may export; the opening is
+    logged."""
 
-    def pupils(session: Session, case: Case, seen: access.Access) -> tuple[str, list[str]]:
-        current = replay(case.ref, review.trail_entries(session, case))
-        return case.ref, (current.pupils if current else [])
+    def pupils(
+        session: Session, case: Case, seen: access.Access
+    ) -> tuple[str, list[tuple[str, str]]]:
+        entries = review.trail_entries(session, case)
+        every = plans(case.ref, entries)
+        if any(p.pupil is not None for p in every):  # one plan per pupil: the case's pupils
+            named = names.pupil_names((e.type, e.texts) for e in entries if e.type == "reported")
+        else:
+            named = every[0].pupils if every else []
+        return case.ref, [(str(i), n) for i, n in enumerate(named, 1)]
 
     return review.read(services, ref, actor, "export", pupils, need=lambda seen: seen.may_export)
 
@@ -235,6 +245,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _chosen_plan(every: list[Plan], keep: str | None, ref: str) -> tuple[Plan, str | None]:
+    """The plan to export and the pupil whose family gets it (the others replaced): with one
+    plan per pupil, `keep` (the pupil's position or name) picks the plan too."""
+    if not every:
+        raise FieldErrors({"document": Problem("plan.error.no_plan", {"ref": ref})})
+    unknown = FieldErrors(
+        {"anonymize_others": Problem("export.error.unknown_pupil", {"pupil": keep or ""})}
+    )
+    if keep is None:
+        if len(every) > 1:
+            raise FieldErrors({"anonymize_others": Problem("plan.error.which_pupil")})
+        # One pupil's own plan goes to that pupil's family: the others are always replaced.
+        own = every[0]
+        return own, (own.pupils[0] if own.pupil is not None and own.pupils else None)
+    if any(p.pupil is not None for p in every):
+        chosen = next(
+            (p for p in every if str(p.pupil) == keep.strip() or names.find_pupil(p.pupils, keep)),
+            None,
+        )
+        if chosen is None or not chosen.pupils:
+            raise unknown
+        return chosen, chosen.pupils[0]
+    kept = names.find_pupil(every[0].pupils, keep)
+    if kept is None:
+        raise unknown
+    return every[0], kept
+
+
+def _age_band(
+    typed: str | None, found: people.CasePeople, now: datetime, pupil: int | None = None
+) -> str | None:
+    """Under or over 18: from the register's birth date on the day (a typed pupil: as recorded
+    with the age band)."""
+    adult = found.adult_on(now.date(), pupil)
+    if adult is None:
+        return typed
+    return "over_18" if adult else "under_18"
+
+
 def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
     rows = session.execute(
         select(CaseAccess.email, CaseAccess.role)
@@ -244,12 +293,12 @@ def _roles(session: Session, case: Case) -> list[tuple[str, str]]:
     return [(email, role) for email, role in rows]
 
 
-def _everyone(entries: list[TrailEntry], plan: Plan | None) -> list[str]:
-    """The pupils typed on the case: the plan's first, then the report's, no repeats."""
-    everyone = list(plan.pupils) if plan else []
-    return everyone + [
-        n for n in names.pupil_names((e.type, e.texts) for e in entries) if n not in everyone
-    ]
+def _everyone(entries: list[TrailEntry], every: Sequence[Plan]) -> list[str]:
+    """The pupils typed on the case: in the report's order (a pupil's position), then any
+    other a plan names, no repeats."""
+    found = names.pupil_names((e.type, e.texts) for e in entries)
+    found += [n for p in every for n in p.pupils if n not in found]
+    return list(dict.fromkeys(found))
 
 
 def _labels(done: redact.Redacted) -> list[str]:
@@ -258,15 +307,15 @@ def _labels(done: redact.Redacted) -> list[str]:
 
 def _innsyn(
     entries: list[TrailEntry],
-    plan: Plan | None,
+    every: list[Plan],
     ref: str,
     lang: str,
     keep: str | None,
-    people: list[redact.Person],
-) -> tuple[list[TrailEntry], Plan | None, Redaction, redact.Redacted]:
-    """The entries and plan for one party's innsyn: the kept pupil (and their foresatte)
+    register: list[redact.Person],
+) -> tuple[list[TrailEntry], list[Plan], Redaction, redact.Redacted]:
+    """The entries and plans for one party's innsyn: the kept pupil (and their foresatte)
     stay, every other pupil of the register or the case, and their foresatte, is replaced."""
-    everyone = _everyone(entries, plan)
+    everyone = _everyone(entries, every)
     if keep is not None:
         kept = names.find_pupil(everyone, keep)
     else:
@@ -274,8 +323,8 @@ def _innsyn(
     if kept is None:
         problem = Problem("export.error.unknown_pupil", {"pupil": keep or ""})
         raise FieldErrors({"anonymize_others": problem})
-    hidden, done = review.redacted(entries, lang, people, everyone, keep=[kept])
-    return hidden, replay(ref, hidden), Redaction(kept, _labels(done)), done
+    hidden, done = review.redacted(entries, lang, register, everyone, keep=[kept])
+    return hidden, plans(ref, hidden), Redaction(kept, _labels(done)), done
 
 
 # --- The documents ------------------------------------------------------------------------
@@ -284,9 +333,14 @@ def _innsyn(
 class _Words:
     """The catalog in one language, with the date formats documents use."""
 
-    def __init__(self, lang: str, zone: tzinfo) -> None:
+    def __init__(self, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None) -> None:
         self.lang = lang
         self.zone = zone
+        self.names = dict(names or {})
+
+    def person(self, email: str) -> str:
+        """A staff member by name (their e-mail when the directory does not know them)."""
+        return self.names.get(email) or email
 
     def __call__(self, key: str, **args: object) -> str:
         return t(self.lang, key, **args)
@@ -331,7 +385,8 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
     for x in plan.tiltak:
         tiltak.append(Sub(w("doc.plan.tiltak_n", no=x.no)))
         tiltak.append(Para(w.text(x.what)))
-        tiltak.append(Field(w("doc.plan.who"), w.text(x.who)))
+        who = w.person(x.responsible) if x.responsible else w.text(x.who)
+        tiltak.append(Field(w("doc.plan.who"), who))
         when = w.text(x.when)
         if x.due is not None:
             when = w("doc.plan.when_date", text=when, date=w.day(x.due))
@@ -380,18 +435,20 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
     return sections
 
 
-def plan_text(plan: Plan, lang: str, zone: tzinfo) -> list[Section]:
+def plan_text(
+    plan: Plan, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None
+) -> list[Section]:
     """The plan's sections as the documents show them (for the console and chat views)."""
-    return plan_sections(plan, _Words(lang, zone))
+    return plan_sections(plan, _Words(lang, zone, names))
 
 
 def _made(plan: Plan, w: _Words) -> list[Item]:
     made: list[Item] = [
-        Para(w("doc.plan.made_by", date=w.day(plan.created_at), who=plan.created_by))
+        Para(w("doc.plan.made_by", date=w.day(plan.created_at), who=w.person(plan.created_by)))
     ]
     if plan.changed:
         at, who, _ = plan.changed[-1]
-        made.append(Para(w("doc.plan.changed_by", date=w.day(at), who=who)))
+        made.append(Para(w("doc.plan.changed_by", date=w.day(at), who=w.person(who))))
     return made
 
 
@@ -403,10 +460,11 @@ def plan_document(
     now: datetime,
     age_band: str | None = None,
     replaced: list[str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Document:
     """The aktivitetsplan to give the pupil and foresatte (the pupil alone, from 18).
     `replaced`: the labels that stand for other people in this copy, said in the copy."""
-    w = _Words(lang, zone)
+    w = _Words(lang, zone, names)
     adult = age_band == "over_18"
     about = Section(
         w("doc.plan.about"),
@@ -435,11 +493,17 @@ class _People:
     8. trinn)". Roles come from the case's access list and the school's org."""
 
     def __init__(
-        self, w: _Words, school: School, owner: list[str], roles: list[tuple[str, str]]
+        self,
+        w: _Words,
+        school: School,
+        owner: list[str],
+        roles: list[tuple[str, str]],
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.w = w
         self.school = school
         self.owner = set(owner)
+        self.names = dict(names or {})
         self.roles: dict[str, list[str]] = {}
         for email, role in roles:
             if role != access.EXCLUDED:
@@ -472,10 +536,30 @@ class _People:
         if email.startswith("operator:"):
             return self.w("doc.who.operator", who=email.removeprefix("operator:"))
         words = self.role_words(email)
-        return f"{email} ({', '.join(words)})" if words else email
+        name = self.name(email)
+        return f"{name} ({', '.join(words)})" if words else name
+
+    def name(self, email: str | None) -> str:
+        """The person's name alone (the e-mail when the directory does not know them)."""
+        if not email:
+            return self.w("doc.who.system")
+        return self.names.get(email) or email
 
     def many(self, emails: list[str]) -> str:
         return ", ".join(self(e) for e in emails)
+
+    def listing(self) -> list[Item]:
+        """Everyone on the case with name, e-mail and roles: the one place e-mails are shown,
+        so each person can be identified."""
+        items: list[Item] = []
+        for email in self.roles:
+            if "@" not in email:
+                continue
+            words = self.role_words(email)
+            name = self.names.get(email) or email
+            key = "doc.case.person_roles" if words else "doc.case.person"
+            items.append(Para(self.w(key, name=name, email=email, roles=", ".join(words))))
+        return items
 
 
 @dataclass(frozen=True)
@@ -490,7 +574,7 @@ class Redaction:
 def case_file_document(
     case: Case,
     entries: list[TrailEntry],
-    plan: Plan | None,
+    every: Sequence[Plan],
     school: School,
     owner: list[str],
     roles: list[tuple[str, str]],
@@ -499,26 +583,30 @@ def case_file_document(
     breaks: list[str],
     head: str,
     redaction: Redaction | None = None,
+    names: Mapping[str, str] | None = None,
+    age_band: str | None = None,
 ) -> Document:
     """The case file as a school writes it for the archive and the statsforvaltar: the facts,
     the report with its time as typed and as understood, who got it and why, the
     investigation, the parties, the plan with every evaluation, the conclusion, the timeline
     in words, the deliveries, the innsynslogg and the chain check. No catalog keys, no JSON,
     no UTC: every time in the school's zone."""
-    w = _Words(lang, school.zone)
-    who = _People(w, school, owner, roles)
+    w = _Words(lang, school.zone, names)
+    who = _People(w, school, owner, roles, names)
     reported = entries[0]
     sections = [
-        _about(case, school, w, who, now, entries),
+        _about(case, school, w, who, now, age_band),
+        Section(w("doc.case.persons"), who.listing() or [Para(w("doc.none"))]),
         _report(reported, case, w, who),
         _route(entries, case, w, who),
         _investigation(entries, case, w, who),
-        _parties(entries, w),
+        _parties(entries, w, age_band),
     ]
-    if plan is None:
+    if not every:
         sections.append(Section(w("doc.plan.title"), [Para(w("doc.case.no_plan"))]))
-    else:
-        sections.append(Section(w("doc.plan.title"), _made(plan, w)))
+    for plan in every:  # one plan per pupil
+        title = w("doc.plan.title_for", name=", ".join(plan.pupils)) if plan.pupil else ""
+        sections.append(Section(title or w("doc.plan.title"), _made(plan, w)))
         sections.extend(plan_sections(plan, w))
     sections.append(_conclusion(entries, case, w, who))
     sections.append(_timeline(entries, w, who))
@@ -541,7 +629,7 @@ def case_file_document(
 
 
 def _about(
-    case: Case, school: School, w: _Words, who: _People, now: datetime, entries: list[TrailEntry]
+    case: Case, school: School, w: _Words, who: _People, now: datetime, band: str | None
 ) -> Section:
     about: list[Item] = [
         Field(w("doc.case.school"), school.name),
@@ -561,7 +649,6 @@ def _about(
         )
     if case.urgent:
         about.append(Field(w("doc.case.urgent"), w("doc.yes")))
-    band = _last_data(entries, "age_band_set", "age_band")
     if band in review.AGE_BANDS:
         about.append(Field(w("doc.case.age_band"), w(f"doc.age_band.{band}")))
     if case.closed_at is not None:
@@ -580,6 +667,8 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         if name not in reported.texts:
             continue
         value = w.text(reported.texts.get(name))
+        if name == "pupils":
+            value = _pupils(reported, w) or value
         if name == "when" and reported.data.get("when_at"):
             at = datetime.fromisoformat(reported.data["when_at"])
             understood = w.day(at)
@@ -597,7 +686,22 @@ def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Sectio
         # Shown to those who may read the case file: rektor or skoleeier (§ 12-5); in a
         # leadership case nobody in the school's leadership can export it.
         items.append(Field(w("doc.case.accused"), who(accused)))
+    elif reported.texts.get("accused_name"):
+        typed = w("doc.case.accused_typed", name=reported.texts["accused_name"])
+        items.append(Field(w("doc.case.accused"), typed))
     return Section(w("doc.case.report"), items)
+
+
+def _pupils(reported: TrailEntry, w: _Words) -> str | None:
+    """Each pupil on a line, saying whether the name was picked from the register or typed."""
+    typed = reported.data.get("pupils_typed")
+    found = names.split_names(reported.texts.get("pupils"))
+    if not isinstance(typed, list) or len(typed) != len(found):
+        return None
+    return "\n".join(
+        w("doc.case.pupil_typed" if was_typed else "doc.case.pupil_register", name=name)
+        for name, was_typed in zip(found, typed, strict=True)
+    )
 
 
 def _route(entries: list[TrailEntry], case: Case, w: _Words, who: _People) -> Section:
@@ -635,7 +739,7 @@ def _owner_sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         f"doc.tl.owner_informed.{how}",
         who=who(e.actor),
         to=who.many(list(e.data.get("to", []))),
-        rektor=who(e.data.get("on_behalf_of")),
+        rektor=who.name(e.data.get("on_behalf_of")),  # the sentence says "rektor" itself
     )
 
 
@@ -660,9 +764,8 @@ def _investigation(entries: list[TrailEntry], case: Case, w: _Words, who: _Peopl
     return Section(w("doc.inv.heading"), items)
 
 
-def _parties(entries: list[TrailEntry], w: _Words) -> Section:
+def _parties(entries: list[TrailEntry], w: _Words, band: str | None) -> Section:
     items: list[Item] = []
-    band = _last_data(entries, "age_band_set", "age_band")
     if band in review.AGE_BANDS:
         items.append(Para(w(f"doc.parties.{band}")))
     for e in entries:
@@ -674,6 +777,9 @@ def _parties(entries: list[TrailEntry], w: _Words) -> Section:
                     w.text(e.texts.get("how")),
                 )
             )
+            view = e.data.get("pupil_agreed")
+            if view in review.PUPIL_VIEWS:
+                items.append(Para(w(f"doc.parties.pupil_agreed.{view}")))
     if not items:
         items.append(Para(w("doc.parties.none")))
     return Section(w("doc.parties.heading"), items)
@@ -728,6 +834,11 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w("doc.tl.escalated", to=who.many(list(d.get("to", []))))
     if e.type in ("owner_informed", "owner_informed_serious"):
         return _owner_sentence(e, w, who)
+    if e.type in ("journalfoert", "journal_failed", "archive_folder_closed"):
+        kind = f"arkiv.kind.{d.get('kind', '')}"
+        what = w(kind) if has(kind) else ""
+        number = d.get("journalpostnummer") or d.get("saksnummer") or ""
+        return w(f"doc.tl.{e.type}", number=number, what=what)
     if e.type in _WITH_NUMBER:
         return w(f"doc.tl.{e.type}", who=actor, no=d.get("no", ""))
     if e.type == "closed" and d.get("without_investigation"):
@@ -825,11 +936,3 @@ def _redacted(redaction: Redaction, w: _Words) -> Section:
         items.append(Para(w("redact.copy.replaced", names=", ".join(redaction.replaced))))
     items.append(Para(w("doc.innsyn.basis")))
     return Section(w("doc.innsyn.heading"), items)
-
-
-def _last_data(entries: list[TrailEntry], event_type: str, key: str) -> Any:
-    found = None
-    for e in entries:
-        if e.type == event_type:
-            found = e.data.get(key)
-    return found

@@ -81,6 +81,20 @@ class RTeam:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """Where a school's cases go in the municipality's sakarkiv (Fiks Arkiv): the klassering
+    of the saksmappe (`klassering`, in `klassifikasjonssystem` when the archive has several),
+    the administrative unit, the arkivdel, and whether a closed case is sperret in Meldefra
+    by itself once its case file is journalført (`sperre: after_journal`)."""
+
+    klassering: str
+    klassifikasjonssystem: str | None = None
+    admin_unit: str | None = None
+    arkivdel: str | None = None
+    sperre_after_journal: bool = False
+
+
+@dataclass(frozen=True)
 class GraphDirectory:
     """What a school takes from Microsoft Graph (Entra ID) when Teams is configured.
 
@@ -134,6 +148,7 @@ class School:
     graph: GraphDirectory = field(default_factory=GraphDirectory)
     # (person, unit name): the unit whose leader gets the reports of someone in several units
     primary_units: tuple[tuple[str, str], ...] = ()
+    archive: ArchiveSettings | None = None  # None: not journalført through Fiks Arkiv
     # The school's own times (`day: {starts, recess, ends}`), used to place "i friminuttet"
     day: SchoolDay = field(default_factory=SchoolDay)
     # The school's id in the directory's source (OneRoster orgs.sourcedId or identifier, Graph
@@ -506,6 +521,7 @@ class _Reader:
             "closed_days",
             "graph",
             "primary_unit",
+            "archive",
             "day",
             "source_id",
         }
@@ -542,6 +558,7 @@ class _Reader:
         policy = self.policy(m.get("policy"), where)
         closed = self.closed_days(m.get("closed_days"), where)
         graph = self.graph(m.get("graph"), where)
+        archive = self.archive(m.get("archive"), where)
         primary = self.primary_units(m.get("primary_unit"), where, units)
         day = self.school_day(m.get("day"), where)
         self.check_units(sid, unit_nodes, primary, {principal, *leadership, *rteam.members})
@@ -561,6 +578,7 @@ class _Reader:
             closed_days=closed,
             graph=graph,
             primary_units=tuple(primary.items()),
+            archive=archive,
             day=day,
             source_id=self.scalar(m.get("source_id"), where, "source_id"),
         )
@@ -733,6 +751,30 @@ class _Reader:
         if group and not re.fullmatch(r"[0-9a-fA-F-]{36}", group):
             self.fail(m["rteam_group"], "rteam_group", where=where)
         return GraphDirectory(managers=managers, rteam_group=group)
+
+    def archive(self, node: yaml.Node | None, where: str) -> ArchiveSettings | None:
+        if node is None:
+            return None
+        keys = {"klassering", "klassifikasjonssystem", "admin_unit", "arkivdel", "sperre"}
+        m = self.mapping(node, f"{where}: archive", keys)
+        if m is None:
+            return None
+        klassering = self.scalar(m.get("klassering"), where, "archive.klassering")
+        if not klassering:
+            self.fail(node, "archive_klassering", where=where)
+            return None
+        sperre = (self.scalar(m.get("sperre"), where, "archive.sperre") or "manual").lower()
+        if sperre not in ("manual", "after_journal"):
+            self.fail(m["sperre"], "archive_sperre", where=where, value=sperre)
+        return ArchiveSettings(
+            klassering=klassering,
+            klassifikasjonssystem=self.scalar(
+                m.get("klassifikasjonssystem"), where, "archive.klassifikasjonssystem"
+            ),
+            admin_unit=self.scalar(m.get("admin_unit"), where, "archive.admin_unit"),
+            arkivdel=self.scalar(m.get("arkivdel"), where, "archive.arkivdel"),
+            sperre_after_journal=sperre == "after_journal",
+        )
 
     def school_day(self, node: yaml.Node | None, where: str) -> SchoolDay:
         """`day: {starts: "08:15", recess: ["10:00", "11:30"], ends: "14:30"}`, all optional."""

@@ -28,7 +28,7 @@ from handlers.org import School
 from handlers.review import Outcome, TrailEntry
 from handlers.services import Services
 from handlers.states import Status
-from store import trail
+from store import case_pupils, trail
 from store.models import Case, PlanItem
 
 EFFECTS = ("virker", "delvis", "virker_ikke")
@@ -76,6 +76,10 @@ class PlanForm:
     foresatte_heard: str = ""  # how foresatte were heard
     best_interests: str = ""  # barnets beste (opplæringslova § 10-1, barnekonvensjonen art. 3)
     others_heard: str = ""  # other pupils heard
+    # The pupil the plan is for: their position on the case (one plan per pupil). None with
+    # `pupils` typed: one plan covering them (as before); None with nothing typed: the first
+    # of the case's pupils who has no plan yet.
+    pupil: int | None = None
 
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).strip() for name in PLAN_MAX}
@@ -95,6 +99,7 @@ class PlanChange:
     others_heard: str = ""
     add_tiltak: list[TiltakForm] = field(default_factory=list)
     end_tiltak: list[int] = field(default_factory=list)
+    pupil: int | None = None  # whose plan, when the case has several
 
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).strip() for name in PLAN_MAX}
@@ -110,6 +115,7 @@ class EvaluationForm:
     next_evaluation: str = ""  # required unless the case is closed
     add_tiltak: list[TiltakForm] = field(default_factory=list)
     end_tiltak: list[int] = field(default_factory=list)
+    pupil: int | None = None  # whose plan, when the case has several
 
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).strip() for name in EVALUATION_MAX}
@@ -175,6 +181,11 @@ class Plan:
     evaluations: list[Evaluation] = field(default_factory=list)
     changed: list[tuple[datetime, str, list[str]]] = field(default_factory=list)
     closed_at: datetime | None = None
+    pupil: int | None = None  # the pupil's position on the case; None: a plan for those named
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
 
     def active_tiltak(self) -> list[Tiltak]:
         return [x for x in self.tiltak if x.active]
@@ -187,100 +198,130 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def replay(ref: str, entries: Sequence[TrailEntry]) -> Plan | None:
-    """The current plan from the case's events (None when the case has no plan)."""
-    plan: Plan | None = None
+def replay(ref: str, entries: Sequence[TrailEntry], pupil: int | None = None) -> Plan | None:
+    """The current plan from the case's events (None when the case has no plan): the plan
+    for `pupil` (a position on the case), or without one the first plan made."""
+    found = plans(ref, entries)
+    if pupil is None:
+        return found[0] if found else None
+    return next((p for p in found if p.pupil == pupil), None)
+
+
+def plans(ref: str, entries: Sequence[TrailEntry]) -> list[Plan]:
+    """Every plan of the case (one per pupil), in the order they were made. Each plan event
+    names its pupil (`data.pupil`); events of a plan made before that name none."""
+    made: dict[int | None, Plan] = {}
     for e in entries:
+        key = e.data.get("pupil") if e.type != "closed" else None
+        plan = made.get(key)
         if e.type == "plan_created":
-            plan = Plan(
-                ref=ref,
-                created_at=e.at,
-                created_by=e.actor,
-                problem=e.texts.get("problem"),
-                pupils=names.split_names(e.texts.get("pupils")),
-                pupil_voice=e.texts.get("pupil_voice"),
-                pupil_heard=e.texts.get("pupil_heard"),
-                foresatte_heard=e.texts.get("foresatte_heard"),
-                evaluate_on=_day(e.data.get("evaluate_on")),
-                evaluate_when=e.texts.get("evaluate_when"),
-                best_interests=e.texts.get("best_interests"),
-                others_heard=e.texts.get("others_heard"),
-            )
-        elif plan is None:
-            continue
-        elif e.type == "plan_changed":
-            changed = list(e.data.get("fields", []))
-            for name in changed:
-                if name == "pupils":
-                    plan.pupils = names.split_names(e.texts.get("pupils"))
-                elif name in PLAN_MAX:
-                    setattr(plan, name, e.texts.get(name))
-            if "evaluate_when" in changed:
-                plan.evaluate_on = _day(e.data.get("evaluate_on"))
-            plan.changed.append((e.at, e.actor, changed))
-        elif e.type == "tiltak_added":
-            plan.tiltak.append(
-                Tiltak(
-                    no=int(e.data["no"]),
-                    what=e.texts.get("what"),
-                    who=e.texts.get("who"),
-                    when=e.texts.get("when"),
-                    due=_day(e.data.get("due")),
-                    responsible=e.data.get("responsible"),
-                    added_at=e.at,
-                    added_by=e.actor,
-                )
-            )
-        elif e.type in ("tiltak_ended", "tiltak_done"):
-            found = plan.tiltak_no(int(e.data["no"]))
-            if found is not None and e.type == "tiltak_ended":
-                found.ended_at = e.at
-            elif found is not None:
-                found.done_at = e.at
-        elif e.type == "evaluated":
-            next_on = _day(e.data.get("next_evaluation"))
-            plan.evaluations.append(
-                Evaluation(
-                    at=e.at,
-                    by=e.actor,
-                    effect=e.data["effect"],
-                    decision=e.data["decision"],
-                    pupil_says=e.texts.get("pupil_says"),
-                    foresatte_says=e.texts.get("foresatte_says"),
-                    notes=e.texts.get("notes"),
-                    next_evaluation=next_on,
-                    added=list(e.data.get("added", [])),
-                    ended=list(e.data.get("ended", [])),
-                )
-            )
-            if next_on is not None:
-                plan.evaluate_on, plan.evaluate_when = next_on, e.texts.get("next_evaluation")
+            if plan is None:
+                made[key] = _created(ref, e, key)
         elif e.type == "closed":
-            plan.closed_at = e.at
-    return plan
+            for each in made.values():
+                each.closed_at = each.closed_at or e.at
+        elif plan is not None:
+            _apply(plan, e)
+    return list(made.values())
 
 
-def plan_of(services: Services, ref: str, actor: str) -> Plan:
-    """The plan, for someone allowed to see the case; a `viewed` event like every opening.
+def _created(ref: str, e: TrailEntry, pupil: int | None) -> Plan:
+    return Plan(
+        ref=ref,
+        created_at=e.at,
+        created_by=e.actor,
+        problem=e.texts.get("problem"),
+        pupils=names.split_names(e.texts.get("pupils")),
+        pupil_voice=e.texts.get("pupil_voice"),
+        pupil_heard=e.texts.get("pupil_heard"),
+        foresatte_heard=e.texts.get("foresatte_heard"),
+        evaluate_on=_day(e.data.get("evaluate_on")),
+        evaluate_when=e.texts.get("evaluate_when"),
+        best_interests=e.texts.get("best_interests"),
+        others_heard=e.texts.get("others_heard"),
+        pupil=pupil,
+    )
+
+
+def _apply(plan: Plan, e: TrailEntry) -> None:
+    if e.type == "plan_changed":
+        changed = list(e.data.get("fields", []))
+        for name in changed:
+            if name == "pupils":
+                plan.pupils = names.split_names(e.texts.get("pupils"))
+            elif name in PLAN_MAX:
+                setattr(plan, name, e.texts.get(name))
+        if "evaluate_when" in changed:
+            plan.evaluate_on = _day(e.data.get("evaluate_on"))
+        plan.changed.append((e.at, e.actor, changed))
+    elif e.type == "tiltak_added":
+        plan.tiltak.append(
+            Tiltak(
+                no=int(e.data["no"]),
+                what=e.texts.get("what"),
+                who=e.texts.get("who"),
+                when=e.texts.get("when"),
+                due=_day(e.data.get("due")),
+                responsible=e.data.get("responsible"),
+                added_at=e.at,
+                added_by=e.actor,
+            )
+        )
+    elif e.type in ("tiltak_ended", "tiltak_done"):
+        found = plan.tiltak_no(int(e.data["no"]))
+        if found is not None and e.type == "tiltak_ended":
+            found.ended_at = e.at
+        elif found is not None:
+            found.done_at = e.at
+    elif e.type == "evaluated":
+        next_on = _day(e.data.get("next_evaluation"))
+        plan.evaluations.append(
+            Evaluation(
+                at=e.at,
+                by=e.actor,
+                effect=e.data["effect"],
+                decision=e.data["decision"],
+                pupil_says=e.texts.get("pupil_says"),
+                foresatte_says=e.texts.get("foresatte_says"),
+                notes=e.texts.get("notes"),
+                next_evaluation=next_on,
+                added=list(e.data.get("added", [])),
+                ended=list(e.data.get("ended", [])),
+            )
+        )
+        if next_on is not None:
+            plan.evaluate_on, plan.evaluate_when = next_on, e.texts.get("next_evaluation")
+        if e.data["decision"] == "close":
+            plan.closed_at = e.at  # this pupil's plan ends; the case when every plan has
+
+
+def plan_of(services: Services, ref: str, actor: str, pupil: int | None = None) -> Plan:
+    """The plan (for `pupil`, or the first made), for someone allowed to see the case; a
+    `viewed` event like every opening.
 
     Raises FieldErrors (plan.error.no_plan) when the case has no plan yet.
     """
+    found = [p for p in plans_of(services, ref, actor) if pupil is None or p.pupil == pupil]
+    if not found:
+        raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
+    return found[0]
+
+
+def plans_of(services: Services, ref: str, actor: str) -> list[Plan]:
+    """Every plan of the case (one per pupil), read like `plan_of`."""
     lang = services.org.language_of(actor.strip().lower())
 
-    def read_plan(
+    def read_plans(
         session: Session, case: Case, seen: access.Access
     ) -> tuple[str, str, list[review.TrailEntry], bool]:
         entries = review.trail_entries(session, case)
         return case.ref, case.school_id, entries, seen.level == access.ANONYMOUS
 
-    case_ref, school, entries, anonymous = review.read(services, ref, actor, "plan", read_plan)
+    case_ref, school, entries, anonymous = review.read(services, ref, actor, "plan", read_plans)
     if anonymous:  # after the read: the register is read without holding the case lock
-        people = redact.register_of(services, school)
-        entries = review.without_names(entries, lang, people=people)
-    plan = replay(case_ref, entries)
-    if plan is None:
-        raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
-    return plan
+        register = redact.register_of(services, school)
+        entries = review.without_names(entries, lang, people=register)
+    return plans(case_ref, entries)
 
 
 # --- Validation ---------------------------------------------------------------------------
@@ -366,8 +407,19 @@ def _check_ended(plan: Plan, numbers: Sequence[int], errors: dict[str, Problem])
 # --- Writing: events and plan items in one transaction ------------------------------------
 
 
+def _of(pupil: int | None, **data: Any) -> dict[str, Any]:
+    """A plan event's data, naming the pupil whose plan it is (when the plan is one pupil's)."""
+    return {**data, "pupil": pupil} if pupil is not None else data
+
+
 def _add_tiltak(
-    session: Session, case: Case, actor: str, now: datetime, no: int, item: _CheckedTiltak
+    session: Session,
+    case: Case,
+    actor: str,
+    now: datetime,
+    no: int,
+    item: _CheckedTiltak,
+    pupil: int | None = None,
 ) -> None:
     due = item.due.at.date() if item.due else None
     trail.append(
@@ -376,7 +428,7 @@ def _add_tiltak(
         "tiltak_added",
         actor,
         now,
-        {"no": no, "due": due.isoformat() if due else None, "responsible": item.responsible},
+        _of(pupil, no=no, due=due.isoformat() if due else None, responsible=item.responsible),
         texts={"what": item.what, "who": item.who, "when": item.when},
     )
     if due is not None:
@@ -418,22 +470,82 @@ def settle_items(
     session.execute(q.values(done=True))
 
 
-def _schedule_evaluation(session: Session, case: Case, on: date, now: datetime) -> None:
-    settle_items(session, case, EVALUATION)  # one evaluation date at a time: the newest
-    _add_item(session, case, EVALUATION, None, on, None, now)
+def _schedule_evaluation(
+    session: Session, case: Case, on: date, now: datetime, pupil: int | None = None
+) -> None:
+    """One evaluation date at a time per plan: the newest. An evaluation item's number is
+    the pupil whose plan it is (none for a plan made before plans were per pupil)."""
+    _settle_evaluation(session, case, pupil)
+    _add_item(session, case, EVALUATION, pupil, on, None, now)
 
 
-def _end_tiltak(session: Session, case: Case, actor: str, now: datetime, no: int) -> None:
-    trail.append(session, case, "tiltak_ended", actor, now, {"no": no})
+def _settle_evaluation(session: Session, case: Case, pupil: int | None) -> None:
+    q = update(PlanItem).where(
+        PlanItem.case_id == case.id, PlanItem.kind == EVALUATION, PlanItem.done.is_(False)
+    )
+    q = q.where(PlanItem.item_no.is_(None) if pupil is None else PlanItem.item_no == pupil)
+    session.execute(q.values(done=True))
+
+
+def _end_tiltak(
+    session: Session, case: Case, actor: str, now: datetime, no: int, pupil: int | None = None
+) -> None:
+    trail.append(session, case, "tiltak_ended", actor, now, _of(pupil, no=no))
     settle_items(session, case, TILTAK, no)
 
 
-def _current(session: Session, case: Case) -> Plan | None:
-    return replay(case.ref, review.trail_entries(session, case))
+def _all(session: Session, case: Case) -> list[Plan]:
+    return plans(case.ref, review.trail_entries(session, case))
+
+
+def _which(session: Session, case: Case, pupil: int | None) -> Plan | Refusal:
+    """The plan an action is about: the pupil's, or the only plan there is."""
+    found = _all(session, case)
+    if not found:
+        return _no_plan(case)
+    if pupil is not None:
+        chosen = next((p for p in found if p.pupil == pupil), None)
+        return chosen if chosen is not None else _no_plan(case)
+    open_plans = [p for p in found if p.open] or found
+    if len(open_plans) > 1:
+        return Refusal.on_fields({"pupil": Problem("plan.error.which_pupil")})
+    return open_plans[0]
+
+
+def _next_no(found: Sequence[Plan]) -> int:
+    """Tiltak are numbered across the case's plans, so a number names one tiltak."""
+    return max((x.no for p in found for x in p.tiltak), default=0) + 1
 
 
 def _no_plan(case: Case) -> Refusal:
     return Refusal.on_fields({"plan": Problem("plan.error.no_plan", {"ref": case.ref})})
+
+
+def _for_pupil(
+    session: Session, case: Case, form: PlanForm, found: Sequence[Plan]
+) -> tuple[int | None, str] | Refusal:
+    """Whom a new plan is for: (position on the case or None, the pupils' names)."""
+    typed = form.pupils.strip()
+    if form.pupil is None and typed:
+        if any(p.pupil is None for p in found):
+            return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+        return None, typed
+    on_case = case_pupils.of_case(session, case.id)
+    planned = {p.pupil for p in found}
+    free = [p for p in on_case if p.position not in planned]
+    if form.pupil is not None:
+        chosen = next((p for p in on_case if p.position == form.pupil), None)
+        if chosen is None:
+            return Refusal.on_fields({"pupil": Problem("plan.error.which_pupil")})
+        if chosen.position in planned:
+            return Refusal.on_fields({"pupil": Problem("plan.error.exists", {"ref": case.ref})})
+    elif free:
+        chosen = free[0]
+    elif found:
+        return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+    else:
+        return None, typed  # a case without pupils on record: "pupils" is required below
+    return chosen.position, chosen.name or ""
 
 
 def _dates(checked: Sequence[_CheckedTiltak], **more: When | None) -> dict[str, When]:
@@ -456,14 +568,15 @@ def create_plan(
     actor = actor.strip().lower()
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
-        if _current(session, case) is not None:
-            if request_key and review.seen_request(session, case, request_key):
-                return PlanOutcome(
-                    case.ref, case.status, False, "result.already", {"ref": case.ref}
-                )
-            return Refusal.on_fields({"plan": Problem("plan.error.exists", {"ref": case.ref})})
+        found = _all(session, case)
+        if found and request_key and review.seen_request(session, case, request_key):
+            return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+        whom = _for_pupil(session, case, form, found)
+        if isinstance(whom, Refusal):
+            return whom
+        pupil, pupils = whom
         school = services.org.school(case.school_id)
-        texts = form.texts()
+        texts = {**form.texts(), "pupils": pupils}
         errors = _check_texts(texts, PLAN_MAX, PLAN_REQUIRED)
         if not form.tiltak:
             errors["tiltak"] = Problem("plan.error.no_tiltak")
@@ -482,12 +595,14 @@ def create_plan(
             "evaluate_on": evaluate.at.date().isoformat(),
             "pupil_count": len(texts["pupils"].splitlines()),
         }
+        if pupil is not None:
+            data["pupil"] = pupil
         if request_key:
             data["request_key"] = request_key
         trail.append(session, case, "plan_created", actor, now, data, texts=texts)
-        for no, item in enumerate(checked, 1):
-            _add_tiltak(session, case, actor, now, no, item)
-        _schedule_evaluation(session, case, evaluate.at.date(), now)
+        for no, item in enumerate(checked, _next_no(found)):
+            _add_tiltak(session, case, actor, now, no, item, pupil)
+        _schedule_evaluation(session, case, evaluate.at.date(), now, pupil)
         case.status = Status.PLAN
         return PlanOutcome(
             case.ref,
@@ -507,11 +622,13 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
     actor = actor.strip().lower()
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
-        plan = _current(session, case)
-        if plan is None:
-            return _no_plan(case)
+        plan = _which(session, case, change.pupil)
+        if isinstance(plan, Refusal):
+            return plan
         school = services.org.school(case.school_id)
         texts = {k: v for k, v in change.texts().items() if v}
+        if plan.pupil is not None:
+            texts.pop("pupils", None)  # a pupil's own plan stays that pupil's
         errors = _check_texts(texts, PLAN_MAX, ())
         checked = _check_tiltak(change.add_tiltak, services, school, now, errors)
         ended = _check_ended(plan, change.end_tiltak, errors)
@@ -528,15 +645,16 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
             if "pupils" in texts:
                 texts["pupils"] = "\n".join(names.split_names(texts["pupils"]))
             data: dict[str, Any] = {"fields": sorted(texts)}
+            if plan.pupil is not None:
+                data["pupil"] = plan.pupil
             if evaluate is not None:
                 data["evaluate_on"] = evaluate.at.date().isoformat()
-                _schedule_evaluation(session, case, evaluate.at.date(), now)
+                _schedule_evaluation(session, case, evaluate.at.date(), now, plan.pupil)
             trail.append(session, case, "plan_changed", actor, now, data, texts=texts)
         for no in ended:
-            _end_tiltak(session, case, actor, now, no)
-        first = max((x.no for x in plan.tiltak), default=0) + 1
-        for no, item in enumerate(checked, first):
-            _add_tiltak(session, case, actor, now, no, item)
+            _end_tiltak(session, case, actor, now, no, plan.pupil)
+        for no, item in enumerate(checked, _next_no(_all(session, case))):
+            _add_tiltak(session, case, actor, now, no, item, plan.pupil)
         return PlanOutcome(
             case.ref,
             case.status,
@@ -554,9 +672,10 @@ def complete_tiltak(services: Services, ref: str, actor: str, no: int) -> PlanOu
     actor = actor.strip().lower()
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
-        plan = _current(session, case)
-        if plan is None:
+        every = _all(session, case)
+        if not every:
             return _no_plan(case)
+        plan = next((p for p in every if p.tiltak_no(no) is not None), every[0])
         found = plan.tiltak_no(no)
         if found is None or not found.active:
             return Refusal.on_fields(
@@ -564,7 +683,7 @@ def complete_tiltak(services: Services, ref: str, actor: str, no: int) -> PlanOu
             )
         if found.done_at is not None:
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
-        trail.append(session, case, "tiltak_done", actor, now, {"no": no})
+        trail.append(session, case, "tiltak_done", actor, now, _of(plan.pupil, no=no))
         settle_items(session, case, TILTAK, no)
         return PlanOutcome(
             case.ref, case.status, True, "plan.result.tiltak_done", {"ref": case.ref, "no": no}
@@ -587,9 +706,9 @@ def evaluate(
     actor = actor.strip().lower()
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
-        plan = _current(session, case)
-        if plan is None:
-            return _no_plan(case)
+        plan = _which(session, case, form.pupil)
+        if isinstance(plan, Refusal):
+            return plan
         if request_key and review.seen_request(session, case, request_key):
             return PlanOutcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
         school = services.org.school(case.school_id)
@@ -612,44 +731,53 @@ def evaluate(
             next_on = _future(texts["next_evaluation"], "next_evaluation", school, now, errors)
         if errors:
             return Refusal.on_fields(errors)
-        first = max((x.no for x in plan.tiltak), default=0) + 1
+        first = _next_no(_all(session, case))
         added = list(range(first, first + len(checked)))
-        data: dict[str, Any] = {
-            "effect": form.effect,
-            "decision": form.decision,
-            "next_evaluation": next_on.at.date().isoformat() if next_on else None,
-            "added": added,
-            "ended": ended,
-        }
+        data: dict[str, Any] = _of(
+            plan.pupil,
+            effect=form.effect,
+            decision=form.decision,
+            next_evaluation=next_on.at.date().isoformat() if next_on else None,
+            added=added,
+            ended=ended,
+        )
         if request_key:
             data["request_key"] = request_key
         if closing:
             texts.pop("next_evaluation", None)
         trail.append(session, case, "evaluated", actor, now, data, texts=texts)
-        # An evaluation settles the tiltak dates it looked back on.
+        # An evaluation settles the tiltak dates of its plan it looked back on.
         session.execute(
             update(PlanItem)
             .where(
                 PlanItem.case_id == case.id,
                 PlanItem.kind == TILTAK,
+                PlanItem.item_no.in_([x.no for x in plan.tiltak]),
                 PlanItem.done.is_(False),
                 PlanItem.due_date <= now.astimezone(school.zone).date(),
             )
             .values(done=True)
         )
         for no in ended:
-            _end_tiltak(session, case, actor, now, no)
+            _end_tiltak(session, case, actor, now, no, plan.pupil)
         for no, item in zip(added, checked, strict=True):
-            _add_tiltak(session, case, actor, now, no, item)
-        if closing:
+            _add_tiltak(session, case, actor, now, no, item, plan.pupil)
+        others_open = [p for p in _all(session, case) if p.pupil != plan.pupil and p.open]
+        if closing and not others_open:
             trail.append(session, case, "closed", actor, now, {"via": "evaluated"})
             case.closed_at = now
             case.status = Status.CLOSED
             settle_items(session, case)
             key = "plan.result.closed"
+        elif closing:
+            # This pupil's plan ends; the case stays open for the others' plans.
+            for x in plan.tiltak:
+                settle_items(session, case, TILTAK, x.no)
+            _settle_evaluation(session, case, plan.pupil)
+            key = "plan.result.plan_closed"
         else:
             assert next_on is not None
-            _schedule_evaluation(session, case, next_on.at.date(), now)
+            _schedule_evaluation(session, case, next_on.at.date(), now, plan.pupil)
             key = "plan.result.evaluated"
         return PlanOutcome(
             case.ref,

@@ -10,12 +10,13 @@ text is removed from the bot's store. The events stay, so `meldefra verify` stil
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers import access, review
+from handlers import access, people, review
+from handlers.archive import journal
 from handlers.errors import Refused
 from handlers.export import CASE_FILE
 from handlers.plan import settle_items
@@ -27,7 +28,7 @@ from store.models import Case
 
 # Events that do not change what a case file says: an export stays current after them.
 _NOT_CONTENT = frozenset(
-    {"viewed", "exported", "refused", "notified", "delivered", "delivery_failed"}
+    {"viewed", "exported", "refused", "notified", "delivered", "delivery_failed", *journal.EVENTS}
 )
 
 
@@ -36,6 +37,7 @@ class AccessEntry:
     at: datetime
     who: str
     what: str  # "details", "plan", "export:<document>:<format>" or "refused:<action>"
+    name: str = ""  # who, by name (the e-mail when the directory does not know them)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ def access_log(services: Services, ref: str, actor: str, *, as_operator: bool = 
     it shows who saw the case, and holds no case content.
     """
     actor = actor.strip().lower()
+    log = _access_log(services, ref, actor, as_operator)
+    known = people.displays(services, [e.who for e in log.entries])
+    entries = [replace(e, name=known.get(e.who, e.who)) for e in log.entries]
+    return replace(log, entries=entries)
+
+
+def _access_log(services: Services, ref: str, actor: str, as_operator: bool) -> AccessLog:
     with services.uow() as session:
         case = review.load_case(session, ref, lock=True)
         seen = OPERATOR if as_operator else access.access_of(session, services.org, case, actor)
@@ -99,28 +108,37 @@ def archive(
         else:
             exports = _current_exports(session, case)
             chosen = [e for e in exports if export_sha256 in (None, e["sha256"])]
+            receipt = journal.closing_receipt(session, case) if export_sha256 is None else None
+            if receipt is not None and not exports:
+                # Journalført through Fiks Arkiv: the receipt on the trail stands for the file.
+                number = receipt.get("journalpostnummer")
+                removed = sperre(
+                    session, case, actor, now, {"journalpostnummer": number, "seq": receipt["seq"]}
+                )
+                return Outcome(
+                    case.ref,
+                    case.status,
+                    True,
+                    "result.archived_journal",
+                    {"ref": case.ref, "number": number, "count": removed},
+                )
             if not exports:
                 refusal = Refused("archive.error.not_exported", ref=case.ref)
             elif not chosen:
                 refusal = Refused("archive.error.file_mismatch", ref=case.ref)
             else:
-                removed = trail.remove_texts(session, case)
                 export = chosen[-1]
-                trail.append(
+                removed = sperre(
                     session,
                     case,
-                    "archived",
                     actor,
                     now,
                     {
                         "export_sha256": export["sha256"],
                         "export_seq": export["seq"],
                         "export_format": export["format"],
-                        "texts_removed": removed,
                     },
                 )
-                case.restricted = True
-                settle_items(session, case)
                 return Outcome(
                     case.ref,
                     case.status,
@@ -129,6 +147,17 @@ def archive(
                     {"ref": case.ref, "sha256": export["sha256"], "count": removed},
                 )
     raise refusal
+
+
+def sperre(session: Session, case: Case, actor: str, now: datetime, what: dict[str, object]) -> int:
+    """The archive step itself: free text removed, `archived` on the trail naming what went
+    to the archive (an export's SHA-256, or the journalpost number of the case file), the
+    case sperret. Returns how many texts were removed."""
+    removed = trail.remove_texts(session, case)
+    trail.append(session, case, "archived", actor, now, {**what, "texts_removed": removed})
+    case.restricted = True
+    settle_items(session, case)
+    return removed
 
 
 def _may_archive(services: Services, session: Session, case: Case, actor: str) -> bool:

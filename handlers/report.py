@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import notices
+from handlers import notices, people
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
@@ -17,7 +17,7 @@ from handlers.refs import make_ref
 from handlers.routing import Routing, route
 from handlers.services import Services
 from handlers.states import Status
-from store import trail
+from store import case_pupils, trail
 from store.models import Case, CaseAccess
 
 CATEGORIES = (
@@ -49,13 +49,16 @@ REQUIRED = ("pupils", "what")
 class ReportForm:
     """The fields of the report modal/dialog/console prompt, as the person typed them."""
 
-    pupils: str = ""
+    pupils: str = ""  # names typed (the console, the command line, a school without a register)
     what: str = ""
     school_id: str | None = None
+    picked: tuple[str, ...] = ()  # the pupil picker's values (handlers.people)
     when: str = ""
     where: str = ""
     categories: tuple[str, ...] = ()
-    accused: str | None = None  # the employee's e-mail, when an employee is the suspected offender
+    # § 12-5, when someone who works at the school is the suspected offender: a staff member's
+    # e-mail (or "s:<e-mail>" from the picker), or a name typed ("t:<name>")
+    accused: str | None = None
     action_taken: str = ""
     pupil_words: str = ""
     urgent: bool = False
@@ -70,6 +73,8 @@ class Checked:
     when: When | None
     routing: Routing
     accused: str | None = None  # the staff member's e-mail (§ 12-5)
+    pupils: tuple[people.PickedPupil, ...] = ()
+    accused_typed: str | None = None  # § 12-5: someone not on the staff lists, by name
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def check(
     errors: dict[str, Problem] = {}
     texts = form.texts()
     for name in REQUIRED:
-        if not texts[name]:
+        if not texts[name] and not (name == "pupils" and form.picked):
             errors[name] = Problem("error.required")
     for name, limit in MAX_LENGTH.items():
         if len(texts[name]) > limit:
@@ -100,19 +105,32 @@ def check(
     school = _school_for(services, form, reporter)
     if school is None:
         errors["school"] = Problem("error.unknown_school")
+    pupils: list[people.PickedPupil] = []
+    if school is not None:
+        pupils, problem = people.resolve_pupils(services, school, form.picked, texts["pupils"])
+        if problem is not None:
+            errors["pupils"] = problem
+        elif not pupils and not errors.get("pupils"):
+            errors["pupils"] = Problem("error.required")
 
     unknown = [c for c in form.categories if c not in CATEGORIES]
     if unknown:
         errors["categories"] = Problem("error.unknown_category", {"value": ", ".join(unknown)})
 
     typed = (form.accused or "").strip()
-    accused = resolve_employee(school, typed) if school is not None and typed else None
+    accused: str | None = None
+    accused_typed: str | None = None
     if EMPLOYEE_CATEGORY in form.categories and not typed:
         errors["accused"] = Problem("error.accused_required")
-    elif typed and school is not None and accused is None:
+    elif typed and school is not None:
         # Never free text that can miss: "trinn8" that matches nobody would route a
-        # leadership case to rektor instead of skoleeier.
-        errors["accused"] = Problem("error.accused_unknown", {"value": typed})
+        # leadership case to rektor instead of skoleeier; a full name of someone not on the
+        # staff lists (a vikar) goes to rektor as § 12-5.
+        found = people.resolve_accused(services, school, typed)
+        if isinstance(found, Problem):
+            errors["accused"] = found
+        else:
+            accused, accused_typed = found.email, found.typed
     if accused and accused == reporter.lower():
         errors["accused"] = Problem("error.accused_is_reporter")
 
@@ -136,10 +154,18 @@ def check(
         school,
         reporter,
         accused_employee=accused,
+        accused_named=accused_typed is not None,
         urgent=form.urgent,
         manager=manager,
     )
-    return Checked(school=school, when=when, routing=routing, accused=accused)
+    return Checked(
+        school=school,
+        when=when,
+        routing=routing,
+        accused=accused,
+        pupils=tuple(pupils),
+        accused_typed=accused_typed,
+    )
 
 
 def _route(routing: Routing) -> str:
@@ -147,20 +173,6 @@ def _route(routing: Routing) -> str:
     if routing.section != "12-5":
         return "12-4"
     return "12-5_owner" if routing.leadership_case else "12-5"
-
-
-def resolve_employee(school: School, typed: str) -> str | None:
-    """The staff member meant by what was picked or typed: an e-mail of the school's staff,
-    or the part before @ when exactly one staff member has it ("trinn8"); else None."""
-    text = typed.strip().lower()
-    staff = school.staff()
-    if text in staff:
-        return text
-    if "@" not in text:
-        matches = [email for email in staff if email.split("@", 1)[0] == text]
-        if len(matches) == 1:
-            return matches[0]
-    return None
 
 
 def file_report(
@@ -194,6 +206,16 @@ def file_report(
         case = _new_case(session, checked, form, reporter, submission_key, now)
         _record(services, session, case, checked, form, reporter, now)
         return Filed(case.ref, case.id, checked.routing, checked.school, checked.when)
+
+
+def _texts(form: ReportForm, checked: Checked) -> dict[str, str]:
+    """The report's free text; pupils picked are written as the register names them."""
+    texts = form.texts()
+    if form.picked:
+        texts["pupils"] = ", ".join(p.name for p in checked.pupils)
+    if checked.accused_typed:
+        texts["accused_name"] = checked.accused_typed
+    return texts
 
 
 def _school_for(services: Services, form: ReportForm, reporter: str) -> School | None:
@@ -261,14 +283,17 @@ def _record(
             "categories": sorted(set(form.categories)),
             "unit": routing.unit,
             "accused": checked.accused,
+            "accused_typed": checked.accused_typed is not None,
+            "pupils_typed": [p.pupil_id is None for p in checked.pupils],
             "when_at": when.at.astimezone(UTC).isoformat() if when else None,
             "when_has_time": when.has_time if when else None,
             # What was understood besides the day: a school moment or a period's last day.
             "when_part": when.part if when else None,
             "when_until": when.until.isoformat() if when and when.until else None,
         },
-        texts=form.texts(),
+        texts=_texts(form, checked),
     )
+    case_pupils.add(session, case.id, [(p.pupil_id, p.name) for p in checked.pupils])
     trail.append(
         session,
         case,

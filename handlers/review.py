@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, notices, redact, states
+from handlers import access, names, notices, people, redact, states
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal, Refused
 from handlers.refs import canonical_ref
@@ -78,6 +78,17 @@ class CaseDetails(CaseSummary):
     trail: list[TrailEntry]
     restricted: bool
     offered: tuple[str, ...] = ()  # what the reader may do with it now (handlers.states)
+    names: dict[str, str] = field(default_factory=dict)  # e-mail → display name
+
+    def name(self, email: str | None) -> str:
+        """A person on the case as people read them: their name (the e-mail if unknown)."""
+        return self.names.get(email or "", email or "")
+
+    @property
+    def accused(self) -> str | None:
+        """§ 12-5: whom the report is about, by name (a name typed when not on the staff)."""
+        email = self.report_data.get("accused")
+        return self.name(email) if email else self.report.get("accused_name")
 
 
 def summary(case: Case) -> CaseSummary:
@@ -110,11 +121,13 @@ def open_case(services: Services, ref: str, actor: str) -> CaseDetails:
     every pupil of the school and their foresatte replaced ("elev 1"), wherever named.
     """
     lang = services.org.language_of(actor.strip().lower())
+    names = people.case_names(services, ref)
 
     def details(session: Session, case: Case, seen: access.Access) -> tuple[CaseDetails, bool]:
         return _details(services, session, case, seen), seen.level == access.ANONYMOUS
 
     shown, anonymous = read(services, ref, actor, "details", details)
+    shown = replace(shown, names=names)
     if not anonymous:
         return shown
     # Redacted after the read: the school's register is read without holding the case lock.
@@ -205,8 +218,10 @@ def _details(services: Services, session: Session, case: Case, seen: access.Acce
     entries = trail_entries(session, case)
     reported = entries[0]
     data = dict(reported.data)
+    texts = dict(reported.texts)
     if seen.level == access.ANONYMOUS:
         data.pop("accused", None)  # discussed without names: no employee's name either
+        texts.pop("accused_name", None)
     has_plan, open_tiltak = _plan_facts(entries)
     facts = replace(
         access.facts_of(services.org, case),
@@ -218,7 +233,7 @@ def _details(services: Services, session: Session, case: Case, seen: access.Acce
         **vars(summary(case)),
         reporter=case.reporter,
         handlers=access.handlers_of(session, case),
-        report=dict(reported.texts),
+        report=texts,
         report_data=data,
         trail=entries,
         restricted=case.restricted,
@@ -358,6 +373,8 @@ def _tell_reporter_acknowledged(
 
 
 def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
+    who = people.display(services, actor.lower())  # read before the case's transaction
+
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.acknowledged_at is not None:
             return already(case)
@@ -370,13 +387,15 @@ def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
             case.status,
             True,
             "result.acknowledged",
-            {"ref": case.ref, "who": actor.lower()},
+            {"ref": case.ref, "who": who},
         )
 
     return act(services, ref, actor, "acknowledge", run)
 
 
 def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
+    who = people.display(services, actor.lower())
+
     def run(session: Session, case: Case, now: datetime) -> Outcome:
         if case.investigation_at is not None:
             return already(case)
@@ -386,7 +405,7 @@ def start_investigation(services: Services, ref: str, actor: str) -> Outcome:
             case.status,
             True,
             "result.investigating",
-            {"ref": case.ref, "who": actor.lower()},
+            {"ref": case.ref, "who": who},
         )
 
     return act(services, ref, actor, "investigate", run)
@@ -409,6 +428,7 @@ def begin_investigation(
 def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
     """Give another leader the case. Someone the case is about can never receive it."""
     to = to.strip().lower()
+    who, to_name = people.display(services, actor.lower()), people.display(services, to)
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         school = services.org.school(case.school_id)
@@ -448,7 +468,7 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
             case.status,
             True,
             "result.forwarded",
-            {"ref": case.ref, "to": to, "who": actor.lower()},
+            {"ref": case.ref, "to": to_name, "who": who},
         )
 
     return act(services, ref, actor, "forward", run)
@@ -500,6 +520,7 @@ def close(
     if len(why) > MAX_REASON:
         _require_text("why_not_investigated", why, MAX_REASON)
     other = canonical_ref(same_as) if same_as.strip() else None
+    who = people.display(services, actor.lower())
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         if case.status == Status.CLOSED:
@@ -524,9 +545,7 @@ def close(
         case.closed_at = now
         case.status = Status.CLOSED
         _tell_reporter_closed(services, session, case, now, actor)
-        return Outcome(
-            case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": actor.lower()}
-        )
+        return Outcome(case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": who})
 
     return act(services, ref, actor, "close", run)
 
@@ -606,11 +625,27 @@ def note_investigation(
     return act(services, ref, actor, "investigation_note", run)
 
 
+PUPIL_VIEWS = ("yes", "no", "not_asked")
+
+
 def record_foresatte(
-    services: Services, ref: str, actor: str, what: str, how: str, on: str = ""
+    services: Services,
+    ref: str,
+    actor: str,
+    what: str,
+    how: str,
+    on: str = "",
+    *,
+    pupil: int | None = None,
+    pupil_agreed: str = "",
 ) -> Outcome:
     """Record that foresatte were informed (`what`="informed") or heard ("heard"): the day
-    and how ("telefon med mor", "møte på skolen")."""
+    and how ("telefon med mor", "møte på skolen"); `pupil` (position on the case) when the
+    case is about several.
+
+    When the register says the pupil is 18 or older on that day, informing foresatte records
+    what the pupil thought of it (`pupil_agreed`: yes, no, not_asked). The duty does not
+    depend on consent: the answer is recorded, never a reason to refuse."""
     how = how.strip()
     errors: dict[str, Problem] = {}
     if what not in PARTY_EVENTS:
@@ -619,19 +654,26 @@ def record_foresatte(
         errors["how"] = Problem("error.required")
     elif len(how) > MAX_HOW:
         errors["how"] = Problem("error.too_long", {"max": MAX_HOW, "length": len(how)})
+    found = people.case_people(services, ref)
+    if pupil is not None and found.pupil(pupil) is None:
+        errors["pupil"] = Problem("parties.error.pupil")
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         day = _day_of(services, case, on, now, "on", errors)
+        adult = found.adult_on(day, pupil)
+        if what == "informed" and adult and pupil_agreed not in PUPIL_VIEWS:
+            errors["pupil_agreed"] = Problem("parties.error.pupil_agreed")
         if errors:
             return Refusal.on_fields(errors)
+        data: dict[str, Any] = {"what": what, "on": day.isoformat()}
+        if pupil is not None:
+            data["pupil"] = pupil
+        if adult is not None:
+            data["adult"] = adult  # by the register's birth date, on that day
+        if what == "informed" and adult:
+            data["pupil_agreed"] = pupil_agreed
         trail.append(
-            session,
-            case,
-            "foresatte_recorded",
-            actor.lower(),
-            now,
-            {"what": what, "on": day.isoformat()},
-            texts={"how": how},
+            session, case, "foresatte_recorded", actor.lower(), now, data, texts={"how": how}
         )
         return Outcome(case.ref, case.status, True, f"result.foresatte_{what}", {"ref": case.ref})
 

@@ -43,17 +43,21 @@ def route(
     reporter: str,
     *,
     accused_employee: str | None = None,
+    accused_named: bool = False,
     urgent: bool = False,
     manager: str | None = None,
 ) -> Routing:
     """`manager` is the reporter's manager from a directory (Entra ID), resolved by the edge:
     it stands in for the unit leader only where org.yml names none, and only when the manager
-    works at the school (someone outside it may not read the case)."""
+    works at the school (someone outside it may not read the case).
+
+    `accused_named`: § 12-5 about someone who works at the school but is on no staff list (a
+    vikar, an agency assistant, a praksisstudent), named by the reporter: rektor straks."""
     reporter = reporter.lower()
     unit = school.unit_of(reporter)
     unit_name = unit.name if unit else None
-    if accused_employee:
-        return _route_12_5(org, school, accused_employee.lower(), unit_name)
+    if accused_employee or accused_named:
+        return _route_12_5(org, school, (accused_employee or "").lower() or None, unit_name)
 
     recipients: list[Recipient] = []
     leader = unit.leader if unit else None
@@ -77,8 +81,8 @@ def route(
     return _finish(org, recipients, "12-4", urgent, False, False, frozenset(), unit_name)
 
 
-def _route_12_5(org: Org, school: School, accused: str, unit: str | None) -> Routing:
-    if school.is_leadership(accused):
+def _route_12_5(org: Org, school: School, accused: str | None, unit: str | None) -> Routing:
+    if accused is not None and school.is_leadership(accused):
         # Offender in the leadership: straight to skoleeier, and nobody in this school's
         # leadership may receive or open the case.
         excluded = frozenset({accused, school.principal, *school.leadership})
@@ -87,7 +91,8 @@ def _route_12_5(org: Org, school: School, accused: str, unit: str | None) -> Rou
         ]
         return _finish(org, recipients, "12-5", True, True, False, excluded, unit)
     recipients = [Recipient(school.principal, REKTOR, "route.reason.employee_accused")]
-    return _finish(org, recipients, "12-5", True, False, True, frozenset({accused}), unit)
+    excluded = frozenset({accused}) if accused else frozenset()
+    return _finish(org, recipients, "12-5", True, False, True, excluded, unit)
 
 
 def _finish(

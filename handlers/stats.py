@@ -755,7 +755,7 @@ def pinned(
     return sorted(c for c in hidden if c in bounds and bounds[c][0] >= bounds[c][1])
 
 
-MOVE_BUDGET = 600  # search steps per hidden cell before it counts as fixed (then hide more)
+MOVE_BUDGET = 150  # search steps per hidden cell before it counts as fixed (then hide more)
 
 
 def without_move(
@@ -775,14 +775,14 @@ def without_move(
     """
     member_of: dict[Cell, list[int]] = defaultdict(list)
     signs: dict[tuple[int, Cell], int] = {}
+    movable: dict[int, list[Cell]] = {}  # each sum's hidden members: only they can move
     for i, (parts, total) in enumerate(relations):
         if total is None or not any(c in hidden for c in [*parts, total]):
             continue
-        for cell in parts:
+        movable[i] = [c for c in [*parts, total] if c in hidden]
+        for cell in movable[i]:
             member_of[cell].append(i)
-            signs[(i, cell)] = 1
-        member_of[total].append(i)
-        signs[(i, total)] = -1
+            signs[(i, cell)] = -1 if cell == total else 1
 
     def sign(i: int, cell: Cell) -> int:
         return signs[(i, cell)]
@@ -797,7 +797,7 @@ def without_move(
     for start in sorted(hidden):
         if start in settled:
             continue
-        moves = _witness(start, member_of, relations, sign, fits, hidden)
+        moves = _witness(start, member_of, movable, sign, fits)
         if moves is None:
             out.append(start)
         else:
@@ -808,10 +808,9 @@ def without_move(
 def _witness(
     start: Cell,
     member_of: Mapping[Cell, list[int]],
-    relations: Sequence[Relation],
+    movable: Mapping[int, list[Cell]],
     sign: Any,
     fits: Any,
-    hidden: Mapping[Cell, str],
 ) -> dict[Cell, int] | None:
     """A change of ±1 to `start` and other hidden cells that leaves every sum whole, or None."""
     budget = [MOVE_BUDGET]
@@ -821,7 +820,7 @@ def _witness(
         moves = {start: first}
         off: dict[int, int] = {}
         _shift(off, member_of.get(start, []), sign, start, first)
-        if _balance(moves, off, member_of, relations, sign, fits, hidden, budget):
+        if _balance(moves, off, member_of, movable, sign, fits, budget):
             return moves
     return None
 
@@ -839,10 +838,9 @@ def _balance(
     moves: dict[Cell, int],
     off: dict[int, int],
     member_of: Mapping[Cell, list[int]],
-    relations: Sequence[Relation],
+    movable: Mapping[int, list[Cell]],
     sign: Any,
     fits: Any,
-    hidden: Mapping[Cell, str],
     budget: list[int],
 ) -> bool:
     i = next(iter(off), None)  # `off` holds the unbalanced sums only
@@ -851,16 +849,15 @@ def _balance(
     budget[0] -= 1
     if budget[0] < 0:
         return False
-    parts, total = relations[i]
-    for cell in [*parts, total]:
-        if cell not in hidden or cell in moves:
+    for cell in movable[i]:
+        if cell in moves:
             continue
         delta = -off[i] * sign(i, cell)  # this cell's change that brings relation i back to 0
         if delta not in (1, -1) or not fits(cell, delta):
             continue
         moves[cell] = delta
         _shift(off, member_of[cell], sign, cell, delta)
-        if _balance(moves, off, member_of, relations, sign, fits, hidden, budget):
+        if _balance(moves, off, member_of, movable, sign, fits, budget):
             return True
         _shift(off, member_of[cell], sign, cell, -delta)
         del moves[cell]
@@ -1051,8 +1048,10 @@ def _median_durations(
 # Counts that add up over time (a term's reports are its months' reports) and counts of the
 # state at the period's end (a term's open cases are its last month's). The others (acknowledged
 # by the end, plan outcomes, skoleeier informed) are judged at each period's end.
-ADDITIVE = ("reports", "unit", "category", "section_12_5", "plans", "evaluations", "evaluation")
-ADDITIVE += ("closed",)
+ADDITIVE = (
+    *("reports", "unit", "category", "section_12_5"),
+    *("plans", "evaluations", "evaluation", "closed"),
+)
 AT_THE_END = ("open", "age")
 
 

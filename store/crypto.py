@@ -96,12 +96,17 @@ def store_body(session: Session, text: str) -> tuple[str, bool]:
 
 def body_of(session: Session, row: CaseText) -> str | None:
     """The plaintext of a stored text (None once an archived case's text was removed)."""
-    if row.body is None or not row.sealed:
-        return row.body
+    return opened(session, row.body, row.sealed)
+
+
+def opened(session: Session, body: str | None, sealed: bool) -> str | None:
+    """The plaintext of a stored body (a case text, a pupil's name on a case)."""
+    if body is None or not sealed:
+        return body
     ring = keyring_of(session)
     if ring is None:
         raise SealedTextError("case texts are encrypted: set MELDEFRA_ENCRYPTION_KEY to read them")
-    return ring.open(row.body)
+    return ring.open(body)
 
 
 def rotate(session: Session) -> tuple[int, int]:
@@ -113,17 +118,27 @@ def rotate(session: Session) -> tuple[int, int]:
     if ring is None:
         raise SealedTextError("set MELDEFRA_ENCRYPTION_KEY (new key first) before rotating")
     resealed = sealed = 0
-    rows = session.scalars(select(CaseText).where(CaseText.body.is_not(None)).order_by(CaseText.id))
-    for row in rows:
+    texts = select(CaseText).where(CaseText.body.is_not(None)).order_by(CaseText.id)
+    for row in session.scalars(texts):
         assert row.body is not None
-        if row.sealed:
-            row.body = ring.reseal(row.body)
-            resealed += 1
-        else:
-            row.body, row.sealed = ring.seal(row.body), True
-            sealed += 1
+        resealed += row.sealed
+        sealed += not row.sealed
+        row.body, row.sealed = _sealed_again(ring, row.body, row.sealed), True
+    # The names of the pupils a case is about are sealed like its texts.
+    from store.directory_models import CasePupil  # the directory's module imports this one
+
+    pupils = select(CasePupil).where(CasePupil.name.is_not(None)).order_by(CasePupil.id)
+    for pupil in session.scalars(pupils):
+        assert pupil.name is not None
+        resealed += pupil.sealed
+        sealed += not pupil.sealed
+        pupil.name, pupil.sealed = _sealed_again(ring, pupil.name, pupil.sealed), True
     session.flush()
     return resealed, sealed
+
+
+def _sealed_again(ring: Keyring, body: str, sealed: bool) -> str:
+    return ring.reseal(body) if sealed else ring.seal(body)
 
 
 def store_bytes(session: Session, data: bytes) -> tuple[str, bool]:

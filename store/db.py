@@ -6,6 +6,7 @@ import os
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -216,18 +217,50 @@ def bulk_insert(
     if session.get_bind().dialect.name == "postgresql":
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([_pg_value(v) for v in row])
                 count += 1
         return count
     cursor = raw.cursor()
     try:
         marks = ", ".join("?" for _ in columns)
         for batch in chunked(rows, 20000):
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+            values = [[_sqlite_value(v) for v in row] for row in batch]
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
             count += len(batch)
     finally:
         cursor.close()
     return count
+
+
+def _pg_value(value: Any) -> Any:
+    # Times are kept as naive UTC (store/types.py: UTCDateTime), as SQLAlchemy would write them.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _sqlite_value(value: Any) -> Any:
+    # SQLAlchemy's SQLite formats for DateTime and Date, so the ORM reads these rows back.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def new_ids(session: Session, table: str, count: int) -> list[int]:
+    """`count` fresh ids for rows `bulk_insert` will write with their id given: from the
+    table's sequence on PostgreSQL; after the highest on SQLite, whose writer holds the
+    database (BEGIN IMMEDIATE) until it commits."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return [int(i) for i in session.scalars(query, {"table": table, "n": count})]
+    highest = int(session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)
+    return list(range(highest + 1, highest + 1 + count))
 
 
 # pg_advisory_xact_lock key for schema upgrades ("mfupgrad" as bytes): replicas starting at

@@ -229,4 +229,8 @@ class PendingExport(Base):
 
 
 # The directory (schools, staff, pupils, foresatte) lives in a module of its own.
+# The directory (schools, staff, pupils, foresatte) and the sakarkiv's journalposter
+# (store/journal.py) live in modules of their own; imported here so that Base.metadata
+# (Alembic, the tests' create_all) knows their tables.
 from store import directory_models as directory_models  # noqa: E402,F401
+from store import journal as _journal  # noqa: E402,F401

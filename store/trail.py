@@ -12,10 +12,21 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from store import crypto
+from store import case_pupils, crypto
 from store.models import Case, CaseText, Event
 
 GENESIS = "0" * 64
+# session.info key: callables told of every appended event, in the event's transaction
+# (case, type, seq, at, data); the journal (handlers/archive/journal.py) queues journalposter
+# this way. Set on the session factory by the bot's bootstrap; absent, nothing is told.
+ON_APPEND = "on_append"
+
+
+def _tell(
+    session: Session, case: Case, type_: str, seq: int, at: datetime, data: Mapping[str, Any]
+) -> None:
+    for listener in session.info.get(ON_APPEND, ()):
+        listener(session, case, type_, seq, at, data)
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
@@ -85,6 +96,7 @@ def append(
                 sha256=text_digest(value),
             )
         )
+    _tell(session, case, type_, seq, at, body)
     return ev
 
 
@@ -122,6 +134,8 @@ def append_many(
         case.updated_at = at
     # Core, not the ORM's bulk path: these rows are never read back in this transaction.
     session.execute(insert(cast(Table, Event.__table__)), rows)
+    for (case, type_, _actor, at, data), row in zip(entries, rows, strict=True):
+        _tell(session, case, type_, int(cast(int, row["seq"])), at, data)
 
 
 def events_of(session: Session, case_id: int) -> list[Event]:
@@ -149,6 +163,7 @@ def remove_texts(session: Session, case: Case) -> int:
     )
     for row in rows:
         row.body, row.sealed = None, False
+    case_pupils.remove_names(session, case.id)
     session.flush()
     return len(rows)
 

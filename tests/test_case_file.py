@@ -168,7 +168,7 @@ def test_a_12_5_teacher_case_names_the_employee_and_shows_skoleeier_informed(
             assert "mistanke om at en som arbeider på skolen, har krenket en elev" in text
             assert (
                 "Meldefra meldte fra til skoleeier (skoleeier@kommune.example (skoleeier)) på "
-                "vegne av rektor rektor@nordby.example (rektor), straks saken kom inn"
+                "vegne av rektor rektor@nordby.example, straks saken kom inn"
             ) in text
     # The employee never sees it.
     with pytest.raises(Refused):

@@ -468,7 +468,6 @@ def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) ->
             "4",
             ref,
             "6",  # lag aktivitetsplan
-            "",  # Enter keeps the pupils named in the report
             "Ola holdes utenfor",
             "«Ingen vil være med meg»",
             "",

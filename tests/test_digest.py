@@ -142,6 +142,39 @@ def test_a_case_about_an_rteam_member_is_left_out(
         assert hidden not in row.data and data["open"]["new"] == 1
 
 
+def test_a_section_12_5_case_only_once_shared_and_never_in_a_channel_with_the_accused(
+    services: Services, org: Org, clock: FixedClock
+) -> None:
+    """§ 12-5 goes to rektor and skoleeier: the R-team's digest lists it only once a leader
+    shared it. A channel's members are not known (the accused teacher may be one), so a
+    channel digest leaves out every case someone is excluded from; the DMs to the R-team's
+    members (none of them excluded) list it."""
+    accused = report(
+        services,
+        clock,
+        oslo(2026, 11, 16, 10),
+        TEACHER,
+        categories=("ansatt_krenket_elev",),
+        accused=TEACHER_2,
+    )
+    clock.set(oslo(2026, 11, 23, 8))
+
+    def listed(services: Services) -> list[tuple[str | None, list[str], int]]:
+        result = run_digest(services, ["nordby"], dry_run=True)[0]
+        return [
+            (n.channel, [c["ref"] for c in n.data["new"]], n.data["open"]["new"])
+            for n in result.notices
+        ]
+
+    before = listed(services)
+    assert len(before) == len(MEMBERS) and all(r == [] and n == 0 for _, r, n in before)
+    plan.share_with_rteam(services, accused, REKTOR, "anonymous")
+    after = listed(services)
+    assert len(after) == len(MEMBERS) and all(r == [accused] and n == 1 for _, r, n in after)
+    with_rteam(services, org, slack_channel="C0RTEAM")
+    assert listed(services) == [("C0RTEAM", [], 0)]
+
+
 def test_to_the_rteams_channels_when_set_else_dms(
     services: Services, org: Org, clock: FixedClock
 ) -> None:

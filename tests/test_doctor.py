@@ -96,7 +96,8 @@ def test_a_healthy_deployment_passes_every_check(
     code, lines = doctor(monkeypatch, capsys, deployment.env)
     assert code == 0, "\n".join(lines)
     assert lines[-1] == "Alt i orden."
-    assert all(line.startswith("OK ") for line in lines[:-1]), lines
+    # Fiks Arkiv is not set up here (tests/test_fiks.py checks its own doctor lines).
+    assert all(line.startswith("OK ") for line in lines[:-1] if "Fiks" not in line), lines
     assert "2 skoler, 15 personer" in line_about(lines, "Organisasjonsfila")
     assert "på nyeste revisjon" in line_about(lines, "Databaseskjemaet")
     assert "åpner alle 2 krypterte tekster" in line_about(lines, "Krypteringsnøkkelen")

@@ -74,7 +74,7 @@ def test_the_employee_is_resolved_from_the_staff_or_refused(services: Services) 
         with pytest.raises(FieldErrors) as err:
             report(services, categories=EMPLOYEE, accused=typed)
         problem = err.value.errors["accused"]
-        assert problem.key == "error.accused_unknown"
+        assert problem.key == "people.error.accused_unknown"
         assert typed in problem.text("nb") and "{" not in problem.text("nb")
 
 

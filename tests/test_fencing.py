@@ -214,10 +214,11 @@ def start_worker(
 def test_a_worker_killed_mid_send_leaves_its_notice_to_the_other_within_seconds(
     engine: Engine, services: Services, tmp_path: Path
 ) -> None:
-    """SIGKILL in the middle of chat.postMessage: the other worker delivers that notice as soon
-    as the lease (3 s) runs out, not minutes later; every other notice goes out once. The
-    killed send reached Slack, so that one notice is in Slack twice: the at-least-once limit
-    that the README states (Slack's chat.postMessage has no idempotency key)."""
+    """SIGKILL in the middle of chat.postMessage: the other worker takes that notice over as
+    soon as the lease (3 s) runs out, not minutes later. The killed send reached Slack; its
+    message carries the notice id in its metadata, so the survivor finds it in the DM's
+    history (send_started_at set, no result recorded) and records it instead of posting it
+    again: every notice is in Slack once."""
     services.clock = SystemClock()
     file_report(services, ReportForm(pupils="X", what="Y"), TEACHERS[0])
     fake = fake_slack()
@@ -250,6 +251,41 @@ def test_a_worker_killed_mid_send_leaves_its_notice_to_the_other_within_seconds(
     assert set(delivered_events(services).values()) == {1}  # one `delivered` event each
     per_channel = posts_per_channel(fake)
     interrupted_channel = fake.dm_channel(PEOPLE[in_flight.recipient or ""])
-    assert per_channel[interrupted_channel] == 2  # the killed send, and the survivor's
-    assert all(n == 1 for ch, n in per_channel.items() if ch != interrupted_channel)
+    assert all(n == 1 for n in per_channel.values()) and len(per_channel) == 3
+    [looked] = fake.calls("conversations.history")
+    assert looked.params["channel"] == interrupted_channel
+    assert looked.params["include_all_metadata"] in ("1", "true", True)
     assert len(rows) == 3 and all(r.status == "sent" for r in rows)
+    ours = next(r for r in rows if r.id == in_flight.id)
+    assert (ours.platform_ref or "").startswith(f"{interrupted_channel}:")
+
+
+def test_a_notice_whose_send_was_interrupted_is_sent_when_slack_never_got_it(
+    services: Services, clock: FixedClock
+) -> None:
+    """The other half: a send that never reached Slack (no message with its id in the history)
+    is sent, once; a notice never interrupted is posted without looking (no history call)."""
+    fake = fake_slack()
+    try:
+        file_report(services, ReportForm(pupils="X", what="Y"), TEACHERS[0])
+        lease = timedelta(seconds=0.3)
+        items = delivery.claim(services, limit=10, lease=lease)
+        first = items[0]
+        assert delivery.begin_send(services, first, lease=lease)  # and then the worker died
+        delivery.release(services, items[1:])
+        time.sleep(0.5)
+        slack_worker(services, fake, lease=timedelta(seconds=15)).run_once()
+    finally:
+        fake.stop()
+    assert [c.params["channel"] for c in fake.calls("conversations.history")] == [
+        fake.dm_channel(PEOPLE[first.recipient or ""])
+    ]
+    assert len(fake.calls("chat.postMessage")) == 3
+    assert all(r.status == "sent" for r in outbox_rows(services))
+    meta = [
+        json.loads(m) if isinstance(m := c.params["metadata"], str) else m
+        for c in fake.calls("chat.postMessage")
+    ]
+    assert sorted(m["event_payload"]["notice_id"] for m in meta) == sorted(
+        str(r.id) for r in outbox_rows(services)
+    )

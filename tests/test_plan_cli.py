@@ -143,7 +143,7 @@ def test_keys_new_and_rotate(tmp_path: Path, cli: Cli) -> None:
 
 
 def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) -> None:
-    ref = filed(services)
+    ref = filed(services, pupils="Ola Nordmann, Kari Hansen")
     people = services.org.people()
     answers = iter(
         [
@@ -151,7 +151,7 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
             "4",
             ref,
             "6",  # lag aktivitetsplan
-            "Ola Nordmann, Kari Hansen",
+            "2",  # one plan per pupil: Kari's
             "Ola holdes utenfor i storefri",
             "«Ingen vil være med meg»",
             "Samtale 24.11",
@@ -167,7 +167,7 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
             "11",  # eksporter: the case is still open
             "1",
             "1",
-            "2",  # the copy for Kari's family
+            "2",  # Kari's own plan: the copy for Kari's family
             "",
             "7",
         ]
@@ -180,10 +180,10 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
     assert "forstått som onsdag 9. desember" in shown
     pdf = tmp_path / f"aktivitetsplan-{ref}.pdf"
     text = text_of(pdf.read_bytes())
-    assert "Kari Hansen" in text and "Ola" not in text and "elev 1 holdes utenfor" in text
+    assert "Kari Hansen" in text and "Ola" not in text and "elev 2 holdes utenfor" in text
     # The leader's review of the copy, printed beside the file.
     assert "Les gjennom før kopien gis ut" in shown
-    assert "elev 1: Ola Nordmann (skrevet som Ola Nordmann, Ola; antall: " in shown
+    assert "elev 2: Ola Nordmann (skrevet som Ola Nordmann, Ola; antall: " in shown
 
 
 def test_export_is_quiet_and_writes_one_metadata_file_per_file(

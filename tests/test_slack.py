@@ -20,8 +20,8 @@ from tests.fakes.signing import (
     button,
     checkboxes,
     event_body,
+    external_select,
     plain_text_input,
-    users_select,
     view_submission,
 )
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
@@ -45,7 +45,7 @@ def report_values(**fields: Any) -> dict[str, dict[str, Any]]:
         "categories": {"categories": checkboxes(fields.pop("categories", []))},
     }
     if "accused" in fields:
-        values["accused"] = {"value": users_select(fields.pop("accused"))}
+        values["accused"] = {"search_staff": external_select(fields.pop("accused"))}
     assert not fields
     return values
 
@@ -218,7 +218,7 @@ def test_section_12_5_switches_route_and_the_employee_never_hears(bot: SlackBot)
     updated = bot.last_view("views.update")
     assert any(b.get("block_id") == "accused" for b in updated["blocks"])
 
-    submit_report(bot, categories=["ansatt_krenket_elev"], accused=PEOPLE["laerer2@nordby.example"])
+    submit_report(bot, categories=["ansatt_krenket_elev"], accused="s:laerer2@nordby.example")
     [case] = cases(bot)
     assert case.section == "12-5" and case.urgent
     bot.deliver()
@@ -391,8 +391,13 @@ def test_morning_reminder_and_digest_reach_slack_with_buttons(bot: SlackBot, clo
     # Acknowledging from the reminder works like from the first message.
     ref = cases(bot)[0].ref
     channel = bot.fake.dm_channel(PEOPLE[LEADER])
-    bot.interact(block_actions(button("case_ack", ref, block_id=f"case:{ref}"),
-                               user_id=PEOPLE[LEADER], channel_id=channel))
+    bot.interact(
+        block_actions(
+            button("case_ack", ref, block_id=f"case:{ref}"),
+            user_id=PEOPLE[LEADER],
+            channel_id=channel,
+        )
+    )
     bot.fake.wait_for("chat.update")
     assert cases(bot)[0].status == "acknowledged"
 

@@ -22,8 +22,8 @@ from store.models import Case
 from tests.fakes.signing import (
     block_actions,
     button,
+    external_select,
     radio_buttons,
-    users_select,
     view_submission,
 )
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
@@ -257,7 +257,7 @@ def test_a_person_pick_submits_with_the_email(bot: SlackBot) -> None:
                     ],
                 }
             },
-            "accused": {"value": users_select(PEOPLE["laerer2@nordby.example"])},
+            "accused": {"search_staff": external_select("s:laerer2@nordby.example")},
         },
         user_id=PEOPLE[TEACHER],
     )

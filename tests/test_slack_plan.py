@@ -97,8 +97,11 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
     ]  # no "meld fra til skoleeier": a § 12-4 case, and a leader, not rektor (handlers.states)
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
-    pupils = next(b for b in form["blocks"] if b.get("block_id") == "pupils")
-    assert pupils["element"]["initial_value"] == "Ola N.\nKari M."
+    # One plan per pupil: the report named two, so the form asks whose plan it is.
+    assert not any(b.get("block_id") == "pupils" for b in form["blocks"])
+    pupil = next(b for b in form["blocks"] if b.get("block_id") == "pupil")
+    assert [o["value"] for o in pupil["element"]["options"]] == ["1", "2"]
+    assert "Kari M." in json.dumps(pupil["element"]["options"], ensure_ascii=False)
 
     wrong = submit(bot, form, {**PLAN, "evaluate_when": text("i går")}).json()
     assert wrong["response_action"] == "errors" and "evaluate_when" in wrong["errors"]

@@ -81,17 +81,23 @@ def test_csv_and_json_for_spreadsheets_and_dashboards(
     assert_private(json.dumps(report, ensure_ascii=False))
 
 
-def test_text_in_three_languages_and_one_school_against_the_median(
+def test_text_in_three_languages_and_one_school_as_in_the_whole_table(
     env: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
+    """One school is its row of skoleeier's table (shown alone it would show cells the whole
+    table hides); no median school below five schools (three here)."""
     text = run(capsysbinary).decode()
     assert "Skolemiljøsaker: tall for 2026-11-01 – 2026-11-30" in text
     assert "Kommunen" in text and "Fra melding til bekreftet mottatt" in text
     assert_private(text)
     assert "Skulemiljøsaker" in run(capsysbinary, "--lang", "nn").decode()
     english = run(capsysbinary, "--lang", "en", "--school", "fjellvik").decode()
-    assert "Median school" in english and "Nordby" not in english
+    assert "Median school" not in english and "Nordby" not in english
     assert_private(english)
+    whole = json.loads(run(capsysbinary, "--format", "json"))
+    alone = json.loads(run(capsysbinary, "--format", "json", "--school", "fjellvik"))
+    [row] = alone["rows"]
+    assert row == next(r for r in whole["rows"] if r["id"] == "fjellvik")
 
 
 def test_html_and_pdf_hold_the_tables_and_the_chart(
@@ -118,6 +124,14 @@ def test_bad_arguments_are_refused_with_a_message(
     assert "Ugyldig dato" in capsys.readouterr().err
     assert main(["stats", "--school", "nowhere"]) == 2
     assert main(["stats", "--from", "2026-12-01", "--to", "2026-11-01"]) == 2
+    capsys.readouterr()
+    # Only whole months, terms and school years that have ended: September–October gave
+    # October's 2 away (8 in the table, 6 in September's bar).
+    refused = ["stats", "--school", "fjellvik", "--from", "2026-09-01", "--to", "2026-10-31"]
+    assert main(refused) == 2
+    err = capsys.readouterr().err
+    assert "hel måned" in err and "halvår" in err and "skoleår" in err and "--from" in err
+    assert main(["stats", "--from", "2026-11-02", "--to", "2026-11-30"]) == 2
     with pytest.raises(SystemExit):
         main(["stats", "--format", "xlsx"])
 
@@ -133,10 +147,7 @@ def test_the_cli_never_loads_matplotlib() -> None:
 def published(services: Services) -> dict[str, object]:
     period = stats.Period(date(2026, 11, 1), date(2026, 11, 30))
     with services.uow() as s:
-        every = [x.id for x in services.org.schools]
-        f = stats.compute(s, services.org, period)
-        trend = stats.trend(s, services.org, period, every)
-    return stats.publish(services.org, period, f, school_ids=every, trends={ALL: trend[ALL]})
+        return stats.Publisher.read(s, services.org, period).owner()
 
 
 @pytest.mark.parametrize("compact", [False, True])
@@ -172,3 +183,33 @@ def test_the_chart_is_a_real_png_of_the_expected_size_and_not_blank(
         assert "Fjellvik skule: 90-persentil – skoledager, frist 1." in drawn.alt
     assert_private(drawn.alt)
     engine.dispose()
+
+
+def test_monthly_dry_run_names_who_would_get_it_and_the_month_covered(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round on 1 December covers November: both the run and the dry run say 2026-11."""
+    assert main(["monthly", "--dry-run", "--at", "2026-12-01 08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "nordby: månedsrapport for 2026-11 ville blitt sendt til 1." in out
+    assert "→ rektor: rektor@nordby.example" in out
+    assert "→ skoleeier: skoleeier@kommune.example" in out
+    assert "2026-12" not in out
+
+
+def test_org_check_warns_when_rektor_is_not_in_the_rteam(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "org.yml"
+    path.write_text(
+        SAMPLE_ORG.read_text(encoding="utf-8").replace(
+            "members: [rektor@nordby.example, radgiver@nordby.example",
+            "members: [radgiver@nordby.example",
+        )
+    )
+    assert main(["org", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nordby: rektor rektor@nordby.example er ikke med i R-teamet" in out
+    assert "fjellvik: rektor" not in out
+    assert main(["org", "check", str(SAMPLE_ORG)]) == 0
+    assert "R-teamet (rteam.members)" not in capsys.readouterr().out

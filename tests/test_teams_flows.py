@@ -44,7 +44,7 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
     (
         "plan",
         {
-            "pupils": PUPILS,
+            "pupil": "1",  # one plan per pupil: Ola's
             "problem": "Ola holdes utenfor i friminuttene.",
             "pupil_voice": "«Jeg har ingen å være med.»",
             "tiltak.1.what": "Voksen ute i friminuttene",

@@ -12,6 +12,7 @@ the case's school only; #14 an unknown school in a report's data; #15 what an ex
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import statistics
@@ -30,6 +31,7 @@ from sqlalchemy import func, select
 
 from bot.http import build_asgi
 from bot.teams.server import TeamsBot
+from handlers import plan
 from handlers.services import Services
 from store.crypto import Keyring
 from store.db import session_factory
@@ -41,6 +43,7 @@ from tests.teams_harness import (
     StaticCredential,
     TeamsHarness,
     aad,
+    actions_of,
     bot_token,
     dialog_card,
     dm,
@@ -50,7 +53,7 @@ from tests.teams_harness import (
     texts,
     uploads_to,
 )
-from tests.test_teams import LEADER, TEACHER, file_report, report_data
+from tests.test_teams import LEADER, PUPIL, TEACHER, file_report, report_data
 from tests.test_teams_defects import Signer, bearer, signed  # noqa: F401 - a fixture
 
 FJELLVIK_TEACHER = "kontaktlaerar1@fjellvik.example"
@@ -118,38 +121,59 @@ def test_unauthenticated_senders_do_not_slow_healthz(
     (in this process) spends next to no CPU on each: before, it read and parsed every body on
     the event loop first (issue 19 #6: /healthz from 0.00 s to a median of 0.27 s)."""
     teams, _ = signed
-    idle = time.process_time()
     quiet = healthz_times(teams)
-    idle = time.process_time() - idle  # what the health checks cost this process by themselves
+    idle = cpu_over(1.5)  # this process doing nothing in particular
     url = f"{teams.base}/api/messages"
     senders = [
         subprocess.Popen([sys.executable, "-c", SENDER, url], stdout=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
+    answers: list[tuple[float, str]] = []
+
+    def count(sender: subprocess.Popen[str]) -> None:
+        assert sender.stdout is not None
+        for line in sender.stdout:
+            answers.append((time.monotonic(), line.strip()))
+
+    readers = [threading.Thread(target=count, args=(p,), daemon=True) for p in senders]
+    for reader in readers:
+        reader.start()
     try:
-        for sender in senders:  # each has been answered at least once
-            assert sender.stdout is not None and sender.stdout.readline().strip() in (
-                "401",
-                "closed",
-            )
-        cpu = time.process_time()
+        wait_until(lambda: len({a for _, a in answers}) > 0 and len(answers) >= 3)
+        started = time.monotonic()
+        busy = cpu_over(1.5)
+        in_window = [a for at, a in answers if at >= started]
         loaded = healthz_times(teams)
-        cpu = time.process_time() - cpu
     finally:
         for sender in senders:
             sender.kill()
-    answered = [line.strip() for p in senders for line in p.communicate()[0].splitlines()]
-    assert answered and set(answered) <= {"401", "closed"}
-    assert "401" in answered
+            sender.wait()
+    assert {a for _, a in answers} <= {"401", "closed"} and "401" in {a for _, a in answers}
+    per_request = (busy - idle) / max(len(in_window), 1)
     print(
         f"healthz median {statistics.median(quiet):.3f} s quiet, "
         f"{statistics.median(loaded):.3f} s with the senders; "
-        f"server CPU {(cpu - idle) * 1000 / len(answered):.1f} ms per refused request"
+        f"server CPU {per_request * 1000:.1f} ms per refused request ({len(in_window)} in 1.5 s)"
     )
     # On this shared machine the senders' own CPU slows everything a little; the server's CPU
-    # per refused 4 MB request shows what it did with it (read and parse it: tens of ms).
-    assert (cpu - idle) / len(answered) < 0.005, (cpu, idle, len(answered))
-    assert statistics.median(loaded) < statistics.median(quiet) + 0.25, (quiet, loaded)
+    # per refused 4 MB request shows what it did with it (read and parse it: over 20 ms).
+    assert len(in_window) >= 5
+    assert per_request < 0.008, (busy, idle, len(in_window))
+    assert statistics.median(loaded) < statistics.median(quiet) + 0.5, (quiet, loaded)
+
+
+def cpu_over(seconds: float) -> float:
+    """The CPU time this process (the server's threads) used over a wall-clock interval."""
+    before = time.process_time()
+    time.sleep(seconds)
+    return time.process_time() - before
+
+
+def wait_until(check: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def healthz_times(teams: TeamsHarness, n: int = 20) -> list[float]:
@@ -516,3 +540,22 @@ def test_a_report_naming_an_unknown_school_gets_a_clear_error(teams: TeamsHarnes
     assert inputs(card)["what"]["value"] == report_data()["what"]  # what was typed is kept
     with teams.services.uow() as s:
         assert not s.scalar(select(func.count()).select_from(Event))
+
+
+# --- #15: the R-team's read-only view offers nothing to press ------------------------------------
+
+
+def test_the_rteam_members_read_only_view_offers_no_actions(teams: TeamsHarness) -> None:
+    ref = file_report(teams)
+    member = "radgiver@nordby.example"  # in the R-team, not a recipient of the case
+    plan.share_with_rteam(teams.services, ref, LEADER, "anonymous")
+    teams.install(member)
+    details = dialog_card(teams.open_dialog(member, {"dialog": "case", "ref": ref}))
+    assert "elev 1" in texts(details) and PUPIL not in json.dumps(details)  # read, no names
+    assert actions_of(details) == []
+    with teams.services.uow() as s:
+        refused = s.scalar(select(func.count()).select_from(Event).where(Event.type == "refused"))
+    assert not refused
+    # The leader's view of the same case still has its buttons.
+    leader = dialog_card(teams.open_dialog(LEADER, {"dialog": "case", "ref": ref}))
+    assert actions_of(leader)

@@ -43,13 +43,19 @@ Case actions (`bot.core.actions`):
   None), `place` ("message": the leader's message/card and App Home; "case": under the case
   details, seen only after opening), `form` (the form it opens, after that form's access
   check) or `run` (an in-place handler call: `run(services, ref, actor)` → Outcome), or
-  neither for "open" (show the details). `statuses`: the case states it is offered in.
+  neither and a `view` ("case": the details; "plan": the aktivitetsplan). `rule`: its row in
+  `handlers.states.RULES` (who may, in which status; default the verb).
   `confirm`: a catalog key to ask before doing it, or None.
 - `actions.case_message(kind, lang, data, status=…, last=…)` is the neutral model of a
   notice message: its `lines`, the `state` line ("Status: mottatt · Bekreft mottatt av X"),
   and `rows`: per case, the actions still offered (none once closed). Reminders and digests
   get a row per case, at most `MAX_ROWS`, and `more` says how many were left out.
-- `actions.case_buttons(status, restricted)` is the row under the case details.
+- `actions.case_buttons(offered)` is the row under the case details: the actions of the
+  state machine's table (`handlers.states`) this reader may take, `CaseDetails.offered`.
+
+Flow (`bot.core.flow`) and views (`bot.core.views`): `open_form`, `submit`, `click`,
+`open_case`, `show_plan` return `Shown` / `Done` / `Details` / `PlanShown` / `Notice`; an
+edge draws these and never decides what comes next.
 
 Words (`bot.core.words`): `words.intent(text)` → ("help" | "mine" | "cases" | "report" |
 None, the rest of the text). The word sets are per language in `WORDS`.

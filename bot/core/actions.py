@@ -25,6 +25,7 @@ MAX_ROWS = 20
 
 MESSAGE = "message"  # the leader's message/card and App Home
 CASE = "case"  # under the case details, seen only after opening (the access check)
+PLAN = "plan"  # the aktivitetsplan (a view)
 
 Run = Callable[[Services, str, str], Outcome]
 
@@ -39,6 +40,7 @@ class CaseAction:
     run: Run | None = None  # acts in place: run(services, ref, actor)
     confirm: str | None = None  # catalog key of a question to ask first
     rule: str = ""  # its row in handlers.states.RULES (default: the verb)
+    view: str | None = None  # neither form nor run: the read view it shows (CASE or PLAN)
     # Who sees it, and in which states: the state machine's table. MESSAGE actions are on the
     # messages sent to the case's leaders (each click is checked again); CASE actions appear
     # for someone who opened the case, as the table allows that person.
@@ -51,12 +53,13 @@ class CaseAction:
 ACTIONS: dict[str, CaseAction] = {
     a.verb: a
     for a in (
-        CaseAction("open", "action.open", MESSAGE, style="primary"),
+        CaseAction("open", "action.open", MESSAGE, style="primary", view=CASE),
         CaseAction("acknowledge", "action.acknowledge", MESSAGE, run=review.acknowledge),
         CaseAction("investigate", "action.investigate", MESSAGE, run=review.start_investigation),
         CaseAction("forward", "action.forward", MESSAGE, form="forward"),
         CaseAction("close", "action.close", MESSAGE, style="danger", form="close"),
         CaseAction("plan", "action.plan", CASE, form="plan"),
+        CaseAction("show_plan", "action.show_plan", CASE, view=PLAN),
         CaseAction("evaluate", "action.evaluate", CASE, form="evaluate"),
         CaseAction("change_plan", "action.change_plan", CASE, form="change_plan"),
         CaseAction("tiltak_done", "action.tiltak_done", CASE, form="tiltak_done"),
@@ -95,15 +98,16 @@ def message_actions(status: str | None) -> tuple[CaseAction, ...]:
     state machine offers a leader of the case; each click is checked again."""
     if status == Status.CLOSED:
         return ()
-    names = states.offered_to_leaders(status, (a.name for a in MESSAGE_ACTIONS))
-    return tuple(a for a in MESSAGE_ACTIONS if a.name in names)
+    declared = [a for a in ACTIONS.values() if a.place == MESSAGE]
+    names = states.offered_to_leaders(status, (a.name for a in declared))
+    return tuple(a for a in declared if a.name in names)
 
 
 def case_buttons(offered: Iterable[str]) -> tuple[CaseAction, ...]:
     """The actions under the case details: those of the table's `offered` actions (the
     reader's, from `CaseDetails.offered`) that belong there."""
     allowed = set(offered)
-    return tuple(a for a in CASE_ACTIONS if a.name in allowed)
+    return tuple(a for a in ACTIONS.values() if a.place == CASE and a.name in allowed)
 
 
 def for_leader(status: str, facts: states.Facts | None = None) -> tuple[str, ...]:

@@ -13,12 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core import redaction
-from handlers import export, plan, report, review
+from handlers import export, people, plan, report, review
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem
 from handlers.export import ExportFile
 from handlers.i18n import t
-from handlers.org import Org
+from handlers.org import Org, School
 from handlers.report import Filed
 from handlers.review import Outcome
 from handlers.services import Services
@@ -34,6 +34,14 @@ class Kind(StrEnum):
     CHOICES = "choices"
     PERSON = "person"  # a staff member; the value is their e-mail
     TOGGLE = "toggle"
+    # Typed to search (`Field.search`: the school's pupils or its staff, see `search`); what
+    # was typed can be kept as it is. Values: handlers.people ("p:<id>", "s:<e-mail>",
+    # "t:<text>"); several with `multi`.
+    SEARCH = "search"
+
+
+PUPILS = "pupils"  # Field.search: the pupils of the person's school (handlers.directory)
+STAFF = "staff"  # Field.search: staff of the school, or anyone who works there, by name
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ class Field:
     shown_if: tuple[str, str] | None = None  # (field, value): only when that choice is picked
     dispatch: bool = False  # picking may change which fields are shown
     default: str | None = None  # the initial choice
+    search: str | None = None  # Kind.SEARCH: PUPILS or STAFF
+    multi: bool = False  # Kind.SEARCH: several may be picked
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,14 @@ class Form:
     prepare: Prepare
     action: str  # the verb in bot.core.actions (what the refreshed message says was done)
     intro: str | None = None  # catalog key
+    # False for the report: no case yet, opened from memory (it must open at once).
+    about_case: bool = True
+    # The answer is one line and the dialog closes (the report: the receipt follows as a
+    # message); otherwise the person is told what was done, and what dates were understood.
+    closes: bool = False
+    # Slow to finish (the export renders a document): an edge that must answer within a
+    # deadline (Slack: 3 s) answers "working" first and finishes after.
+    slow: bool = False
     # Handler error keys that are not field names: where they are shown.
     error_fields: Mapping[str, str] = field(default_factory=dict)
 
@@ -292,13 +310,31 @@ def _authorized(action: str) -> Prepare:
     return prepare
 
 
+def _pupil_choices(found: people.CasePeople, positions: Iterable[int]) -> tuple[Choice, ...]:
+    wanted = set(positions)
+    return tuple(
+        Choice(str(p.position), (p.name or "")[:70], literal=True)
+        for p in found.pupils
+        if p.position in wanted
+    )
+
+
 def _prepare_plan(
     services: Services, form: Form, actor: str, ref: str | None, prefill: Values
 ) -> Opened:
+    """One plan per pupil: the form asks whose plan it is when more than one pupil of the
+    case has none yet; a case without pupils on record asks for them as before."""
     assert ref is not None
     review.authorize(services, ref, actor, "plan")
     details = review.open_case(services, ref, actor)
-    return Opened(form, details.ref, {"pupils": details.report.get("pupils") or "", **prefill})
+    found = people.case_people(services, ref)
+    planned = {p.pupil for p in plan.plans(details.ref, details.trail)}
+    free = [p.position for p in found.pupils if p.position not in planned]
+    values = {"pupils": details.report.get("pupils") or "", **prefill}
+    if not found.pupils:
+        return Opened(form, details.ref, values, hidden=frozenset({"pupil"}))
+    choices = {"free_pupils": _pupil_choices(found, free)}
+    return Opened(form, details.ref, values, choices, frozenset({"pupils"}))
 
 
 def _tiltak_choices(current: plan.Plan) -> tuple[Choice, ...]:
@@ -309,15 +345,42 @@ def _tiltak_choices(current: plan.Plan) -> tuple[Choice, ...]:
 
 
 def _with_plan(action: str) -> Prepare:
+    """A form on a plan: whose plan, when the case has several (one per pupil)."""
+
     def prepare(
         services: Services, form: Form, actor: str, ref: str | None, prefill: Values
     ) -> Opened:
         assert ref is not None
         review.authorize(services, ref, actor, action)
-        current = plan.plan_of(services, ref, actor)
-        return Opened(form, current.ref, dict(prefill), {"active_tiltak": _tiltak_choices(current)})
+        found = plan.plans_of(services, ref, actor)
+        if not found:
+            raise FieldErrors({"plan": Problem("plan.error.no_plan", {"ref": ref.strip().upper()})})
+        every = [p for p in found if p.open] or found[:1]
+        current = every[0]
+        tiltak = tuple(c for p in every for c in _tiltak_choices(p))
+        choices = {"active_tiltak": tiltak[:10]}
+        values = dict(prefill)
+        if len(every) > 1:
+            on_case = people.case_people(services, ref)
+            choices["plans"] = _pupil_choices(on_case, [p.pupil for p in every if p.pupil])
+        hidden = frozenset({"pupils"}) if current.pupil is not None else frozenset()
+        return Opened(form, current.ref, values, choices, hidden)
 
     return prepare
+
+
+def _prepare_foresatte(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    """Which pupil, when the case has several; and, when the register says a pupil is 18 or
+    older today, what the pupil thought of informing foresatte."""
+    assert ref is not None
+    review.authorize(services, ref, actor, "foresatte")
+    found = people.case_people(services, ref)
+    today = services.clock.now().date()  # the handler decides by the day of the act
+    choices = {"case_pupils": _pupil_choices(found, [p.position for p in found.pupils])}
+    hidden = frozenset() if found.adult_on(today) else frozenset({"pupil_agreed"})
+    return Opened(form, ref.strip().upper(), dict(prefill), choices, hidden)
 
 
 def _prepare_tiltak_done(
@@ -338,7 +401,7 @@ def _prepare_export(
 ) -> Opened:
     assert ref is not None
     found, names = export.export_choices(services, ref, actor)
-    choices = tuple(Choice(str(i), p[:70], literal=True) for i, p in enumerate(names, 1))
+    choices = tuple(Choice(value, name[:70], literal=True) for value, name in names)
     return Opened(form, found, dict(prefill), {"plan_pupils": choices})
 
 
@@ -352,21 +415,26 @@ def _outcome(o: Outcome) -> Result:
 
 def _call_report(services: Services, s: Submission) -> Result:
     v = s.values
+    typed, picked = _pupils_of(v.get("pupils"))
     form = report.ReportForm(
+        **{name: text_of(v, name) for name in report.MAX_LENGTH if name != "pupils"},
+        pupils=typed,  # the names typed; the register's picks go as `picked`
+        picked=picked,
         school_id=text_of(v, "school") or None,
-        pupils=text_of(v, "pupils"),
-        what=text_of(v, "what"),
-        when=text_of(v, "when"),
-        where=text_of(v, "where"),
         categories=tuple(list_of(v, "categories")),
         accused=text_of(v, "accused") or None,
-        action_taken=text_of(v, "action_taken"),
-        pupil_words=text_of(v, "pupil_words"),
         urgent=as_bool(v.get("urgent")),
     )
     filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)
     understood = {"when": filed.when} if filed.when else {}
     return Result(filed.ref, "teams.filed", {"ref": filed.ref}, understood, filed=filed)
+
+
+def _pupils_of(value: Any) -> tuple[str, tuple[str, ...]]:
+    """The pupil picker's values ("p:12", "t:Ola N."), or a name list typed as plain text."""
+    if isinstance(value, str) and not value.startswith((people.PUPIL, people.TYPED)):
+        return value, ()
+    return "", tuple(list_of({"v": value}, "v"))
 
 
 def _ref(s: Submission) -> str:
@@ -401,10 +469,22 @@ def _call_investigation(services: Services, s: Submission) -> Result:
     return _outcome(review.note_investigation(services, _ref(s), s.actor, note, request_key=s.key))
 
 
+def _position(values: Values) -> int | None:
+    picked = text_of(values, "pupil")
+    return int(picked) if picked.isdigit() else None
+
+
 def _call_foresatte(services: Services, s: Submission) -> Result:
     v = s.values
     outcome = review.record_foresatte(
-        services, _ref(s), s.actor, text_of(v, "what"), text_of(v, "how"), text_of(v, "on")
+        services,
+        _ref(s),
+        s.actor,
+        text_of(v, "what"),
+        text_of(v, "how"),
+        text_of(v, "on"),
+        pupil=_position(v),
+        pupil_agreed=text_of(v, "pupil_agreed"),
     )
     return _outcome(outcome)
 
@@ -448,7 +528,7 @@ def _plan_texts(values: Values) -> dict[str, str]:
 
 def _call_plan(services: Services, s: Submission) -> Result:
     v = s.values
-    form = plan.PlanForm(**_plan_texts(v), tiltak=_tiltak(v, PLAN_TILTAK))
+    form = plan.PlanForm(**_plan_texts(v), tiltak=_tiltak(v, PLAN_TILTAK), pupil=_position(v))
     return _outcome(plan.create_plan(services, _ref(s), s.actor, form, request_key=s.key))
 
 
@@ -458,6 +538,7 @@ def _call_change_plan(services: Services, s: Submission) -> Result:
         **_plan_texts(v),
         add_tiltak=_tiltak(v, CHANGE_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
+        pupil=_position(v),
     )
     return _outcome(plan.change_plan(services, _ref(s), s.actor, change))
 
@@ -473,6 +554,7 @@ def _call_evaluate(services: Services, s: Submission) -> Result:
         next_evaluation=text_of(v, "next_evaluation"),
         add_tiltak=_tiltak(v, EVALUATION_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
+        pupil=_position(v),
     )
     return _outcome(plan.evaluate(services, _ref(s), s.actor, form, request_key=s.key))
 
@@ -536,7 +618,17 @@ REPORT_FIELDS: tuple[Field, ...] = (
         choices_from="schools",
         hint="chat.modal.school_hint",
     ),
-    _text("pupils", "field.pupils", _M["pupils"], required=True, placeholder="field.pupils.hint"),
+    Field(
+        "pupils",
+        Kind.SEARCH,
+        "people.field.pupils",
+        required=True,
+        max_length=_M["pupils"],  # what may be typed
+        hint="people.field.pupils.hint",
+        placeholder="people.field.pupils.placeholder",
+        search=PUPILS,
+        multi=True,
+    ),
     _long("what", "field.what", _M["what"], required=True),
     _date("when", "field.when", _M["when"], hint="field.when.hint", placeholder="field.when.hint"),
     _text("where", "field.where", _M["where"]),
@@ -549,12 +641,13 @@ REPORT_FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "accused",
-        Kind.PERSON,
-        "field.accused",
+        Kind.SEARCH,
+        "people.field.accused",
         required=True,
-        hint="chat.modal.accused_hint",
-        placeholder="teams.form.accused_placeholder",
+        hint="people.field.accused.hint",
+        placeholder="people.field.accused.placeholder",
         shown_if=("categories", report.EMPLOYEE_CATEGORY),
+        search=STAFF,
     ),
     _long("action_taken", "field.action_taken", _M["action_taken"]),
     _long("pupil_words", "field.pupil_words", _M["pupil_words"]),
@@ -589,7 +682,17 @@ _PLAN_TEXTS = (
     _long("others_heard", "plan.field.others_heard", _P["others_heard"]),
     _long("best_interests", "plan.field.best_interests", _P["best_interests"]),
 )
-_PLAN_REQUIRED = set(plan.PLAN_REQUIRED)
+_PLAN_REQUIRED = set(plan.PLAN_REQUIRED) - {"pupils"}  # not when the pupil is picked
+# Whose plan: one plan per pupil (the pupils without a plan, or the plans in force).
+_NEW_PLAN_PUPIL = Field(
+    "pupil",
+    Kind.CHOICE,
+    "plan.field.pupil",
+    hint="plan.field.pupil.hint",
+    choices_from="free_pupils",
+    min_choices=2,
+)
+_PLAN_PUPIL = Field("pupil", Kind.CHOICE, "plan.field.pupil", choices_from="plans", min_choices=2)
 _END_TILTAK = Field(
     "end_tiltak", Kind.CHOICES, "plan.field.end_tiltak", choices_from="active_tiltak"
 )
@@ -617,6 +720,8 @@ REPORT = _declare(
         call=_call_report,
         prepare=_no_check,
         action="report",
+        about_case=False,
+        closes=True,
     )
 )
 CLOSE = _declare(
@@ -703,9 +808,23 @@ FORESATTE = _declare(
             ),
             _text("how", "parties.field.how", review.MAX_HOW, required=True),
             _date("on", "parties.field.on", 100, hint="when.example.past"),
+            Field(
+                "pupil",
+                Kind.CHOICE,
+                "parties.field.pupil",
+                choices_from="case_pupils",
+                min_choices=2,
+            ),
+            _choice(
+                "pupil_agreed",
+                "parties.field.pupil_agreed",
+                review.PUPIL_VIEWS,
+                "parties.pupil_agreed.{}",
+                hint="parties.field.pupil_agreed.hint",
+            ),
         ),
         call=_call_foresatte,
-        prepare=_authorized("foresatte"),
+        prepare=_prepare_foresatte,
         action="foresatte",
     )
 )
@@ -734,6 +853,7 @@ PLAN = _declare(
         title="chat.plan.title",
         submit_label="chat.modal.submit",
         items=(
+            _NEW_PLAN_PUPIL,
             *(_required(f) if f.name in _PLAN_REQUIRED else f for f in _PLAN_TEXTS[:3]),
             *_PLAN_TEXTS[3:],
             PLAN_TILTAK,
@@ -758,6 +878,7 @@ CHANGE_PLAN = _declare(
         submit_label="chat.modal.submit",
         intro="chat.change_plan.intro",
         items=(
+            _PLAN_PUPIL,
             *_PLAN_TEXTS,
             _date(
                 "evaluate_when",
@@ -780,6 +901,7 @@ EVALUATE = _declare(
         title="chat.evaluate.title",
         submit_label="chat.modal.submit",
         items=(
+            _PLAN_PUPIL,
             _choice("effect", "plan.field.effect", plan.EFFECTS, "plan.effect.{}", required=True),
             _long(
                 "pupil_says",
@@ -874,6 +996,7 @@ EXPORT = _declare(
         call=_call_export,
         prepare=_prepare_export,
         action="export",
+        slow=True,
     )
 )
 
@@ -891,7 +1014,7 @@ def open_form(
 ) -> Opened:
     """The form, after its access check (Refused, on the trail) with prefill and choices."""
     form = FORMS[name]
-    if name == "report":
+    if not form.about_case:
         return report_opened(services.org, actor=actor, prefill=prefill)
     return form.prepare(services, form, actor.strip().lower(), ref, prefill or {})
 
@@ -920,3 +1043,44 @@ def report_opened(
 def submit(services: Services, name: str, submission: Submission) -> Result:
     """Call the form's handler; FieldErrors (mapped with Form.place) or Refused on failure."""
     return FORMS[name].call(services, submission)
+
+
+# --- searching: the pickers of Kind.SEARCH ---------------------------------------------------
+
+
+def _known_school(services: Services, school_id: str) -> School | None:
+    try:
+        return services.org.school(school_id)
+    except KeyError:
+        return None
+
+
+def search(
+    services: Services,
+    dataset: str,
+    actor: str,
+    query: str,
+    *,
+    school_id: str | None = None,
+    lang: str | None = None,
+) -> list[Choice]:
+    """What a picker offers for the text typed so far: pupils of the schools the person works
+    at (only those: never another school's pupils), or staff; then the text itself, to keep
+    a name the register does not have. `school_id`: the school picked in the form."""
+    actor = actor.strip().lower()
+    lang = lang or services.org.language_of(actor)
+    schools = [s for s in services.org.schools_of(actor) if school_id in (None, s.id)]
+    if not schools and school_id is not None:
+        picked = _known_school(services, school_id)
+        schools = [picked] if picked and people.works_at(services, picked, actor) else []
+    if dataset == PUPILS:
+        found: list[people.Option] = []
+        for school in schools:
+            found += people.pupil_matches(services, school.id, query)
+        typed = people.typed_option(query, lang)
+        options = found[: people.SEARCH_LIMIT] + ([typed] if typed else [])
+    elif dataset == STAFF:
+        options = people.staff_options(services, schools[0] if schools else None, query, lang)
+    else:
+        options = []
+    return [Choice(o.value, o.label, literal=True) for o in options]

@@ -8,6 +8,7 @@ from the state machine (`CaseDetails.offered`, through `actions.case_buttons`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,10 @@ from bot import text
 from bot.core import actions, forms
 from bot.core.actions import CaseAction
 from bot.core.forms import Kind
+from handlers import export
 from handlers.i18n import t
+from handlers.plan import Plan
+from handlers.render import Field, Para, Sub
 from handlers.review import CaseDetails
 
 TEXT_KINDS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
@@ -43,16 +47,17 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         "section": details.section,
         "unit": details.unit,
         "categories": details.categories,
-        "accused": details.report_data.get("accused"),
+        "accused": details.accused,
     }
     report = [
         (t(lang, f.label), value if value is not None else removed)
         for f in forms.REPORT_FIELDS
-        if f.kind in TEXT_KINDS and f.name in details.report
+        if f.kind in (*TEXT_KINDS, Kind.SEARCH) and f.name in details.report
         for value in (details.report[f.name],)
     ]
     trail = [
-        f"{e.at.astimezone(zone):%d.%m %H.%M} · {t(lang, 'event.' + e.type)} · {e.actor}"
+        f"{e.at.astimezone(zone):%d.%m %H.%M} · {text.event_label(lang, e)} · "
+        f"{details.name(e.actor)}"
         for e in details.trail
         if e.type not in QUIET_EVENTS
     ]
@@ -63,10 +68,38 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         facts=text.case_lines(lang, facts),
         report=report,
         people=[
-            (t(lang, "chat.case.reporter"), details.reporter),
-            (t(lang, "chat.case.handlers"), ", ".join(details.handlers)),
+            (t(lang, "chat.case.reporter"), details.name(details.reporter)),
+            (t(lang, "chat.case.handlers"), ", ".join(map(details.name, details.handlers))),
         ],
         trail_title=t(lang, "case.trail"),
         trail=trail[-TRAIL_SHOWN:],
         buttons=actions.case_buttons(details.offered),
     )
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The aktivitetsplan as the documents word it: sections of (depth, line); depth 1 is a
+    sub-heading (a tiltak, an evaluation), 2 a field or a paragraph under it."""
+
+    ref: str
+    title: str
+    sections: list[tuple[str, list[tuple[int, str]]]]
+
+
+def plan_view(
+    lang: str, plans: list[Plan], zone: Any, names: Mapping[str, str] | None = None
+) -> PlanView:
+    sections = []
+    every_section = [s for p in plans for s in export.plan_text(p, lang, zone, names)]
+    for section in every_section:
+        lines: list[tuple[int, str]] = []
+        for item in section.items:
+            if isinstance(item, Sub):
+                lines.append((1, item.heading))
+            elif isinstance(item, Field):
+                lines.append((2, f"{item.label}: {item.value}"))
+            elif isinstance(item, Para):
+                lines.append((2, item.text))
+        sections.append((section.heading, lines))
+    return PlanView(plans[0].ref, t(lang, "action.show_plan"), sections)

@@ -23,13 +23,13 @@ from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import actions, forms, words
+from bot.core import actions, flow, forms, words
 from bot.core.actions import LastAction
 from bot.core.forms import Field, Kind, Result, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import cut_at_word, plain_text
-from handlers import delivery, review
+from handlers import delivery, people, review
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -155,7 +155,35 @@ class SlackEdge:
         app.action("categories")(self.categories_changed)
         app.action("home_report")(self.open_from_home)
         app.action(re.compile(r"^case_\w+$"))(self.case_action)
+        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
         app.event("app_home_opened")(self.home)
+
+    # --- the pickers: options as one types -----------------------------------------------
+
+    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
+        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
+        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
+        user = body["user"]["id"]
+        email = self.directory.cached_email(user)
+        if email is None:
+            try:
+                email = self.directory.email_of(user)
+            except (UnknownUser, SlackApiError):
+                ack(options=[])
+                return
+        view = body.get("view") or {}
+        lang = _metadata(view).get("lang") or self.lang_of(user)
+        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
+        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
+        found = forms.search(
+            self.services,
+            dataset,
+            email,
+            str(body.get("value") or ""),
+            school_id=picked if isinstance(picked, str) else None,
+            lang=lang,
+        )
+        ack(options=blocks.search_options(found, lang))
 
     # --- typed words and the report form ------------------------------------------------
 
@@ -336,21 +364,16 @@ class SlackEdge:
             )
             return
         lang = self.services.org.language_of(email)
-        if name == "report" and meta.get("permalink"):
+        if meta.get("permalink"):  # the message shortcut's report keeps where it came from
             values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
         submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
-        if name == "export":  # rendering takes time: ack with "working", finish after
+        if form.slow:  # e.g. the export renders: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
-            self.later(self.finish_export, client, body, view, submission, lang)
+            self.later(self.finish_slow, client, body, view, submission, lang)
             return
+        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         try:
-            result = forms.submit(self.services, name, submission)
-        except FieldErrors as errors:
-            ack(response_action="errors", errors=self.field_errors(form, view, errors, lang))
-            return
-        except Refused as refusal:
-            ack(response_action="errors", errors={first_block_of(view): refusal.text(lang)})
-            return
+            step = flow.submit(self.services, name, submission, lang, shown=shown)
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
@@ -359,15 +382,16 @@ class SlackEdge:
                 errors={first_block_of(view): t(lang, "chat.error.try_again")},
             )
             return
-        if name == "report":
+        if isinstance(step, flow.Notice):
+            ack(response_action="errors", errors={first_block_of(view): step.text})
+        elif isinstance(step, flow.Shown):
+            ack(response_action="errors", errors=self.field_errors(view, step))
+        elif form.closes:
             ack()
         else:
-            now = self.services.clock.now()
-            ack(
-                response_action="update", view=blocks.done_view(lang, result.lines(lang, form, now))
-            )
-        if result.outcome is not None:
-            self.later(self.refresh, client, result.outcome, email, form.action)
+            ack(response_action="update", view=blocks.done_view(lang, step.lines))
+        if isinstance(step, flow.Done) and step.result.outcome is not None:
+            self.later(self.refresh, client, step.result.outcome, email, step.verb)
         self.wake()
 
     def values_of(self, form: forms.Form, state: dict[str, Any]) -> dict[str, Any]:
@@ -384,20 +408,15 @@ class SlackEdge:
             values[f.name] = value
         return values
 
-    def field_errors(
-        self, form: forms.Form, view: dict[str, Any], errors: FieldErrors, lang: str
-    ) -> dict[str, str]:
+    def field_errors(self, view: dict[str, Any], shown: flow.Shown) -> dict[str, str]:
         """Errors beside their fields; those without a field shown go on the first one."""
-        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-        beside, general = form.place(errors, shown)
-        rendered = {name: problem.text(lang) for name, problem in beside.items()}
-        if general:  # e.g. "school" when the form had no school picker
+        rendered = dict(shown.errors)
+        if shown.general:  # e.g. "school" when the form had no school picker
             first = first_block_of(view)
-            texts = [rendered.get(first), *(p.text(lang) for p in general)]
-            rendered[first] = " ".join(x for x in texts if x)
+            rendered[first] = " ".join(x for x in (rendered.get(first), *shown.general) if x)
         return rendered
 
-    def finish_export(
+    def finish_slow(
         self,
         client: WebClient,
         body: dict[str, Any],
@@ -405,19 +424,17 @@ class SlackEdge:
         submission: Submission,
         lang: str,
     ) -> None:
-        try:
-            result = forms.submit(self.services, "export", submission)
-        except (FieldErrors, Refused) as problem:
-            texts = (
-                [p.text(lang) for p in problem.errors.values()]
-                if isinstance(problem, FieldErrors)
-                else [problem.text(lang)]
-            )
-            client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
-            return
-        self.send_file(client, body["user"]["id"], result, lang)
-        done = blocks.done_view(lang, result.lines(lang, forms.EXPORT))
-        client.views_update(view_id=view["id"], view=done)
+        name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
+        step = flow.submit(self.services, name, submission, lang)
+        if isinstance(step, flow.Done):
+            if step.result.file is not None:
+                self.send_file(client, body["user"]["id"], step.result, lang)
+            texts = step.lines
+        elif isinstance(step, flow.Shown):
+            texts = [*step.errors.values(), *step.general]
+        else:
+            texts = [step.text]
+        client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
 
     def send_file(self, client: WebClient, user: str, result: Result, lang: str) -> None:
         """The export goes to the person's own DM with the bot, never a channel."""
@@ -444,7 +461,7 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        verb = blocks.VERBS.get(action["action_id"])
+        verb = blocks.verb_of(action["action_id"])
         if verb is not None:
             self.later(self.do_action, verb, body, action, client)
 
@@ -457,26 +474,25 @@ class SlackEdge:
         if email is None:
             return
         lang = self.services.org.language_of(email)
-        try:
-            if verb == "open":
-                self.show(client, body, self.case_view(lang, ref, email))
-            elif declared.run is not None:
-                self.acted(client, body, declared.run(self.services, ref, email), email, verb)
-            elif declared.form and blocks._inline_person(declared.form):
+        if declared.form and blocks._inline_person(declared.form):
+            try:
                 self.pick_person(client, body, action, declared.form, ref, email)
-            elif declared.form:
-                opened = forms.open_form(self.services, declared.form, email, ref=ref)
-                container = body.get("container") or {}
-                meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-                self.show(client, body, blocks.form_view(opened, lang, metadata=meta))
-        except Refused as refusal:  # already on the trail
-            self.tell(client, body, refusal.text(lang))
-        except FieldErrors as errors:
-            self.tell(client, body, " ".join(errors.render(lang).values()))
-
-    def case_view(self, lang: str, ref: str, email: str) -> dict[str, Any]:
-        details = review.open_case(self.services, ref, email)
-        return blocks.case_modal(lang, details, self.services.org.school(details.school_id).zone)
+            except (Refused, FieldErrors) as problem:  # a refusal is already on the trail
+                self.tell(client, body, _text(problem, lang))
+            return
+        step = flow.click(self.services, verb, ref, email, lang)
+        if isinstance(step, flow.Notice):
+            self.tell(client, body, step.text)
+        elif isinstance(step, flow.Details):
+            self.show(client, body, blocks.case_modal(lang, step.view))
+        elif isinstance(step, flow.PlanShown):
+            self.show(client, body, blocks.plan_modal(step.view))
+        elif isinstance(step, flow.Shown):
+            container = body.get("container") or {}
+            meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+            self.show(client, body, blocks.form_view(step.opened, lang, metadata=meta))
+        elif step.result.outcome is not None:
+            self.acted(client, body, step.result.outcome, email, step.verb)
 
     def pick_person(
         self,
@@ -532,7 +548,7 @@ class SlackEdge:
 
     def _mention(self, email: str) -> str:
         user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else blocks.escape(email)
+        return f"<@{user}>" if user else blocks.escape(people.display(self.services, email))
 
     # --- App Home ---------------------------------------------------------------------
 
@@ -562,6 +578,12 @@ class SlackEdge:
 # --- payload parsing ------------------------------------------------------------------
 
 
+def _text(problem: Refused | FieldErrors, lang: str) -> str:
+    if isinstance(problem, Refused):
+        return problem.text(lang)
+    return " ".join(problem.render(lang).values())
+
+
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
@@ -578,8 +600,10 @@ def state_value(values: dict[str, Any], block_id: str) -> Any:
             return leaf.get("value")
         if kind in ("static_select", "radio_buttons"):
             return (leaf.get("selected_option") or {}).get("value")
-        if kind in ("checkboxes", "multi_static_select"):
+        if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
             return [o["value"] for o in leaf.get("selected_options") or []]
+        if kind == "external_select":
+            return (leaf.get("selected_option") or {}).get("value")
         if kind == "users_select":
             return leaf.get("selected_user")
         if kind == "datepicker":

@@ -19,7 +19,7 @@ from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
-from handlers.review import CaseDetails, CaseSummary
+from handlers.review import CaseSummary
 
 Block = dict[str, Any]
 VIEW_PREFIX = "meldefra_"
@@ -32,6 +32,12 @@ VIEW_BLOCKS = 100
 # as a user picker on the message itself.
 ACTION_IDS = {"acknowledge": "case_ack"}
 VERBS = {**{f"case_{v}": v for v in actions.ACTIONS}, **{a: v for v, a in ACTION_IDS.items()}}
+
+
+def verb_of(action_id: str) -> str | None:
+    """The case verb of a button (every verb declared in bot.core.actions, as it is now)."""
+    verb = VERBS.get(action_id) or action_id.removeprefix("case_")
+    return verb if verb in actions.ACTIONS else None
 
 
 def action_id(verb: str) -> str:
@@ -137,6 +143,14 @@ def form_view(
     }
 
 
+SEARCH_PREFIX = "search_"  # the action_id of a picker's element: search_pupils, search_staff
+
+
+def search_options(found: Sequence[forms.Choice], lang: str) -> list[dict[str, Any]]:
+    """A picker's options (block_suggestion): at most 100, each label at most 75 characters."""
+    return [_option(c.value, c.text(lang)) for c in found[:100]]
+
+
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(label, 75), "value": value}
 
@@ -166,12 +180,22 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
         chosen = [o for o in choices if o["value"] in _as_list(value, f)]
         if chosen:
             element["initial_options"] = chosen
+    elif f.kind == Kind.SEARCH:
+        # Options come from the app as one types (block_suggestion, SlackEdge.suggest).
+        element = {
+            "type": "multi_external_select" if f.multi else "external_select",
+            "min_query_length": 1,
+        }
+        if f.placeholder:
+            element["placeholder"] = plain(t(lang, f.placeholder), 150)
     else:  # PERSON
         element = {"type": "users_select"}
         if f.placeholder:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     # A field that changes the form sends its own action; the others only their value.
     element["action_id"] = f.name if f.dispatch else "value"
+    if f.kind == Kind.SEARCH:
+        element["action_id"] = SEARCH_PREFIX + (f.search or "")
     block: Block = {
         "type": "input",
         "block_id": f.name,
@@ -294,8 +318,7 @@ def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
 # --- the case details (after the access check) -------------------------------------------
 
 
-def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
-    view = views.case_view(lang, details, zone)
+def case_modal(lang: str, view: views.CaseView) -> dict[str, Any]:
     blocks: list[Block] = [
         section(escape(view.state)),
         *(context(escape(line)) for line in view.facts),
@@ -305,7 +328,7 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
     blocks.append(section("\n".join(f"*{escape(k)}*: {escape(v)}" for k, v in view.people)))
     trail_blocks = sections(escape("\n".join(view.trail)), heading=view.trail_title)
     row = (
-        [actions_block(lang, details.ref, view.buttons, block_id=f"plan:{details.ref}")]
+        [actions_block(lang, view.ref, view.buttons, block_id=f"plan:{view.ref}")]
         if view.buttons
         else []
     )
@@ -317,9 +340,22 @@ def case_modal(lang: str, details: CaseDetails, zone: Any) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": CASE_VIEW,
-        "title": plain(t(lang, "chat.case.title", ref=details.ref), 24),
+        "title": plain(view.title, 24),
         "close": plain(t(lang, "chat.case.close_modal"), 24),
         "blocks": blocks + trail_blocks + row,
+    }
+
+
+def plan_modal(view: views.PlanView) -> dict[str, Any]:
+    blocks: list[Block] = []
+    for heading, lines in view.sections:
+        text_ = "\n".join(("    " * (depth - 1)) + line for depth, line in lines)
+        blocks += sections(escape(text_ or "–"), heading=escape(heading))
+    return {
+        "type": "modal",
+        "callback_id": VIEW_PREFIX + "plan_view",
+        "title": plain(view.title, 24),
+        "blocks": blocks[:VIEW_BLOCKS],
     }
 
 

@@ -53,7 +53,7 @@ from microsoft_teams.api.models.search.search_response import (
 from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.cards import AdaptiveCard
 
-from bot.core import actions, forms, words
+from bot.core import actions, flow, forms, words
 from bot.core.actions import LastAction
 from bot.core.forms import Field, Opened, Submission
 from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
@@ -305,21 +305,15 @@ class TeamsEdge:
         """A form as a dialog, after its access check (a refusal is on the trail)."""
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        if name == "report":
-            opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
-        elif email is None:
+        if email is None and forms.FORMS[name].about_case:
             return told(t(lang, "teams.error.unknown_user"))
-        else:
-            try:
-                opened = await asyncio.to_thread(
-                    forms.open_form, self.services, name, email, ref=ref, prefill=prefill
-                )
-            except Refused as refusal:
-                return told(refusal.text(lang))
-            except FieldErrors as errors:  # e.g. an evaluation before there is a plan
-                return told(" ".join(errors.render(lang).values()))
-        staff = await self.forward_targets(opened, email)
-        return self.form_dialog(lang, opened, key=uuid.uuid4().hex, staff=staff)
+        step = await asyncio.to_thread(
+            flow.open_form, self.services, name, email, lang, ref=ref, prefill=prefill
+        )
+        if isinstance(step, flow.Notice):
+            return told(step.text)
+        staff = await self.forward_targets(step.opened, email)
+        return self.form_dialog(lang, step.opened, key=uuid.uuid4().hex, staff=staff)
 
     async def forward_targets(self, opened: Opened, email: str | None) -> list[str] | None:
         """For a case's form with a person to pick: whom the forward would accept (the case's
@@ -370,64 +364,61 @@ class TeamsEdge:
         """Submit a form's dialog: done, or the dialog again with what was typed and the
         problems beside their fields."""
         name = form_name(data)
+        form = forms.FORMS[name]
         ref = str(data.get("ref") or "") or None
         key = str(data.get("key") or uuid.uuid4().hex)
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        if name == "report":
+        if email is None and form.about_case:
+            return told(t(lang, "teams.error.unknown_user"))
+        if not form.about_case:
             prefill = {"school": data.get("school")} if data.get("school") else None
             opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
-        elif email is None:
-            return told(t(lang, "teams.error.unknown_user"))
         else:
             # The handler checks access and reads the plan itself; opening the form again
             # here would log a second view. It is reopened only to show problems.
-            opened = Opened(forms.FORMS[name], ref)
+            opened = Opened(form, ref)
         values = cards.values_from(opened, data)
         again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
         if email is None:
             unknown = (t(lang, "teams.error.unknown_user"),)
             return self.form_dialog(lang, opened, key=key, values=again, general=unknown)
-        manager = await self.manager_for(ctx.activity, email, values) if name == "report" else None
+        manager = None if form.about_case else await self.manager_for(ctx.activity, email, values)
         submission = Submission(email, values, ref, key=f"teams:{key}", manager=manager)
         try:
-            result = await asyncio.to_thread(forms.submit, self.services, name, submission)
-        except FieldErrors as errors:
-            if name != "report":
-                try:
-                    opened = await asyncio.to_thread(
-                        forms.open_form, self.services, name, email, ref=ref
-                    )
-                except Refused as refusal:
-                    return told(refusal.text(lang))
-            shown = [f.name for f in opened.shown() if isinstance(f, Field)]
-            beside, general = opened.form.place(errors, shown)
-            return self.form_dialog(
-                lang,
-                opened,
-                key=key,
-                values=again,
-                errors={n: p.text(lang) for n, p in beside.items()},
-                general=tuple(p.text(lang) for p in general),
-                staff=await self.forward_targets(opened, email),
-            )
-        except Refused as refusal:
-            return told(refusal.text(lang))
+            step = await asyncio.to_thread(flow.submit, self.services, name, submission, lang)
         except Exception:
             # The dialog stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
             failed = (t(lang, "chat.error.try_again"),)
             return self.form_dialog(lang, opened, key=key, values=again, general=failed)
+        if isinstance(step, flow.Notice):
+            return told(step.text)
+        if isinstance(step, flow.Shown):
+            return self.form_dialog(
+                lang,
+                step.opened,
+                key=key,
+                values=again,
+                errors=step.errors,
+                general=step.general,
+                staff=await self.forward_targets(step.opened, email),
+            )
         self.wake()
-        if name == "report":
-            return told(t(lang, "teams.filed", ref=result.ref))
-        if result.outcome is not None:
+        return told("\n\n".join(await self.finish(ctx, email, lang, step)))
+
+    async def finish(
+        self, ctx: ActivityContext[Any], email: str, lang: str, done: flow.Done
+    ) -> list[str]:
+        """After an action: every leader's card refreshed, the file offered."""
+        if done.result.outcome is not None:
             who = self.actor_name(ctx, email)
-            await self.refresh(result.outcome, email, who, opened.form.action)
-        lines = result.lines(lang, opened.form, self.services.clock.now())
-        if result.file is not None:  # not sent yet: it waits for the person's consent
-            lines[0] = await self.offer_file(email, lang, result.file)
-        return told("\n\n".join(lines))
+            await self.refresh(done.result.outcome, email, who, done.verb)
+        lines = list(done.lines)
+        if done.result.file is not None:  # not sent yet: it waits for the person's consent
+            offer = await self.offer_file(email, lang, done.result.file)
+            lines = [offer, *lines[1:]]
+        return lines
 
     async def manager_for(self, activity: Any, email: str, values: Mapping[str, Any]) -> str | None:
         """Ask Entra ID only where org.yml names no nearest leader and the school wants it."""
@@ -522,35 +513,32 @@ class TeamsEdge:
 
     async def run_from_dialog(
         self, ctx: ActivityContext[Any], verb: str, ref: str
-    ) -> TaskModuleMessageResponse:
-        """An in-place action under the case details (e.g. melde fra to skoleeier)."""
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """An action under the case details done in place (melde fra to skoleeier) or a view
+        it shows (the aktivitetsplan)."""
         email = await self.who(ctx)
         lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
         declared = actions.ACTIONS.get(verb)
-        if email is None or declared is None or declared.run is None:
+        if email is None or declared is None or declared.form is not None:
             return told(t(lang, "chat.error.try_again"))
-        try:
-            outcome = await asyncio.to_thread(declared.run, self.services, ref, email)
-        except Refused as refusal:
-            return told(refusal.text(lang))
-        except FieldErrors as errors:
-            return told(" ".join(errors.render(lang).values()))
+        step = await asyncio.to_thread(flow.click, self.services, verb, ref, email, lang)
+        if isinstance(step, flow.PlanShown):
+            return dialog(step.view.title, cards.plan_card(step.view))
+        if isinstance(step, flow.Details):
+            return dialog(step.view.title, cards.case_card(lang, step.view))
+        if not isinstance(step, flow.Done):
+            return told(step.text if isinstance(step, flow.Notice) else "")
         self.wake()
-        await self.refresh(outcome, email, self.actor_name(ctx, email), verb)
-        return told(t(lang, outcome.key, **outcome.args))
+        return told("\n\n".join(await self.finish(ctx, email, lang, step)))
 
     async def case_dialog(
         self, ctx: ActivityContext[Any], ref: str
     ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
         email, lang = await self.actor(ctx)
-        try:
-            details = await asyncio.to_thread(review.open_case, self.services, ref, email)
-        except Refused as refusal:
-            return told(refusal.text(lang))
-        zone = self.services.org.school(details.school_id).zone
-        return dialog(
-            t(lang, "chat.case.title", ref=details.ref), cards.case_card(lang, details, zone)
-        )
+        step = await asyncio.to_thread(flow.open_case, self.services, ref, email, lang)
+        if isinstance(step, flow.Notice):
+            return told(step.text)
+        return dialog(step.view.title, cards.case_card(lang, step.view))
 
     # --- the person picker: typeahead over the staff ------------------------------------------
 
@@ -575,6 +563,19 @@ class TeamsEdge:
             found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
                 :SEARCH_RESULTS
             ]
+        elif (value.dataset or "").startswith(cards.SEARCH_PREFIX) and email is not None:
+            lang = self.services.org.language_of(email)
+            picks = await asyncio.to_thread(
+                forms.search,
+                self.services,
+                value.dataset.removeprefix(cards.SEARCH_PREFIX),
+                email,
+                value.query_text or "",
+                lang=lang,
+            )
+            if len(picks) > SEARCH_RESULTS:  # the typed text stays the last line
+                picks = picks[: SEARCH_RESULTS - 1] + picks[-1:]
+            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in picks]
         return SearchResponse(value=SearchInvokeResponseValue(results=found))
 
     # --- exports: a file consent card in the personal chat --------------------------------------

@@ -25,7 +25,7 @@ from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
-from handlers.review import CaseDetails, CaseSummary
+from handlers.review import CaseSummary
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -39,6 +39,7 @@ ACTIONABLE = actions.ACTIONABLE
 # Notices that list several cases, each with its own actions (reminder, digest).
 LISTS = {"reminder", "digest"}
 STAFF = "staff"  # the Data.Query dataset of the person picker
+SEARCH_PREFIX = "search_"  # Data.Query datasets of the core's pickers: search_pupils, …
 MAX_CARD_BYTES = 28 * 1024  # Teams refuses a bigger message
 STATIC_PEOPLE = 200  # a picker lists this many people; more are found by typing
 
@@ -119,6 +120,19 @@ def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]
             "value": str(value or ""),
             "placeholder": t(lang, f.placeholder) if f.placeholder else "",
         }
+    if f.kind == Kind.SEARCH:
+        # Typeahead: the choices come from the bot as one types (application/search).
+        element = {
+            "type": "Input.ChoiceSet",
+            "style": "filtered",
+            "choices": [],
+            "choices.data": {"type": "Data.Query", "dataset": SEARCH_PREFIX + (f.search or "")},
+            "value": value if isinstance(value, str) else ",".join(value or ()),
+            "placeholder": t(lang, f.placeholder) if f.placeholder else "",
+        }
+        if f.multi:
+            element["isMultiSelect"] = True
+        return element
     picked = value if isinstance(value, str) else ",".join(value or ())
     element = {
         "type": "Input.ChoiceSet",
@@ -184,7 +198,7 @@ def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(item, Field) or item.name not in data:
             continue
         value = data[item.name]
-        if item.kind == Kind.CHOICES:
+        if item.kind == Kind.CHOICES or (item.kind == Kind.SEARCH and item.multi):
             value = [v for v in str(value or "").split(",") if v]
         elif item.kind == Kind.TOGGLE:
             value = forms.as_bool(value)
@@ -279,10 +293,9 @@ def _with_done(element: Element, done: Mapping[str, str]) -> Element:
 # --- the case details, lists, the home ------------------------------------------------------
 
 
-def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
+def case_card(lang: str, view: views.CaseView) -> Card:
     """The details, for the authorized eye only (a dialog after the access check), with the
     case's own actions under them (plan, evaluation, note, R-team, export…)."""
-    view = views.case_view(lang, details, zone)
     body = [
         textblock(view.state),
         *(textblock(line, isSubtle=True, spacing="None") for line in view.facts),
@@ -299,9 +312,9 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
             "type": "Action.Submit",
             "title": t(lang, a.label),
             # A form opens as the dialog's next step; an in-place action runs from it.
-            "data": {"dialog": FORM, "form": a.form, "ref": details.ref, "open": True}
+            "data": {"dialog": FORM, "form": a.form, "ref": view.ref, "open": True}
             if a.form
-            else {"dialog": RUN, "verb": a.verb, "ref": details.ref},
+            else {"dialog": RUN, "verb": a.verb, "ref": view.ref},
         }
         for a in view.buttons
     ]
@@ -309,6 +322,17 @@ def case_card(lang: str, details: CaseDetails, zone: Any) -> Card:
     while size_of(out) > MAX_CARD_BYTES and len(body) > 3:  # a very long report
         body.pop(-3)
     return out
+
+
+def plan_card(view: views.PlanView) -> Card:
+    body: list[Element] = []
+    for heading, lines in view.sections:
+        body.append(textblock(heading, weight="Bolder", spacing="Medium"))
+        for depth, line in lines:
+            body.append(
+                textblock(line, spacing="None", weight="Bolder" if depth == 1 else "Default")
+            )
+    return card(body, [])
 
 
 def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:

@@ -150,6 +150,38 @@ def users_select(user_id: str | None) -> JsonDict:
     return {"type": "users_select", "selected_user": user_id}
 
 
+def external_select(value: str | None, text: str | None = None) -> JsonDict:
+    return {"type": "external_select", "selected_option": _option(value, text) if value else None}
+
+
+def multi_external_select(values: list[str]) -> JsonDict:
+    return {"type": "multi_external_select", "selected_options": [_option(v) for v in values]}
+
+
+def block_suggestion(
+    action_id: str,
+    value: str,
+    *,
+    user_id: str,
+    block_id: str,
+    view: JsonDict | None = None,
+    user_name: str = "someone",
+) -> JsonDict:
+    """What Slack posts while someone types in an external select: the text so far."""
+    return {
+        "type": "block_suggestion",
+        "user": _user(user_id, user_name),
+        "team": _team(),
+        "api_app_id": "A0MELDEFRA",
+        "token": "verification-token",
+        "container": {"type": "view", "view_id": (view or {}).get("id", "V0SUGGEST")},
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "view": view or {"id": "V0SUGGEST", "type": "modal", "state": {"values": {}}},
+    }
+
+
 def datepicker(date: str | None) -> JsonDict:
     """`date` is YYYY-MM-DD, as Slack sends it."""
     return {"type": "datepicker", "selected_date": date}

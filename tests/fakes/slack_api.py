@@ -108,6 +108,21 @@ def _json_param(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _metadata(value: Any) -> JsonDict | None:
+    """chat.postMessage's `metadata` (a JSON object or its text): event_type (a string) and
+    event_payload (an object), or Slack's error."""
+    if value in (None, ""):
+        return None
+    data = _json_param(value)
+    if not isinstance(data, dict):
+        raise SlackError("invalid_metadata_format")
+    if not isinstance(data.get("event_type"), str) or not isinstance(
+        data.get("event_payload"), dict
+    ):
+        raise SlackError("invalid_metadata_schema")
+    return {"event_type": data["event_type"], "event_payload": data["event_payload"]}
+
+
 def _require(params: JsonDict, *names: str) -> None:
     if any(not params.get(n) for n in names):
         raise SlackError("invalid_arguments")
@@ -162,6 +177,7 @@ class FakeSlack:
         self._users: dict[str, JsonDict] = {}
         self._dms: dict[str, str] = {}
         self._messages: dict[tuple[str, str], JsonDict] = {}
+        self._metadata: dict[tuple[str, str], JsonDict] = {}  # chat.postMessage's `metadata`
         self._views: dict[str, JsonDict] = {}
         self._seq = itertools.count(1)  # next() on a count is atomic under the GIL
         self._server: _Server | None = None
@@ -175,6 +191,7 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.open": self._views_open,
@@ -518,9 +535,55 @@ class FakeSlack:
             message["blocks"] = _json_param(params["blocks"])
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+        metadata = _metadata(params.get("metadata"))
         with self._cond:
             self._messages[(channel, ts)] = message
+            if metadata is not None:
+                self._metadata[(channel, ts)] = metadata
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """Newest first; `oldest`/`latest` exclusive unless `inclusive`; `limit` (default 100,
+        at most 999) with a cursor; message metadata only with include_all_metadata, as Slack.
+        A DM needs im:history, a channel channels:history, a private one groups:history."""
+        _require(params, "channel")
+        channel = str(params["channel"])
+        needed = {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
+        if self.scopes is not None and needed not in self.scopes:
+            raise SlackError("missing_scope")
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or 9e12)
+        limit = min(999, int(params.get("limit") or 100))
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._cond:
+            found = sorted(
+                (
+                    {
+                        **m,
+                        **(
+                            {"metadata": self._metadata[key]}
+                            if with_metadata and key in self._metadata
+                            else {}
+                        ),
+                    }
+                    for key, m in self._messages.items()
+                    if key[0] == channel
+                    and (oldest <= float(key[1]) if inclusive else oldest < float(key[1]))
+                    and (float(key[1]) <= latest if inclusive else float(key[1]) < latest)
+                ),
+                key=lambda m: float(m["ts"]),
+                reverse=True,
+            )
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_update(self, params: JsonDict) -> JsonDict:
         _require(params, "channel", "ts")

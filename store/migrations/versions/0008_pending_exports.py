@@ -1,7 +1,7 @@
 """Pending exports: a Teams export waiting for the person's file consent, any replica's.
 
 Revision ID: 0008_pending_exports
-Revises: 0005_stats
+Revises: 0006_directory
 Create Date: 2026-12-06
 """
 

@@ -1,0 +1,182 @@
+"""The conversation's flow, written once: open a form, submit it, click a case's button,
+open a case. Each returns a neutral result an edge only draws:
+
+- `Shown`: a form to draw (after its access check), with the values to keep and the problems
+  beside their fields (`errors`) or above them (`general`), in the person's language;
+- `Done`: what was done — the lines to tell, the `Result` (its `outcome` to refresh every
+  leader's message with `verb`, its `file` to deliver, its `filed` report);
+- `Details`: the case details (`views.CaseView`); `PlanShown`: the aktivitetsplan;
+- `Notice`: a refusal, or a problem with no form to show it in.
+
+Slack (bot/slack/app.py), Teams (bot/teams/app.py) and the console (bot/console.py) call these
+and translate payloads; none of them decides what happens next. The handlers are synchronous:
+an async edge runs these in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core import actions, forms, views
+from bot.core.forms import Field, Opened, Result, Submission
+from handlers import people, plan, review
+from handlers.errors import FieldErrors, Refused
+from handlers.i18n import t
+from handlers.services import Services
+
+
+@dataclass(frozen=True)
+class Shown:
+    opened: Opened
+    values: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    general: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Done:
+    lines: list[str]
+    result: Result
+    verb: str  # what the refreshed messages say was done ("Bekreft mottatt av X")
+
+
+@dataclass(frozen=True)
+class Details:
+    view: views.CaseView
+    details: review.CaseDetails
+
+
+@dataclass(frozen=True)
+class PlanShown:
+    view: views.PlanView
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+
+
+Step = Shown | Done | Details | PlanShown | Notice
+
+
+def open_form(
+    services: Services,
+    name: str,
+    actor: str | None,
+    lang: str,
+    *,
+    ref: str | None = None,
+    prefill: Mapping[str, Any] | None = None,
+) -> Shown | Notice:
+    """A form to show, after its access check; a refusal (on the trail) as a notice."""
+    form = forms.FORMS[name]
+    if not form.about_case:
+        return Shown(forms.report_opened(services.org, actor=actor, prefill=prefill))
+    if actor is None:
+        return Notice(t(lang, "chat.error.unknown_user"))
+    try:
+        return Shown(forms.open_form(services, name, actor, ref=ref, prefill=prefill))
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    except FieldErrors as errors:  # e.g. an evaluation before there is a plan
+        return Notice(" ".join(errors.render(lang).values()))
+
+
+def submit(
+    services: Services,
+    name: str,
+    submission: Submission,
+    lang: str,
+    *,
+    shown: Iterable[str] | None = None,
+) -> Done | Shown | Notice:
+    """Call the form's handler. Field errors come back as the form again with what was
+    typed, each problem beside its field when that field is `shown` (default: the fields the
+    form shows when it opens; a case form is reopened for that, which is logged)."""
+    form = forms.FORMS[name]
+    try:
+        result = forms.submit(services, name, submission)
+    except FieldErrors as errors:
+        opened = _reopened(services, form, submission, lang)
+        if isinstance(opened, Notice):
+            return opened
+        names = shown if shown is not None else _names(opened)
+        beside, general = form.place(errors, names)
+        return Shown(
+            opened,
+            submission.values,
+            {n: p.text(lang) for n, p in beside.items()},
+            tuple(p.text(lang) for p in general),
+        )
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    lines = result.lines(lang, form, services.clock.now())
+    return Done(lines[:1] if form.closes else lines, result, form.action)
+
+
+def _reopened(services: Services, form: forms.Form, s: Submission, lang: str) -> Opened | Notice:
+    if not form.about_case:
+        school = s.values.get("school") or None
+        return forms.report_opened(services.org, actor=s.actor, prefill={"school": school})
+    try:
+        return forms.open_form(services, form.name, s.actor, ref=s.ref)
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    except FieldErrors as errors:
+        return Notice(" ".join(errors.render(lang).values()))
+
+
+def _names(opened: Opened) -> list[str]:
+    return [f.name for f in opened.shown() if isinstance(f, Field)]
+
+
+def click(services: Services, verb: str, ref: str, actor: str | None, lang: str) -> Step:
+    """A case's button: show the case or its plan, open the action's form, or act in
+    place."""
+    declared = actions.ACTIONS.get(verb)
+    if actor is None:
+        return Notice(t(lang, "chat.error.unknown_user"))
+    if declared is None:
+        return Notice(t(lang, "chat.error.try_again"))
+    if declared.form:
+        return open_form(services, declared.form, actor, lang, ref=ref)
+    if declared.view == actions.PLAN:
+        return show_plan(services, ref, actor, lang)
+    if declared.run is None:
+        return open_case(services, ref, actor, lang)
+    try:
+        outcome = declared.run(services, ref, actor)
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    except FieldErrors as errors:
+        return Notice(" ".join(errors.render(lang).values()))
+    result = Result(outcome.ref, outcome.key, dict(outcome.args), outcome=outcome)
+    return Done([t(lang, outcome.key, **outcome.args)], result, verb)
+
+
+def open_case(services: Services, ref: str, actor: str, lang: str) -> Details | Notice:
+    """The details, for someone allowed to see them (each opening is on the trail)."""
+    try:
+        details = review.open_case(services, ref, actor)
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    zone = services.org.school(details.school_id).zone
+    return Details(views.case_view(lang, details, zone), details)
+
+
+def show_plan(services: Services, ref: str, actor: str, lang: str) -> PlanShown | Notice:
+    """Every aktivitetsplan of the case (one per pupil), for someone allowed to read them
+    (logged as a view of the plan), staff by name."""
+    try:
+        every = plan.plans_of(services, ref, actor)
+        school = review.status_of(services, ref, actor).school_id
+    except Refused as refusal:
+        return Notice(refusal.text(lang))
+    except FieldErrors as errors:
+        return Notice(" ".join(errors.render(lang).values()))
+    if not every:
+        return Notice(t(lang, "plan.error.no_plan", ref=ref.strip().upper()))
+    zone = services.org.school(school).zone
+    return PlanShown(views.plan_view(lang, every, zone, people.case_names(services, ref)))
