@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from handlers import access, plan, review, states
+from handlers import access, plan, review, serious, states
 from handlers.errors import Refused
 from handlers.services import Services
 from store.models import CaseAccess
@@ -79,6 +79,7 @@ def choices_for(services: Services, ref: str, actor: str) -> CaseChoices:
             access.facts_of(services.org, case),
             has_plan=current is not None,
             open_tiltak=any(t.done_at is None for t in active),
+            serious_informed=serious.informed(session, case),
         )
         return CaseChoices(
             ref=case.ref,

@@ -718,12 +718,21 @@ def _route(entries: list[TrailEntry], case: Case, w: _Words, who: _People) -> Se
         if e.data.get("excluded"):
             items.append(Para(w("doc.route.excluded", count=len(e.data["excluded"]))))
     for e in entries:
-        if e.type == "owner_informed":
+        if e.type in ("owner_informed", "owner_informed_serious"):
             items.append(Para(_owner_sentence(e, w, who)))
     return Section(w("doc.route.heading"), items or [Para(w("doc.none"))])
 
 
 def _owner_sentence(e: TrailEntry, w: _Words, who: _People) -> str:
+    if e.type == "owner_informed_serious":  # § 12-4 second paragraph
+        rektor = e.data.get("on_behalf_of")
+        key = "doc.tl.owner_informed_serious"
+        return w(
+            key if e.actor == rektor else f"{key}.on_behalf",
+            who=who(e.actor),
+            to=who.many(list(e.data.get("to", []))),
+            rektor=who(rektor),
+        )
     how = e.data.get("how", "at_once")
     how = how if how in ("at_once", "rektor", "clock") else "at_once"
     return w(
@@ -784,7 +793,13 @@ def _conclusion(entries: list[TrailEntry], case: Case, w: _Words, who: _People) 
     items: list[Item] = [Para(w("doc.conclusion.closed", at=w.time(e.at), who=who(e.actor)))]
     if e.data.get("via") == "evaluated":
         items.append(Para(w("doc.conclusion.by_evaluation")))
-    elif e.data.get("no_grounds"):
+    elif e.data.get("without_investigation"):
+        why = w.text(e.texts.get("why_not_investigated"))
+        items.append(Para(w("doc.conclusion.without_investigation", why=why)))
+        if e.data.get("same_as"):
+            items.append(Para(w("doc.conclusion.same_as", ref=e.data["same_as"])))
+        items.append(Field(w("doc.conclusion.words"), w.text(e.texts.get("reason"))))
+    elif e.data.get("no_grounds"):  # closed before a reason why no investigation was asked
         items.append(Field(w("doc.conclusion.no_grounds"), w.text(e.texts.get("reason"))))
     else:
         items.append(Field(w("doc.conclusion.words"), w.text(e.texts.get("reason"))))
@@ -817,7 +832,7 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w("doc.tl.forwarded", who=actor, to=who(d.get("to")))
     if e.type == "escalated":
         return w("doc.tl.escalated", to=who.many(list(d.get("to", []))))
-    if e.type == "owner_informed":
+    if e.type in ("owner_informed", "owner_informed_serious"):
         return _owner_sentence(e, w, who)
     if e.type in ("journalfoert", "journal_failed", "archive_folder_closed"):
         kind = f"arkiv.kind.{d.get('kind', '')}"
@@ -826,6 +841,8 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w(f"doc.tl.{e.type}", number=number, what=what)
     if e.type in _WITH_NUMBER:
         return w(f"doc.tl.{e.type}", who=actor, no=d.get("no", ""))
+    if e.type == "closed" and d.get("without_investigation"):
+        return w("doc.tl.closed_without_investigation", who=actor)
     if e.type == "closed" and d.get("no_grounds"):
         return w("doc.tl.closed_no_grounds", who=actor)
     if e.type == "rteam_shared":

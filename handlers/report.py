@@ -390,6 +390,13 @@ def inform_owner(
         now,
         {"to": contacts, "on_behalf_of": school.principal, "how": how},
     )
+    tell_owner(services, session, case, now, how)
+
+
+def tell_owner(services: Services, session: Session, case: Case, now: datetime, how: str) -> None:
+    """Give skoleeier's contacts the case and a notice (`route.reason.owner_informed.<how>`)."""
+    school = services.org.school(case.school_id)
+    contacts = list(services.org.owner.contacts)
     case_categories = json.loads(case.categories)
     for contact in contacts:
         grant(session, case, contact, "owner", now)

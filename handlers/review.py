@@ -26,6 +26,7 @@ from store.models import Case, CaseAccess
 
 MAX_NOTE = 2000
 MAX_REASON = 1000
+MAX_REF = 20  # a case number typed in a form
 OPEN_STATES = states.OPEN
 Status = states.Status
 # The command line on the server reads as an operator (see `read`).
@@ -227,7 +228,12 @@ def _details(services: Services, session: Session, case: Case, seen: access.Acce
         data.pop("accused", None)  # discussed without names: no employee's name either
         texts.pop("accused_name", None)
     has_plan, open_tiltak = _plan_facts(entries)
-    facts = replace(access.facts_of(services.org, case), has_plan=has_plan, open_tiltak=open_tiltak)
+    facts = replace(
+        access.facts_of(services.org, case),
+        has_plan=has_plan,
+        open_tiltak=open_tiltak,
+        serious_informed=any(e.type == "owner_informed_serious" for e in entries),
+    )
     return CaseDetails(
         **vars(summary(case)),
         reporter=case.reporter,
@@ -497,32 +503,66 @@ def add_note(
 
 
 def close(
-    services: Services, ref: str, actor: str, reason: str, *, no_grounds: bool = False
+    services: Services,
+    ref: str,
+    actor: str,
+    reason: str,
+    *,
+    why_not_investigated: str = "",
+    same_as: str = "",
 ) -> Outcome:
     """Close the case with its conclusion, in the pupil's own terms (does the pupil have a
     safe and good school environment?).
 
-    A case that was never investigated closes only with `no_grounds`: an explicit reason why
-    the report gives no grounds for a case (opplæringslova § 12-4: the school must undersøke
-    every report; closing without looking needs its reason on the record).
+    A case that was never investigated closes only with `why_not_investigated`: a written
+    reason why no investigation was needed (a report is a suspicion the school must undersøke,
+    opplæringslova § 12-4), and optionally `same_as`, another case of the same school that is
+    the same matter. Both go on the trail; the case file says the case closed uninvestigated.
     """
     reason = reason.strip()
+    why = why_not_investigated.strip()
     _require_text("reason", reason, MAX_REASON)
+    if len(why) > MAX_REASON:
+        _require_text("why_not_investigated", why, MAX_REASON)
+    other = canonical_ref(same_as) if same_as.strip() else None
     who = people.display(services, actor.lower())
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         if case.status == Status.CLOSED:
             return already(case)
-        if case.investigation_at is None and not no_grounds:
-            return Refusal.on_fields({"reason": Problem("close.error.not_investigated")})
-        data = {"no_grounds": True} if case.investigation_at is None else {}
-        trail.append(session, case, "closed", actor.lower(), now, data, texts={"reason": reason})
+        data: dict[str, Any] = {}
+        texts: dict[str, str] = {"reason": reason}
+        if case.investigation_at is None:
+            problems: dict[str, Problem] = {}
+            if not why:
+                problems["why_not_investigated"] = Problem("close.error.why_not_investigated")
+            if other is not None:
+                problem = _same_matter(session, case, other)
+                if problem is not None:
+                    problems["same_as"] = problem
+            if problems:
+                return Refusal.on_fields(problems)
+            data = {"no_grounds": True, "without_investigation": True}
+            if other is not None:
+                data["same_as"] = other
+            texts["why_not_investigated"] = why
+        trail.append(session, case, "closed", actor.lower(), now, data, texts=texts)
         case.closed_at = now
         case.status = Status.CLOSED
         _tell_reporter_closed(services, session, case, now, actor)
         return Outcome(case.ref, case.status, True, "result.closed", {"ref": case.ref, "who": who})
 
     return act(services, ref, actor, "close", run)
+
+
+def _same_matter(session: Session, case: Case, other: str) -> Problem | None:
+    """Why `other` cannot be the case this one repeats: it must be another case of the school."""
+    if other == case.ref:
+        return Problem("close.error.same_as_self")
+    found = session.scalar(select(Case.school_id).where(Case.ref == other))
+    if found != case.school_id:
+        return Problem("close.error.same_as_unknown", {"same_as": other})
+    return None
 
 
 def _require_text(name: str, text: str, limit: int) -> None:

@@ -65,6 +65,7 @@ class Facts:
     has_rteam: bool | None = None
     has_plan: bool | None = None
     open_tiltak: bool | None = None  # a tiltak in force not yet carried out
+    serious_informed: bool | None = None  # § 12-4: skoleeier already told it is serious
 
 
 class Standing(Protocol):
@@ -102,6 +103,12 @@ class Rule:
 def _owner_notice_due(f: Facts) -> bool:
     """§ 12-5: rektor melder fra to skoleeier (a leadership case went there directly)."""
     return f.section == "12-5" and not f.leadership_case
+
+
+def _serious_notice_due(f: Facts) -> bool:
+    """§ 12-4 second paragraph: rektor melder fra to skoleeier in a serious case (once; a
+    § 12-5 or leadership case is skoleeier's already)."""
+    return f.section == "12-4" and not f.leadership_case and f.serious_informed is not True
 
 
 def _planned(f: Facts) -> bool:
@@ -142,6 +149,14 @@ RULES: dict[str, Rule] = {
             OPEN,
             when=_owner_notice_due,
             unmet="owner_notice.error.not_needed",
+        ),
+        # Rektor, or the case's leader on rektor's behalf (handlers.serious).
+        Rule(
+            "inform_owner_serious",
+            frozenset({Role.REKTOR, Role.LEADER}),
+            OPEN,
+            when=_serious_notice_due,
+            unmet="serious.error.not_needed",
         ),
     )
 }

@@ -105,7 +105,11 @@ def november(services: Services, clock: FixedClock) -> History:
     h.report("A", nov(2, 10), "laerer1@nordby.example", "mobbing")
     h.ack("A", nov(2, 12), n8)  # 2 h, 0 school days
     review.close(
-        h.at(nov(5, 10)).services, h.refs["A"], n8, "Misforståelse, Kari var syk", no_grounds=True
+        h.at(nov(5, 10)).services,
+        h.refs["A"],
+        n8,
+        "Misforståelse, Kari var syk",
+        why_not_investigated="Kari var syk den dagen; det skjedde ikke",
     )
     h.report("B", nov(3, 9), "laerer3@nordby.example", "vold")
     h.ack("B", nov(4, 9), n9)  # 24 h, 1 school day

@@ -37,6 +37,8 @@ INTERNAL_NAMES = (
     "request_key",
     "on_behalf_of",
     "no_grounds",
+    "without_investigation",
+    "why_not_investigated",
     "age_band",
     "investigation_noted",
     "owner_informed",

@@ -148,17 +148,22 @@ def test_investigation_notes_start_the_investigation(services: Services) -> None
         assert noted is not None and json.loads(noted.data)["on"] == "2026-11-20"
 
 
-def test_closing_a_case_never_investigated_needs_no_grounds(services: Services) -> None:
+def test_closing_a_case_never_investigated_needs_a_written_reason(services: Services) -> None:
     ref = report(services)
     with pytest.raises(FieldErrors) as err:
         review.close(services, ref, LEADER, "Eleven har det bra")
-    assert err.value.errors["reason"].key == "close.error.not_investigated"
-    assert "ikke undersøkt" in err.value.errors["reason"].text("nb")
-    done = review.close(services, ref, LEADER, "Misforståelse, ingen krenkelse", no_grounds=True)
+    problem = err.value.errors["why_not_investigated"]
+    assert problem.key == "close.error.why_not_investigated"
+    assert "ikke undersøkt" in problem.text("nb")
+    why = "Misforståelse, ingen krenkelse"
+    done = review.close(services, ref, LEADER, "Eleven har det bra", why_not_investigated=why)
     assert done.status == "closed"
     with services.uow() as s:
         closed = s.scalar(select(Event).where(Event.type == "closed"))
-        assert closed is not None and json.loads(closed.data)["no_grounds"] is True
+        assert closed is not None
+        data = json.loads(closed.data)
+        assert data["no_grounds"] is True and data["without_investigation"] is True
+        assert set(data["texts"]) == {"reason", "why_not_investigated"}
 
 
 # --- Foresatte and the pupil as parties -------------------------------------------------------

@@ -35,7 +35,7 @@ def test_the_duty_forms_are_declared_with_their_actions() -> None:
     assert _names("investigation") == ["heard", "observed", "on"]
     assert _names("foresatte") == ["what", "how", "on", "pupil", "pupil_agreed"]
     assert _names("age_band") == ["age_band"]
-    assert _names("close") == ["reason", "no_grounds"]
+    assert _names("close") == ["reason", "why_not_investigated", "same_as"]
     assert {"others_heard", "best_interests"} <= set(_names("plan"))
     assert {"others_heard", "best_interests"} <= set(_names("change_plan"))
     buttons = {a.verb for a in actions.case_buttons(actions.for_leader("investigating"))}
@@ -53,11 +53,11 @@ def test_the_forms_open_after_the_access_check_and_call_their_handlers(
         with pytest.raises(Refused):
             forms.open_form(services, name, OTHER, ref=ref)
         assert forms.open_form(services, name, LEADER, ref=ref).ref == ref
-    # A never-investigated case: the close form says so beside the conclusion.
+    # A never-investigated case: the close form asks why, beside that field.
     with pytest.raises(FieldErrors) as wrong:
         forms.submit(services, "close", Submission(LEADER, {"reason": "Bra nå"}, ref))
     beside, general = forms.CLOSE.place(wrong.value, _names("close"))
-    assert "ikke undersøkt" in beside["reason"].text("nb") and general == []
+    assert "ikke undersøkt" in beside["why_not_investigated"].text("nb") and general == []
     noted = forms.submit(
         services,
         "investigation",
@@ -82,13 +82,20 @@ def test_the_forms_open_after_the_access_check_and_call_their_handlers(
         assert expected in page
 
 
-def test_no_grounds_closes_a_case_never_investigated(services: Services) -> None:
+def test_a_written_reason_closes_a_case_never_investigated(services: Services) -> None:
+    # No one-click "no grounds" any more: the reason why no investigation was needed is written.
     ref = _file(services)
-    values = {"reason": "Misforståelse: leken var gjensidig", "no_grounds": True}
+    values = {
+        "reason": "Eleven har det trygt og godt",
+        "why_not_investigated": "Misforståelse: leken var gjensidig, sett av to voksne",
+    }
     closed = forms.submit(services, "close", Submission(LEADER, values, ref))
     assert closed.outcome is not None and closed.outcome.status == "closed"
     page = export_case(services, ref, REKTOR, fmt="html").content.decode()
-    assert "Ikke grunnlag for sak" in page
+    assert (
+        "Saken ble avsluttet uten undersøkelse. Begrunnelse: Misforståelse: leken var gjensidig"
+        in page
+    )
 
 
 def test_rektor_informs_skoleeier_with_the_case_action(services: Services) -> None:

@@ -20,6 +20,7 @@ from .planning import LEADER, OWNER, RADGIVER, REKTOR, TEACHER, filed, plan_form
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = (TEACHER, LEADER, REKTOR, OWNER, RADGIVER, "laerer2@nordby.example")
 EMPLOYEE = ("ansatt_krenket_elev",)
+SAME = "Samme forhold som en annen sak"  # why it was closed without investigation
 
 
 def _rektor_policy(services: Services) -> Services:
@@ -41,7 +42,7 @@ def _cases(services: Services) -> dict[str, str]:
     made["plan"] = filed(services)
     plan.create_plan(services, made["plan"], LEADER, plan_form())
     made["closed"] = filed(services)
-    review.close(services, made["closed"], LEADER, "Ingen grunnlag", no_grounds=True)
+    review.close(services, made["closed"], LEADER, "Ingen grunnlag", why_not_investigated=SAME)
     made["12-5"] = filed(services, categories=EMPLOYEE, accused="laerer2@nordby.example")
     made["shared"] = filed(services)
     plan.create_plan(services, made["shared"], LEADER, plan_form())
@@ -104,7 +105,7 @@ def test_refusals_of_the_person_are_logged_and_of_the_status_are_not(
     services: Services,
 ) -> None:
     ref = filed(services)
-    review.close(services, ref, LEADER, "Ingen grunnlag", no_grounds=True)
+    review.close(services, ref, LEADER, "Ingen grunnlag", why_not_investigated=SAME)
     with pytest.raises(Refused) as closed:
         review.add_note(services, ref, LEADER, "etterpå")
     assert closed.value.problem.key == "refused.closed"
@@ -117,7 +118,7 @@ def test_refusals_of_the_person_are_logged_and_of_the_status_are_not(
         kinds = [e.type for e in trail.events_of(s, review.load_case(s, ref).id)]
     assert kinds.count("refused") == 1
     # A retried close acts once.
-    assert not review.close(services, ref, LEADER, "Igjen", no_grounds=True).changed
+    assert not review.close(services, ref, LEADER, "Igjen", why_not_investigated=SAME).changed
 
 
 def test_a_new_action_is_one_row_in_the_table(
@@ -128,7 +129,7 @@ def test_a_new_action_is_one_row_in_the_table(
         states.RULES, "reopen", Rule("reopen", frozenset({Role.REKTOR}), (Status.CLOSED,))
     )
     ref = filed(services)
-    review.close(services, ref, LEADER, "Ingen grunnlag", no_grounds=True)
+    review.close(services, ref, LEADER, "Ingen grunnlag", why_not_investigated=SAME)
     assert "reopen" in choices.choices_for(services, ref, REKTOR).offered
     assert "reopen" not in choices.choices_for(services, ref, LEADER).offered
     review.authorize(services, ref, REKTOR, "reopen")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import text
-from handlers import review, states
+from handlers import review, serious, states
 from handlers.i18n import t
 from handlers.review import Outcome
 from handlers.services import Services
@@ -71,6 +71,13 @@ ACTIONS: dict[str, CaseAction] = {
         CaseAction("age_band", "action.age_band", CASE, form="age_band"),
         # § 12-5 where the school leaves it to rektor (org.yml policy.owner_notice: rektor).
         CaseAction("inform_owner", "action.inform_owner", CASE, run=review.inform_owner),
+        # § 12-4 second paragraph: a serious case, told to skoleeier by rektor.
+        CaseAction(
+            "inform_owner_serious",
+            "action.inform_owner_serious",
+            CASE,
+            run=serious.inform_owner_serious,
+        ),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

@@ -443,9 +443,17 @@ def _ref(s: Submission) -> str:
 
 
 def _call_close(services: Services, s: Submission) -> Result:
-    reason = text_of(s.values, "reason")
-    no_grounds = as_bool(s.values.get("no_grounds"))
-    return _outcome(review.close(services, _ref(s), s.actor, reason, no_grounds=no_grounds))
+    v = s.values
+    why = text_of(v, "why_not_investigated")
+    outcome = review.close(
+        services,
+        _ref(s),
+        s.actor,
+        text_of(v, "reason"),
+        why_not_investigated=why,
+        same_as=text_of(v, "same_as"),
+    )
+    return _outcome(outcome)
 
 
 def _call_note(services: Services, s: Submission) -> Result:
@@ -723,14 +731,16 @@ CLOSE = _declare(
         submit_label="chat.close.submit",
         items=(
             # The conclusion in the pupil's own terms; a case never investigated closes only
-            # with an explicit "no grounds for a case" (the handler says so on "reason").
+            # with a written reason why no investigation was needed, and perhaps the case it
+            # repeats (the handler asks for it on "why_not_investigated").
             _long("reason", "field.conclusion", review.MAX_REASON, required=True),
-            Field(
-                "no_grounds",
-                Kind.TOGGLE,
-                "doc.conclusion.no_grounds",
-                choices=(Choice("yes", "field.no_grounds"),),
+            _long(
+                "why_not_investigated",
+                "field.why_not_investigated",
+                review.MAX_REASON,
+                hint="hint.why_not_investigated",
             ),
+            _text("same_as", "field.same_as", review.MAX_REF),
         ),
         call=_call_close,
         prepare=_authorized("close"),
