@@ -16,13 +16,14 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.config import Settings
+from bot.findings import BAD, OK, SKIP, Finding
 from handlers.i18n import t
 from handlers.ops import Database, Schema
 from handlers.org import OrgError, load_org
@@ -38,31 +39,6 @@ GRAPH_ROLES = (
     "TeamsActivity.Send",
 )
 TIMEOUT = 10.0
-
-OK, SKIP, BAD = "ok", "skip", "bad"
-
-
-@dataclass(frozen=True)
-class Finding:
-    what: str  # catalog key of the part checked
-    status: str  # OK, SKIP (not set up) or BAD
-    detail: str  # catalog key: the finding (the problem, when BAD)
-    args: dict[str, Any]
-    fix: str | None = None  # catalog key: how to fix it, when BAD
-
-    def _about(self, what: str) -> Finding:
-        return replace(self, what=what)
-
-    def line(self, lang: str) -> str:
-        what = t(lang, self.what)
-        detail = t(lang, self.detail, **self.args)
-        if self.status == BAD:
-            fix = t(lang, self.fix or "", **self.args)
-            return t(lang, "doctor.bad", what=what, problem=detail, fix=fix)
-        return t(
-            lang, "doctor.ok" if self.status == OK else "doctor.skip", what=what, detail=detail
-        )
-
 
 def run(settings: Settings, org_path: Path, lang: str | None = None) -> tuple[list[str], bool]:
     """Every check's line, and whether all passed."""

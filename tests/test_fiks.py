@@ -449,8 +449,8 @@ def test_doctor_checks_the_token_the_account_and_the_archive_key(
     fake: FakeFiks, key_file: Path, tmp_path: Path
 ) -> None:
     from bot.config import Settings
-    from bot.doctor import BAD, OK
     from bot.fiks.doctor import check_fiks
+    from bot.findings import BAD, OK
 
     env = fake.env(str(key_file))
     settings = Settings(

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from bot.config import Settings
-from bot.doctor import BAD, OK, SKIP, Finding
 from bot.fiks.client import FiksHttpError
 from bot.fiks.maskinporten import TokenError
+from bot.findings import BAD, OK, SKIP, Finding
 
 WHAT = "doctor.what.fiks"
 
