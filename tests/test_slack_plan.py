@@ -94,7 +94,9 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         "case_investigation_note",
         "case_foresatte",
         "case_age_band",
-    ]  # no "meld fra til skoleeier": a § 12-4 case, and a leader, not rektor (handlers.states)
+        "case_inform_owner_serious",
+    ]  # § 12-4: the leader may melde fra about a serious case on rektor's behalf (§ 12-4 andre
+    # ledd); no § 12-5 "meld fra til skoleeier" (handlers.states)
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     # One plan per pupil: the report named two, so the form asks whose plan it is.
