@@ -337,44 +337,40 @@ def already(case: Case) -> Outcome:
     return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
 
 
-def _tell_reporter_closed(
-    services: Services, session: Session, case: Case, now: datetime, actor: str
+def _tell_reporter(
+    services: Services, session: Session, case: Case, now: datetime, kind: str, key: str
 ) -> None:
-    """The reporter learns that the case was closed, and nothing more: what the school found
-    and did is the pupil's and the family's (Skolemiljøknappen closes the loop the same way)."""
-    if case.reporter.lower() == actor.lower():
-        return
+    """One line to the reporter about their report (acknowledged, closed): the ref and nothing
+    more; what the school found and did is the pupil's and the family's."""
     school = services.org.school(case.school_id)
     notices.emit(
         session,
         notices.Notice(
-            kind=notices.CLOSED,
+            kind=kind,
             lang=services.org.language_of(case.reporter, school),
             recipient=case.reporter,
             data={"ref": case.ref},
-            dedupe_key=f"closed:{case.id}:{now.isoformat()}",
+            dedupe_key=key,
         ),
         now,
         case,
     )
+
+
+def _tell_reporter_closed(
+    services: Services, session: Session, case: Case, now: datetime, actor: str
+) -> None:
+    # Skolemiljøknappen closes the loop the same way; a reporter who closed it knows.
+    if case.reporter.lower() != actor.lower():
+        key = f"closed:{case.id}:{now.isoformat()}"
+        _tell_reporter(services, session, case, now, notices.CLOSED, key)
 
 
 def _tell_reporter_acknowledged(
     services: Services, session: Session, case: Case, now: datetime
 ) -> None:
-    school = services.org.school(case.school_id)
-    notices.emit(
-        session,
-        notices.Notice(
-            kind=notices.ACKNOWLEDGED,
-            lang=services.org.language_of(case.reporter, school),
-            recipient=case.reporter,
-            data={"ref": case.ref},
-            dedupe_key=f"acknowledged:{case.id}",
-        ),
-        now,
-        case,
-    )
+    key = f"acknowledged:{case.id}"
+    _tell_reporter(services, session, case, now, notices.ACKNOWLEDGED, key)
 
 
 def acknowledge(services: Services, ref: str, actor: str) -> Outcome:
