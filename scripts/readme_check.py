@@ -36,16 +36,20 @@ INLINE: dict[str, tuple[set[int], str]] = {
     "meldefra doctor": ({1}, "Slack"),  # no chat set up in a fresh clone: a problem, exit 1
     "meldefra keys new": ({0}, ""),
     "meldefra monthly": ({0}, ""),
-    "TEAMS_BOT_DOMAIN=meldefra.kommune.no .venv/bin/meldefra teams package": ({0}, "meldefra-teams.zip"),
+    "TEAMS_BOT_DOMAIN=meldefra.kommune.no .venv/bin/meldefra teams package": (
+        {0},
+        "meldefra-teams.zip",
+    ),
 }
 NOT_RUN = {
     "bash scripts/test.sh": "the test command: CI runs it on its own clone before this check",
     "meldefra serve": "run as `bash scripts/serve.sh` above",
+    "meldefra teams package": "run with its settings as the README's Teams step gives it",
     "meldefra serve --http": "a server: it runs until stopped",
     "meldefra remind": "sends the morning DMs: covered by tests/test_followup_cli.py",
     "meldefra keys rotate": "needs MELDEFRA_ENCRYPTION_KEY with two keys",
     "meldefra archive MF-0001 --file exports/saksdokumentasjon-MF-0001.pdf": (
-        "needs a closed case: covered by tests/test_export.py"
+        "needs a closed case: tests/test_plan_cli.py exports and archives one this way"
     ),
 }
 PLACEHOLDER = re.compile(r"…|\bREF\b|<[^>]+>|\[")
@@ -90,9 +94,16 @@ def quoted(readme: str) -> list[str]:
     return sorted(set(found))
 
 
-def run(cmd: str, cwd: Path, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: str, cwd: Path, env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "-c", cmd], cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
+        ["bash", "-c", cmd],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
         timeout=TIMEOUT,
     )
 
@@ -111,8 +122,14 @@ def main() -> int:
             env.pop(k, None)
         shell_env = dict(env, PATH=f"{clone / '.venv' / 'bin'}:{env.get('PATH', '')}")
 
-        def check(cmd: str, codes: set[int], want: list[str], stdin: str = "", cwd: Path = clone,
-                  extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        def check(
+            cmd: str,
+            codes: set[int],
+            want: list[str],
+            stdin: str = "",
+            cwd: Path = clone,
+            extra: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
             done = run(cmd, cwd, dict(shell_env, **(extra or {})), stdin)
             text = done.stdout + done.stderr
             problems = []
@@ -149,7 +166,11 @@ def main() -> int:
                     failures.append(f"{cmd}: quoted in the README but neither run nor named here")
                 else:
                     codes, want = INLINE[cmd]
-                    extra = {"CLIENT_ID": "00000000-0000-4000-8000-000000000001"} if "teams" in cmd else None
+                    extra = (
+                        {"CLIENT_ID": "00000000-0000-4000-8000-000000000001"}
+                        if "teams" in cmd
+                        else None
+                    )
                     check(cmd, codes, [want] if want else [], extra=extra)
             # From another folder: a reading command refuses and makes no database; with
             # MELDEFRA_HOME it finds the project's.

@@ -58,5 +58,5 @@ if ! amqp_up; then
 fi
 
 .venv/bin/python -m pytest -n 2 "$@"
-.venv/bin/ruff check bot handlers store tests bench
+.venv/bin/ruff check bot handlers store tests bench scripts
 .venv/bin/mypy bot handlers store
