@@ -214,7 +214,9 @@ class Console:
             parts.append(f"{school.name}{', ' + role if role else ''}")
         if email in org.owner.contacts:
             parts.append(org.owner.name)
-        return f"{email} ({'; '.join(parts)})"
+        name = people.display(self.services, email)
+        who = f"{name}, {email}" if name != email else email
+        return f"{who} ({'; '.join(parts)})"
 
     def menu(self) -> None:
         assert self.me is not None

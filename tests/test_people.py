@@ -203,6 +203,10 @@ def test_console_offers_numbered_matches(register: Services) -> None:
     out = io.StringIO()
     Console(register, read=lambda prompt: next(answers), out=out).run()
     assert "1) Kari Nordmann · 8B" in out.getvalue()
+    # Staff are named in "Hvem er du?", the e-mail beside the name to tell namesakes apart.
+    number = people.index(TEACHER) + 1
+    listed = f"  {number}) Line Lærer, laerer1@nordby.example (Nordby skole, 8. trinn)"
+    assert listed in out.getvalue()
     with register.uow() as s:
         rows = list(s.scalars(select(CasePupil).order_by(CasePupil.id)))
     assert [(r.pupil_id is not None, r.typed) for r in rows] == [(True, False), (False, True)]
