@@ -192,7 +192,8 @@ def _monthly_summary(lang: str, data: Data) -> list[str]:
 def event_label(lang: str, entry: Any) -> str:
     """A trail entry's label in the case details: "Journalført 2026/1234-3" carries its
     number (the sakarkiv's reference, so staff can find the document there)."""
-    label = t(lang, "event." + entry.type)
+    raised = entry.type == "reported" and entry.data.get("raised")  # § 12-6, handlers.matter
+    label = t(lang, "event.raised" if raised else "event." + entry.type)
     number = entry.data.get("journalpostnummer") if entry.type == "journalfoert" else None
     return f"{label} {number}" if number else label
 
