@@ -260,7 +260,7 @@ def frist_deadlines(
             )
             .order_by(PlanItem.case_id, PlanItem.id)
         )
-        found += [(item, case) for item, case in rows.tuples()]
+        found += [(item, case) for item, case in rows.all()]
     return found
 
 
