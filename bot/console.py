@@ -540,7 +540,10 @@ class Console:
             result = self.fill(opened, people=staff)
         except Back:
             return
-        self.say(self.tr("console.filed", ref=result.ref))
+        raised = result.filed is not None and result.filed.raised is not None
+        # § 12-6: what was written down, and when it was raised, in the core's own words.
+        said = result.lines(self.lang, forms.REPORT)[0] if raised else None
+        self.say(said or self.tr("console.filed", ref=result.ref))
         if result.filed is not None and result.filed.when is not None:
             self.say(self.tr("when.understood", when=format_when(result.filed.when, self.lang)))
         self.deliver()

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import directory, people, states
-from handlers.dates import WhenError, parse_when
+from handlers.dates import WhenError, format_date, parse_when
 from handlers.errors import Problem
 from handlers.i18n import t
 from handlers.org import School
@@ -183,6 +183,26 @@ def foresatte_options(
                 found.append(people.Option(GUARDIAN + g.id, label))
     typed = people.typed_option(query, lang)
     return found[: people.SEARCH_LIMIT] + ([typed] if typed else [])
+
+
+def filed_line(ref: str, raised: Raised) -> tuple[str, dict[str, object]]:
+    """The line telling the leader what was written down (no receipt follows: the source is
+    nobody the bot writes to), with the day in the reader's words."""
+    return f"matter.filed.{raised.by}", {
+        "ref": ref,
+        "date": Day(raised.on),
+        "how": Problem(f"matter.how.{raised.how}"),
+    }
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day, written in the reader's language when shown ("mandag 23. november 2026")."""
+
+    day: date
+
+    def text(self, lang: str) -> str:
+        return format_date(self.day, lang)
 
 
 # --- as the case shows it ---------------------------------------------------------------------

@@ -93,6 +93,7 @@ class Filed:
     school: School
     when: When | None
     duplicate: bool = False
+    raised: matter.Raised | None = None  # § 12-6: raised by a pupil or a foresatt
 
 
 def check(
@@ -238,7 +239,9 @@ def file_report(
                 )
         case = _new_case(session, checked, form, reporter, submission_key, now)
         _record(services, session, case, checked, form, reporter, now)
-        return Filed(case.ref, case.id, checked.routing, checked.school, checked.when)
+        return Filed(
+            case.ref, case.id, checked.routing, checked.school, checked.when, raised=checked.raised
+        )
 
 
 def _texts(form: ReportForm, checked: Checked) -> dict[str, str]:

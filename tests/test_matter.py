@@ -23,7 +23,7 @@ from store.models import Case, CaseAccess, Event, Outbox
 
 from .directory_data import snapshot
 from .followup_helpers import dms, oslo
-from .planning import LEADER, OWNER, REKTOR, TEACHER
+from .planning import LEADER, OWNER, REKTOR, TEACHER, close_by_evaluation, planned
 from .test_console import events, menu_of, run, who
 
 WHAT = "Mor ringte: Kari blir holdt utenfor i storefri hver dag."
@@ -207,6 +207,18 @@ def test_the_frist_is_reminded_before_and_at_it_until_done_even_when_closed(
     assert morning(14) == {}
 
 
+def test_a_plans_last_evaluation_closing_the_case_leaves_the_frist_running(
+    services: Services, clock: FixedClock
+) -> None:
+    ref = planned(services)
+    statsforvalter.record_step(services, ref, LEADER, "frist", frist="fredag 4. desember")
+    close_by_evaluation(services, ref)
+    assert review.open_case(services, ref, LEADER).status == "closed"
+    clock.set(oslo(2026, 12, 4))
+    followup.run_reminders(services, ["nordby"])
+    assert dms(services, "2026-12-04") == {LEADER: [(ref, "frist")]}
+
+
 def test_the_console_records_a_raised_matter_and_a_statsforvalter_step(
     services: Services,
 ) -> None:
@@ -215,6 +227,10 @@ def test_the_console_records_a_raised_matter_and_a_statsforvalter_step(
     answers += ["", "", "", "", "", "n", "7"]
     shown = run(services, answers)
     assert "Tatt opp av en elev eller foresatte?" in shown
+    # The day understood, in words; no receipt follows (the source gets nothing from the bot).
+    assert (
+        "lagret som MF-0001: tatt opp av en foresatt mandag 23. november 2026, på telefon" in shown
+    )
     ref = "MF-0001"
     assert ("reported", LEADER) in events(services, ref)
     assert review.open_case(services, ref, LEADER).reporter == "raised:foresatt"

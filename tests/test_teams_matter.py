@@ -35,7 +35,8 @@ def test_the_leader_records_a_matter_the_pupil_raised_and_a_frist(teams: TeamsHa
         "raised_on": "i går",
         "raised_how": "meeting",
     }
-    assert REF in teams.submit_dialog(LEADER, data)["task"]["value"]
+    said = teams.submit_dialog(LEADER, data)["task"]["value"]
+    assert f"{REF}: tatt opp av eleven tirsdag 24. november 2026, i et møte" in said
     teams.deliver()
     with teams.services.uow() as s:
         case = s.scalar(select(Case))

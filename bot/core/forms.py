@@ -15,7 +15,7 @@ from typing import Any
 from bot.core import redaction
 from handlers import export, matter, people, plan, report, review, statsforvalter
 from handlers.dates import When, format_when
-from handlers.errors import FieldErrors, Problem
+from handlers.errors import FieldErrors, Problem, in_language
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.org import Org, School
@@ -146,7 +146,9 @@ class Result:
     def lines(self, lang: str, form: Form, now: datetime | None = None) -> list[str]:
         """What to tell the person; for a copy made for one party, the review of what was
         replaced in it (the edges show it where they show the result: never a channel)."""
-        out = [t(lang, self.key, **self.args)]
+        # An argument may be words of its own (a day, a choice): shown in the reader's language.
+        args = {k: in_language(lang, v) for k, v in self.args.items()}
+        out = [t(lang, self.key, **args)]
         if self.file is not None and self.file.review is not None:
             out += redaction.review_lines(self.file.review, lang)
         for name, when in self.understood.items():
@@ -431,6 +433,9 @@ def _call_report(services: Services, s: Submission) -> Result:
     )
     filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)
     understood = {"when": filed.when} if filed.when else {}
+    if filed.raised is not None:  # § 12-6: no receipt follows; the day as understood
+        key, args = matter.filed_line(filed.ref, filed.raised)
+        return Result(filed.ref, key, args, understood, filed=filed)
     return Result(filed.ref, "teams.filed", {"ref": filed.ref}, understood, filed=filed)
 
 
