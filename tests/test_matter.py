@@ -6,6 +6,7 @@ Through the handlers and the console, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -242,3 +243,24 @@ def test_the_console_records_a_raised_matter_and_a_statsforvalter_step(
     shown = run(services, [who(services, LEADER), "4", ref, picked, *steps, "", "7"])
     assert f"Sak {ref}: vedtaket fra statsforvalteren er registrert." in shown
     assert ("statsforvalter_vedtak", LEADER) in events(services, ref)
+
+
+def test_the_12_6_words_say_no_more_than_udir() -> None:
+    """Udir: the pupil or the foresatte may go to the statsforvalter after the matter has been
+    taken up with rektor. No deadline of days or weeks is stated as law, and nothing is asked
+    of them: the school records, it does not decide whether they may."""
+    from handlers.i18n import matter as words
+
+    for lang, texts in words.MESSAGES.items():
+        hint = texts["matter.field.raised_by.hint"]
+        assert (
+            "§ 12-6" in hint
+            and "rektor" in texts["doc.matter.with_rektor"].lower()
+            or (lang == "en" and "head teacher" in texts["doc.matter.with_rektor"])
+        )
+        for key, value in texts.items():
+            wrong = re.search(r"\b(uke|veke|week|virkedag\w*|samtykk\w*|consent|må først)", value)
+            assert wrong is None, (lang, key, wrong)
+    assert words.MESSAGES["nb"]["doc.matter.with_rektor"] == "Tatt opp med rektor"
+    assert words.MESSAGES["nn"]["doc.matter.with_rektor"] == "Teke opp med rektor"
+    assert words.MESSAGES["en"]["doc.matter.with_rektor"] == "Raised with the head teacher"
