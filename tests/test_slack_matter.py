@@ -89,3 +89,8 @@ def test_a_statsforvalter_step_from_the_case_dialog(bot: SlackBot) -> None:
     )
     with bot.services.uow() as s:
         assert s.scalar(select(Event.actor).where(Event.type == "statsforvalter_vedtak")) == LEADER
+    # The case's trail names the step and its day.
+    click(bot, LEADER, "case_open", REF, on_message_of=LEADER)
+    bot.fake.wait_for("views.open", count=2)
+    shown = json.dumps(bot.last_view(), ensure_ascii=False)
+    assert "vedtak fra statsforvalteren tirsdag 24. november 2026" in shown
