@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot import text
 from bot.core import forms
 from handlers import followup, matter, review, statsforvalter
 from handlers.clock import FixedClock
@@ -201,6 +202,9 @@ def test_the_frist_is_reminded_before_and_at_it_until_done_even_when_closed(
 
     assert morning(4) == {}  # Friday: four school days ahead
     assert morning(7) == {LEADER: [(ref, "frist")]}  # Monday: three school days ahead
+    [dm] = _reminders(services)
+    said = "\n".join(text.lines("reminder", "nb", json.loads(dm.data), edge="slack"))
+    assert "statsforvalterens frist for skolen er torsdag" in said
     assert morning(10) == {LEADER: [(ref, "frist")]}  # the frist
     assert morning(11) == {LEADER: [(ref, "frist")]}  # past it, not done
     clock.set(oslo(2026, 12, 11, 12))
@@ -218,6 +222,11 @@ def test_a_plans_last_evaluation_closing_the_case_leaves_the_frist_running(
     clock.set(oslo(2026, 12, 4))
     followup.run_reminders(services, ["nordby"])
     assert dms(services, "2026-12-04") == {LEADER: [(ref, "frist")]}
+
+
+def _reminders(services: Services) -> list[Outbox]:
+    with services.uow() as s:
+        return list(s.scalars(select(Outbox).where(Outbox.kind == "reminder")))
 
 
 def test_the_console_records_a_raised_matter_and_a_statsforvalter_step(
