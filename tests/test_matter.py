@@ -140,6 +140,26 @@ def test_a_foresatt_is_picked_from_the_directory(services: Services) -> None:
     assert err.value.errors["raiser"].key == "matter.error.unknown_foresatt"
 
 
+def test_an_innsyn_copy_for_another_family_does_not_name_the_foresatt_who_raised_it(
+    services: Services,
+) -> None:
+    apply(services, snapshot())
+    kari = forms.search(services, forms.PUPILS, LEADER, "Kari Nordmann", lang="nb")[0]
+    jonas = forms.search(services, forms.PUPILS, LEADER, "Jonas", lang="nb")[0]
+    anne = next(
+        c
+        for c in forms.search(services, forms.GUARDIANS, LEADER, "Kari", lang="nb")
+        if c.label.startswith("Anne")
+    )
+    ref = raised(services, pupils="", picked=(kari.value, jonas.value), raiser=anne.value)
+    copy = export_case(
+        services, ref, LEADER, document="innsyn", fmt="html", keep_pupil="Jonas Kristoffersen"
+    )
+    page = copy.content.decode()
+    assert "Tatt opp med rektor" in page
+    assert "Anne Nordmann" not in page and "Kari Nordmann" not in page
+
+
 def test_a_raised_12_5_matter_goes_to_rektor_straks(services: Services) -> None:
     ref = raised(services, categories=("ansatt_krenket_elev",), accused="laerer2@nordby.example")
     routed = json.loads(next(e for e in rows(services, Event, ref) if e.type == "routed").data)
