@@ -34,9 +34,9 @@ class Kind(StrEnum):
     CHOICES = "choices"
     PERSON = "person"  # a staff member; the value is their e-mail
     TOGGLE = "toggle"
-    # Typed to search (`Field.search`: the school's pupils or its staff, see `search`); what
-    # was typed can be kept as it is. Values: handlers.people ("p:<id>", "s:<e-mail>",
-    # "t:<text>"); several with `multi`.
+    # Typed to search (`Field.search`: the school's pupils, its staff or its pupils' foresatte,
+    # see `search`); what was typed can be kept as it is. Values: handlers.people ("p:<id>",
+    # "s:<e-mail>", "t:<text>"), handlers.matter ("g:<id>"); several with `multi`.
     SEARCH = "search"
 
 
