@@ -9,9 +9,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from handlers.directory_sync import apply
 from handlers.services import Services
 from store.models import Case, Event, PlanItem
+from tests.directory_data import snapshot
 from tests.teams_harness import TeamsHarness, dialog_card, inputs, teams_bot
+from tests.test_teams_defects import Signer, bearer
 from tests.test_teams_flows import LEADER, REF, TEACHER, teams_form
 
 
@@ -50,3 +53,24 @@ def test_the_leader_records_a_matter_the_pupil_raised_and_a_frist(teams: TeamsHa
         item = s.scalar(select(PlanItem).where(PlanItem.kind == "frist"))
         assert item is not None and item.due_date.isoformat() == "2026-12-11"
         assert s.scalar(select(Event.actor).where(Event.type == "statsforvalter_frist")) == LEADER
+
+
+def test_the_foresatte_picker_in_teams(services: Services) -> None:
+    apply(services, snapshot())
+    with teams_bot(services, signed=True) as teams:
+        signer = Signer(teams.fake)
+        signer.publish()
+        activity = teams.activity(
+            LEADER,
+            "invoke",
+            name="application/search",
+            value={"queryText": "Kari", "dataset": "search_foresatte", "kind": "search"},
+        )
+        answer = teams.post(activity, bearer(signer.token()))
+        assert answer.status_code == 200
+        titles = [r["title"] for r in answer.json()["value"]["results"]]
+        assert "Anne Nordmann, foresatt til Kari Nordmann · 8B" in titles
+        assert (
+            titles[-1] == "Skriv inn: Kari"
+            or answer.json()["value"]["results"][-1]["value"] == "t:Kari"
+        )
