@@ -70,7 +70,5 @@ def test_the_foresatte_picker_in_teams(services: Services) -> None:
         assert answer.status_code == 200
         titles = [r["title"] for r in answer.json()["value"]["results"]]
         assert "Anne Nordmann, foresatt til Kari Nordmann · 8B" in titles
-        assert (
-            titles[-1] == "Skriv inn: Kari"
-            or answer.json()["value"]["results"][-1]["value"] == "t:Kari"
-        )
+        # What was typed can be kept: a foresatt the register does not have.
+        assert answer.json()["value"]["results"][-1]["value"] == "t:Kari"
