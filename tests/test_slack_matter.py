@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from handlers.directory_sync import apply
 from handlers.services import Services
 from store.models import Case, Event
-from tests.fakes.signing import external_select, plain_text_input, radio_buttons, view_submission
+from tests.directory_data import snapshot
+from tests.fakes.signing import (
+    block_suggestion,
+    external_select,
+    plain_text_input,
+    radio_buttons,
+    view_submission,
+)
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.test_slack import LEADER, TEACHER, click, report_values, submit_report
 from tests.test_slack_plan import opened_case, press, submit, text
@@ -94,3 +102,15 @@ def test_a_statsforvalter_step_from_the_case_dialog(bot: SlackBot) -> None:
     bot.fake.wait_for("views.open", count=2)
     shown = json.dumps(bot.last_view(), ensure_ascii=False)
     assert "vedtak fra statsforvalteren tirsdag 24. november 2026" in shown
+
+
+def test_the_foresatte_picker_in_slack(bot: SlackBot) -> None:
+    apply(bot.services, snapshot())
+    answer = bot.interact(
+        block_suggestion("search_foresatte", "Jonas", user_id=PEOPLE[LEADER], block_id="raiser")
+    )
+    assert answer.status_code == 200
+    options = answer.json()["options"]
+    labels = [o["text"]["text"] for o in options]
+    assert "Zoé Lund, foresatt til Jonas Kristoffersen · 8B" in labels
+    assert options[-1]["value"] == "t:Jonas"
