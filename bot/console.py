@@ -23,7 +23,7 @@ from bot import text
 from bot.core import actions, flow, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
-from handlers import choices, export, followup, people, plan, review
+from handlers import choices, export, followup, matter, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
@@ -721,15 +721,18 @@ class Console:
         self.say(
             self.tr("case.title", ref=details.ref) + f" – {self.tr('status.' + details.status)}"
         )
-        self.say(
-            self.tr(
-                "case.reported_by",
-                who=details.name(details.reporter),
-                at=details.created_at.astimezone(
-                    self.services.org.school(details.school_id).zone
-                ).strftime("%d.%m.%Y %H.%M"),
+        if matter.is_raised(details.reporter):  # § 12-6: who raised it, and who wrote it down
+            self.say(": ".join(views.reporter(self.lang, details)))
+        else:
+            self.say(
+                self.tr(
+                    "case.reported_by",
+                    who=details.name(details.reporter),
+                    at=details.created_at.astimezone(
+                        self.services.org.school(details.school_id).zone
+                    ).strftime("%d.%m.%Y %H.%M"),
+                )
             )
-        )
         for line in text.case_lines(
             self.lang,
             {

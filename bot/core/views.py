@@ -51,7 +51,7 @@ def _earlier(lang: str, details: CaseDetails) -> list[str]:
     return lines
 
 
-def _reporter(lang: str, details: CaseDetails) -> tuple[str, str]:
+def reporter(lang: str, details: CaseDetails) -> tuple[str, str]:
     """Who reported it; for a matter a pupil or a foresatt raised (§ 12-6), who raised it,
     when and how, and the leader who wrote it down."""
     raised = matter.shown(details.report_data, details.report)
@@ -97,7 +97,7 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         facts=[*text.case_lines(lang, facts), *_earlier(lang, details)],
         report=report,
         people=[
-            _reporter(lang, details),
+            reporter(lang, details),
             (t(lang, "chat.case.handlers"), ", ".join(map(details.name, details.handlers))),
         ],
         trail_title=t(lang, "case.trail"),
