@@ -265,7 +265,7 @@ def test_the_console_records_a_raised_matter_and_a_statsforvalter_step(
     assert ("reported", LEADER) in events(services, ref)
     assert review.open_case(services, ref, LEADER).reporter == "raised:foresatt"
     first = run(services, [who(services, LEADER), "4", ref, "", "7"])
-    said = "Tatt opp av: foresatt Anne Nordmann, mandag 23. november 2026, på telefon; skrevet ned av"
+    said = "Tatt opp av: foresatt Anne Nordmann, mandag 23. november 2026, på telefon; skrevet ned"
     assert said in first
     assert "raised:" not in first
     offered = menu_of(first, f"Sak {ref} – ny. Hva vil du gjøre?")
