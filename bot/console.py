@@ -23,7 +23,7 @@ from bot import text
 from bot.core import actions, flow, forms, redaction, views, words
 from bot.core.forms import Kind
 from bot.delivery import Worker
-from handlers import choices, export, followup, people, plan, review
+from handlers import choices, export, followup, matter, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
@@ -542,7 +542,10 @@ class Console:
             result = self.fill(opened, people=staff)
         except Back:
             return
-        self.say(self.tr("console.filed", ref=result.ref))
+        raised = result.filed is not None and result.filed.raised is not None
+        # § 12-6: what was written down, and when it was raised, in the core's own words.
+        said = result.lines(self.lang, forms.REPORT)[0] if raised else None
+        self.say(said or self.tr("console.filed", ref=result.ref))
         if result.filed is not None and result.filed.when is not None:
             self.say(self.tr("when.understood", when=format_when(result.filed.when, self.lang)))
         self.deliver()
@@ -720,15 +723,18 @@ class Console:
         self.say(
             self.tr("case.title", ref=details.ref) + f" – {self.tr('status.' + details.status)}"
         )
-        self.say(
-            self.tr(
-                "case.reported_by",
-                who=details.name(details.reporter),
-                at=details.created_at.astimezone(
-                    self.services.org.school(details.school_id).zone
-                ).strftime("%d.%m.%Y %H.%M"),
+        if matter.is_raised(details.reporter):  # § 12-6: who raised it, and who wrote it down
+            self.say(": ".join(views.reporter(self.lang, details)))
+        else:
+            self.say(
+                self.tr(
+                    "case.reported_by",
+                    who=details.name(details.reporter),
+                    at=details.created_at.astimezone(
+                        self.services.org.school(details.school_id).zone
+                    ).strftime("%d.%m.%Y %H.%M"),
+                )
             )
-        )
         for line in text.case_lines(
             self.lang,
             {

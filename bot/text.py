@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers import notices
 from handlers.archive.journal import FAILED_NOTICE
-from handlers.dates import When, format_when
+from handlers.dates import When, format_date, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
 from handlers.history import REPEAT_REPORTS
 from handlers.i18n import has, t
@@ -192,8 +192,11 @@ def _monthly_summary(lang: str, data: Data) -> list[str]:
 def event_label(lang: str, entry: Any) -> str:
     """A trail entry's label in the case details: "Journalført 2026/1234-3" carries its
     number (the sakarkiv's reference, so staff can find the document there)."""
-    label = t(lang, "event." + entry.type)
+    raised = entry.type == "reported" and entry.data.get("raised")  # § 12-6, handlers.matter
+    label = t(lang, "event.raised" if raised else "event." + entry.type)
     number = entry.data.get("journalpostnummer") if entry.type == "journalfoert" else None
+    if entry.type.startswith("statsforvalter_") and entry.data.get("date"):  # § 12-6: its day
+        number = format_date(date.fromisoformat(entry.data["date"]), lang)
     return f"{label} {number}" if number else label
 
 

@@ -16,11 +16,12 @@ class Problem:
     def text(self, lang: str) -> str:
         # An argument may itself be words with a text(lang), like a Problem: shown in the
         # reader's language ("for example «om to uker»"), not the writer's.
-        args = {k: _in(lang, v) for k, v in self.args.items()}
+        args = {k: in_language(lang, v) for k, v in self.args.items()}
         return t(lang, self.key, **args)
 
 
-def _in(lang: str, value: object) -> object:
+def in_language(lang: str, value: object) -> object:
+    """A value that is words of its own (has `text(lang)`) in the reader's language."""
     text = getattr(value, "text", None)
     return text(lang) if callable(text) else value
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, names, people, redact, review
+from handlers import access, matter, names, people, redact, review, statsforvalter
 from handlers.dates import PARTS, format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
@@ -595,12 +595,13 @@ def case_file_document(
     who = _People(w, school, owner, roles, names)
     reported = entries[0]
     sections = [
-        _about(case, school, w, who, now, age_band),
+        _about(case, school, w, who, now, age_band, reported),
         Section(w("doc.case.persons"), who.listing() or [Para(w("doc.none"))]),
         _report(reported, case, w, who),
         _route(entries, case, w, who),
         _investigation(entries, case, w, who),
         _parties(entries, w, age_band),
+        _matter(entries, case, school, w, who),
     ]
     if not every:
         sections.append(Section(w("doc.plan.title"), [Para(w("doc.case.no_plan"))]))
@@ -629,16 +630,19 @@ def case_file_document(
 
 
 def _about(
-    case: Case, school: School, w: _Words, who: _People, now: datetime, band: str | None
+    case: Case,
+    school: School,
+    w: _Words,
+    who: _People,
+    now: datetime,
+    band: str | None,
+    reported: TrailEntry,
 ) -> Section:
     about: list[Item] = [
         Field(w("doc.case.school"), school.name),
         Field(w("doc.case.section"), w(f"doc.case.section_{case.section.replace('-', '_')}")),
         Field(w("doc.case.status"), w(f"status.{case.status}")),
-        Field(
-            w("doc.case.reported"),
-            w("doc.case.at_by", at=w.time(case.created_at), who=who(case.reporter)),
-        ),
+        Field(w("doc.case.reported"), _reported_by(case, reported, w, who)),
     ]
     if case.unit:
         about.append(Field(w("doc.case.unit"), case.unit))
@@ -659,6 +663,97 @@ def _about(
         about.append(Field(w("doc.case.archived"), w("doc.case.archived_value")))
     about.append(Field(w("doc.case.exported"), w.time(now)))
     return Section(w("doc.case.about"), about)
+
+
+def _reported_by(case: Case, reported: TrailEntry, w: _Words, who: _People) -> str:
+    """When and by whom; a matter a pupil or a foresatt raised (§ 12-6) names them as its
+    source and the leader as the one who wrote it down, never as its reporter."""
+    raised = matter.shown(reported.data, reported.texts)
+    if raised is None:
+        return w("doc.case.at_by", at=w.time(case.created_at), who=who(case.reporter))
+    by = matter.raised_by_words(w.lang, raised, _raising_pupil(reported))
+    return w("doc.case.recorded", at=w.time(case.created_at), who=who(reported.actor), by=by)
+
+
+def _raising_pupil(reported: TrailEntry) -> str | None:
+    found = names.split_names(reported.texts.get("pupils"))
+    return found[0] if found else None
+
+
+def _matter(
+    entries: list[TrailEntry], case: Case, school: School, w: _Words, who: _People
+) -> Section:
+    """§ 12-6: who raised the matter with the school, when and how, the day it was taken up
+    with rektor, and each step of the statsforvalter's handling."""
+    items: list[Item] = []
+    reported = entries[0]
+    raised = matter.shown(reported.data, reported.texts)
+    if raised is None:
+        items.append(Para(w("doc.matter.not_raised")))
+    else:
+        by = matter.raised_by_words(w.lang, raised, _raising_pupil(reported))
+        how = w(f"matter.how.{raised.how}")
+        day = w.day(raised.on)
+        items.append(Field(w("doc.matter.raised_by"), by))
+        items.append(
+            Field(
+                w("doc.matter.raised_with"),
+                w("doc.matter.raised_with_value", who=who(raised.recorded_by), date=day, how=how),
+            )
+        )
+        # Udir: taken up with rektor personally; a leader's note reaches rektor when filed.
+        to_rektor = (
+            day
+            if raised.with_rektor
+            else w("doc.matter.rektor_got_it", date=w.day(case.created_at))
+        )
+        items.append(Field(w("doc.matter.with_rektor"), to_rektor))
+        items.append(
+            Field(
+                w("doc.matter.recorded_by"),
+                w("doc.case.at_by", at=w.time(reported.at), who=who(reported.actor)),
+            )
+        )
+    steps = statsforvalter.steps(entries)
+    for step in steps:
+        day = w.day(step.day)
+        if step.step == statsforvalter.VEDTAK:
+            value = w("doc.sf.vedtak_value", date=day, outcome=w.text(step.outcome))
+        else:
+            value = day
+        items.append(Field(w(f"doc.sf.{step.step}"), value))
+    open_frist = _open_frist(steps)
+    if open_frist is not None:
+        items.append(Para(w("doc.sf.open_frist", date=w.day(open_frist))))
+    if not steps:
+        items.append(Para(w("doc.matter.no_steps")))
+    return Section(w("doc.matter.title"), items)
+
+
+def _open_frist(steps: list[statsforvalter.Step]) -> date | None:
+    """The newest frist, unless a "done" was recorded after it."""
+    frist: date | None = None
+    for step in steps:
+        if step.step == statsforvalter.FRIST:
+            frist = step.day
+        elif step.step == statsforvalter.DONE:
+            frist = None
+    return frist
+
+
+def _matter_sentence(e: TrailEntry, w: _Words, who: _People) -> str | None:
+    """The timeline's words for a raised matter's report and the statsforvalter's steps."""
+    if e.type == "reported":
+        raised = matter.shown(e.data, e.texts)
+        if raised is None:
+            return None
+        by = matter.raised_by_words(w.lang, raised, _raising_pupil(e))
+        how = w(f"matter.how.{raised.how}")
+        return w("doc.tl.raised", who=who(e.actor), by=by, how=how, date=w.day(raised.on))
+    if e.type in statsforvalter.EVENTS.values():
+        day = date.fromisoformat(e.data["date"])
+        return w(f"doc.tl.{e.type}", who=who(e.actor), date=w.day(day))
+    return None
 
 
 def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Section:
@@ -824,6 +919,9 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
     """What happened, in plain words: "trinn8@… (nærmeste leder, 8. trinn) bekreftet mottatt"."""
     actor = who(e.actor)
     d = e.data
+    said = _matter_sentence(e, w, who)
+    if said is not None:
+        return said
     if e.type == "routed":
         return w("doc.tl.routed", to=who.many([r.get("email") for r in d.get("recipients", [])]))
     if e.type == "acknowledged" and d.get("implied"):

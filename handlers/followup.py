@@ -55,7 +55,8 @@ ACKNOWLEDGE = "acknowledge"  # to the leader: not acknowledged yet
 PLAN = "plan"  # investigating, no aktivitetsplan yet
 TILTAK = "tiltak"  # a tiltak's date (from the aktivitetsplan)
 EVALUATION = "evaluation"  # an evaluation's date (from the aktivitetsplan)
-DUE_ORDER = (ESCALATED, ACKNOWLEDGE, PLAN, TILTAK, EVALUATION)
+FRIST = "frist"  # § 12-6: the statsforvalter's frist for the school (handlers.statsforvalter)
+DUE_ORDER = (ESCALATED, ACKNOWLEDGE, PLAN, FRIST, TILTAK, EVALUATION)
 DEADLINE_KINDS = (TILTAK, EVALUATION)
 
 # Round outcomes.
@@ -74,7 +75,10 @@ ACTIONS = {
     PLAN: ("open",),
     TILTAK: ("open",),
     EVALUATION: ("open",),
+    FRIST: ("open",),
 }
+# The statsforvalter's frist is reminded from this many school days before it.
+FRIST_NOTICE_SCHOOL_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,12 @@ def find_due(
             dues[case.school_id].plan_missing.append(case)
         deadlines += session.scalars(
             select(PlanItem)
-            .where(PlanItem.school_id.in_(ids), PlanItem.done.is_(False), PlanItem.due_date <= day)
+            .where(
+                PlanItem.school_id.in_(ids),
+                PlanItem.kind.in_(DEADLINE_KINDS),
+                PlanItem.done.is_(False),
+                PlanItem.due_date <= day,
+            )
             .order_by(PlanItem.case_id, PlanItem.due_date, PlanItem.id)
         )
     known: dict[int, Case] = {}
@@ -222,7 +231,46 @@ def find_due(
         case = known[deadline.case_id]
         if case.status in OPEN_STATES:
             dues[case.school_id].deadlines.append((deadline, case))
+    for item, case in frist_deadlines(session, work):
+        dues[case.school_id].deadlines.append((item, case))
     return dues
+
+
+def frist_deadlines(
+    session: Session, work: Sequence[tuple[School, date]]
+) -> list[tuple[PlanItem, Case]]:
+    """§ 12-6: the statsforvalter's frists not yet met, from FRIST_NOTICE_SCHOOL_DAYS school
+    days before each one and every school morning after it, in open and closed cases alike
+    (the statsforvalter often has a case the school closed); not in an archived (sperret) one.
+    One query per distinct horizon (schools sharing a calendar share it)."""
+    by_horizon: dict[date, list[str]] = defaultdict(list)
+    for school, day in work:
+        by_horizon[_school_days_ahead(SchoolCalendar.of(school), day)].append(school.id)
+    found: list[tuple[PlanItem, Case]] = []
+    for horizon, ids in by_horizon.items():
+        rows = session.execute(
+            select(PlanItem, Case)
+            .join(Case, Case.id == PlanItem.case_id)
+            .where(
+                PlanItem.school_id.in_(ids),
+                PlanItem.kind == FRIST,
+                PlanItem.done.is_(False),
+                PlanItem.due_date <= horizon,
+                Case.restricted.is_(False),
+            )
+            .order_by(PlanItem.case_id, PlanItem.id)
+        )
+        found += [(item, case) for item, case in rows.all()]
+    return found
+
+
+def _school_days_ahead(calendar: SchoolCalendar, day: date) -> date:
+    """The FRIST_NOTICE_SCHOOL_DAYS-th school day after `day` (`day` itself when that is 0)."""
+    ahead, counted = day, 0
+    while counted < FRIST_NOTICE_SCHOOL_DAYS and ahead < day + timedelta(days=366):
+        ahead += timedelta(days=1)
+        counted += calendar.is_school_day(ahead)
+    return ahead
 
 
 def items_for(calendar: SchoolCalendar, due: Due) -> list[tuple[Case, DueItem]]:

@@ -461,10 +461,10 @@ def _add_item(
 def settle_items(
     session: Session, case: Case, kind: str | None = None, no: int | None = None
 ) -> None:
-    """Mark plan items done: all of the case's, one kind, or one tiltak."""
+    """Mark plan items done: all of the plan's, one kind, or one tiltak. The statsforvalter's
+    frist (handlers.statsforvalter) is not the plan's: it runs until it is met."""
     q = update(PlanItem).where(PlanItem.case_id == case.id, PlanItem.done.is_(False))
-    if kind is not None:
-        q = q.where(PlanItem.kind == kind)
+    q = q.where(PlanItem.kind.in_((TILTAK, EVALUATION)) if kind is None else PlanItem.kind == kind)
     if no is not None:
         q = q.where(PlanItem.item_no == no)
     session.execute(q.values(done=True))

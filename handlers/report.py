@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import history, notices, people
+from handlers import history, matter, notices, people
 from handlers.dates import When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem
 from handlers.org import School
 from handlers.refs import make_ref
-from handlers.routing import Routing, route
+from handlers.routing import Routing, route, route_raised
 from handlers.services import Services
 from handlers.states import Status
 from store import case_pupils, trail
@@ -62,6 +62,13 @@ class ReportForm:
     action_taken: str = ""
     pupil_words: str = ""
     urgent: bool = False
+    # § 12-6, a leader writing down a matter a pupil or a foresatt raised (handlers.matter):
+    # who ("pupil" | "foresatt"; empty: the person filing reports it), the foresatt picked or
+    # typed, the day (empty: today) and how (meeting, phone, letter, digital).
+    raised_by: str = ""
+    raiser: str = ""
+    raised_on: str = ""
+    raised_how: str = ""
 
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).strip() for name in MAX_LENGTH}
@@ -75,6 +82,7 @@ class Checked:
     accused: str | None = None  # the staff member's e-mail (§ 12-5)
     pupils: tuple[people.PickedPupil, ...] = ()
     accused_typed: str | None = None  # § 12-5: someone not on the staff lists, by name
+    raised: matter.Raised | None = None  # § 12-6: raised by a pupil or a foresatt
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class Filed:
     school: School
     when: When | None
     duplicate: bool = False
+    raised: matter.Raised | None = None  # § 12-6: raised by a pupil or a foresatt
 
 
 def check(
@@ -147,17 +156,41 @@ def check(
         except WhenError as exc:
             errors["when"] = Problem(exc.key, exc.problem_args())
 
+    raised = None
+    if form.raised_by.strip() and school is not None:
+        raised = matter.check(
+            services,
+            school,
+            reporter,
+            by=form.raised_by.strip(),
+            who=form.raiser,
+            on=form.raised_on,
+            how=form.raised_how.strip(),
+            now=services.clock.now(),
+            errors=errors,
+        )
+
     if errors or school is None:
         raise FieldErrors(errors)
-    routing = route(
-        services.org,
-        school,
-        reporter,
-        accused_employee=accused,
-        accused_named=accused_typed is not None,
-        urgent=form.urgent,
-        manager=manager,
-    )
+    if raised is not None:
+        routing = route_raised(
+            services.org,
+            school,
+            reporter,
+            accused_employee=accused,
+            accused_named=accused_typed is not None,
+            urgent=form.urgent,
+        )
+    else:
+        routing = route(
+            services.org,
+            school,
+            reporter,
+            accused_employee=accused,
+            accused_named=accused_typed is not None,
+            urgent=form.urgent,
+            manager=manager,
+        )
     return Checked(
         school=school,
         when=when,
@@ -165,6 +198,7 @@ def check(
         accused=accused,
         pupils=tuple(pupils),
         accused_typed=accused_typed,
+        raised=raised,
     )
 
 
@@ -205,7 +239,9 @@ def file_report(
                 )
         case = _new_case(session, checked, form, reporter, submission_key, now)
         _record(services, session, case, checked, form, reporter, now)
-        return Filed(case.ref, case.id, checked.routing, checked.school, checked.when)
+        return Filed(
+            case.ref, case.id, checked.routing, checked.school, checked.when, raised=checked.raised
+        )
 
 
 def _texts(form: ReportForm, checked: Checked) -> dict[str, str]:
@@ -215,6 +251,8 @@ def _texts(form: ReportForm, checked: Checked) -> dict[str, str]:
         texts["pupils"] = ", ".join(p.name for p in checked.pupils)
     if checked.accused_typed:
         texts["accused_name"] = checked.accused_typed
+    if checked.raised is not None and checked.raised.name:
+        texts["raised_by_name"] = checked.raised.name
     return texts
 
 
@@ -244,7 +282,8 @@ def _new_case(
         section=routing.section,
         urgent=routing.urgent or form.urgent,
         leadership_case=routing.leadership_case,
-        reporter=reporter,
+        # § 12-6: the pupil or the foresatt who raised it is the source, not the leader.
+        reporter=checked.raised.reporter if checked.raised else reporter,
         unit=routing.unit,
         categories=json.dumps(sorted(set(form.categories))),
         submission_key=submission_key,
@@ -290,6 +329,7 @@ def _record(
             # What was understood besides the day: a school moment or a period's last day.
             "when_part": when.part if when else None,
             "when_until": when.until.isoformat() if when and when.until else None,
+            **({"raised": checked.raised.data()} if checked.raised else {}),
         },
         texts=_texts(form, checked),
     )
@@ -311,7 +351,9 @@ def _record(
     )
     # A new case has no roles yet: add them without asking the database first, recipients
     # in routing order (the nearest leader before rektor).
-    roles_given = [(reporter, "reporter"), *((e, "excluded") for e in sorted(routing.excluded))]
+    # A raised matter's source is nobody to tell: no reporter's role, no receipt.
+    source = [] if checked.raised else [(reporter, "reporter")]
+    roles_given = [*source, *((e, "excluded") for e in sorted(routing.excluded))]
     roles_given += [(r.email, r.role) for r in routing.recipients]
     session.add_all(
         CaseAccess(case_id=case.id, email=email, role=role, since=now)
@@ -324,19 +366,25 @@ def _record(
     # behalf, and the trail shows it (org.yml policy.owner_notice).
     owner_now = routing.prompt_owner and school.policy.owner_notice == "at_once"
     rektor_informs = routing.prompt_owner and not owner_now
-    notices.emit(
-        session,
-        notices.Notice(
-            kind=notices.RECEIPT,
-            lang=org.language_of(reporter, school),
-            recipient=reporter,
-            # The route decides which duty the receipt says was met (§ 12-4, § 12-5 to rektor,
-            # or § 12-5 straight to skoleeier in a leadership case).
-            data={"ref": case.ref, "roles": roles, "school": school.id, "route": _route(routing)},
-        ),
-        now,
-        case,
-    )
+    if checked.raised is None:  # a raised matter's source gets nothing from the bot
+        notices.emit(
+            session,
+            notices.Notice(
+                kind=notices.RECEIPT,
+                lang=org.language_of(reporter, school),
+                recipient=reporter,
+                # The route decides which duty the receipt says was met (§ 12-4, § 12-5 to
+                # rektor, or § 12-5 straight to skoleeier in a leadership case).
+                data={
+                    "ref": case.ref,
+                    "roles": roles,
+                    "school": school.id,
+                    "route": _route(routing),
+                },
+            ),
+            now,
+            case,
+        )
     for r in routing.recipients:
         notices.emit(
             session,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import access, history, names, notices, people, redact, states
+from handlers import access, history, matter, names, notices, people, redact, states
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal, Refused
 from handlers.refs import canonical_ref
@@ -341,7 +341,10 @@ def _tell_reporter(
     services: Services, session: Session, case: Case, now: datetime, kind: str, key: str
 ) -> None:
     """One line to the reporter about their report (acknowledged, closed): the ref and nothing
-    more; what the school found and did is the pupil's and the family's."""
+    more; what the school found and did is the pupil's and the family's. A matter a pupil or
+    a foresatt raised (§ 12-6, handlers.matter) has no reporter to tell."""
+    if matter.is_raised(case.reporter):
+        return
     school = services.org.school(case.school_id)
     notices.emit(
         session,

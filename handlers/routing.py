@@ -81,6 +81,33 @@ def route(
     return _finish(org, recipients, "12-4", urgent, False, False, frozenset(), unit_name)
 
 
+def route_raised(
+    org: Org,
+    school: School,
+    recorder: str,
+    *,
+    accused_employee: str | None = None,
+    accused_named: bool = False,
+    urgent: bool = False,
+) -> Routing:
+    """§ 12-6: a matter a pupil or the foresatte raised with a leader of `school` (the pupil's
+    school), who wrote it down. That leader holds it as its nearest leader and rektor is always
+    told; a § 12-5 matter goes to rektor (skoleeier in a leadership case) as any report does."""
+    recorder = recorder.lower()
+    unit = school.unit_of(recorder)
+    unit_name = unit.name if unit else None
+    if accused_employee or accused_named:
+        return _route_12_5(org, school, (accused_employee or "").lower() or None, unit_name)
+    if recorder == school.principal:
+        recipients = [Recipient(recorder, REKTOR, "route.reason.raised_with_rektor")]
+    else:
+        recipients = [
+            Recipient(recorder, LEADER, "route.reason.raised_with_leader"),
+            Recipient(school.principal, REKTOR, "route.reason.rektor_always"),
+        ]
+    return _finish(org, recipients, "12-4", urgent, False, False, frozenset(), unit_name)
+
+
 def _route_12_5(org: Org, school: School, accused: str | None, unit: str | None) -> Routing:
     if accused is not None and school.is_leadership(accused):
         # Offender in the leadership: straight to skoleeier, and nobody in this school's

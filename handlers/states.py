@@ -158,8 +158,22 @@ RULES: dict[str, Rule] = {
             when=_serious_notice_due,
             unmet="serious.error.not_needed",
         ),
+        # § 12-6: what the statsforvalter did with the case (handlers.statsforvalter); a
+        # case often goes there after the school closed it.
+        Rule("statsforvalter", HANDLERS, ALL),
     )
 }
+
+# Acts at a school rather than on a case: the roles the person holds at the school
+# (handlers.matter.school_roles). § 12-6: a leader writes down a matter a pupil or the
+# foresatte raised.
+SCHOOL_RULES: dict[str, frozenset[Role]] = {
+    "record_matter": frozenset({Role.LEADER, Role.REKTOR}),
+}
+
+
+def may_at_school(action: str, roles: frozenset[Role]) -> bool:
+    return bool(SCHOOL_RULES[action] & roles)
 
 
 def check(action: str, facts: Facts, seen: Standing, *, acting: bool = True) -> Refusal | None:

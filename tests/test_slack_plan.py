@@ -95,8 +95,9 @@ def test_the_case_dialog_offers_the_plan_and_the_plan_is_made(bot: SlackBot) -> 
         "case_foresatte",
         "case_age_band",
         "case_inform_owner_serious",
+        "case_statsforvalter",
     ]  # § 12-4: the leader may melde fra about a serious case on rektor's behalf (§ 12-4 andre
-    # ledd); no § 12-5 "meld fra til skoleeier" (handlers.states)
+    # ledd); no § 12-5 "meld fra til skoleeier" (handlers.states); § 12-6: the statsforvalter
     form = press(bot, case_view, "case_plan")
     assert form["callback_id"] == "meldefra_plan"
     # One plan per pupil: the report named two, so the form asks whose plan it is.

@@ -27,8 +27,8 @@ Forms (`bot.core.forms`):
   except a `Choice` with `literal=True` (a pupil's name, a tiltak's own words: show as is).
   `max_length` is the handler's limit; `required` is what the handler requires (a renderer
   may mark it, the handler checks it anyway). `shown_if=(field, value)`: show only when that
-  choice is picked (a renderer that cannot grow a form may always show it). `dispatch`:
-  picking a choice may change which fields are shown.
+  choice (or, for a tuple of values, one of them) is picked (a renderer that cannot grow a
+  form may always show it). `dispatch`: picking a choice may change which fields are shown.
 - Submitted values go back as a plain dict {field name: value}: str for text/date/choice,
   list[str] for CHOICES, the e-mail for PERSON, bool for TOGGLE (`forms.as_bool` reads
   "yes"/"true"/"on"). Call `forms.submit(services, name, Submission(actor, values, ref,

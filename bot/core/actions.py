@@ -78,6 +78,8 @@ ACTIONS: dict[str, CaseAction] = {
             CASE,
             run=serious.inform_owner_serious,
         ),
+        # § 12-6: the statsforvalter's melding, vedtak, frist and done (handlers.statsforvalter).
+        CaseAction("statsforvalter", "action.statsforvalter", CASE, form="statsforvalter"),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

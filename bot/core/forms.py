@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core import redaction
-from handlers import export, people, plan, report, review
+from handlers import export, matter, people, plan, report, review, statsforvalter
 from handlers.dates import When, format_when
-from handlers.errors import FieldErrors, Problem
+from handlers.errors import FieldErrors, Problem, in_language
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.org import Org, School
@@ -34,13 +34,14 @@ class Kind(StrEnum):
     CHOICES = "choices"
     PERSON = "person"  # a staff member; the value is their e-mail
     TOGGLE = "toggle"
-    # Typed to search (`Field.search`: the school's pupils or its staff, see `search`); what
-    # was typed can be kept as it is. Values: handlers.people ("p:<id>", "s:<e-mail>",
-    # "t:<text>"); several with `multi`.
+    # Typed to search (`Field.search`: the school's pupils, its staff or its pupils' foresatte,
+    # see `search`); what was typed can be kept as it is. Values: handlers.people ("p:<id>",
+    # "s:<e-mail>", "t:<text>"), handlers.matter ("g:<id>"); several with `multi`.
     SEARCH = "search"
 
 
 PUPILS = "pupils"  # Field.search: the pupils of the person's school (handlers.directory)
+GUARDIANS = "foresatte"  # Field.search: the foresatte of the school's pupils (handlers.matter)
 STAFF = "staff"  # Field.search: staff of the school, or anyone who works there, by name
 
 
@@ -66,7 +67,8 @@ class Field:
     choices: tuple[Choice, ...] = ()
     choices_from: str | None = None  # filled in when the form opens: Opened.choices[name]
     min_choices: int = 1  # with choices_from: fewer than this and the field is left out
-    shown_if: tuple[str, str] | None = None  # (field, value): only when that choice is picked
+    # (field, value): only when that choice (or one of those choices) is picked
+    shown_if: tuple[str, str | tuple[str, ...]] | None = None
     dispatch: bool = False  # picking may change which fields are shown
     default: str | None = None  # the initial choice
     search: str | None = None  # Kind.SEARCH: PUPILS or STAFF
@@ -144,7 +146,9 @@ class Result:
     def lines(self, lang: str, form: Form, now: datetime | None = None) -> list[str]:
         """What to tell the person; for a copy made for one party, the review of what was
         replaced in it (the edges show it where they show the result: never a channel)."""
-        out = [t(lang, self.key, **self.args)]
+        # An argument may be words of its own (a day, a choice): shown in the reader's language.
+        args = {k: in_language(lang, v) for k, v in self.args.items()}
+        out = [t(lang, self.key, **args)]
         if self.file is not None and self.file.review is not None:
             out += redaction.review_lines(self.file.review, lang)
         for name, when in self.understood.items():
@@ -249,10 +253,11 @@ class Opened:
         if f.shown_if is None:
             return True
         other, value = f.shown_if
+        wanted = value if isinstance(value, tuple) else (value,)
         picked = (values if values is not None else self.values).get(other)
         if isinstance(picked, list | tuple | set | frozenset):
-            return value in picked
-        return picked == value
+            return any(v in picked for v in wanted)
+        return picked in wanted
 
 
 # --- values -----------------------------------------------------------------------------
@@ -424,9 +429,13 @@ def _call_report(services: Services, s: Submission) -> Result:
         categories=tuple(list_of(v, "categories")),
         accused=text_of(v, "accused") or None,
         urgent=as_bool(v.get("urgent")),
+        **{name: text_of(v, name) for name in MATTER_FIELDS},
     )
     filed = report.file_report(services, form, s.actor, submission_key=s.key, manager=s.manager)
     understood = {"when": filed.when} if filed.when else {}
+    if filed.raised is not None:  # § 12-6: no receipt follows; the day as understood
+        key, args = matter.filed_line(filed.ref, filed.raised)
+        return Result(filed.ref, key, args, understood, filed=filed)
     return Result(filed.ref, "teams.filed", {"ref": filed.ref}, understood, filed=filed)
 
 
@@ -574,6 +583,20 @@ def _call_tiltak_done(services: Services, s: Submission) -> Result:
     return _outcome(plan.complete_tiltak(services, _ref(s), s.actor, int(picked)))
 
 
+def _call_statsforvalter(services: Services, s: Submission) -> Result:
+    v = s.values
+    outcome = statsforvalter.record_step(
+        services,
+        _ref(s),
+        s.actor,
+        text_of(v, "step"),
+        on=text_of(v, "on"),
+        outcome=text_of(v, "outcome"),
+        frist=text_of(v, "frist"),
+    )
+    return _outcome(outcome)
+
+
 def _call_export(services: Services, s: Submission) -> Result:
     v = s.values
     made = export.export_case(
@@ -609,6 +632,33 @@ def _choice(name: str, label: str, values: Sequence[str], key: str, **kw: Any) -
     )
 
 
+# § 12-6: a leader writing down a matter a pupil or a foresatt raised (handlers.matter); shown
+# only to the school's leaders (`report_opened`). Left empty, the leader reports it themself.
+_RAISED = ("raised_by", tuple(matter.RAISED_BY))
+MATTER: tuple[Field, ...] = (
+    _choice(
+        "raised_by",
+        "matter.field.raised_by",
+        matter.RAISED_BY,
+        "matter.raised_by.{}",
+        hint="matter.field.raised_by.hint",
+        dispatch=True,
+    ),
+    Field(
+        "raiser",
+        Kind.SEARCH,
+        "matter.field.raiser",
+        max_length=matter.MAX_NAME,
+        hint="matter.field.raiser.hint",
+        placeholder="matter.field.raiser.placeholder",
+        shown_if=("raised_by", matter.FORESATT),
+        search=GUARDIANS,
+    ),
+    _date("raised_on", "matter.field.raised_on", 100, hint="when.example.past", shown_if=_RAISED),
+    _choice("raised_how", "matter.field.raised_how", matter.HOW, "matter.how.{}", shown_if=_RAISED),
+)
+MATTER_FIELDS = tuple(f.name for f in MATTER)
+
 _M = report.MAX_LENGTH
 REPORT_FIELDS: tuple[Field, ...] = (
     Field(
@@ -618,6 +668,7 @@ REPORT_FIELDS: tuple[Field, ...] = (
         choices_from="schools",
         hint="chat.modal.school_hint",
     ),
+    *MATTER,
     Field(
         "pupils",
         Kind.SEARCH,
@@ -963,6 +1014,36 @@ SHARE = _declare(
         action="share",
     )
 )
+_SF = statsforvalter
+STATSFORVALTER = _declare(
+    Form(
+        name="statsforvalter",
+        title="sf.title",
+        submit_label="chat.modal.submit",
+        intro="sf.intro",
+        items=(
+            _choice("step", "sf.field.step", _SF.STEPS, "sf.step.{}", required=True, dispatch=True),
+            _date(
+                "on",
+                "sf.field.on",
+                100,
+                hint="when.example.past",
+                shown_if=("step", (_SF.RECEIVED, _SF.VEDTAK, _SF.DONE)),
+            ),
+            _long("outcome", "sf.field.outcome", _SF.MAX_OUTCOME, shown_if=("step", _SF.VEDTAK)),
+            _date(
+                "frist",
+                "sf.field.frist",
+                100,
+                hint="plan.field.evaluate_when.hint",
+                shown_if=("step", _SF.FRIST),
+            ),
+        ),
+        call=_call_statsforvalter,
+        prepare=_authorized("statsforvalter"),
+        action="statsforvalter",
+    )
+)
 EXPORT = _declare(
     Form(
         name="export",
@@ -1036,6 +1117,10 @@ def report_opened(
     if len(what) > report.MAX_LENGTH["what"]:
         values["what"] = what[: report.MAX_LENGTH["what"]]
     hidden = frozenset() if len(org.schools) > 1 or school_id is None else frozenset({"school"})
+    if not actor or not any(
+        matter.may_record(s, actor) for s in org.schools if school_id in (None, s.id)
+    ):
+        hidden |= set(MATTER_FIELDS)
     schools = tuple(Choice(s.id, s.name, literal=True) for s in org.schools)
     return Opened(REPORT, None, values, {"schools": schools}, hidden)
 
@@ -1081,6 +1166,10 @@ def search(
         options = found[: people.SEARCH_LIMIT] + ([typed] if typed else [])
     elif dataset == STAFF:
         options = people.staff_options(services, schools[0] if schools else None, query, lang)
+    elif dataset == GUARDIANS:
+        options = [
+            o for s in schools for o in matter.foresatte_options(services, s.id, query, lang)
+        ]
     else:
         options = []
     return [Choice(o.value, o.label, literal=True) for o in options]

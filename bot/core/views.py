@@ -16,7 +16,8 @@ from bot import text
 from bot.core import actions, forms
 from bot.core.actions import CaseAction
 from bot.core.forms import Kind
-from handlers import export
+from handlers import export, matter, names
+from handlers.dates import format_date
 from handlers.i18n import t
 from handlers.plan import Plan
 from handlers.render import Field, Para, Sub
@@ -50,6 +51,24 @@ def _earlier(lang: str, details: CaseDetails) -> list[str]:
     return lines
 
 
+def reporter(lang: str, details: CaseDetails) -> tuple[str, str]:
+    """Who reported it; for a matter a pupil or a foresatt raised (§ 12-6), who raised it,
+    when and how, and the leader who wrote it down."""
+    raised = matter.shown(details.report_data, details.report)
+    if raised is None:
+        return t(lang, "chat.case.reporter"), details.name(details.reporter)
+    pupils = names.split_names(details.report.get("pupils"))
+    value = t(
+        lang,
+        "chat.case.raised",
+        by=matter.raised_by_words(lang, raised, pupils[0] if pupils else None),
+        date=format_date(raised.on, lang),
+        how=t(lang, f"matter.how.{raised.how}"),
+        who=details.name(raised.recorded_by),
+    )
+    return t(lang, "chat.case.raised_by"), value
+
+
 def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
     removed = t(lang, "chat.case.no_text")
     facts = {
@@ -78,7 +97,7 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
         facts=[*text.case_lines(lang, facts), *_earlier(lang, details)],
         report=report,
         people=[
-            (t(lang, "chat.case.reporter"), details.name(details.reporter)),
+            reporter(lang, details),
             (t(lang, "chat.case.handlers"), ", ".join(map(details.name, details.handlers))),
         ],
         trail_title=t(lang, "case.trail"),
