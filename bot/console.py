@@ -316,6 +316,8 @@ class Console:
                     self.leave(key, draft, opened.values, left)
                     at -= 1  # go on where they were
                     continue
+                if item.name == forms.CONFIRM and not values[item.name]:
+                    raise Back  # not sure: nothing is sent, nothing kept
                 if row and row[2] == 0 and not values[item.name] and not item.required:
                     ended.add(row[0].name)  # an empty first field ends the rows
             try:
@@ -426,6 +428,8 @@ class Console:
             return self._ask_one(label + optional, options, f)
         if f.kind == Kind.CHOICES:
             return self._ask_many(label + optional, options)
+        if f.kind == Kind.TOGGLE and f.name == forms.CONFIRM:
+            return self._ask_yes_no(label)  # "Er du sikker? (j/n)"
         if f.kind == Kind.TOGGLE:
             return self._ask_yes_no(
                 self.tr("console.toggle", label=label, choice=options[0][1]) if options else label
