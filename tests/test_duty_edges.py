@@ -14,13 +14,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.console import Console
-from handlers import access, review
+from bot.slack import blocks
+from handlers import access, followup, review
+from handlers.clock import FixedClock
 from handlers.report import ReportForm, file_report
 from handlers.services import Services
-from store.models import Case, Event
+from store.models import Case, Event, Outbox
 from tests.fakes.signing import block_actions, button, checkboxes, users_select, view_submission
+from tests.followup_helpers import oslo, report
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
-from tests.teams_harness import TeamsHarness, actions_of, dialog_card, inputs, teams_bot
+from tests.teams_harness import TeamsHarness, actions_of, dialog_card, inputs, teams_bot, texts
 from tests.test_console import Keyboard, who
 from tests.test_slack import ts_of
 
@@ -223,3 +226,74 @@ def test_console_asks_er_du_sikker_and_no_means_nothing_is_sent(services: Servic
     for person in (*TEAM_9, LEADER):
         assert f"{person} (" not in offered
     assert forwarded(services, ref) == [{"to": REKTOR, "confirmed": True, "let_in": True}]
+
+
+# --- the hourly reminder where the person acts ----------------------------------------------------
+
+
+def urgent_ts(services: Services, email: str) -> str:
+    with services.uow() as s:
+        row = s.scalar(
+            select(Outbox).where(Outbox.recipient == email, Outbox.kind == "urgent_reminder")
+        )
+        assert row is not None and row.platform_ref
+        return row.platform_ref.partition(":")[2]
+
+
+def test_slack_the_hourly_reminder_is_acknowledged_from_the_dm(
+    slack: SlackBot, clock: FixedClock
+) -> None:
+    ref = report(
+        slack.services,
+        clock,
+        oslo(2026, 11, 22, 20),
+        TEACHER,
+        categories=EMPLOYEE,
+        accused="laerer2@nordby.example",
+    )
+    clock.set(oslo(2026, 11, 23, 10, 15))  # two working hours into Monday
+    followup.run_urgent(slack.services, ["nordby"])
+    slack.deliver()
+    dm = slack.dms_to(REKTOR)[-1]
+    posted = json.dumps(dm, ensure_ascii=False)
+    assert f"Sak {ref} (§ 12-5) er ikke bekreftet mottatt, 2 arbeidstimer etter" in posted
+    acknowledge = blocks.action_id("acknowledge")
+    assert f'"action_id": "{acknowledge}"' in posted and "Ola" not in posted
+    slack.interact(
+        block_actions(
+            button(acknowledge, ref, block_id=f"case:{ref}"),
+            user_id=PEOPLE[REKTOR],
+            channel_id=slack.fake.dm_channel(PEOPLE[REKTOR]),
+            message_ts=urgent_ts(slack.services, REKTOR),
+        )
+    )
+    slack.fake.wait_for("chat.update")
+    assert review.status_of(slack.services, ref, REKTOR).status == "acknowledged"
+    clock.set(oslo(2026, 11, 23, 12, 15))
+    [after] = followup.run_urgent(slack.services, ["nordby"])
+    assert after.notices == () and after.escalated == ()
+
+
+def test_teams_skoleeier_gets_the_escalation_as_a_card_with_the_cases_buttons(
+    teams: TeamsHarness, clock: FixedClock
+) -> None:
+    ref = report(
+        teams.services,
+        clock,
+        oslo(2026, 11, 22, 20),
+        TEACHER,
+        categories=EMPLOYEE,
+        accused="laerer2@nordby.example",
+    )
+    clock.set(oslo(2026, 11, 23, 12, 15))  # four working hours: skoleeier is brought in
+    [result] = followup.run_urgent(teams.services, ["nordby"])
+    assert result.escalated == (ref,)
+    teams.deliver()
+    card = teams.cards_to(OWNER)[-1]
+    words = " ".join(texts(card))
+    assert f"Sak {ref} (§ 12-5) er ikke bekreftet mottatt av rektor etter 4 arbeidstimer" in words
+    verbs = {a.get("verb") or a["data"].get("form") for a in actions_of(card)}
+    assert {"acknowledge", "forward"} <= verbs
+    [ack] = [a for a in actions_of(card) if a.get("verb") == "acknowledge"]
+    teams.card_action(OWNER, "acknowledge", ack["data"])
+    assert review.status_of(teams.services, ref, OWNER).status == "acknowledged"
