@@ -240,17 +240,18 @@ def urgent_ts(services: Services, email: str) -> str:
         return row.platform_ref.partition(":")[2]
 
 
+def sunday_evening_case(services: Services, clock: FixedClock) -> str:
+    """A § 12-5 case about a teacher (rektor holds it), filed Sunday 22 November at 20:00."""
+    at = oslo(2026, 11, 22, 20)
+    return report(
+        services, clock, at, TEACHER, categories=EMPLOYEE, accused="laerer2@nordby.example"
+    )
+
+
 def test_slack_the_hourly_reminder_is_acknowledged_from_the_dm(
     slack: SlackBot, clock: FixedClock
 ) -> None:
-    ref = report(
-        slack.services,
-        clock,
-        oslo(2026, 11, 22, 20),
-        TEACHER,
-        categories=EMPLOYEE,
-        accused="laerer2@nordby.example",
-    )
+    ref = sunday_evening_case(slack.services, clock)
     clock.set(oslo(2026, 11, 23, 10, 15))  # two working hours into Monday
     followup.run_urgent(slack.services, ["nordby"])
     slack.deliver()
@@ -277,14 +278,7 @@ def test_slack_the_hourly_reminder_is_acknowledged_from_the_dm(
 def test_teams_skoleeier_gets_the_escalation_as_a_card_with_the_cases_buttons(
     teams: TeamsHarness, clock: FixedClock
 ) -> None:
-    ref = report(
-        teams.services,
-        clock,
-        oslo(2026, 11, 22, 20),
-        TEACHER,
-        categories=EMPLOYEE,
-        accused="laerer2@nordby.example",
-    )
+    ref = sunday_evening_case(teams.services, clock)
     clock.set(oslo(2026, 11, 23, 12, 15))  # four working hours: skoleeier is brought in
     [result] = followup.run_urgent(teams.services, ["nordby"])
     assert result.escalated == (ref,)
