@@ -261,7 +261,10 @@ class Console:
         """The morning round of every school now, as `meldefra remind` does; then deliver."""
         now = self.services.clock.now()
         org = self.services.org
-        for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
+        schools = [s.id for s in org.schools]
+        urgent = followup.run_urgent(self.services, schools, at=now)  # § 12-5 by the hour
+        results = followup.run_reminders(self.services, schools, at=now)
+        for result in [*results, *(r for r in urgent if r.notices or r.escalated)]:
             next_round = followup.next_round_at(org.school(result.school_id), now)
             for line in text.round_lines(self.lang, result, next_round=next_round):
                 self.say(line)

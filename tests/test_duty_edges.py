@@ -291,3 +291,19 @@ def test_teams_skoleeier_gets_the_escalation_as_a_card_with_the_cases_buttons(
     [ack] = [a for a in actions_of(card) if a.get("verb") == "acknowledge"]
     teams.card_action(OWNER, "acknowledge", ack["data"])
     assert review.status_of(teams.services, ref, OWNER).status == "acknowledged"
+
+
+def test_console_runs_the_hourly_round_and_rektor_reads_the_reminder(
+    services: Services, clock: FixedClock
+) -> None:
+    ref = sunday_evening_case(services, clock)
+    clock.set(oslo(2026, 11, 23, 10, 15))
+    keyboard = Keyboard([who(services, REKTOR), "8", "2", "7"])  # run the rounds, my messages
+    out = io.StringIO()
+    Console(services, read=keyboard, out=out).run()  # type: ignore[arg-type]
+    shown = out.getvalue()
+    assert "nordby: påminnelser om § 12-5-saker lagt i kø for sending: 1." in shown
+    assert (
+        f"Sak {ref} (§ 12-5) er ikke bekreftet mottatt, 2 arbeidstimer etter at den kom inn."
+        in shown
+    )

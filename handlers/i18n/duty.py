@@ -16,7 +16,7 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Ja, videresend saken",
         "duty.forward.confirm.hint": "Saken gjelder en som arbeider på skolen. Den sendes aldri til noen i samme enhet som den saken gjelder.",
         "duty.forward.confirm_needed": "Sak {ref} er en § 12-5-sak: kryss av for at du er sikker før den videresendes.",
-        "cli.round.ran.urgent": "{school}: påminnelser om § 12-5-saker ({period}) lagt i kø for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: påminnelser om § 12-5-saker lagt i kø for sending: {count}.",
     },
     "nn": {
         "org.err.urgent_reminder_hours": "{where}: policy.urgent_reminder_hours må vere eit heilt tal frå 1 til 40.",
@@ -29,7 +29,7 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Ja, send saka vidare",
         "duty.forward.confirm.hint": "Saka gjeld ein som arbeider på skulen. Ho blir aldri send til nokon i same eining som den saka gjeld.",
         "duty.forward.confirm_needed": "Sak {ref} er ei § 12-5-sak: kryss av for at du er sikker før ho blir send vidare.",
-        "cli.round.ran.urgent": "{school}: påminningar om § 12-5-saker ({period}) lagde i kø for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: påminningar om § 12-5-saker lagde i kø for sending: {count}.",
     },
     "en": {
         "org.err.urgent_reminder_hours": "{where}: policy.urgent_reminder_hours must be a whole number from 1 to 40.",
@@ -42,6 +42,6 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Yes, forward the case",
         "duty.forward.confirm.hint": "The case concerns someone who works at the school. It is never forwarded to anyone in that person's own unit.",
         "duty.forward.confirm_needed": "Case {ref} is a § 12-5 case: tick that you are sure before it is forwarded.",
-        "cli.round.ran.urgent": "{school}: reminders about § 12-5 cases ({period}) queued for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: reminders about § 12-5 cases queued for sending: {count}.",
     },
 }
