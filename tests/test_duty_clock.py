@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from datetime import UTC, datetime, time
 
 import pytest
@@ -19,6 +20,8 @@ from handlers.calendar import SchoolCalendar
 from handlers.clock import FixedClock
 from handlers.org import OrgError, parse_org
 from handlers.services import Services
+from store import trail
+from store.db import session_factory
 from store.models import Case, CaseAccess
 
 from .conftest import SAMPLE_ORG
@@ -222,3 +225,35 @@ def test_org_yml_policy_and_the_municipalitys_team() -> None:
             )
         )
     assert "jurist" in str(typo.value)
+
+
+def test_two_replicas_at_once_remind_and_escalate_once(
+    services: Services, clock: FixedClock
+) -> None:
+    refs = [employee_case(services, clock) for _ in range(6)]
+    clock.set(oslo(2026, 11, 23, 12, 15))  # the second step: reminders and the escalation
+    engine = services.sessions.kw["bind"]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def replica() -> None:
+        mine = Services(org=services.org, sessions=session_factory(engine), clock=clock)
+        barrier.wait()
+        try:
+            followup.run_urgent(mine, ["nordby"])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    # Whatever one replica skipped (a case the other held) is there once, from the other.
+    sent = urgent(services)
+    assert sorted(sent) == sorted([(REKTOR, "holder", 4), (OWNER, "owner", 4)] * len(refs))
+    for ref in refs:
+        assert len(events_of_type(services, ref, "escalated")) == 1
+    with services.uow() as s:
+        assert trail.verify_all(s)[2] == []
