@@ -608,6 +608,8 @@ def urgent_recipients(
     excluded = {email for email, role in roles if role == access.EXCLUDED}
     owners = [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
     holders = leaders_of(case, roles)
+    if case.leadership_case:  # skoleeier's case, whoever it was brought to
+        holders = list(dict.fromkeys([*owners, *holders]))
     out = {person: "holder" for person in holders or owners}
     if due.to_owner:
         out.update((person, "owner") for person in owners if person not in holders)

@@ -148,6 +148,10 @@ def test_a_leadership_case_runs_skoleeiers_own_clock(services: Services, clock: 
     assert events_of_type(services, ref, "escalated") == []
     everyone = {row.recipient for row in queued(services, "urgent_reminder")}
     assert not everyone & {REKTOR, LEADER, LEADER_9, TEACHER}
+    # Skoleeier brings rektor in: rektor is reminded too, skoleeier's clock keeps running.
+    review.forward(services, ref, OWNER, REKTOR, confirmed=True)
+    run_at(services, clock, oslo(2026, 11, 23, 14, 15))
+    assert urgent(services)[2:] == [(OWNER, "holder", 6), (REKTOR, "holder", 6)]
 
 
 def test_a_dry_run_writes_nothing_and_the_hours_are_the_schools_policy(
