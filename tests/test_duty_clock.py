@@ -6,7 +6,9 @@ PostgreSQL, with the FixedClock."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
+import re
 import threading
 from datetime import UTC, datetime, time
 
@@ -18,6 +20,7 @@ from bot.scheduler import Scheduler
 from handlers import followup, review
 from handlers.calendar import SchoolCalendar
 from handlers.clock import FixedClock
+from handlers.export import export_case
 from handlers.org import OrgError, parse_org
 from handlers.services import Services
 from store import trail
@@ -261,3 +264,15 @@ def test_two_replicas_at_once_remind_and_escalate_once(
         assert len(events_of_type(services, ref, "escalated")) == 1
     with services.uow() as s:
         assert trail.verify_all(s)[2] == []
+
+
+def test_the_case_file_says_hours_and_that_the_forward_was_confirmed(
+    services: Services, clock: FixedClock
+) -> None:
+    ref = employee_case(services, clock)
+    run_at(services, clock, oslo(2026, 11, 23, 12, 15))
+    review.forward(services, ref, REKTOR, LEADER_9, confirmed=True)
+    page = export_case(services, ref, OWNER, fmt="html").content.decode()
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "ikke bekreftet mottatt etter 4 arbeidstimer (skolens rutine) og ble løftet til" in words
+    assert "(§ 12-5-sak, bekreftet før den ble sendt)" in words

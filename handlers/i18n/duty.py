@@ -6,6 +6,8 @@ deadline: the texts say "skolens rutine", never that the law sets the hours."""
 
 MESSAGES = {
     "nb": {
+        "doc.tl.forwarded.confirmed": "{who} videresendte saken til {to} (§ 12-5-sak, bekreftet før den ble sendt)",
+        "doc.tl.escalated.hours": "Saken var ikke bekreftet mottatt etter {hours} arbeidstimer (skolens rutine) og ble løftet til {to}",
         "org.err.urgent_reminder_hours": "{where}: policy.urgent_reminder_hours må være et helt tall fra 1 til 40.",
         "duty.hours.one": "1 arbeidstime",
         "duty.hours.many": "{n} arbeidstimer",
@@ -19,6 +21,8 @@ MESSAGES = {
         "cli.round.ran.urgent": "{school}: påminnelser om § 12-5-saker lagt i kø for sending: {count}.",
     },
     "nn": {
+        "doc.tl.forwarded.confirmed": "{who} sende saka vidare til {to} (§ 12-5-sak, stadfesta før ho vart send)",
+        "doc.tl.escalated.hours": "Saka var ikkje stadfesta motteken etter {hours} arbeidstimar (rutinen på skulen) og vart løfta til {to}",
         "org.err.urgent_reminder_hours": "{where}: policy.urgent_reminder_hours må vere eit heilt tal frå 1 til 40.",
         "duty.hours.one": "1 arbeidstime",
         "duty.hours.many": "{n} arbeidstimar",
@@ -32,6 +36,8 @@ MESSAGES = {
         "cli.round.ran.urgent": "{school}: påminningar om § 12-5-saker lagde i kø for sending: {count}.",
     },
     "en": {
+        "doc.tl.forwarded.confirmed": "{who} forwarded the case to {to} (a § 12-5 case, confirmed before it was sent)",
+        "doc.tl.escalated.hours": "The case was not acknowledged after {hours} working hours (the school's routine) and was raised to {to}",
         "org.err.urgent_reminder_hours": "{where}: policy.urgent_reminder_hours must be a whole number from 1 to 40.",
         "duty.hours.one": "1 working hour",
         "duty.hours.many": "{n} working hours",
