@@ -295,7 +295,7 @@ def escalation_targets(
     holds = school.principal in leaders_of(case, roles)
     if school.principal not in excluded and school.principal != case.reporter and not holds:
         return [school.principal]
-    return [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+    return owners_of(org, case, roles)
 
 
 def recipients_of(
@@ -599,14 +599,19 @@ def urgent_steps(
     return out
 
 
+def owners_of(org: Org, case: Case, roles: Sequence[tuple[str, str]]) -> list[str]:
+    """Skoleeier's contacts who may be told about the case (not excluded, not the reporter)."""
+    excluded = {email for email, role in roles if role == access.EXCLUDED}
+    return [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+
+
 def urgent_recipients(
     org: Org, due: UrgentStep, roles: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """(person, "holder" | "owner"): whoever holds the case, and skoleeier once brought in (or
     when nobody else may be told); never the reporter or anyone the case is about."""
     case = due.case
-    excluded = {email for email, role in roles if role == access.EXCLUDED}
-    owners = [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+    owners = owners_of(org, case, roles)
     holders = leaders_of(case, roles)
     if case.leadership_case:  # skoleeier's case, whoever it was brought to
         holders = list(dict.fromkeys([*owners, *holders]))
@@ -641,8 +646,7 @@ def run_urgent(
                 if due.to_owner and due.case.escalated_at is None:
                     escalated.append(due.case.ref)
                     if not dry_run:
-                        owners = [p for p, why in told if why == "owner"]
-                        _escalate_urgent(session, due, owners, roles[due.case.id], now, school)
+                        _escalate_urgent(session, org, due, roles[due.case.id], now, school)
             queued = [n for n, _ in plan] if dry_run else notices.emit_many(session, plan, now)
         status = DRY_RUN if dry_run else RAN
         results.append(
@@ -678,14 +682,15 @@ def _urgent_notice(
 
 def _escalate_urgent(
     session: Session,
+    org: Org,
     due: UrgentStep,
-    owners: Sequence[str],
     roles: Sequence[tuple[str, str]],
     now: datetime,
     school: School,
 ) -> None:
     """Skoleeier gets the case (the `owner` role, so "Åpne" works) and the trail says why."""
     case = due.case
+    owners = owners_of(org, case, roles)
     for person in owners:
         if (person, "owner") not in roles:
             session.add(CaseAccess(case_id=case.id, email=person, role="owner", since=now))
