@@ -276,3 +276,14 @@ def test_the_case_file_says_hours_and_that_the_forward_was_confirmed(
     words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "ikke bekreftet mottatt etter 4 arbeidstimer (skolens rutine) og ble løftet til" in words
     assert "(§ 12-5-sak, bekreftet før den ble sendt)" in words
+
+
+def test_rektors_own_12_5_report_goes_to_skoleeier_on_the_clock(
+    services: Services, clock: FixedClock
+) -> None:
+    ref = report(services, clock, SUNDAY_EVENING, REKTOR, categories=EMPLOYEE, accused=TEACHER_2)
+    run_at(services, clock, oslo(2026, 11, 23, 10, 15))
+    run_at(services, clock, oslo(2026, 11, 23, 12, 15))
+    # The reporter is never reminded of their own report: skoleeier is, then it is escalated.
+    assert urgent(services) == [(OWNER, "holder", 2), (OWNER, "owner", 4)]
+    assert [e["to"] for e in events_of_type(services, ref, "escalated")] == [[OWNER]]
