@@ -12,7 +12,6 @@ import re
 import threading
 from datetime import UTC, datetime, time
 
-import pytest
 from sqlalchemy import select
 
 from bot import text
@@ -21,7 +20,7 @@ from handlers import followup, review
 from handlers.calendar import SchoolCalendar
 from handlers.clock import FixedClock
 from handlers.export import export_case
-from handlers.org import OrgError, parse_org
+from handlers.org import parse_org
 from handlers.services import Services
 from store import trail
 from store.db import session_factory
@@ -209,29 +208,32 @@ def test_the_scheduler_runs_the_clock_inside_the_school_day_only(
     assert [r for r in scheduler.tick() if r.kind == followup.URGENT] == []
 
 
-def test_org_yml_policy_and_the_municipalitys_team() -> None:
+def test_org_yml_policy_and_the_municipalitys_team(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
     base = SAMPLE_ORG.read_text()
+    contacts = "  contacts: [skoleeier@kommune.example]\n"
     org = parse_org(
-        base.replace(
-            "  contacts: [skoleeier@kommune.example]\n",
-            "  contacts: [skoleeier@kommune.example]\n  team: [Jurist@kommune.example]\n",
-        ).replace("urgent_reminder_hours: 2", "urgent_reminder_hours: 3")
+        base.replace(contacts, contacts + "  team: [Jurist@kommune.example]\n").replace(
+            "urgent_reminder_hours: 2", "urgent_reminder_hours: 3"
+        )
     )
     assert org.owner.team == ("jurist@kommune.example",)
     assert "jurist@kommune.example" in org.people()
     assert org.school("nordby").policy.urgent_reminder_hours == 3
     assert org.school("fjellvik").policy.urgent_reminder_hours == 2  # the default
-    with pytest.raises(OrgError) as bad:
-        parse_org(base.replace("urgent_reminder_hours: 2", "urgent_reminder_hours: 0"))
-    assert "policy.urgent_reminder_hours" in str(bad.value)
-    with pytest.raises(OrgError) as typo:
-        parse_org(
-            base.replace(
-                "  contacts: [skoleeier@kommune.example]\n",
-                "  contacts: [skoleeier@kommune.example]\n  team: [jurist]\n",
-            )
+    # `meldefra org check` names the line of each mistake.
+    path = tmp_path / "org.yml"
+    path.write_text(
+        base.replace(contacts, contacts + "  team: [jurist]\n").replace(
+            "urgent_reminder_hours: 2", "urgent_reminder_hours: 0"
         )
-    assert "jurist" in str(typo.value)
+    )
+    assert main(["org", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    team_line = base.splitlines().index(contacts.rstrip("\n")) + 2
+    assert f"{path}:{team_line}: " in err and "jurist" in err
+    assert "policy.urgent_reminder_hours må være et helt tall fra 1 til 40" in err
 
 
 def test_two_replicas_at_once_remind_and_escalate_once(
