@@ -2,7 +2,8 @@
 
 Every minute it asks each school whether its morning reminders or its R-team digest are due
 (handlers.followup.reminders_due, handlers.digest.digest_due) and runs the round for all the
-schools that are. Safe on
+schools that are; inside the school's working hours it also looks every five minutes for
+§ 12-5 cases whose next working hour has come (handlers.followup.urgent_due). Safe on
 several replicas and across restarts: the round's claim in the database decides who runs it,
 and a round that died mid-way left nothing and runs again on the next tick. What it remembers
 in memory only spares the database a repeat of a round this process already saw through.
