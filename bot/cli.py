@@ -572,7 +572,11 @@ def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     run = followup.run_reminders if args.round == "remind" else digest.run_digest
     for zone_schools, at in rounds:
-        for result in run(app.services, zone_schools, at=at, dry_run=args.dry_run):
+        results = run(app.services, zone_schools, at=at, dry_run=args.dry_run)
+        if args.round == "remind":  # and § 12-5 by the hour, where a step has come
+            urgent = followup.run_urgent(app.services, zone_schools, at=at, dry_run=args.dry_run)
+            results += [r for r in urgent if r.notices or r.escalated]
+        for result in results:
             next_round = followup.next_round_at(org.school(result.school_id), at)
             for line in round_lines("nb", result, next_round=next_round):
                 print(line)

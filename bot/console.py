@@ -263,7 +263,10 @@ class Console:
         """The morning round of every school now, as `meldefra remind` does; then deliver."""
         now = self.services.clock.now()
         org = self.services.org
-        for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
+        schools = [s.id for s in org.schools]
+        urgent = followup.run_urgent(self.services, schools, at=now)  # § 12-5 by the hour
+        results = followup.run_reminders(self.services, schools, at=now)
+        for result in [*results, *(r for r in urgent if r.notices or r.escalated)]:
             next_round = followup.next_round_at(org.school(result.school_id), now)
             for line in text.round_lines(self.lang, result, next_round=next_round):
                 self.say(line)
@@ -318,6 +321,8 @@ class Console:
                     self.leave(key, draft, opened.values, left)
                     at -= 1  # go on where they were
                     continue
+                if item.name == forms.CONFIRM and not values[item.name]:
+                    raise Back  # not sure: nothing is sent, nothing kept
                 if row and row[2] == 0 and not values[item.name] and not item.required:
                     ended.add(row[0].name)  # an empty first field ends the rows
             try:
@@ -428,6 +433,8 @@ class Console:
             return self._ask_one(label + optional, options, f)
         if f.kind == Kind.CHOICES:
             return self._ask_many(label + optional, options)
+        if f.kind == Kind.TOGGLE and f.name == forms.CONFIRM:
+            return self._ask_yes_no(label)  # "Er du sikker? (j/n)"
         if f.kind == Kind.TOGGLE:
             return self._ask_yes_no(
                 self.tr("console.toggle", label=label, choice=options[0][1]) if options else label

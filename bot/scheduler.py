@@ -2,7 +2,8 @@
 
 Every minute it asks each school whether its morning reminders or its R-team digest are due
 (handlers.followup.reminders_due, handlers.digest.digest_due) and runs the round for all the
-schools that are. Safe on
+schools that are; inside the school's working hours it also looks every five minutes for
+§ 12-5 cases whose next working hour has come (handlers.followup.urgent_due). Safe on
 several replicas and across restarts: the round's claim in the database decides who runs it,
 and a round that died mid-way left nothing and runs again on the next tick. What it remembers
 in memory only spares the database a repeat of a round this process already saw through.
@@ -29,8 +30,12 @@ ROUNDS: tuple[tuple[str, Due, Run], ...] = (
     (followup.REMINDERS, followup.reminders_due, followup.run_reminders),
     (digest.DIGEST, digest.digest_due, digest.run_digest),
     (followup.OWNER_NOTICE, followup.owner_notice_due, followup.run_owner_notices),
+    (followup.URGENT, followup.urgent_due, followup.run_urgent),
     (monthly.MONTHLY, monthly.monthly_due, monthly.run_monthly),
 )
+
+# Rounds that look every few minutes (§ 12-5 by the hour): reported only when they did something.
+QUIET = frozenset({followup.URGENT})
 
 
 class Scheduler:
@@ -88,6 +93,10 @@ class Scheduler:
                         done += run(self.services, [school_id], at=now)
                     except Exception:
                         log.exception("%s round for %s failed; retrying next tick", kind, school_id)
+            if kind in QUIET:
+                for result in done:
+                    self._seen[(result.school_id, kind)] = periods.get(result.school_id, "")
+                done = [r for r in done if r.notices or r.escalated]
             for result in done:
                 # (skoleeier's monthly round rides along with the schools': no period of its own)
                 self._seen[(result.school_id, kind)] = periods.get(result.school_id, "")

@@ -97,6 +97,19 @@ def _forwarded(lang: str, d: Data) -> list[str]:
     ]
 
 
+def _urgent_reminder(lang: str, d: Data) -> list[str]:
+    """§ 12-5 by the hour: to whoever holds the case, or to skoleeier once brought in."""
+
+    def hours(n: int) -> str:
+        return t(lang, "duty.hours.one") if n == 1 else t(lang, "duty.hours.many", n=n)
+
+    return [
+        t(lang, f"duty.urgent.title.{d['to']}", ref=d["ref"], hours=hours(d["hours"])),
+        *case_lines(lang, d),
+        t(lang, "duty.urgent.policy", every=hours(d["every"])),
+    ]
+
+
 def day_text(lang: str, day: str, today: str) -> str:
     """ "mandag 23. november" (the year only when it is not the year of `today`)."""
     noon = datetime.combine(date.fromisoformat(today), time(12), UTC)
@@ -221,6 +234,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
         *case_lines(lang, d),
     ],
     notices.REMINDER: _reminder,
+    notices.URGENT_REMINDER: _urgent_reminder,
     notices.DIGEST: _digest,
     MONTHLY_REPORT: _monthly_summary,
     REPEAT_REPORTS: _repeat,

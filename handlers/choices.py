@@ -62,17 +62,17 @@ def choices_for(services: Services, ref: str, actor: str) -> CaseChoices:
         school = services.org.school(case.school_id)
         targets: tuple[str, ...] = ()
         if seen.may_act:
+            # Those who hold the case already are not offered; who may get it at all is the
+            # forward's own rule (a § 12-5 case never goes to the accused's unit).
             taken = set(
                 session.scalars(
                     select(CaseAccess.email).where(
                         CaseAccess.case_id == case.id,
-                        CaseAccess.role.in_(access.ACTING_ROLES | {access.EXCLUDED}),
+                        CaseAccess.role.in_(access.ACTING_ROLES),
                     )
                 )
             )
-            everyone = sorted(school.staff()) + [
-                c for c in services.org.owner.contacts if c not in school.staff()
-            ]
+            everyone = review.forward_targets(services, session, case)
             targets = tuple(p for p in everyone if p not in taken and p != actor)
         active = current.active_tiltak() if current else []
         facts = replace(

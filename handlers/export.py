@@ -926,8 +926,12 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w("doc.tl.routed", to=who.many([r.get("email") for r in d.get("recipients", [])]))
     if e.type == "acknowledged" and d.get("implied"):
         return w("doc.tl.acknowledged_implied", who=actor)
-    if e.type == "forwarded":
-        return w("doc.tl.forwarded", who=actor, to=who(d.get("to")))
+    if e.type == "forwarded":  # a § 12-5 forward was confirmed first (handlers.review)
+        key = "doc.tl.forwarded.confirmed" if d.get("confirmed") else "doc.tl.forwarded"
+        return w(key, who=actor, to=who(d.get("to")))
+    if e.type == "escalated" and "working_hours" in d:  # § 12-5 by the hour (followup)
+        to = who.many(list(d.get("to", [])))
+        return w("doc.tl.escalated.hours", to=to, hours=d["working_hours"])
     if e.type == "escalated":
         return w("doc.tl.escalated", to=who.many(list(d.get("to", []))))
     if e.type in ("owner_informed", "owner_informed_serious"):

@@ -2,10 +2,11 @@
 
 On each school morning, per school (policy in org.yml):
 - a case not acknowledged by the end of the school day it arrived → its leader is reminded,
-  every school morning until it is;
+  every school morning until it is (not § 12-5: those are followed up by the hour,
+  `run_urgent`, at the end of this module);
 - still not acknowledged `escalate_after_school_days` school days later → escalated: one
   `escalated` event on the trail, and rektor is told so every morning until it is
-  acknowledged (skoleeier instead when rektor may not see the case, or filed it);
+  acknowledged (skoleeier instead when rektor holds the case, may not see it, or filed it);
 - investigating with no aktivitetsplan after `plan_within_school_days` school days → the
   leader;
 - a tiltak or evaluation date of the aktivitetsplan due today or overdue → the person
@@ -48,6 +49,8 @@ from store.db import chunked
 from store.models import Case, CaseAccess, PlanItem
 
 REMINDERS = "reminders"
+URGENT = "urgent"  # § 12-5 by the hour (run_urgent)
+URGENT_SECTION = "12-5"
 
 # What is due on a case, most pressing first (the order items are listed in a DM).
 ESCALATED = "escalated"  # to rektor/skoleeier: not acknowledged in time
@@ -202,7 +205,9 @@ def find_due(
     deadlines: list[PlanItem] = []
     for (acknowledge_by, plan_by, day), ids in groups.items():
         in_group = Case.school_id.in_(ids)
-        for case in cases(in_group, Case.status == Status.NEW, Case.created_at < acknowledge_by):
+        # § 12-5 cases are followed up by the hour instead (run_urgent).
+        unacknowledged = (Case.status == Status.NEW, Case.section != URGENT_SECTION)
+        for case in cases(in_group, *unacknowledged, Case.created_at < acknowledge_by):
             due = dues[case.school_id]
             due.unacknowledged.append(case)
             if case.created_at < escalate_before[case.school_id]:
@@ -329,11 +334,16 @@ def leaders_of(case: Case, roles: Sequence[tuple[str, str]]) -> list[str]:
     return []
 
 
-def escalation_targets(org: Org, school: School, case: Case, excluded: set[str]) -> list[str]:
-    """Rektor; skoleeier when rektor may not see the case (§ 12-5 leadership) or filed it."""
-    if school.principal not in excluded and school.principal != case.reporter:
+def escalation_targets(
+    org: Org, school: School, case: Case, roles: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Rektor; skoleeier when rektor is the one who was reminded (escalating to the holder
+    again says nothing new), may not see the case (§ 12-5 leadership) or filed it."""
+    excluded = {email for email, role in roles if role == access.EXCLUDED}
+    holds = school.principal in leaders_of(case, roles)
+    if school.principal not in excluded and school.principal != case.reporter and not holds:
         return [school.principal]
-    return [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+    return owners_of(org, case, roles)
 
 
 def recipients_of(
@@ -348,7 +358,7 @@ def recipients_of(
     a tiltak or evaluation and the case's leaders; never the reporter or anyone excluded."""
     excluded = {email for email, role in roles if role == access.EXCLUDED}
     if item.due == ESCALATED:
-        return escalation_targets(org, school, case, excluded)
+        return escalation_targets(org, school, case, roles)
     doers = [p for p in responsible if p not in excluded and p != case.reporter]
     return list(dict.fromkeys([*doers, *leaders_of(case, roles)]))
 
@@ -496,8 +506,7 @@ def _escalate(
     for case, roles in escalate:
         school = org.school(case.school_id)
         calendar = SchoolCalendar.of(school)
-        excluded = {email for email, role in roles if role == access.EXCLUDED}
-        targets = escalation_targets(org, school, case, excluded)
+        targets = escalation_targets(org, school, case, roles)
         for target in targets:
             role = "rektor" if target == school.principal else "owner"
             if (target, role) not in roles:
@@ -574,3 +583,170 @@ def run_owner_notices(
         status = DRY_RUN if dry_run else RAN
         results.append(RoundResult(school.id, OWNER_NOTICE, status, period, (), refs))
     return results
+
+
+# --- § 12-5 by the hour ----------------------------------------------------------------------
+#
+# "Straks": a § 12-5 case nobody has acknowledged is not left to the next school morning. Every
+# `policy.urgent_reminder_hours` working hours (handlers.calendar: the school's `day:` hours on
+# school days) whoever holds it is reminded: rektor, or skoleeier in a leadership case (their
+# own clock). When rektor holds it and has not acted after the second such step, skoleeier is
+# brought in (one `escalated` event, the `owner` role) and reminded from then on too; never
+# "rektor again". Once: each step's notice has a dedupe key per case, step and person, the
+# escalation is written under the case lock, and a case someone else's round holds is skipped.
+
+URGENT_EVERY_MINUTES = 5  # how often the scheduler looks, inside the school's working hours
+
+
+def urgent_due(school: School, at: datetime) -> str | None:
+    """A period ("YYYY-MM-DDTHH:MM", every five minutes) while the school's working hours
+    run on a school day: a step falls due only then."""
+    calendar = SchoolCalendar.of(school)
+    day = school_day_of(school, at)
+    if day is None or not calendar.local(day, calendar.opens) <= at <= calendar.local(
+        day, calendar.closes
+    ):
+        return None
+    local = at.astimezone(school.zone)
+    minute = local.minute - local.minute % URGENT_EVERY_MINUTES
+    return local.replace(minute=minute).strftime("%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class UrgentStep:
+    """Where one unacknowledged § 12-5 case stands on its school's clock."""
+
+    case: Case
+    step: int  # how many times `urgent_reminder_hours` working hours have passed
+    hours: int  # working hours since the report (step × policy)
+    to_owner: bool  # rektor held it too long: skoleeier is brought in
+
+
+def urgent_steps(
+    session: Session, school: School, now: datetime, *, lock: bool
+) -> list[UrgentStep]:
+    """The school's unacknowledged § 12-5 cases that have reached a step by `now`."""
+    every = school.policy.urgent_reminder_hours
+    calendar = SchoolCalendar.of(school)
+    q = (
+        select(Case)
+        .where(
+            Case.school_id == school.id,
+            Case.status == Status.NEW,
+            Case.section == URGENT_SECTION,
+            # Working hours never run faster than the clock: nothing younger can be due.
+            Case.created_at <= now - timedelta(hours=every),
+        )
+        .order_by(Case.id)
+    )
+    out = []
+    for case in session.scalars(q.with_for_update(skip_locked=True) if lock else q):
+        step = int(calendar.working_seconds(case.created_at, now) // (every * 3600))
+        if step >= 1:
+            out.append(UrgentStep(case, step, step * every, step >= 2 and not case.leadership_case))
+    return out
+
+
+def owners_of(org: Org, case: Case, roles: Sequence[tuple[str, str]]) -> list[str]:
+    """Skoleeier's contacts who may be told about the case (not excluded, not the reporter)."""
+    excluded = {email for email, role in roles if role == access.EXCLUDED}
+    return [c for c in org.owner.contacts if c not in excluded and c != case.reporter]
+
+
+def urgent_recipients(
+    org: Org, due: UrgentStep, roles: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(person, "holder" | "owner"): whoever holds the case, and skoleeier once brought in (or
+    when nobody else may be told); never the reporter or anyone the case is about."""
+    case = due.case
+    owners = owners_of(org, case, roles)
+    holders = leaders_of(case, roles)
+    if case.leadership_case:  # skoleeier's case, whoever it was brought to
+        holders = list(dict.fromkeys([*owners, *holders]))
+    out = {person: "holder" for person in holders or owners}
+    if due.to_owner:
+        out.update((person, "owner") for person in owners if person not in holders)
+    return list(out.items())
+
+
+def run_urgent(
+    services: Services,
+    school_ids: Iterable[str],
+    *,
+    at: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RoundResult]:
+    """Remind about (and escalate) the unacknowledged § 12-5 cases of these schools whose next
+    step has come at `at` (default: now). A dry run computes the notices and writes nothing."""
+    org = services.org
+    now = services.clock.now()
+    results: list[RoundResult] = []
+    for school in (org.school(s) for s in school_ids):
+        period = (at or now).astimezone(school.zone).strftime("%Y-%m-%dT%H:%M")
+        with services.uow() as session:
+            found = urgent_steps(session, school, now, lock=not dry_run)
+            roles = roles_by_case(session, (d.case.id for d in found))
+            plan: Plan = []
+            escalated: list[str] = []
+            for due in found:
+                told = urgent_recipients(org, due, roles[due.case.id])
+                plan += [(_urgent_notice(org, school, due, p, why), [due.case]) for p, why in told]
+                if due.to_owner and due.case.escalated_at is None:
+                    escalated.append(due.case.ref)
+                    if not dry_run:
+                        _escalate_urgent(session, org, due, roles[due.case.id], now, school)
+            queued = [n for n, _ in plan] if dry_run else notices.emit_many(session, plan, now)
+        status = DRY_RUN if dry_run else RAN
+        results.append(
+            RoundResult(school.id, URGENT, status, period, tuple(queued), tuple(escalated))
+        )
+    return results
+
+
+def _urgent_notice(
+    org: Org, school: School, due: UrgentStep, person: str, why: str
+) -> notices.Notice:
+    case = due.case
+    return notices.Notice(
+        kind=notices.URGENT_REMINDER,
+        lang=org.language_of(person, school),
+        recipient=person,
+        data={
+            "ref": case.ref,
+            "school": school.id,
+            "school_name": school.name,
+            "to": why,
+            "hours": due.hours,
+            "every": school.policy.urgent_reminder_hours,
+            "urgent": case.urgent,
+            "section": case.section,
+            "leadership": bool(case.leadership_case),
+            "unit": case.unit,
+            "categories": json.loads(case.categories),
+        },
+        dedupe_key=f"urgent:{case.id}:{due.step}:{person}",
+    )
+
+
+def _escalate_urgent(
+    session: Session,
+    org: Org,
+    due: UrgentStep,
+    roles: Sequence[tuple[str, str]],
+    now: datetime,
+    school: School,
+) -> None:
+    """Skoleeier gets the case (the `owner` role, so "Åpne" works) and the trail says why."""
+    case = due.case
+    owners = owners_of(org, case, roles)
+    for person in owners:
+        if (person, "owner") not in roles:
+            session.add(CaseAccess(case_id=case.id, email=person, role="owner", since=now))
+    data = {
+        "to": list(owners),
+        "section": case.section,
+        "working_hours": due.hours,
+        "policy_hours": school.policy.urgent_reminder_hours,
+    }
+    trail.append(session, case, "escalated", "system", now, data)
+    case.escalated_at = now

@@ -23,6 +23,7 @@ ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
 CLOSED = "closed"  # to the reporter: the case was closed (one line, no details)
 FORWARDED = "forwarded"  # to the leader a case was forwarded to
 ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
+URGENT_REMINDER = "urgent_reminder"  # § 12-5 by the hour: one case, to its holder or skoleeier
 REMINDER = "reminder"  # the morning DM: everything due for one person at one school
 DIGEST = "digest"  # the R-team's overview: to its channel, or to each member
 

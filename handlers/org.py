@@ -119,6 +119,10 @@ class Policy:
     # told by Meldefra all the same.
     owner_notice: str = "at_once"
     owner_notice_hours: int = 24
+    # § 12-5 ("straks"): a case nobody has acknowledged is reminded every this many working
+    # hours (the school's `day:` hours on school days, handlers.calendar), and when rektor
+    # holds it, skoleeier is brought in after twice as many (handlers.followup).
+    urgent_reminder_hours: int = 2
     # "3 per term": the leader is told, and the R-team digest marks (without names), when a
     # pupil is reported this many times within the period (handlers/history.py).
     repeat_reports: RepeatReports | None = None
@@ -196,6 +200,9 @@ class Owner:
     name: str
     contacts: tuple[str, ...]
     language: str | None = None  # the language of `meldefra org check` and `doctor`
+    # The municipality's own team (`owner.team`): people skoleeier may bring into a § 12-5
+    # case (a forward), who are not contacts and are told nothing by themselves.
+    team: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,7 +255,7 @@ class Org:
         for school in self.schools:
             for person in sorted(school.staff()):
                 seen.setdefault(person, None)
-        for contact in self.owner.contacts:
+        for contact in (*self.owner.contacts, *self.owner.team):
             seen.setdefault(contact, None)
         return list(seen)
 
@@ -483,7 +490,7 @@ class _Reader:
         if node is None:
             self.fail(root, "no_owner")
             return None
-        m = self.mapping(node, "owner", {"name", "contacts", "language"})
+        m = self.mapping(node, "owner", {"name", "contacts", "language", "team"})
         if m is None:
             return None
         name = self.scalar(m.get("name"), "owner", "name") if "name" in m else None
@@ -491,7 +498,8 @@ class _Reader:
         if not contacts:
             self.fail(node, "no_contacts")
         language = self.language(m.get("language"), "owner")
-        return Owner(name=name or "Skoleeier", contacts=contacts, language=language)
+        team = self.emails(m.get("team"), "owner", "team")
+        return Owner(name=name or "Skoleeier", contacts=contacts, language=language, team=team)
 
     def languages(self, node: yaml.Node | None) -> dict[str, str]:
         if node is None:
@@ -689,6 +697,7 @@ class _Reader:
             "plan_within_school_days",
             "owner_notice",
             "owner_notice_hours",
+            "urgent_reminder_hours",
             "repeat_reports",
             "plaintext_ok",
         }
@@ -721,6 +730,13 @@ class _Reader:
                 self.fail(m["owner_notice_hours"], "owner_notice_hours", where=where)
             else:
                 values["owner_notice_hours"] = int(raw)
+        if "urgent_reminder_hours" in m:
+            node_ = m["urgent_reminder_hours"]
+            raw = self.scalar(node_, where, "policy.urgent_reminder_hours") or ""
+            if not raw.isdigit() or not 0 < int(raw) <= 40:
+                self.fail(node_, "urgent_reminder_hours", where=where)
+            else:
+                values["urgent_reminder_hours"] = int(raw)
         if "repeat_reports" in m:
             raw = self.scalar(m["repeat_reports"], where, "policy.repeat_reports") or ""
             match = REPEAT.fullmatch(raw.strip().lower())

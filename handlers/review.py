@@ -12,17 +12,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from handlers import access, history, matter, names, notices, people, redact, states
+from handlers import access, history, matter, names, notices, people, redact, routing, states
 from handlers.dates import WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal, Refused
 from handlers.refs import canonical_ref
 from handlers.report import grant
 from handlers.services import Services
 from store import trail
-from store.models import Case, CaseAccess
+from store.models import Case, CaseAccess, Event
 
 MAX_NOTE = 2000
 MAX_REASON = 1000
@@ -429,23 +429,44 @@ def begin_investigation(
     case.status = Status.INVESTIGATING
 
 
-def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
-    """Give another leader the case. Someone the case is about can never receive it."""
+def forward(
+    services: Services, ref: str, actor: str, to: str, *, confirmed: bool = False
+) -> Outcome:
+    """Give another leader the case. Someone the case is about can never receive it.
+
+    A § 12-5 case goes only to those `routing.forward_targets` names (never the accused's own
+    unit) and only once the person has confirmed (`confirmed`); otherwise the form asks."""
     to = to.strip().lower()
     who, to_name = people.display(services, actor.lower()), people.display(services, to)
 
     def run(session: Session, case: Case, now: datetime) -> Outcome | Refusal:
         school = services.org.school(case.school_id)
         target_roles = access.roles_on(session, case, to)
-        known = to in school.staff() or to in services.org.owner.contacts
-        if access.EXCLUDED in target_roles or not known:
+        if to not in forward_targets(services, session, case):
             trail.append(
                 session, case, "refused", actor.lower(), now, {"action": "forward", "to": to}
             )
             return Refusal.on_fields({"forward_to": Problem("error.forward_target", {"who": to})})
         if target_roles & access.ACTING_ROLES:
             return already(case)
-        trail.append(session, case, "forwarded", actor.lower(), now, {"to": to})
+        data: dict[str, Any] = {"to": to}
+        if case.section == "12-5":
+            if not confirmed:
+                problem = Problem("duty.forward.confirm_needed", {"ref": case.ref})
+                return Refusal.on_fields({CONFIRM: problem})
+            data["confirmed"] = True
+        if access.EXCLUDED in target_roles:
+            # Skoleeier brings rektor into a leadership case rektor is not accused in: the
+            # route left rektor out; this deliberate, confirmed forward lets rektor in.
+            session.execute(
+                delete(CaseAccess).where(
+                    CaseAccess.case_id == case.id,
+                    CaseAccess.email == to,
+                    CaseAccess.role == access.EXCLUDED,
+                )
+            )
+            data["let_in"] = True
+        trail.append(session, case, "forwarded", actor.lower(), now, data)
         grant(session, case, to, "forwarded", now)
         notices.emit(
             session,
@@ -476,6 +497,39 @@ def forward(services: Services, ref: str, actor: str, to: str) -> Outcome:
         )
 
     return act(services, ref, actor, "forward", run)
+
+
+CONFIRM = "confirm"  # the forward form's field that confirms a § 12-5 forward
+
+
+def forward_targets(services: Services, session: Session, case: Case) -> tuple[str, ...]:
+    """Who this case may be forwarded to now (handlers.routing.forward_targets)."""
+    rows = session.execute(
+        select(CaseAccess.email, CaseAccess.role).where(CaseAccess.case_id == case.id)
+    ).all()
+    return routing.forward_targets(
+        services.org,
+        services.org.school(case.school_id),
+        section=case.section,
+        leadership_case=bool(case.leadership_case),
+        accused=accused_of(session, case),
+        excluded={email for email, role in rows if role == access.EXCLUDED},
+    )
+
+
+def accused_of(session: Session, case: Case) -> str | None:
+    """§ 12-5: the e-mail of the person the report is about, when they are on the staff lists."""
+    data = session.scalar(
+        select(Event.data).where(Event.case_id == case.id, Event.type == "reported").limit(1)
+    )
+    accused = json.loads(data).get("accused") if data else None
+    return str(accused).lower() if accused else None
+
+
+def needs_confirmation(services: Services, ref: str) -> bool:
+    """Whether forwarding this case asks "are you sure?" first (§ 12-5). Says no more."""
+    with services.uow() as session:
+        return load_case(session, ref).section == "12-5"
 
 
 def add_note(

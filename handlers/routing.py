@@ -154,3 +154,54 @@ def _finish(
         excluded=excluded,
         unit=unit,
     )
+
+
+# --- Forwards --------------------------------------------------------------------------------
+
+
+def accused_units(school: School, accused: str | None) -> set[str]:
+    """Everyone in the units of the person a § 12-5 report is about (members and leaders of
+    every unit they belong to or lead): a forward never goes to the accused's own team."""
+    if not accused:
+        return set()
+    out: set[str] = set()
+    for unit in school.units:
+        if accused in unit.members or unit.leader == accused:
+            out.update(unit.members)
+            if unit.leader:
+                out.add(unit.leader)
+    return out
+
+
+def forward_targets(
+    org: Org,
+    school: School,
+    *,
+    section: str,
+    leadership_case: bool,
+    accused: str | None,
+    excluded: frozenset[str] | set[str],
+) -> tuple[str, ...]:
+    """Who a case may be forwarded to, in the order a picker lists them.
+
+    § 12-4: the school's staff and skoleeier. § 12-5: the same without the accused's own unit,
+    and the municipality's team (`owner.team`). In a leadership case (skoleeier holds it) also
+    the school's rektor when rektor is not the one the report is about, and other schools'
+    rektors. Never anyone the case is about."""
+    accused = (accused or "").lower() or None
+    staff = sorted(school.staff())
+    others: list[str] = []
+    out_of_reach = set(excluded)
+    if section == "12-5":
+        if leadership_case:
+            if school.principal != accused:
+                # Skoleeier may bring rektor in: left out by the route, not the accused.
+                out_of_reach.discard(school.principal)
+                others.append(school.principal)
+            others += [s.principal for s in org.schools if s.id != school.id]
+        others += org.owner.team
+        out_of_reach |= accused_units(school, accused)
+    if accused:
+        out_of_reach.add(accused)
+    candidates = [*staff, *others, *org.owner.contacts]
+    return tuple(p for p in dict.fromkeys(candidates) if p not in out_of_reach)

@@ -110,21 +110,25 @@ def test_the_reporter_is_never_reminded(services: Services, clock: FixedClock) -
     round_at(services, clock, oslo(2026, 11, 24))
     round_at(services, clock, oslo(2026, 11, 25))
     assert dms(services, "2026-11-24") == {REKTOR: [(leaders, "acknowledge")]}
-    # Escalating rektor's own report goes up to skoleeier.
+    # Escalating rektor's own report goes up to skoleeier; so does the case rektor holds and
+    # has not acted on (never "to rektor again"), while rektor is still asked to acknowledge.
     assert dms(services, "2026-11-25") == {
-        REKTOR: [(leaders, "escalated")],
-        OWNER: [(own, "escalated")],
+        REKTOR: [(leaders, "acknowledge")],
+        OWNER: [(own, "escalated"), (leaders, "escalated")],
     }
     assert events_of_type(services, own, "escalated")[0]["to"] == [OWNER]
+    assert events_of_type(services, leaders, "escalated")[0]["to"] == [OWNER]
     reporters = {REKTOR: own, LEADER: leaders}
     for row in queued(services):
         refs = {i["ref"] for i in json.loads(row.data)["items"]}
         assert reporters.get(row.recipient or "") not in refs
 
 
-def test_leadership_case_reminds_and_escalates_to_skoleeier_never_rektor(
+def test_a_12_5_case_is_left_to_the_hourly_clock_not_the_morning_round(
     services: Services, clock: FixedClock
 ) -> None:
+    # § 12-5 by the hour: tests/test_duty_clock.py. The morning round neither reminds nor
+    # escalates it a second time, in school days.
     ref = report(
         services,
         clock,
@@ -135,10 +139,8 @@ def test_leadership_case_reminds_and_escalates_to_skoleeier_never_rektor(
     )
     round_at(services, clock, oslo(2026, 11, 24))
     round_at(services, clock, oslo(2026, 11, 25))
-    assert dms(services, "2026-11-24") == {OWNER: [(ref, "acknowledge")]}
-    assert dms(services, "2026-11-25") == {OWNER: [(ref, "escalated")]}
-    assert events_of_type(services, ref, "escalated")[0]["to"] == [OWNER]
-    assert all(row.recipient not in (REKTOR, LEADER_9, LEADER) for row in queued(services))
+    assert dms(services, "2026-11-24") == {} and dms(services, "2026-11-25") == {}
+    assert events_of_type(services, ref, "escalated") == []
 
 
 def test_investigation_without_aktivitetsplan_reminds_the_leader(

@@ -19,7 +19,7 @@ from handlers.services import Services
 from handlers.states import Status
 
 # Kinds whose message carries the leader's actions.
-ACTIONABLE = frozenset({"new_case", "forwarded", "escalated"})
+ACTIONABLE = frozenset({"new_case", "forwarded", "escalated", "urgent_reminder"})
 # A reminder or digest lists at most this many cases with actions; the rest are counted.
 MAX_ROWS = 20
 

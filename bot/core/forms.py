@@ -40,6 +40,7 @@ class Kind(StrEnum):
     SEARCH = "search"
 
 
+CONFIRM = review.CONFIRM  # a form's "are you sure?" toggle (the forward of a § 12-5 case)
 PUPILS = "pupils"  # Field.search: the pupils of the person's school (handlers.directory)
 GUARDIANS = "foresatte"  # Field.search: the foresatte of the school's pupils (handlers.matter)
 STAFF = "staff"  # Field.search: staff of the school, or anyone who works there, by name
@@ -507,7 +508,19 @@ def _call_forward(services: Services, s: Submission) -> Result:
     target = text_of(s.values, "forward_to")
     if not target:
         raise FieldErrors({"forward_to": Problem("error.required")})
-    return _outcome(review.forward(services, _ref(s), s.actor, target))
+    confirmed = as_bool(s.values.get(review.CONFIRM))
+    return _outcome(review.forward(services, _ref(s), s.actor, target, confirmed=confirmed))
+
+
+def _prepare_forward(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    """A § 12-5 case asks "are you sure?" beside the person picked; other cases do not."""
+    assert ref is not None
+    review.authorize(services, ref, actor, "forward")
+    asks = review.needs_confirmation(services, ref)
+    hidden = frozenset() if asks else frozenset({review.CONFIRM})
+    return Opened(form, ref.strip().upper(), dict(prefill), hidden=hidden)
 
 
 def _tiltak(values: Values, repeat: Repeat) -> list[plan.TiltakForm]:
@@ -811,9 +824,17 @@ FORWARD = _declare(
                 required=True,
                 placeholder="chat.forward.placeholder",
             ),
+            # § 12-5 only (hidden otherwise): the forward is confirmed, never one keystroke.
+            Field(
+                review.CONFIRM,
+                Kind.TOGGLE,
+                "duty.forward.confirm",
+                hint="duty.forward.confirm.hint",
+                choices=(Choice("yes", "duty.forward.confirm.yes"),),
+            ),
         ),
         call=_call_forward,
-        prepare=_authorized("forward"),
+        prepare=_prepare_forward,
         action="forward",
     )
 )

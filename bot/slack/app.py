@@ -514,9 +514,25 @@ class SlackEdge:
         except (UnknownUser, SlackApiError):
             self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
             return
-        result = forms.submit(
-            self.services, form_name, Submission(email, {field.name: target}, ref)
-        )
+        try:
+            result = forms.submit(
+                self.services, form_name, Submission(email, {field.name: target}, ref)
+            )
+        except FieldErrors as errors:
+            if forms.CONFIRM not in errors.errors:
+                raise
+            # § 12-5: never one click. The form opens with the person picked and asks first.
+            lang = self.services.org.language_of(email)
+            step = flow.open_form(
+                self.services, form_name, email, lang, ref=ref, prefill={field.name: picked}
+            )
+            if isinstance(step, flow.Notice):
+                self.tell(client, body, step.text)
+            else:
+                container = body.get("container") or {}
+                meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+                self.show(client, body, blocks.form_view(step.opened, lang, metadata=meta))
+            return
         assert result.outcome is not None
         self.acted(client, body, result.outcome, email, form.action)
 

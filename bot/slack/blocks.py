@@ -190,6 +190,8 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     else:  # PERSON
         element = {"type": "users_select"}
+        if isinstance(value, str) and value:  # a Slack user picked on the message
+            element["initial_user"] = value
         if f.placeholder:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     # A field that changes the form sends its own action; the others only their value.
@@ -264,7 +266,9 @@ def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str
 
 
 def _inline_person(form_name: str) -> bool:
-    fields = [f for f in forms.FORMS[form_name].fields() if isinstance(f, Field)]
+    # A confirmation (§ 12-5) is asked in the form's modal after the pick (pick_person).
+    declared = forms.FORMS[form_name].fields()
+    fields = [f for f in declared if isinstance(f, Field) and f.name != forms.CONFIRM]
     return len(fields) == 1 and fields[0].kind == Kind.PERSON
 
 
