@@ -1,0 +1,28 @@
+"""Words for checking a field as it is typed (bot.core.checks), in every edge."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "nb": {
+        "hint.understood": "Forstått: {when}",
+        "hint.not_a_date": "Ikke en dato: lagres slik du skrev det, uten påminnelse.",
+        "chat.form.check": "Sjekk svarene",
+        "console.words.back": "tilbake,forrige",
+        "console.back.first": "Dette er det første spørsmålet. «avbryt» går ut av skjemaet.",
+        "console.form.prefilled": "Det du skrev etter «meld fra», er ikke sendt eller lagret.",
+    },
+    "nn": {
+        "hint.understood": "Forstått: {when}",
+        "hint.not_a_date": "Ikkje ein dato: blir lagra slik du skreiv det, utan påminning.",
+        "chat.form.check": "Sjekk svara",
+        "console.words.back": "tilbake,førre",
+        "console.back.first": "Dette er det første spørsmålet. «avbryt» går ut av skjemaet.",
+        "console.form.prefilled": "Det du skreiv etter «meld frå», er ikkje sendt eller lagra.",
+    },
+    "en": {
+        "hint.understood": "Understood: {when}",
+        "hint.not_a_date": "Not a date: kept as you typed it, with no reminder.",
+        "chat.form.check": "Check the answers",
+        "console.words.back": "back,previous",
+        "console.back.first": "This is the first question. «cancel» leaves the form.",
+        "console.form.prefilled": "What you typed after «report» has not been sent or stored.",
+    },
+}
