@@ -127,4 +127,4 @@ def test_console_flow_end_to_end(services: Services) -> None:
     assert "Dyttet i gangen" in shown  # the leader opened the case
     assert "Sak MF-0001 er bekreftet mottatt av trinn8@nordby.example." in shown
     assert "Meldingen din (sak MF-0001) er bekreftet mottatt." in shown
-    assert "MF-0001  24.11.2026  mottatt" in shown
+    assert "MF-0001  25.11.2026  mottatt" in shown  # «mine»: the day it was reported
