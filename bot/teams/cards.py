@@ -208,7 +208,7 @@ def form_card(
         "style": "destructive" if form.name == "close" else "positive",
         "data": sent,
     }
-    return card(body, [check, submit] if _checks(opened) else [submit])
+    return card(body, [submit, check] if _checks(opened) else [submit])
 
 
 CHECK = "check"  # in a form's submitted data: draw it again with hints, send nothing
