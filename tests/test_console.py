@@ -3,11 +3,10 @@ output (the prompts it reads, the lines it prints), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
-
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
