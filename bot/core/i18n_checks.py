@@ -7,7 +7,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.form.check": "Sjekk svarene",
         "console.words.back": "tilbake,forrige",
         "console.back.first": "Dette er det første spørsmålet. «avbryt» går ut av skjemaet.",
-        "console.form.prefilled": "Det du skrev etter «meld fra», er ikke sendt eller lagret.",
     },
     "nn": {
         "hint.understood": "Forstått: {when}",
@@ -15,7 +14,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.form.check": "Sjekk svara",
         "console.words.back": "tilbake,førre",
         "console.back.first": "Dette er det første spørsmålet. «avbryt» går ut av skjemaet.",
-        "console.form.prefilled": "Det du skreiv etter «meld frå», er ikkje sendt eller lagra.",
     },
     "en": {
         "hint.understood": "Understood: {when}",
@@ -23,6 +21,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.form.check": "Check the answers",
         "console.words.back": "back,previous",
         "console.back.first": "This is the first question. «cancel» leaves the form.",
-        "console.form.prefilled": "What you typed after «report» has not been sent or stored.",
     },
 }
