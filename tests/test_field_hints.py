@@ -14,16 +14,17 @@ from sqlalchemy import func, select
 
 from bot.core import flow, forms
 from bot.core.forms import Field
-from handlers import plan, review
+from handlers import review
 from handlers.clock import FixedClock
 from handlers.services import Services
 from store.models import Case, Event
 from tests.conftest import NOW
-from tests.fakes.signing import block_actions, new_trigger_id, plain_text_input
-from tests.planning import LEADER, TEACHER, filed, plan_form, planned
+from tests.fakes.signing import block_actions, button, plain_text_input, radio_buttons
+from tests.planning import LEADER, TEACHER, filed, planned
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.teams_harness import TeamsHarness, dialog_card, inputs, teams_bot, texts
 from tests.test_console import run, who
+from tests.test_slack import click
 
 TODAY_AT_RECESS = "Forstått: onsdag 25. november, i friminuttet"  # NOW: Wed 25 Nov 10.30
 
@@ -269,32 +270,34 @@ def test_slack_shows_the_time_understood_under_the_field(bot: SlackBot) -> None:
 
 def test_slack_evaluation_closing_the_case_drops_what_comes_next(bot: SlackBot) -> None:
     services = bot.services
-    ref = filed(services)
-    plan.create_plan(services, ref, LEADER, plan_form())
-    step = flow.open_form(services, "evaluate", LEADER, "nb", ref=ref)
-    assert isinstance(step, flow.Shown)
-    from bot.slack import blocks
-
-    view = blocks.form_view(step.opened, "nb", metadata={"lang": "nb"})
+    ref = planned(services)
+    bot.deliver()  # the leader's message about the case, with its buttons
+    click(bot, LEADER, "case_open", ref, on_message_of=LEADER)
+    bot.fake.wait_for("views.open")
+    case = as_stored(bot.last_view(), "V0CASE")
+    bot.interact(
+        block_actions(
+            button("case_evaluate", ref, block_id=f"plan:{ref}"), user_id=PEOPLE[LEADER], view=case
+        )
+    )
+    bot.fake.wait_for("views.push")
+    view = bot.last_view("views.push")
     assert json.loads(view["private_metadata"])["opened"]["choices"]["active_tiltak"]
     with services.uow() as session:
         views_before = session.scalar(select(func.count()).where(Event.type == "viewed"))
     decision = {
-        "type": "radio_buttons",
+        **radio_buttons("close"),
         "action_id": "decision",
         "block_id": "decision",
-        "selected_option": {"value": "close", "text": {"type": "plain_text", "text": "x"}},
         "action_ts": "1.2",
     }
-    updated = changed(
-        bot, LEADER, {**as_stored(view, "V0EVAL"), "trigger_id": new_trigger_id()}, decision
-    )
+    updated = changed(bot, LEADER, as_stored(view, "V0EVAL"), decision)
     shown = {b.get("block_id") for b in updated["blocks"]}
     assert {"effect", "pupil_says", "decision"} <= shown
     assert not shown & {"next_evaluation", "end_tiltak", "tiltak.1.what"}
     assert json.loads(updated["private_metadata"])["ref"] == ref
-    again = dict(decision, selected_option={**decision["selected_option"], "value": "continue"})
-    back = changed(bot, LEADER, as_stored(updated, "V0EVAL"), again)
+    going_on = {**decision, **radio_buttons("continue")}
+    back = changed(bot, LEADER, as_stored(updated, "V0EVAL"), going_on)
     assert {"next_evaluation", "end_tiltak", "tiltak.1.what"} <= {
         b.get("block_id") for b in back["blocks"]
     }
