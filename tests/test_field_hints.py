@@ -22,7 +22,7 @@ from tests.conftest import NOW
 from tests.fakes.signing import block_actions, button, plain_text_input, radio_buttons
 from tests.planning import LEADER, TEACHER, filed, planned
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
-from tests.teams_harness import TeamsHarness, dialog_card, inputs, teams_bot, texts
+from tests.teams_harness import TeamsHarness, dialog_card, dm, inputs, teams_bot, texts
 from tests.test_console import run, who
 from tests.test_slack import click
 
@@ -356,3 +356,28 @@ def test_teams_check_hides_what_an_evaluation_closing_the_case_does_not_need(
     assert not {"next_evaluation", "end_tiltak", "tiltak.1.what"} & set(fields)
     going_on = dialog_card(teams.submit_dialog(LEADER, {**check, "decision": "continue"}))
     assert {"next_evaluation", "end_tiltak"} <= set(inputs(going_on))
+
+
+# --- «mine»: each report with its day, in every edge ---------------------------------------
+
+
+def two_reports_two_days(services: Services) -> None:
+    filed(replace(services, clock=FixedClock(NOW - timedelta(days=2))))
+    filed(services)
+
+
+def test_slack_mine_lists_each_report_with_its_day(bot: SlackBot) -> None:
+    two_reports_two_days(bot.services)
+    bot.command(TEACHER, text="mine", response_url=bot.fake.response_url())
+    answer = bot.fake.wait_for("response_url")[-1].params["text"]
+    assert "MF-0001 – ny (meldt 23.11.2026)" in answer
+    assert "MF-0002 – ny (meldt 25.11.2026)" in answer
+
+
+def test_teams_mine_lists_each_report_with_its_day(teams: TeamsHarness) -> None:
+    two_reports_two_days(teams.services)
+    teams.install(TEACHER)
+    teams.say(TEACHER, "mine")
+    answer = json.dumps(teams.fake.activities_to(dm(TEACHER))[-1], ensure_ascii=False)
+    assert "MF-0001 – ny (meldt 23.11.2026)" in answer
+    assert "MF-0002 – ny (meldt 25.11.2026)" in answer
