@@ -381,3 +381,24 @@ def test_teams_mine_lists_each_report_with_its_day(teams: TeamsHarness) -> None:
     answer = json.dumps(teams.fake.activities_to(dm(TEACHER))[-1], ensure_ascii=False)
     assert "MF-0001 – ny (meldt 23.11.2026)" in answer
     assert "MF-0002 – ny (meldt 25.11.2026)" in answer
+
+
+def test_the_console_says_it_under_the_field_before_asking_the_next(services: Services) -> None:
+    import io
+
+    from bot.console import Console
+
+    answers = iter([who(services, TEACHER), "1", "A.B.", "Dyttet", "i dag i friminuttet"])
+    out = io.StringIO()
+    seen_at_where: list[str] = []
+
+    def read(prompt: str) -> str:
+        if prompt.startswith("Hvor?"):
+            seen_at_where.append(out.getvalue())
+        answer = next(answers, None)
+        if answer is None:
+            raise EOFError  # the input ends: the console asks, keeps a draft and stops
+        return answer
+
+    Console(services, read=read, out=out).run()
+    assert seen_at_where and seen_at_where[0].rstrip().endswith(f"→ {TODAY_AT_RECESS}")
