@@ -3,6 +3,7 @@ field hints (bot.core.checks, flow.check_field) shown by the console, Slack and 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.console import Console
 from bot.core import flow, forms
 from bot.core.forms import Field
 from handlers import review
@@ -384,10 +386,6 @@ def test_teams_mine_lists_each_report_with_its_day(teams: TeamsHarness) -> None:
 
 
 def test_the_console_says_it_under_the_field_before_asking_the_next(services: Services) -> None:
-    import io
-
-    from bot.console import Console
-
     answers = iter([who(services, TEACHER), "1", "A.B.", "Dyttet", "i dag i friminuttet"])
     out = io.StringIO()
     seen_at_where: list[str] = []
