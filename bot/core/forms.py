@@ -656,8 +656,7 @@ def _long(name: str, label: str, limit: int, **kw: Any) -> Field:
 
 
 def _date(name: str, label: str, limit: int, **kw: Any) -> Field:
-    """A typed time; in the future unless it says what it understands (`understand`)."""
-    kw.setdefault("understand", checks.FUTURE_DATE)
+    """A typed time; `understand` (bot.core.checks) reads it as its handler does."""
     return Field(name, Kind.DATE, label, max_length=limit, **kw)
 
 
@@ -956,6 +955,7 @@ PLAN = _declare(
                 _P["evaluate_when"],
                 required=True,
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
             ),
         ),
         call=_call_plan,
@@ -978,6 +978,7 @@ CHANGE_PLAN = _declare(
                 "plan.field.evaluate_when",
                 _P["evaluate_when"],
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
             ),
             _END_TILTAK,
             CHANGE_TILTAK,
@@ -1019,6 +1020,7 @@ EVALUATE = _declare(
                 _E["next_evaluation"],
                 required=True,
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
                 hidden_if=_CLOSING,
             ),
             Field(**{**vars(_END_TILTAK), "hidden_if": _CLOSING}),
