@@ -333,9 +333,9 @@ class SlackEdge:
         self.later(self._field_changed, body, client)
 
     def _field_changed(self, body: dict[str, Any], client: WebClient) -> None:
-        view = body["view"]
+        view = body.get("view") or {}
         name = str(view.get("callback_id", "")).removeprefix(blocks.VIEW_PREFIX)
-        if name not in forms.FORMS:
+        if name not in forms.FORMS or "id" not in view:
             return
         form = forms.FORMS[name]
         email = self.actor(body, client)
