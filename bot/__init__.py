@@ -8,6 +8,7 @@ from handlers.i18n import register as _register
 for _name in (
     "bot.core.i18n_chat",  # shared by Slack, Teams and the core's forms
     "bot.core.i18n_chat_plan",
+    "bot.core.i18n_checks",
     "bot.console_i18n",
     "bot.cli_i18n",
     "bot.teams.i18n",  # a platform folder deleted takes its words along

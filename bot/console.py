@@ -51,6 +51,10 @@ class Back(Exception):
     thrown away, as the person chose)."""
 
 
+class StepBack(Back):
+    """«tilbake» typed in a form: the previous question (elsewhere, like any Back)."""
+
+
 class Interrupted(Exception):
     """Ctrl-C (KeyboardInterrupt) or Ctrl-D (end of input) at a prompt."""
 
@@ -109,6 +113,7 @@ class Console:
         self.what = ""  # typed after «meld fra» at the menu: what happened
         self.drafts: dict[tuple[str, str, str], Draft] = {}  # (person, form, case) → draft
         self.cancel_words = _words("console.words.cancel")
+        self.back_words = _words("console.words.back")
         self.quit_words = _words("console.words.quit")
 
     # --- plumbing ---------------------------------------------------------------------
@@ -118,7 +123,7 @@ class Console:
 
     def ask(self, prompt: str) -> str:
         """One line from the person. Ctrl-C and Ctrl-D raise Interrupted; the cancel words
-        («avbryt», «tilbake») raise Back."""
+        («avbryt») raise Back, the back words («tilbake») StepBack."""
         try:
             answer = self.read(f"{prompt}: ").strip()
         except EOFError as exc:
@@ -127,6 +132,8 @@ class Console:
         except KeyboardInterrupt as exc:
             self.say()
             raise Interrupted from exc
+        if answer.lower() in self.back_words:
+            raise StepBack
         if answer.lower() in self.cancel_words:
             raise Back
         return answer
@@ -140,11 +147,14 @@ class Console:
         options: Sequence[str],
         numbers: Sequence[int] | None = None,
         typed: Callable[[str], int | None] | None = None,
+        *,
+        in_form: bool = False,
     ) -> int | None:
         """A numbered menu; returns the index into `options`, or None to go back (Enter or
         a cancel word). `numbers` keeps fixed numbers when only some options are offered;
         `typed` may read a word instead of a number (the main menu's «mine», «saker»), or
-        answer itself and return HANDLED."""
+        answer itself and return HANDLED. `in_form`: «tilbake» is the previous question
+        (StepBack), not this menu's way back."""
         shown = list(numbers) if numbers is not None else list(range(1, len(options) + 1))
         self.say(title)
         for no, label in zip(shown, options, strict=True):
@@ -152,6 +162,10 @@ class Console:
         while True:
             try:
                 answer = self.ask(self.tr("console.choose"))
+            except StepBack:
+                if in_form:
+                    raise
+                return None
             except Back:
                 return None
             if not answer:
@@ -274,13 +288,24 @@ class Console:
 
     # --- forms: rendered from bot.core.forms -----------------------------------------
 
-    def fill(self, opened: forms.Opened, *, people: Sequence[str] = ()) -> forms.Result:
-        """Ask a declared form's fields in order, submit, and on field errors ask again
-        only for what was wrong, keeping everything typed. «avbryt», Ctrl-C and Ctrl-D go
-        through `leave`, which asks before throwing anything away; leaving raises Back.
+    def fill(
+        self,
+        opened: forms.Opened,
+        *,
+        people: Sequence[str] = (),
+        own: frozenset[str] = frozenset(),
+    ) -> forms.Result:
+        """Ask a declared form's fields in order, each checked as it is typed (asked again,
+        with the problem, until it is right; what was understood is shown under it), skip
+        what the earlier answers leave out, submit, and on field errors ask again only for
+        what was wrong, keeping everything typed. «tilbake» goes to the previous question;
+        «avbryt», Ctrl-C and Ctrl-D go through `leave`, which asks before throwing anything
+        away; leaving raises Back.
 
         `people`: whom a PERSON field offers (the console knows the set; chat platforms
-        have their own people pickers)."""
+        have their own people pickers). `own`: values the form opened with that the person
+        typed themselves («meld fra <what happened>»), which leaving must not throw away
+        unasked."""
         form = opened.form
         me = self.me or ""
         key = (me, form.name, opened.ref or "")
@@ -292,11 +317,13 @@ class Console:
             self.say(self.tr("console.form.how"))
             if form.intro:
                 self.say(self.tr(form.intro))
+        initial = {k: v for k, v in opened.values.items() if k not in own}
         shown = [f for f in opened.shown() if isinstance(f, forms.Field)]
         todo = [f for f in shown if not self._settled(f, opened)]
         if draft is not None:
             todo = [f for f in todo if f.name in draft.left]
         at = 0
+        asked: list[int] = []  # the questions answered, in order: where «tilbake» goes
         ended: set[str] = set()  # repeat groups the person finished ("tiltak")
 
         def declined(item: forms.Field, answer: Any) -> bool:
@@ -313,16 +340,18 @@ class Console:
                 if not opened.visible(item, values) or (row and row[0].name in ended):
                     continue
                 try:
-                    values[item.name] = self.ask_field(item, opened, values, people)
-                    if declined(item, values[item.name]):
-                        raise Back
+                    values[item.name] = self.answer(item, opened, values, people, declined)
+                except StepBack:
+                    at = self._step_back(asked, todo, at - 1, opened, ended)
+                    continue
                 except (Back, Interrupted) as left:
                     draft = Draft(values, [f.name for f in todo[at - 1 :]])
-                    self.leave(key, draft, opened.values, left)
+                    self.leave(key, draft, initial, left)
                     at -= 1  # go on where they were
                     continue
                 if item.name == forms.CONFIRM and not values[item.name]:
                     raise Back  # not sure: nothing is sent, nothing kept
+                asked.append(at - 1)
                 if row and row[2] == 0 and not values[item.name] and not item.required:
                     ended.add(row[0].name)  # an empty first field ends the rows
             try:
@@ -340,7 +369,51 @@ class Console:
                     self.say(f"  - {problem.text(self.lang)}")
                 todo = [f for f in shown if f.name in beside]
                 ended = set()
+                asked = []
                 at = 0
+
+    def answer(
+        self,
+        item: forms.Field,
+        opened: forms.Opened,
+        values: dict[str, Any],
+        people: Sequence[str],
+        declined: Callable[[forms.Field, Any], bool],
+    ) -> Any:
+        """One field, asked until it passes the check made as it is typed
+        (`flow.check_field`); a problem is said and the same field asked again, what was
+        understood is said under it."""
+        while True:
+            value = self.ask_field(item, opened, values, people)
+            if declined(item, value):
+                raise Back
+            trial = {**values, item.name: value}
+            hint = flow.check_field(self.services, opened, item.name, trial, self.me, self.lang)
+            if hint is None:
+                return value
+            self.say(f"  → {hint.text}")
+            if hint.ok:
+                return value
+            values[item.name] = value  # shown as "(Du skrev: …)" when asked again
+
+    def _step_back(
+        self,
+        asked: list[int],
+        todo: Sequence[forms.Field],
+        here: int,
+        opened: forms.Opened,
+        ended: set[str],
+    ) -> int:
+        """Where «tilbake» goes: the question answered before this one (a repeat group
+        ended there is open again); at the first question, the same one."""
+        if not asked:
+            self.say(self.tr("console.back.first"))
+            return here
+        previous = asked.pop()
+        row = self._row_of(opened, todo[previous])
+        if row is not None:
+            ended.discard(row[0].name)
+        return previous
 
     @staticmethod
     def _settled(f: forms.Field, opened: forms.Opened) -> bool:
@@ -422,7 +495,8 @@ class Console:
         keep = bool(prefilled) and before == prefilled and f.kind in TEXTS
         if before not in (None, "", [], (), False) and not keep:
             self.say(self.tr("console.you_typed", value=self._shown(f, opened, before)))
-        optional = "" if f.required or f.default else f" {self.tr('console.optional')}"
+        needed = opened.needed(f, values)
+        optional = "" if needed or f.default else f" {self.tr('console.optional')}"
         if row and row[2] == 0 and not f.required:
             optional = f" {self.tr('console.repeat.done')}"
         if keep:  # filled in from the case (the pupils named in the report): Enter keeps it
@@ -463,7 +537,8 @@ class Console:
         default = next((label for value, label in options if value == f.default), None)
         if default is not None:
             title += f" {self.tr('console.default', value=default)}"
-        index = self.pick(title, [label for _, label in options])
+        labels = [label for _, label in options]
+        index = self.pick(title, labels, typed=lambda answer: _named(answer, options), in_form=True)
         if index is not None:
             return options[index][0]
         if f.default is not None:
@@ -473,16 +548,22 @@ class Console:
         return ""
 
     def _ask_many(self, title: str, options: list[tuple[str, str]]) -> list[str]:
-        """Numbers separated by commas; anything else is refused with the choices shown."""
+        """Numbers or names («mobbing»), separated by commas; anything else is refused with
+        the choices shown."""
         last = len(options)
         while True:
             for i, (_, label) in enumerate(options, 1):
                 self.say(f"  {i}) {label}")
             raw = self.ask(f"{title} – {self.tr('console.many_help')}")
-            parts = [p for p in raw.replace(" ", ",").split(",") if p]
-            wrong = [p for p in parts if not (p.isdigit() and 1 <= int(p) <= last)]
-            if not wrong:
-                return list(dict.fromkeys(options[int(p) - 1][0] for p in parts))
+            picked: list[int | None] = []
+            for part in (p.strip() for p in raw.split(",") if p.strip()):
+                numbers = part.split()
+                if all(n.isdigit() for n in numbers):
+                    picked += [int(n) - 1 if 1 <= int(n) <= last else None for n in numbers]
+                else:
+                    picked.append(_named(part, options))
+            if None not in picked:
+                return list(dict.fromkeys(options[i][0] for i in picked if i is not None))
             self.say(self.tr("console.not_a_choice", value=raw, last=last))
 
     def _ask_yes_no(self, question: str) -> bool:
@@ -542,11 +623,12 @@ class Console:
         assert self.me is not None
         org = self.services.org
         opened = forms.report_opened(org, actor=self.me, prefill={"what": self.what})
+        own = frozenset({"what"}) if self.what else frozenset()
         self.what = ""
         schools = org.schools_of(self.me) or list(org.schools)
         staff = sorted({p for s in schools for p in s.staff()} - {self.me})
         try:
-            result = self.fill(opened, people=staff)
+            result = self.fill(opened, people=staff, own=own)
         except Back:
             return
         raised = result.filed is not None and result.filed.raised is not None
@@ -578,9 +660,10 @@ class Console:
                 x for x in ("!" if c.urgent else "", "§ 12-5" if c.section == "12-5" else "") if x
             )
             number = f"{i}) " if numbered else ""
-            self.say(
-                f"  {number}{c.ref}  {self.tr('status.' + c.status):<18} {c.unit or ''} {flags}"
-            )
+            zone = self.services.org.school(c.school_id).zone
+            day = f"{c.created_at.astimezone(zone):%d.%m.%Y}"
+            status = self.tr("status." + c.status)
+            self.say(f"  {number}{c.ref}  {day}  {status:<18} {c.unit or ''} {flags}".rstrip())
 
     def waiting(self) -> None:
         assert self.me is not None
@@ -766,3 +849,16 @@ class Console:
             who = details.name(entry.actor)
             self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {who}")
         self.say("=" * 40)
+
+
+def _named(typed: str, options: Sequence[tuple[str, str]]) -> int | None:
+    """The choice a person named instead of numbering it: its label («mobbing», any case),
+    its value, or the start of one label only («digital»)."""
+    word = " ".join(typed.lower().split())
+    if not word or word.isdigit():
+        return None
+    for i, (value, label) in enumerate(options):
+        if word in (label.lower(), value.lower()):
+            return i
+    starting = [i for i, (_, label) in enumerate(options) if label.lower().startswith(word)]
+    return starting[0] if len(starting) == 1 else None

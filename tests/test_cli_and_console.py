@@ -92,16 +92,16 @@ def test_console_flow_end_to_end(services: Services) -> None:
         [
             who("laerer1@nordby.example"),
             "1",  # melde fra
-            "",
-            "Dyttet i gangen",  # pupils left empty: error, then asked again
-            "i morgen",
+            "",  # pupils left empty: said at once, and asked again
+            "K.L.",
+            "Dyttet i gangen",
+            "i morgen",  # in the future: said at once, and asked again
+            "i går kl 14",
             "",
             "2",
             "",
             "",
             "n",
-            "K.L.",
-            "i går kl 14",  # fixing the two fields that were wrong
             "6",  # switch person
             who("trinn8@nordby.example"),
             "2",  # inbox
@@ -121,9 +121,10 @@ def test_console_flow_end_to_end(services: Services) -> None:
     shown = out.getvalue()
     assert "Må fylles ut." in shown and "er fram i tid" in shown
     assert "Meldingen er lagret som sak MF-0001." in shown
-    assert "Forstått som tirsdag 24. november kl. 14.00" in shown
+    assert "Forstått: tirsdag 24. november kl. 14.00" in shown  # under the field
+    assert "Forstått som tirsdag 24. november kl. 14.00" in shown  # with the receipt
     assert "Ny melding: sak MF-0001 (Nordby skole)" in shown
     assert "Dyttet i gangen" in shown  # the leader opened the case
     assert "Sak MF-0001 er bekreftet mottatt av trinn8@nordby.example." in shown
     assert "Meldingen din (sak MF-0001) er bekreftet mottatt." in shown
-    assert "MF-0001  mottatt" in shown
+    assert "MF-0001  25.11.2026  mottatt" in shown  # «mine»: the day it was reported

@@ -160,10 +160,10 @@ def test_console_makes_and_exports_a_plan(services: Services, tmp_path: Path) ->
             "",  # barnets beste
             "Voksen til stede i storefri",
             "laerer1@nordby.example",
-            "i går",  # a date gone by: asked again
+            "i går",  # a date gone by: said at once, and asked again
+            "fredag 4. desember",
             "",
             "om to uker",
-            "fredag 4. desember",
             "11",  # eksporter: the case is still open
             "1",
             "1",

@@ -27,8 +27,20 @@ Forms (`bot.core.forms`):
   except a `Choice` with `literal=True` (a pupil's name, a tiltak's own words: show as is).
   `max_length` is the handler's limit; `required` is what the handler requires (a renderer
   may mark it, the handler checks it anyway). `shown_if=(field, value)`: show only when that
-  choice (or, for a tuple of values, one of them) is picked (a renderer that cannot grow a
-  form may always show it). `dispatch`: picking a choice may change which fields are shown.
+  choice is picked; `hidden_if=(field, value)`: not when it is (an evaluation that closes the
+  case asks nothing about what comes next). `Opened.visible(field, values)` decides both;
+  `Opened.needed(field, values)` says whether the handler will want it filled in (a tiltak
+  row begun: `required_with`). `dispatch`: picking a choice may change which fields are
+  shown, so an edge draws the form again (Slack: views.update; Teams: «Sjekk svarene»; the
+  console asks in order and skips what is not visible). `Opened.memo()` / `forms.reopened`
+  keep what a form opened with, so it is drawn again without reading the case again.
+- Checked as typed (`bot.core.checks`): a field may declare `understand`, a function of the
+  typed value that returns a `Hint` (ok: "Forstått: mandag 7. desember, i friminuttet";
+  not ok: the problem and what would work). `flow.check_field(services, opened, name,
+  values, actor, lang)` checks one field (missing, too long, understood) as soon as it is
+  typed; `flow.hints(...)` gives every shown field's hint. The console says it under the
+  field at once and asks a wrong one again; Slack shows it as a context block under the field
+  after the field's `dispatch_action`; Teams under the field after «Sjekk svarene».
 - Submitted values go back as a plain dict {field name: value}: str for text/date/choice,
   list[str] for CHOICES, the e-mail for PERSON, bool for TOGGLE (`forms.as_bool` reads
   "yes"/"true"/"on"). Call `forms.submit(services, name, Submission(actor, values, ref,

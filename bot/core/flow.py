@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import actions, forms, views
-from bot.core.forms import Field, Opened, Result, Submission
+from bot.core.checks import Hint, Reading
+from bot.core.forms import Field, Kind, Opened, Result, Submission
 from handlers import people, plan, review
-from handlers.errors import FieldErrors, Refused
+from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
+from handlers.org import School
 from handlers.services import Services
 
 
@@ -180,3 +182,74 @@ def show_plan(services: Services, ref: str, actor: str, lang: str) -> PlanShown 
         return Notice(t(lang, "plan.error.no_plan", ref=ref.strip().upper()))
     zone = services.org.school(school).zone
     return PlanShown(views.plan_view(lang, every, zone, people.case_names(services, ref)))
+
+
+# --- each field as it is typed ------------------------------------------------------------
+
+
+def check_field(
+    services: Services,
+    opened: Opened,
+    name: str,
+    values: Mapping[str, Any],
+    actor: str | None,
+    lang: str,
+) -> Hint | None:
+    """One field checked as soon as it is typed, given the values so far: missing when the
+    handler will want it, too long, or (a field that declares `understand`) what the value
+    was understood as, or why it cannot be. None: nothing to say. The handler checks it all
+    again when the form is sent."""
+    f = opened.form.get(name)
+    if f is None or not opened.visible(f, values):
+        return None
+    value = values.get(name)
+    empty = value in (None, "", [], ()) or (isinstance(value, str) and not value.strip())
+    if empty:
+        needed = opened.needed(f, values) and f.kind != Kind.TOGGLE
+        return Hint(Problem("error.required").text(lang), False) if needed else None
+    if isinstance(value, str) and f.max_length is not None and len(value) > f.max_length:
+        problem = Problem("error.too_long", {"max": f.max_length, "length": len(value)})
+        return Hint(problem.text(lang), False)
+    if f.understand is None or not isinstance(value, str):
+        return None
+    school = _school_for(services, opened, values, actor)
+    return f.understand(Reading(services, school, lang), value)
+
+
+def hints(
+    services: Services,
+    opened: Opened,
+    values: Mapping[str, Any],
+    actor: str | None,
+    lang: str,
+) -> dict[str, Hint]:
+    """The hint of every shown field that understands what was typed in it (Slack's modal
+    and Teams' dialog show these under their fields); empty fields say nothing here."""
+    out: dict[str, Hint] = {}
+    for f in opened.shown():
+        if isinstance(f, Field) and f.understand is not None and values.get(f.name):
+            found = check_field(services, opened, f.name, values, actor, lang)
+            if found is not None:
+                out[f.name] = found
+    return out
+
+
+def _school_for(
+    services: Services, opened: Opened, values: Mapping[str, Any], actor: str | None
+) -> School:
+    """The school a value is read for: the case's, the one picked in the report, the
+    reporter's own, else the first (its zone is the one the handler falls back on)."""
+    org = services.org
+    if opened.ref is not None and actor:
+        try:
+            return org.school(review.status_of(services, opened.ref, actor).school_id)
+        except (Refused, KeyError):
+            pass
+    picked = values.get("school") or opened.values.get("school")
+    if isinstance(picked, str) and picked:
+        try:
+            return org.school(picked)
+        except KeyError:
+            pass
+    theirs = org.schools_of(actor.strip().lower()) if actor else []
+    return theirs[0] if theirs else org.schools[0]

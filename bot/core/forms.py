@@ -12,8 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.core import redaction
-from handlers import export, matter, people, plan, report, review, statsforvalter
+from bot.core import checks, redaction
+from bot.core.checks import Understand
+from handlers import access, export, matter, people, plan, report, review, statsforvalter
 from handlers.dates import When, format_when
 from handlers.errors import FieldErrors, Problem, in_language
 from handlers.export import ExportFile
@@ -70,10 +71,16 @@ class Field:
     min_choices: int = 1  # with choices_from: fewer than this and the field is left out
     # (field, value): only when that choice (or one of those choices) is picked
     shown_if: tuple[str, str | tuple[str, ...]] | None = None
+    # (field, value): not when that choice (or one of those choices) is picked
+    hidden_if: tuple[str, str | tuple[str, ...]] | None = None
     dispatch: bool = False  # picking may change which fields are shown
     default: str | None = None  # the initial choice
     search: str | None = None  # Kind.SEARCH: PUPILS or STAFF
     multi: bool = False  # Kind.SEARCH: several may be picked
+    # What the typed value is understood as, shown before the form is sent (bot.core.checks).
+    understand: Understand | None = None
+    # A repeated row's field: required once the row's first field (this name) is filled in.
+    required_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,18 +104,31 @@ class Repeat:
     rows: int
     heading: str  # catalog key with {n}
     first_required: tuple[str, ...] = ()  # required in row 1
+    # A row begun is a row to finish: its other fields are required once the first is typed
+    # (the handler wants every part of a tiltak: what, who, when).
+    whole_row: bool = False
+    hidden_if: tuple[str, str] | None = None  # as Field.hidden_if, for every row
 
     def expand(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []
         for n in range(1, self.rows + 1):
             out.append(Heading(self.heading, {"n": n}))
+            first = f"{self.name}.{n}.{self.fields[0].name}"
             for f in self.fields:
+                name = f"{self.name}.{n}.{f.name}"
                 required = n == 1 and f.name in self.first_required
-                out.append(_renamed(f, f"{self.name}.{n}.{f.name}", required))
+                with_first = first if self.whole_row and name != first else None
+                out.append(_renamed(f, name, required, with_first, self.hidden_if))
         return out
 
 
-def _renamed(f: Field, name: str, required: bool) -> Field:
+def _renamed(
+    f: Field,
+    name: str,
+    required: bool,
+    required_with: str | None,
+    hidden_if: tuple[str, str] | None,
+) -> Field:
     return Field(
         name=name,
         kind=f.kind,
@@ -117,6 +137,9 @@ def _renamed(f: Field, name: str, required: bool) -> Field:
         max_length=f.max_length,
         hint=f.hint,
         placeholder=f.placeholder,
+        understand=f.understand,
+        required_with=required_with,
+        hidden_if=hidden_if,
     )
 
 
@@ -250,15 +273,49 @@ class Opened:
         return out
 
     def visible(self, f: Field, values: Values | None = None) -> bool:
-        """Whether a `shown_if` field is wanted now, given the values picked."""
-        if f.shown_if is None:
-            return True
-        other, value = f.shown_if
-        wanted = value if isinstance(value, tuple) else (value,)
-        picked = (values if values is not None else self.values).get(other)
-        if isinstance(picked, list | tuple | set | frozenset):
-            return any(v in picked for v in wanted)
-        return picked in wanted
+        """Whether a field is wanted now, given the values picked (`shown_if`, `hidden_if`):
+        a form asks only what the earlier answers leave open."""
+        current = values if values is not None else self.values
+        if f.hidden_if is not None and _picked(current, *f.hidden_if):
+            return False
+        return f.shown_if is None or _picked(current, *f.shown_if)
+
+    def needed(self, f: Field, values: Values) -> bool:
+        """Whether the handler will want this field filled in, given what is typed so far."""
+        if not self.visible(f, values):
+            return False
+        return f.required or (
+            f.required_with is not None and bool(text_of(values, f.required_with).strip())
+        )
+
+    def memo(self) -> dict[str, Any]:
+        """What the form was opened with beyond its declaration (its choices and hidden
+        fields), small and JSON-able: an edge keeps it in the dialog so the form can be
+        drawn again as the person types (`reopened`) without reading the case again."""
+        return {
+            "choices": {
+                k: [[c.value, c.label, c.literal] for c in v] for k, v in self.choices.items()
+            },
+            "hidden": sorted(self.hidden),
+        }
+
+
+def reopened(name: str, ref: str | None, memo: Mapping[str, Any], values: Values) -> Opened:
+    """The form drawn again from its `Opened.memo` and the values typed so far."""
+    choices = {
+        str(k): tuple(Choice(str(v), str(label), bool(literal)) for v, label, literal in found)
+        for k, found in (memo.get("choices") or {}).items()
+    }
+    hidden = frozenset(str(h) for h in memo.get("hidden") or ())
+    return Opened(FORMS[name], ref, dict(values), choices, hidden)
+
+
+def _picked(values: Values, name: str, value: str | tuple[str, ...]) -> bool:
+    wanted = value if isinstance(value, tuple) else (value,)
+    picked = values.get(name)
+    if isinstance(picked, list | tuple | set | frozenset):
+        return any(v in picked for v in wanted)
+    return picked in wanted
 
 
 # --- values -----------------------------------------------------------------------------
@@ -636,6 +693,7 @@ def _long(name: str, label: str, limit: int, **kw: Any) -> Field:
 
 
 def _date(name: str, label: str, limit: int, **kw: Any) -> Field:
+    """A typed time; `understand` (bot.core.checks) reads it as its handler does."""
     return Field(name, Kind.DATE, label, max_length=limit, **kw)
 
 
@@ -694,7 +752,14 @@ REPORT_FIELDS: tuple[Field, ...] = (
         multi=True,
     ),
     _long("what", "field.what", _M["what"], required=True),
-    _date("when", "field.when", _M["when"], hint="field.when.hint", placeholder="field.when.hint"),
+    _date(
+        "when",
+        "field.when",
+        _M["when"],
+        hint="field.when.hint",
+        placeholder="field.when.hint",
+        understand=checks.PAST_TIME,
+    ),
     _text("where", "field.where", _M["where"]),
     Field(
         "categories",
@@ -722,13 +787,35 @@ REPORT_FIELDS: tuple[Field, ...] = (
 _TILTAK_FIELDS = (
     _long("what", "plan.field.what", plan.TILTAK_MAX["what"]),
     _text("who", "plan.field.who", plan.TILTAK_MAX["who"], hint="plan.field.who.hint"),
-    _date("when", "plan.field.when", plan.TILTAK_MAX["when"], hint="plan.field.when.hint"),
+    _date(
+        "when",
+        "plan.field.when",
+        plan.TILTAK_MAX["when"],
+        hint="plan.field.when.hint",
+        understand=checks.FUTURE_OR_WORDS,
+    ),
 )
+# An evaluation that closes the case asks nothing about what comes next.
+_CLOSING = ("decision", "close")
 PLAN_TILTAK = Repeat(
-    "tiltak", _TILTAK_FIELDS, rows=3, heading="chat.plan.tiltak_n", first_required=("what",)
+    "tiltak",
+    _TILTAK_FIELDS,
+    rows=3,
+    heading="chat.plan.tiltak_n",
+    first_required=("what",),
+    whole_row=True,
 )
-CHANGE_TILTAK = Repeat("tiltak", _TILTAK_FIELDS, rows=2, heading="chat.plan.tiltak_n")
-EVALUATION_TILTAK = Repeat("tiltak", _TILTAK_FIELDS, rows=1, heading="chat.evaluate.add")
+CHANGE_TILTAK = Repeat(
+    "tiltak", _TILTAK_FIELDS, rows=2, heading="chat.plan.tiltak_n", whole_row=True
+)
+EVALUATION_TILTAK = Repeat(
+    "tiltak",
+    _TILTAK_FIELDS,
+    rows=1,
+    heading="chat.evaluate.add",
+    whole_row=True,
+    hidden_if=_CLOSING,
+)
 
 _P = plan.PLAN_MAX
 _E = plan.EVALUATION_MAX
@@ -858,7 +945,7 @@ INVESTIGATION = _declare(
         items=(
             _long("heard", "inv.field.heard", review.MAX_HEARD),
             _long("observed", "inv.field.observed", review.MAX_OBSERVED),
-            _date("on", "inv.field.on", 100, hint="when.example.past"),
+            _date("on", "inv.field.on", 100, hint="when.example.past", understand=checks.PAST_DAY),
         ),
         call=_call_investigation,
         prepare=_authorized("investigation_note"),
@@ -879,7 +966,13 @@ FORESATTE = _declare(
                 required=True,
             ),
             _text("how", "parties.field.how", review.MAX_HOW, required=True),
-            _date("on", "parties.field.on", 100, hint="when.example.past"),
+            _date(
+                "on",
+                "parties.field.on",
+                100,
+                hint="when.example.past",
+                understand=checks.PAST_DAY,
+            ),
             Field(
                 "pupil",
                 Kind.CHOICE,
@@ -935,6 +1028,7 @@ PLAN = _declare(
                 _P["evaluate_when"],
                 required=True,
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
             ),
         ),
         call=_call_plan,
@@ -957,6 +1051,7 @@ CHANGE_PLAN = _declare(
                 "plan.field.evaluate_when",
                 _P["evaluate_when"],
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
             ),
             _END_TILTAK,
             CHANGE_TILTAK,
@@ -985,15 +1080,23 @@ EVALUATE = _declare(
             _long("foresatte_says", "plan.field.foresatte_says", _E["foresatte_says"]),
             _long("notes", "plan.field.notes", _E["notes"]),
             _choice(
-                "decision", "plan.field.decision", plan.DECISIONS, "plan.decision.{}", required=True
+                "decision",
+                "plan.field.decision",
+                plan.DECISIONS,
+                "plan.decision.{}",
+                required=True,
+                dispatch=True,  # "Avslutt saken" asks nothing about what comes next
             ),
             _date(
                 "next_evaluation",
                 "plan.field.next_evaluation",
                 _E["next_evaluation"],
+                required=True,
                 hint="plan.field.evaluate_when.hint",
+                understand=checks.FUTURE_DATE,
+                hidden_if=_CLOSING,
             ),
-            _END_TILTAK,
+            Field(**{**vars(_END_TILTAK), "hidden_if": _CLOSING}),
             EVALUATION_TILTAK,
         ),
         call=_call_evaluate,
@@ -1027,8 +1130,20 @@ SHARE = _declare(
         title="chat.share.title",
         submit_label="chat.modal.submit",
         items=(
-            _choice("basis", "plan.field.basis", plan.SHARE_BASES, "plan.share.{}", required=True),
-            _text("note", "plan.field.share_note", plan.MAX_SHARE_NOTE),
+            _choice(
+                "basis",
+                "plan.field.basis",
+                plan.SHARE_BASES,
+                "plan.share.{}",
+                required=True,
+                dispatch=True,  # only consent asks how it was given
+            ),
+            _text(
+                "note",
+                "plan.field.share_note",
+                plan.MAX_SHARE_NOTE,
+                shown_if=("basis", access.SHARE_CONSENT),
+            ),
         ),
         call=_call_share,
         prepare=_authorized("share_rteam"),

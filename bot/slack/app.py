@@ -43,6 +43,17 @@ MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest
 # chat.getPermalink errors meaning the bot cannot see the message.
 UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
+# The fields whose change redraws their form (blocks.sends_changes): their action_id is
+# their name.
+CHANGING = sorted(
+    {
+        f.name
+        for form in forms.FORMS.values()
+        for f in form.fields()
+        if isinstance(f, Field) and blocks.sends_changes(f)
+    }
+)
+FIELD_CHANGES = re.compile(rf"^({'|'.join(map(re.escape, CHANGING))})$")
 
 
 def acks_at_once(request: BoltRequest) -> bool:
@@ -152,7 +163,7 @@ class SlackEdge:
         app.command("/meldefra")(self.command)
         app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
         app.view(FORM_VIEWS)(self.submit)
-        app.action("categories")(self.categories_changed)
+        app.action(FIELD_CHANGES)(self.field_changed)
         app.action("home_report")(self.open_from_home)
         app.action(re.compile(r"^case_\w+$"))(self.case_action)
         app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
@@ -314,24 +325,44 @@ class SlackEdge:
         ack()
         self.later(self.open_report, client, body["trigger_id"], body["user"]["id"])
 
-    def categories_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """Choosing "en ansatt har krenket en elev" adds the employee picker (and back)."""
+    def field_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A field that redraws its modal: a choice that shows or hides fields ("en ansatt har
+        krenket en elev" asks which employee; "Avslutt saken" asks nothing more), a time
+        typed (Enter) shown back as understood under it. Ack first; views.update after."""
         ack()
-        self.later(self._categories_changed, body, client)
+        self.later(self._field_changed, body, client)
 
-    def _categories_changed(self, body: dict[str, Any], client: WebClient) -> None:
-        view = body["view"]
-        chosen = [o["value"] for o in (body["actions"][0].get("selected_options") or [])]
-        new_view = self.report_view(
-            body["user"]["id"],
-            values={"categories": chosen},
-            school=state_value(view["state"]["values"], "school"),
-        )
-        shown = {b.get("block_id") for b in new_view["blocks"]}
-        had = {b.get("block_id") for b in view.get("blocks", [])}
-        if shown == had:
+    def _field_changed(self, body: dict[str, Any], client: WebClient) -> None:
+        view = body.get("view") or {}
+        name = str(view.get("callback_id", "")).removeprefix(blocks.VIEW_PREFIX)
+        if name not in forms.FORMS or "id" not in view:
             return
-        new_view["private_metadata"] = view.get("private_metadata", "")
+        form = forms.FORMS[name]
+        email = self.actor(body, client)
+        if email is None:
+            return
+        meta = _metadata(view)
+        lang = meta.get("lang") or self.services.org.language_of(email)
+        values = self.values_of(form, (view.get("state") or {}).get("values") or {})
+        for action in body.get("actions") or ():  # the change itself, as the action has it
+            changed = state_value({"x": {"a": action}}, "x")
+            if action.get("block_id") and changed is not None:
+                values[action["block_id"]] = changed
+        ref = meta.get("ref")
+        if "opened" in meta:
+            opened = forms.reopened(name, ref, meta["opened"], values)
+        elif not form.about_case:
+            school = values.get("school") if isinstance(values.get("school"), str) else None
+            opened = forms.report_opened(self.services.org, actor=email, school_id=school)
+        else:
+            step = flow.open_form(self.services, name, email, lang, ref=ref)
+            if isinstance(step, flow.Notice):
+                self.tell(client, body, step.text)
+                return
+            opened = step.opened
+        hints = flow.hints(self.services, opened, values, email, lang)
+        keep = {k: v for k, v in meta.items() if k not in ("ref", "opened")}
+        new_view = blocks.form_view(opened, lang, metadata=keep, values=values, hints=hints)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next

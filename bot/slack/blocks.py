@@ -17,6 +17,7 @@ from typing import Any
 from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
+from bot.core.checks import Hint
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -118,9 +119,12 @@ def form_view(
     *,
     metadata: Mapping[str, Any] | None = None,
     values: Mapping[str, Any] | None = None,
+    hints: Mapping[str, Hint] | None = None,
 ) -> dict[str, Any]:
     """A modal drawn from the form's declaration. `values` (what was picked so far) decides
-    fields shown only for a choice (`shown_if`)."""
+    the fields shown (`shown_if`, `hidden_if`); `hints` (bot.core.checks) go under their
+    fields. The metadata keeps what the form was opened with (`Opened.memo`), so it can be
+    drawn again as the person types (SlackEdge.field_changed)."""
     form = opened.form
     current = {**opened.values, **(values or {})}
     blocks: list[Block] = []
@@ -131,7 +135,12 @@ def form_view(
             blocks.append(section(f"*{escape(item.text(lang))}*"))
         elif opened.visible(item, current):
             blocks.append(_input(item, opened, lang, current.get(item.name)))
+            if hints and item.name in hints:
+                blocks.append(hint_block(item.name, hints[item.name]))
     meta = {"ref": opened.ref, **(metadata or {})} if opened.ref else dict(metadata or {})
+    memo = json.dumps({**meta, "opened": opened.memo()})
+    if len(memo) <= METADATA_LIMIT:  # else a change reopens the form (a logged read)
+        meta["opened"] = opened.memo()
     return {
         "type": "modal",
         "callback_id": VIEW_PREFIX + form.name,
@@ -141,6 +150,26 @@ def form_view(
         "private_metadata": json.dumps(meta),
         "blocks": blocks[:VIEW_BLOCKS],
     }
+
+
+METADATA_LIMIT = 3000  # Slack: characters of a view's private_metadata
+HINT_PREFIX = "hint:"  # the block_id of a field's hint: hint:when
+
+
+def hint_block(name: str, hint: Hint) -> Block:
+    """What a field's value was understood as (or what is wrong), under the field."""
+    mark = "✓" if hint.ok else "⚠"
+    return {
+        "type": "context",
+        "block_id": HINT_PREFIX + name,
+        "elements": [mrkdwn(f"{mark} {escape(hint.text)}")],
+    }
+
+
+def sends_changes(f: Field) -> bool:
+    """A field whose change redraws the form: it may show or hide others (`dispatch`), or
+    its value is understood and shown back (`understand`)."""
+    return f.dispatch or f.understand is not None
 
 
 SEARCH_PREFIX = "search_"  # the action_id of a picker's element: search_pupils, search_staff
@@ -195,7 +224,7 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
         if f.placeholder:
             element["placeholder"] = plain(t(lang, f.placeholder), 150)
     # A field that changes the form sends its own action; the others only their value.
-    element["action_id"] = f.name if f.dispatch else "value"
+    element["action_id"] = f.name if sends_changes(f) else "value"
     if f.kind == Kind.SEARCH:
         element["action_id"] = SEARCH_PREFIX + (f.search or "")
     block: Block = {
@@ -207,8 +236,8 @@ def _input(f: Field, opened: Opened, lang: str, value: Any) -> Block:
     }
     if f.hint:
         block["hint"] = plain(t(lang, f.hint), 2000)
-    if f.dispatch:
-        block["dispatch_action"] = True
+    if sends_changes(f):
+        block["dispatch_action"] = True  # a text field sends it when Enter is pressed
     return block
 
 

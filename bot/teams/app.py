@@ -55,6 +55,7 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.core import actions, flow, forms, words
 from bot.core.actions import LastAction
+from bot.core.checks import Hint
 from bot.core.forms import Field, Opened, Submission
 from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
@@ -340,6 +341,7 @@ class TeamsEdge:
         errors: Mapping[str, str] | None = None,
         general: tuple[str, ...] = (),
         staff: list[str] | None = None,
+        hints: Mapping[str, Hint] | None = None,
     ) -> TaskModuleContinueResponse:
         if staff is None:
             school = opened.values.get("school") or None
@@ -351,7 +353,10 @@ class TeamsEdge:
             errors=errors,
             general=general,
             staff=staff,
-            data={"key": key},  # one key per opened form: a double submit acts once
+            # One key per opened form: a double submit acts once. What it was opened with
+            # comes back with «Sjekk» (TeamsEdge.check_form).
+            data={"key": key, "opened": opened.memo()},
+            hints=hints,
         )
         title = t(lang, opened.form.title)
         if opened.ref:
@@ -509,7 +514,35 @@ class TeamsEdge:
             return await self.open_form(ctx, form_name(data), ref)
         if data.get("dialog") == cards.RUN and ref:
             return await self.run_from_dialog(ctx, str(data.get("verb") or ""), ref)
+        if data.get(cards.CHECK):
+            return await self.check_form(ctx, data)
         return await self.submit_form(ctx, data)
+
+    async def check_form(
+        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
+    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+        """«Sjekk»: the dialog again with what was typed, only the fields the answers leave
+        open, and under each time what it was understood as. Nothing is sent or read again
+        (the form's choices come back with the dialog's data)."""
+        name = form_name(data)
+        form = forms.FORMS[name]
+        ref = str(data.get("ref") or "") or None
+        key = str(data.get("key") or uuid.uuid4().hex)
+        email = await self.who(ctx)
+        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        memo = data.get("opened")
+        if isinstance(memo, Mapping):
+            opened = forms.reopened(name, ref, memo, {})
+        elif not form.about_case:
+            school = str(data.get("school") or "") or None
+            opened = forms.report_opened(self.services.org, actor=email, school_id=school)
+        else:
+            return await self.open_form(ctx, name, ref)
+        values = cards.values_from(opened, data)
+        hints = await asyncio.to_thread(flow.hints, self.services, opened, values, email, lang)
+        again = {**data, **values}
+        staff = await self.forward_targets(opened, email)
+        return self.form_dialog(lang, opened, key=key, values=again, hints=hints, staff=staff)
 
     async def run_from_dialog(
         self, ctx: ActivityContext[Any], verb: str, ref: str

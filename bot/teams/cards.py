@@ -23,6 +23,7 @@ from typing import Any
 from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
+from bot.core.checks import Hint
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -155,9 +156,12 @@ def form_card(
     general: Sequence[str] = (),
     staff: Sequence[str] = (),
     data: Mapping[str, Any] | None = None,
+    hints: Mapping[str, Hint] | None = None,
 ) -> Card:
     """A form of bot.core as a dialog card. With `errors`, what the person typed is kept and
-    each problem is shown under its field; problems without a field go on top."""
+    each problem is shown under its field; problems without a field go on top. Only the
+    fields the values so far leave open are drawn (`Opened.visible`); «Sjekk» (`CHECK`)
+    draws the card again with them and each field's hint (`hints`) under it."""
     form = opened.form
     values = {**opened.values, **(values or {})}
     errors = dict(errors or {})
@@ -171,8 +175,12 @@ def form_card(
         if isinstance(item, Heading):
             body.append(textblock(item.text(lang), weight="Bolder", spacing="Medium"))
             continue
+        if not opened.visible(item, values):
+            continue
         element = _input(item, lang, opened, values.get(item.name), staff)
-        element.update(id=item.name, label=t(lang, item.label), isRequired=item.required)
+        # A field a later choice may hide is not required by the client: it cannot know.
+        required = item.required and item.hidden_if is None
+        element.update(id=item.name, label=t(lang, item.label), isRequired=required)
         if item.name in errors:
             element["errorMessage"] = errors[item.name]
         body.append(element)
@@ -182,13 +190,35 @@ def form_card(
             )
         if item.hint and item.kind not in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
             body.append(textblock(t(lang, item.hint), isSubtle=True, size="Small"))
+        if hints and item.name in hints:
+            found = hints[item.name]
+            mark, color = ("✓", "Good") if found.ok else ("⚠", "Attention")
+            body.append(
+                textblock(f"{mark} {found.text}", color=color, size="Small", spacing="None")
+            )
+    sent = {"dialog": FORM, "form": form.name, "ref": opened.ref, **(data or {})}
+    check = {
+        "type": "Action.Submit",
+        "title": t(lang, "chat.form.check"),
+        "data": {**sent, CHECK: True},
+    }
     submit = {
         "type": "Action.Submit",
         "title": t(lang, form.submit_label),
         "style": "destructive" if form.name == "close" else "positive",
-        "data": {"dialog": FORM, "form": form.name, "ref": opened.ref, **(data or {})},
+        "data": sent,
     }
-    return card(body, [submit])
+    return card(body, [submit, check] if _checks(opened) else [submit])
+
+
+CHECK = "check"  # in a form's submitted data: draw it again with hints, send nothing
+
+
+def _checks(opened: Opened) -> bool:
+    """Whether «Sjekk» has something to do: a field to show back or one that changes the form."""
+    return any(
+        isinstance(f, Field) and (f.understand is not None or f.dispatch) for f in opened.shown()
+    )
 
 
 def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
