@@ -221,7 +221,8 @@ def test_console_asks_er_du_sikker_and_no_means_nothing_is_sent(services: Servic
     assert "Avbrutt. Ingenting er endret." in shown
     assert f"Sak {ref} er videresendt til" in shown
     # The picker offered rektor and another school's rektor, never the accused's team.
-    offered = shown.split("(Skriv «avbryt» for å gå tilbake uten å lagre.)")[1].split("Avbrutt")[0]
+    how = "(Skriv «tilbake» for å gå til forrige spørsmål, «avbryt» for å gå ut uten å lagre.)"
+    offered = shown.split(how)[1].split("Avbrutt")[0]
     assert "rektor@fjellvik.example (Fjellvik skule, rektor)" in offered
     for person in (*TEAM_9, LEADER):
         assert f"{person} (" not in offered

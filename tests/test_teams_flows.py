@@ -116,6 +116,11 @@ def teams_form(teams: TeamsHarness, name: str, values: dict[str, Any]) -> dict[s
     [button_] = [a for a in actions_of(case) if a["data"].get("form") == name]
     form = dialog_card(teams.submit_dialog(LEADER, button_["data"]))
     fields = inputs(form)
+    if not set(values) <= set(fields) and len(form["actions"]) > 1:
+        # A choice reveals more fields: «Sjekk svarene» draws the dialog again, as a person would.
+        check = form["actions"][1]["data"]
+        form = dialog_card(teams.submit_dialog(LEADER, {**check, **values}))
+        fields = inputs(form)
     assert set(values) <= set(fields), set(values) - set(fields)
     submit = form["actions"][0]["data"]
     return teams.submit_dialog(LEADER, {**submit, **values})
