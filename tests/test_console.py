@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,9 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             "4",
             ref,
             "8",  # evaluer tiltakene
+            "i går",  # held the day before it is typed
+            "1,2",  # eleven og foresatte deltok
+            "helsesykepleier",
             "2",  # virker delvis
             "Det er litt bedre i storefri",
             "",
@@ -334,6 +338,11 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
         (3, "Ny samtale med Ola", True),
     ]
     assert current.problem == "Ola og Kari er ikke lenger sammen i storefri"
+    held = current.evaluations[0]
+    assert held.held_on == date(2026, 11, 24) and held.at.date() == date(2026, 11, 25)
+    assert held.participants == ["pupil", "foresatte"]
+    assert held.participants_other == "helsesykepleier"
+    assert [(x.no, x.responsible, x.who) for x in current.tiltak][2] == (3, None, "kontaktlærer")
     # The opening, then the plan read by each plan form as it opens; each action once.
     kinds = [t for t, a in events(services, ref) if a == LEADER]
     assert kinds[5:-1] == [

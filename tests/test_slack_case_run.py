@@ -42,6 +42,7 @@ EXPECTED = [
     "tiltak_added",
     "rteam_shared",
     "exported",
+    "plan_ended",
     "closed",
 ]
 
@@ -120,6 +121,8 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
             "pupil_says": text("Det er litt bedre."),
             "decision": {"value": radio_buttons("continue")},
             "next_evaluation": text("om tre uker"),
+            "held_on": text("i går"),
+            "participants": {"value": checkboxes(["pupil", "foresatte"])},
         },
     )
     change = run.form("case_change_plan")
@@ -140,7 +143,29 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
     before = len(bot.fake.calls("views.open"))
     click(bot, LEADER, "case_close", run.ref, on_message_of=LEADER)
     bot.fake.wait_for("views.open", count=before + 1)
-    run.submit(bot.last_view(), {"reason": text("Kari har det trygt og godt nå.")})
+    close = bot.last_view()
+    # Investigated, plan in force: why the plan ends without a final evaluation is asked;
+    # why no investigation was needed is not.
+    asked = {b.get("block_id") for b in close["blocks"]}
+    assert "plan_end_reason" in asked and "why_not_investigated" not in asked
+    refused = bot.interact(
+        view_submission(
+            close["callback_id"],
+            {"reason": text("Kari har det trygt og godt nå.")},
+            user_id=PEOPLE[LEADER],
+            private_metadata=close["private_metadata"],
+            view_id="Vclose1",
+        )
+    ).json()
+    assert refused["response_action"] == "errors"
+    assert "aktivitetsplan som gjelder" in json.dumps(refused, ensure_ascii=False)
+    run.submit(
+        close,
+        {
+            "reason": text("Kari har det trygt og godt nå."),
+            "plan_end_reason": text("Kari har byttet skole."),
+        },
+    )
     with bot.services.uow() as s:
         case = cases(bot)[0]
         kinds = [e.type for e in trail.events_of(s, case.id)]

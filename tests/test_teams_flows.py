@@ -18,7 +18,13 @@ from bot.core.forms import Field, Kind
 from bot.slack import blocks
 from handlers.services import Services
 from store.models import Case, Event
-from tests.fakes.signing import block_actions, button, plain_text_input, radio_buttons
+from tests.fakes.signing import (
+    block_actions,
+    button,
+    checkboxes,
+    plain_text_input,
+    radio_buttons,
+)
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.teams_harness import (
     SHAREPOINT,
@@ -60,6 +66,9 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
             "pupil_says": "Det er litt bedre.",
             "decision": "continue",
             "next_evaluation": "om tre uker",
+            "held_on": "i dag",
+            "participants": "pupil,foresatte",
+            "participants_other": "helsesykepleier",
         },
     ),
     (
@@ -71,13 +80,14 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
             "tiltak.1.what": "Faste lekegrupper",
             "tiltak.1.who": LEADER,
             "tiltak.1.when": "om en uke",
-            "next_evaluation": "om fire uker",
+            "next_evaluation": "fredag 18. desember",  # "om fire uker" is in the Christmas break
         },
     ),
     ("share", {"basis": "anonymous"}),
     ("export", {"document": "case-file", "format": "pdf"}),
 ]
-CLOSE = {"reason": "Eleven sier det er bra nå."}
+# The plan is in force: closing without a final evaluation says why the plan ends.
+CLOSE = {"reason": "Eleven sier det er bra nå.", "plan_end_reason": "Ola har byttet skole."}
 DELIVERY = {"notified", "delivered", "delivery_failed"}
 
 
@@ -222,7 +232,13 @@ def run_in_teams_after_report(teams: TeamsHarness) -> None:
         assert answer["task"]["type"] == "message", answer
     close = next(a for a in actions_of(card_) if a["data"].get("form") == "close")
     form = dialog_card(teams.open_dialog(LEADER, close["data"]))
-    teams.submit_dialog(LEADER, {**form["actions"][0]["data"], **CLOSE})
+    # Investigated, with a plan in force: why the plan ends is asked, why no investigation
+    # was needed is not.
+    assert "plan_end_reason" in inputs(form) and "why_not_investigated" not in inputs(form)
+    submit = form["actions"][0]["data"]
+    refused = teams.submit_dialog(LEADER, {**submit, "reason": CLOSE["reason"]})
+    assert "errorMessage" in inputs(dialog_card(refused))["plan_end_reason"]
+    teams.submit_dialog(LEADER, {**submit, **CLOSE})
     teams.deliver()
 
 
@@ -253,6 +269,8 @@ def slack_values(name: str, values: dict[str, Any]) -> dict[str, dict[str, Any]]
         assert isinstance(f, Field)
         if f.kind == Kind.CHOICE:
             state[key] = {"value": radio_buttons(value)}
+        elif f.kind == Kind.CHOICES:
+            state[key] = {"value": checkboxes(value.split(","))}
         else:
             state[key] = {"value": plain_text_input(value)}
     return state
