@@ -180,8 +180,17 @@ class _Why:
                 return t(lang, f"calendar.break.{break_kind(first, last)}")
         name = holiday_name(self.day, lang)
         if name:
-            return name[:1].lower() + name[1:] if lang != "en" else name
+            return _holiday_words(name, lang)
         return t(lang, "calendar.weekend")
+
+
+def _holiday_words(name: str, lang: str) -> str:
+    """Holiday names as running text: "Andre pinsedag; Grunnlovsdag" → "andre pinsedag og
+    grunnlovsdag"."""
+    parts = name.split("; ")
+    if lang != "en":  # Norwegian holiday names are common nouns, except Kristi …
+        parts = [p if p.startswith("Kristi") else p[:1].lower() + p[1:] for p in parts]
+    return f" {t(lang, 'calendar.and')} ".join(parts)
 
 
 def nearest_school_days(

@@ -15,6 +15,7 @@ MESSAGES = {
         "calendar.break.winter": "vinterferie",
         "calendar.break.closed": "skolen har fri",
         "calendar.weekend": "helg",
+        "calendar.and": "og",
         # The forms.
         "plans.field.who.hint": "Søk etter en ansatt (får påminnelse), eller skriv en rolle, for eksempel «kontaktlærer»",
         "plans.field.held_on": "Når ble evalueringen holdt?",
@@ -68,6 +69,7 @@ MESSAGES = {
         "calendar.break.winter": "vinterferie",
         "calendar.break.closed": "skulen har fri",
         "calendar.weekend": "helg",
+        "calendar.and": "og",
         "plans.field.who.hint": "Søk etter ein tilsett (får påminning), eller skriv ei rolle, til dømes «kontaktlærar»",
         "plans.field.held_on": "Når vart evalueringa halden?",
         "plans.field.held_on.hint": "Tomt: i dag. Til dømes «i går» eller «fredag»",
@@ -119,6 +121,7 @@ MESSAGES = {
         "calendar.break.winter": "winter break",
         "calendar.break.closed": "the school is closed",
         "calendar.weekend": "weekend",
+        "calendar.and": "and",
         "plans.field.who.hint": "Search for a staff member (gets reminders), or type a role, for example “contact teacher”",
         "plans.field.held_on": "When was the evaluation held?",
         "plans.field.held_on.hint": "Empty: today. For example “yesterday” or “Friday”",
