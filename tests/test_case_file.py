@@ -18,13 +18,20 @@ from handlers.clock import FixedClock
 from handlers.errors import FieldErrors, Refused
 from handlers.export import export_case
 from handlers.i18n import catalogs
-from handlers.plan import EvaluationForm
 from handlers.records import archive
 from handlers.report import ReportForm, file_report
 from handlers.review import InvestigationNote
 from handlers.services import Services
 
-from .planning import LEADER, OWNER, REKTOR, TEACHER, close_by_evaluation, planned
+from .planning import (
+    LEADER,
+    OWNER,
+    REKTOR,
+    TEACHER,
+    close_by_evaluation,
+    evaluated,
+    planned,
+)
 
 # Names from the trail's data and the handlers' dataclasses that must never reach a reader.
 INTERNAL_NAMES = (
@@ -206,19 +213,14 @@ def test_a_case_with_a_plan_and_two_evaluations(services: Services, clock: Fixed
     clock.advance(days=1)
     plan.change_plan(services, ref, LEADER, plan.PlanChange(problem="Ola blir holdt utenfor."))
     clock.advance(days=13)  # onsdag 9. desember
-    plan.evaluate(
+    evaluated(
         services,
         ref,
-        LEADER,
-        EvaluationForm(
-            effect="delvis",
-            pupil_says="Litt bedre.",
-            decision="continue",
-            next_evaluation="fredag 18. desember",
-            held_on="i går",  # typed the day after it was held
-            participants=["pupil", "foresatte"],
-            participants_other="helsesykepleier",
-        ),
+        pupil_says="Litt bedre.",
+        next_evaluation="fredag 18. desember",
+        held_on="i går",  # typed the day after it was held
+        participants=["pupil", "foresatte"],
+        participants_other="helsesykepleier",
     )
     clock.advance(days=9)
     close_by_evaluation(services, ref)

@@ -60,6 +60,22 @@ def who(services: Services, email: str) -> str:
     return str(services.org.people().index(email) + 1)
 
 
+def plan_answers(services: Services, ref: str) -> list[str]:
+    """The leader opens the case and the plan form, and types its texts up to the tiltak."""
+    return [
+        who(services, LEADER),
+        "4",
+        ref,
+        "6",  # lag aktivitetsplan
+        "Ola holdes utenfor",
+        "«Ingen vil være med meg»",
+        "",
+        "",
+        "",
+        "",
+    ]
+
+
 def events(services: Services, ref: str) -> list[tuple[str, str]]:
     with services.uow() as session:
         case_id = session.scalar(select(Case.id).where(Case.ref == ref))
@@ -473,16 +489,7 @@ def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) ->
     shown = run(
         services,
         [
-            who(services, LEADER),
-            "4",
-            ref,
-            "6",  # lag aktivitetsplan
-            "Ola holdes utenfor",
-            "«Ingen vil være med meg»",
-            "",
-            "",
-            "",
-            "",
+            *plan_answers(services, ref),
             "Voksen til stede",
             "",
             "i går",  # a date gone by

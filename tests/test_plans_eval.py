@@ -23,8 +23,8 @@ from handlers.plan import EvaluationForm, TiltakForm
 from handlers.services import Services
 
 from .followup_helpers import dms
-from .planning import LEADER, filed, plan_form, planned
-from .test_console import run, who
+from .planning import LEADER, evaluated, filed, plan_form, planned
+from .test_console import plan_answers, run
 from .test_followup import round_at
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -33,6 +33,13 @@ CHRISTMAS_MESSAGE = (
     "søndag 27. desember er ikke en skoledag (juleferie). "
     "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
 )
+
+
+def refused_plan(services: Services, ref: str, **kw: object) -> dict[str, str]:
+    """The field errors (bokmål) of a plan that is refused."""
+    with pytest.raises(FieldErrors) as err:
+        plan.create_plan(services, ref, LEADER, plan_form(**kw))
+    return err.value.render("nb")
 
 
 # --- one function for every date set for the future --------------------------------------
@@ -87,17 +94,12 @@ def test_om_tre_uker_on_a_sunday_in_the_christmas_break_is_refused(
 ) -> None:
     ref = filed(services)
     clock.set(SUNDAY_6_DECEMBER)
-    with pytest.raises(FieldErrors) as err:
-        plan.create_plan(
-            services,
-            ref,
-            LEADER,
-            plan_form(
-                evaluate_when="om tre uker",
-                tiltak=[TiltakForm("Voksen i storefri", "kontaktlærer", "lørdag 12. desember")],
-            ),
-        )
-    rendered = err.value.render("nb")
+    rendered = refused_plan(
+        services,
+        ref,
+        evaluate_when="om tre uker",
+        tiltak=[TiltakForm("Voksen i storefri", "kontaktlærer", "lørdag 12. desember")],
+    )
     assert rendered["evaluate_when"] == CHRISTMAS_MESSAGE
     assert rendered["tiltak.1.when"].startswith("lørdag 12. desember er ikke en skoledag (helg)")
     made = plan.create_plan(
@@ -154,19 +156,14 @@ def test_a_tiltak_owner_is_resolved_to_a_staff_member_or_kept_as_typed_on_purpos
 
 def test_a_name_that_matches_several_is_refused_with_suggestions(services: Services) -> None:
     ref = filed(services)
-    with pytest.raises(FieldErrors) as err:
-        plan.create_plan(
-            services,
-            ref,
-            LEADER,
-            plan_form(
-                tiltak=[
-                    TiltakForm("Voksen i storefri", "laerer", "hver dag"),
-                    TiltakForm("Samtale", "s:noen@elsewhere.example", "hver uke"),
-                ]
-            ),
-        )
-    errors = err.value.render("nb")
+    errors = refused_plan(
+        services,
+        ref,
+        tiltak=[
+            TiltakForm("Voksen i storefri", "laerer", "hver dag"),
+            TiltakForm("Samtale", "s:noen@elsewhere.example", "hver uke"),
+        ],
+    )
     assert errors["tiltak.1.who"].startswith("Fant ingen som heter «laerer». Mente du:")
     assert "laerer1@nordby.example" in errors["tiltak.1.who"]
     assert "behold teksten slik den er skrevet" in errors["tiltak.1.who"]
@@ -182,25 +179,15 @@ def test_an_evaluation_is_dated_by_the_day_it_was_held(
     ref = planned(services)
     clock.advance(days=14)  # onsdag 9. desember
     with pytest.raises(FieldErrors) as err:
-        plan.evaluate(
+        evaluated(
             services,
             ref,
-            LEADER,
-            EvaluationForm(
-                effect="delvis",
-                pupil_says="Bedre.",
-                next_evaluation="fredag 18. desember",
-                held_on="i morgen",
-                participants=["pupil", "rektor"],
-            ),
+            next_evaluation="fredag 18. desember",
+            held_on="i morgen",
+            participants=["pupil", "rektor"],
         )
     assert set(err.value.errors) == {"held_on", "participants"}
-    plan.evaluate(
-        services,
-        ref,
-        LEADER,
-        EvaluationForm(effect="delvis", pupil_says="Bedre.", next_evaluation="fredag 18. desember"),
-    )
+    evaluated(services, ref, next_evaluation="fredag 18. desember")
     done = plan.plan_of(services, ref, LEADER).evaluations[0]
     assert done.held_on == date(2026, 12, 9) and done.participants == []  # today by default
     assert done.next_evaluation == date(2026, 12, 18)
@@ -260,16 +247,7 @@ def test_the_console_refuses_om_tre_uker_in_the_christmas_break(
     shown = run(
         services,
         [
-            who(services, LEADER),
-            "4",
-            ref,
-            "6",  # lag aktivitetsplan
-            "Ola holdes utenfor",
-            "«Ingen vil være med meg»",
-            "",
-            "",
-            "",
-            "",
+            *plan_answers(services, ref),
             "Voksen til stede",
             "laerer2",  # found as laerer2@…: the list is offered, Enter keeps what was typed
             "",
