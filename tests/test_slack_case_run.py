@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +15,15 @@ import pytest
 from bot.core import actions, forms
 from bot.slack import app as slack_app
 from bot.slack import blocks
+from handlers import plan
 from handlers.services import Services
 from store import trail
 from tests.fakes.signing import (
     block_actions,
+    block_suggestion,
     button,
     checkboxes,
+    external_select,
     plain_text_input,
     radio_buttons,
     view_submission,
@@ -102,14 +106,23 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
     click(bot, LEADER, "case_investigate", run.ref, on_message_of=LEADER)
     run.updates(4)
     run.submit(run.form("case_note"), {"note": text("Snakket med Kari og to vitner.")})
+    plan_view = run.form("case_plan")
+    # The tiltak's owner is picked from the school's staff as one types.
+    [owner] = [b for b in plan_view["blocks"] if b.get("block_id") == "tiltak.1.who"]
+    assert owner["element"]["type"] == "external_select"
+    typed = block_suggestion(
+        owner["element"]["action_id"], "trinn8", user_id=PEOPLE[LEADER], block_id="tiltak.1.who"
+    )
+    offered = [o["value"] for o in bot.interact(typed).json()["options"]]
+    assert offered[0] == f"s:{LEADER}" and offered[-1] == "t:trinn8"
     run.submit(
-        run.form("case_plan"),
+        plan_view,
         {
             "pupils": text("Kari Nordmann"),
             "problem": text("Kari blir dyttet i gangen."),
             "pupil_voice": text("«Jeg gruer meg til friminuttet.»"),
             "tiltak.1.what": text("Voksen i gangen"),
-            "tiltak.1.who": text(LEADER),
+            "tiltak.1.who": {owner["element"]["action_id"]: external_select(f"s:{LEADER}")},
             "tiltak.1.when": text("hvert friminutt"),
             "evaluate_when": text("om to uker"),
         },
@@ -181,6 +194,13 @@ def bot(services: Services) -> Iterator[SlackBot]:
 def test_a_case_from_report_to_closed_in_slack(bot: SlackBot) -> None:
     assert case_run_through_slack(bot) == EXPECTED
     assert cases(bot)[0].status == "closed"
+    [done] = plan.plans_of(bot.services, cases(bot)[0].ref, LEADER)
+    assert done.tiltak[0].responsible == LEADER  # picked: gets the tiltak's reminders
+    assert done.tiltak[1].responsible is None  # "kontaktlærer": kept as typed
+    held = done.evaluations[0]
+    assert held.held_on == held.at.date() - timedelta(days=1)  # "i går"
+    assert held.participants == ["pupil", "foresatte"]
+    assert done.ended_reason == "Kari har byttet skole."
     posted = json.dumps([c.params for c in bot.fake.calls("chat.postMessage")])
     assert "Kari" not in posted
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.core import actions, forms
 from bot.core.forms import Field, Kind
 from bot.slack import blocks
+from handlers import plan
 from handlers.services import Services
 from store.models import Case, Event
 from tests.fakes.signing import (
@@ -197,6 +198,13 @@ def test_a_case_from_report_to_closed_without_leaving_teams(teams: TeamsHarness)
     run_in_teams_after_report(teams)
     with teams.services.uow() as s:
         assert s.scalar(select(Case.status)) == "closed"
+    # The evaluation as held, with who took part; the plan ended with its reason.
+    [done] = plan.plans_of(teams.services, REF, LEADER)
+    first = done.evaluations[0]
+    assert first.held_on == first.at.date() and first.participants == ["pupil", "foresatte"]
+    assert first.participants_other == "helsesykepleier"
+    assert done.ended_reason == CLOSE["plan_end_reason"]
+    assert done.tiltak[0].responsible == LEADER
     # The export reached the leader's personal chat only, and was put in their OneDrive.
     uploaded = accept_file(teams)
     assert any(n.endswith(".pdf") for n in uploaded)
