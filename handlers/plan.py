@@ -447,17 +447,20 @@ def _on_school_day(
     return when
 
 
-def _held_on(text: str, school: School, now: datetime, errors: dict[str, Problem]) -> date:
-    """The day an evaluation was held: today when nothing is typed, never in the future."""
+def _held_on(
+    text: str, school: School, now: datetime, errors: dict[str, Problem]
+) -> tuple[date, When | None]:
+    """The day an evaluation was held (and the time understood, to show): today when nothing
+    is typed, never in the future."""
     today = now.astimezone(school.zone).date()
     if not text:
-        return today
+        return today, None
     try:
         when = parse_when(text, now=now, tz=school.timezone, mode="past")
     except WhenError as exc:
         errors["held_on"] = Problem(exc.key, exc.problem_args())
-        return today
-    return when.at.astimezone(school.zone).date()
+        return today, None
+    return when.at.astimezone(school.zone).date(), when
 
 
 @dataclass(frozen=True)
@@ -889,7 +892,7 @@ def evaluate(
             errors["decision"] = Problem("plan.error.unknown_decision")
         checked = _check_tiltak(form.add_tiltak, owners, school, now, errors)
         ended = _check_ended(plan, form.end_tiltak, errors)
-        held_on = _held_on(texts["held_on"], school, now, errors)
+        held_on, held = _held_on(texts["held_on"], school, now, errors)
         participants = [p for p in dict.fromkeys(form.participants) if p]
         if any(p not in PARTICIPANTS for p in participants):
             errors["participants"] = Problem("plans.error.unknown_participant")
@@ -960,7 +963,7 @@ def evaluate(
             True,
             key,
             {"ref": case.ref},
-            _dates(checked, next_evaluation=next_on),
+            _dates(checked, held_on=held, next_evaluation=next_on),
         )
 
     return review.act(services, ref, actor, "evaluate", run)

@@ -344,6 +344,7 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
     )
     assert f"Evalueringen er lagret i sak {ref}." in shown
     assert "Neste evaluering: forstått som onsdag 16. desember" in shown
+    assert "Evalueringen ble holdt: forstått som tirsdag 24. november" in shown
     assert f"Aktivitetsplanen i sak {ref} er endret." in shown
     assert "1) Tiltak 2" in shown and f"Tiltak 2 i sak {ref} er gjennomført." in shown
     assert f"Sak {ref} er delt med R-team uten elevnavn." in shown
