@@ -363,9 +363,12 @@ class _Words:
         return value if value is not None else self("doc.removed")
 
 
-def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
+def plan_sections(
+    plan: Plan, w: _Words, adult: bool = False, *, for_school: bool = False
+) -> list[Section]:
     """The plan as opplæringslova § 12-4 wants it written: problem, tiltak, who, when,
-    evaluation, with the pupil's own voice."""
+    evaluation, with the pupil's own voice. `for_school`: the case file and the views, which
+    also say which tiltak owners are words that nobody is reminded by."""
     sections = [
         Section(w("doc.plan.pupils"), [Para("\n".join(plan.pupils) or w("doc.removed"))]),
         Section(w("doc.plan.problem"), [Para(w.text(plan.problem))]),
@@ -387,7 +390,7 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
         tiltak.append(Para(w.text(x.what)))
         if x.responsible:
             who = w.person(x.responsible)
-        elif x.who:  # words kept as typed: nobody of the directory, nobody reminded
+        elif x.who and for_school:  # words kept as typed: nobody of the directory is reminded
             who = w("plans.doc.owner_typed", who=x.who)
         else:
             who = w.text(x.who)
@@ -486,7 +489,7 @@ def plan_text(
     plan: Plan, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None
 ) -> list[Section]:
     """The plan's sections as the documents show them (for the console and chat views)."""
-    return plan_sections(plan, _Words(lang, zone, names))
+    return plan_sections(plan, _Words(lang, zone, names), for_school=True)
 
 
 def _made(plan: Plan, w: _Words) -> list[Item]:
@@ -654,7 +657,7 @@ def case_file_document(
     for plan in every:  # one plan per pupil
         title = w("doc.plan.title_for", name=", ".join(plan.pupils)) if plan.pupil else ""
         sections.append(Section(title or w("doc.plan.title"), _made(plan, w)))
-        sections.extend(plan_sections(plan, w))
+        sections.extend(plan_sections(plan, w, for_school=True))
     sections.append(_conclusion(entries, case, w, who))
     sections.append(_timeline(entries, w, who))
     sections.append(_deliveries(entries, w, who))

@@ -268,6 +268,8 @@ def test_a_plan_ended_without_a_final_evaluation_says_why(services: Services) ->
         assert "Planlagt evaluering onsdag 9. desember 2026" in text
         # A tiltak owner kept as words is marked: nobody gets its reminders.
         assert "kontaktlærer (skrevet inn som tekst" in text
+    family = pdf_text(export_case(services, ref, LEADER, document="plan").content)
+    assert "kontaktlærer" in family and "skrevet inn som tekst" not in family  # the school's
 
 
 def test_an_archived_case_still_reads(services: Services, clock: FixedClock) -> None:
