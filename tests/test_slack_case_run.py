@@ -115,6 +115,20 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
     )
     offered = [o["value"] for o in bot.interact(typed).json()["options"]]
     assert offered[0] == f"s:{LEADER}" and offered[-1] == "t:trinn8"
+    closed_day = bot.interact(
+        view_submission(
+            plan_view["callback_id"],
+            {"evaluate_when": text("27.12")},
+            user_id=PEOPLE[LEADER],
+            private_metadata=plan_view["private_metadata"],
+            view_id="Vplan0",
+        )
+    ).json()
+    assert closed_day["response_action"] == "errors"
+    assert closed_day["errors"]["evaluate_when"].startswith(
+        "søndag 27. desember er ikke en skoledag (juleferie). "
+        "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
+    )
     run.submit(
         plan_view,
         {

@@ -194,6 +194,14 @@ def test_a_case_from_report_to_closed_without_leaving_teams(teams: TeamsHarness)
     again = inputs(dialog_card(wrong))
     assert "errorMessage" in again["evaluate_when"]
     assert again["problem"]["value"] == plan_values["problem"]
+    # A date in the school's Christmas break: refused beside the field, with school days.
+    closed = inputs(
+        dialog_card(teams_form(teams, "plan", {**plan_values, "evaluate_when": "27.12"}))
+    )
+    assert closed["evaluate_when"]["errorMessage"] == (
+        "søndag 27. desember er ikke en skoledag (juleferie). "
+        "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
+    )
 
     run_in_teams_after_report(teams)
     with teams.services.uow() as s:
