@@ -20,9 +20,14 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from dateutil.easter import easter
+
 # Imported at start (it loads every country's rules, ~0.2 s), not in the first 08:00 round.
 from holidays.countries.norway import Norway
 
+from handlers.dates import format_date
+from handlers.errors import Problem
+from handlers.i18n import t
 from handlers.org import School
 
 # A school closed for more than ten years on end is a broken org.yml, not a calendar.
@@ -36,6 +41,17 @@ DEFAULT_CLOSES = time(16, 0)
 def public_holidays(year: int) -> frozenset[date]:
     """Norway's public holidays in one year (Sundays are not counted as holidays here)."""
     return frozenset(Norway(years=year))
+
+
+@cache
+def _holiday_names(year: int, language: str) -> dict[date, str]:
+    return dict(Norway(years=year, language=language))
+
+
+def holiday_name(day: date, lang: str) -> str | None:
+    """The public holiday's name in the reader's language ("Første juledag"), or None."""
+    names = _holiday_names(day.year, "en_US" if lang == "en" else "no")
+    return names.get(day)
 
 
 def parse_hhmm(text: str) -> time:
@@ -166,3 +182,107 @@ class SchoolCalendar:
             left -= seconds
             day += timedelta(days=1)
         raise ValueError("no school day within ten years: check closed_days in org.yml")
+
+
+# --- A date set for the future must be a school day --------------------------------------
+
+# How far to look for the nearest school day on either side (a summer break is ~8 weeks).
+NEAREST_WITHIN_DAYS = 120
+
+
+def break_kind(first: date, last: date) -> str:
+    """What a closed period from org.yml is, by when it falls (org.yml names only dates):
+    christmas, easter, summer, autumn, winter, or a single closed day."""
+    days = (last - first).days + 1
+    years = {first.year, last.year}
+    if any(first <= date(y, 12, 24) + timedelta(days=k) <= last for y in years for k in range(9)):
+        return "christmas"
+    for y in years:
+        sunday = easter(y)
+        if first <= sunday - timedelta(days=3) <= last or first <= sunday + timedelta(1) <= last:
+            return "easter"
+    if days >= 3:
+        if first.month in (6, 7, 8) and days >= 14:
+            return "summer"
+        if first.month in (9, 10, 11):
+            return "autumn"
+        if first.month in (1, 2, 3):
+            return "winter"
+    return "closed"
+
+
+class _Day:
+    """A day in the reader's language, the year left out when it is near (filled in by
+    Problem.text)."""
+
+    def __init__(self, day: date, today: date) -> None:
+        self.day, self.today = day, today
+
+    def text(self, lang: str) -> str:
+        words = format_date(self.day, lang)
+        if abs((self.day - self.today).days) <= 180:
+            words = words.removesuffix(f" {self.day.year}")
+        return words
+
+
+class _Why:
+    """Why a day is not a school day, in the reader's language."""
+
+    def __init__(self, calendar: SchoolCalendar, day: date) -> None:
+        self.calendar, self.day = calendar, day
+
+    def text(self, lang: str) -> str:
+        for first, last in self.calendar.closed_days:
+            if first <= self.day <= last:
+                return t(lang, f"calendar.break.{break_kind(first, last)}")
+        name = holiday_name(self.day, lang)
+        if name:
+            return _holiday_words(name, lang)
+        return t(lang, "calendar.weekend")
+
+
+def _holiday_words(name: str, lang: str) -> str:
+    """Holiday names as running text: "Andre pinsedag; Grunnlovsdag" → "andre pinsedag og
+    grunnlovsdag"."""
+    parts = name.split("; ")
+    if lang != "en":  # Norwegian holiday names are common nouns, except Kristi …
+        parts = [p if p.startswith("Kristi") else p[:1].lower() + p[1:] for p in parts]
+    return f" {t(lang, 'calendar.and')} ".join(parts)
+
+
+def nearest_school_days(
+    calendar: SchoolCalendar, day: date, today: date
+) -> tuple[date | None, date | None]:
+    """The school day before `day` (not before `today`) and the one after, when they exist
+    within NEAREST_WITHIN_DAYS."""
+    before = after = None
+    for k in range(1, NEAREST_WITHIN_DAYS + 1):
+        earlier, later = day - timedelta(days=k), day + timedelta(days=k)
+        if before is None and earlier >= today and calendar.is_school_day(earlier):
+            before = earlier
+        if after is None and calendar.is_school_day(later):
+            after = later
+        if after is not None and (before is not None or earlier < today):
+            break
+    return before, after
+
+
+def school_day_problem(school: School, day: date, today: date) -> Problem | None:
+    """None when `day` is a school day; else why not, with the nearest school days offered
+    ("søndag 27. desember er ikke en skoledag (juleferie). Nærmeste skoledager: fredag 18.
+    desember eller mandag 4. januar"). For every date a person sets for the future: an
+    evaluation, a tiltak's date, a frist."""
+    calendar = SchoolCalendar.of(school)
+    if calendar.is_school_day(day):
+        return None
+    before, after = nearest_school_days(calendar, day, today)
+    args: dict[str, object] = {"day": _Day(day, today), "why": _Why(calendar, day)}
+    if before is not None and after is not None:
+        key = "calendar.error.not_school_day.two"
+        args.update(before=_Day(before, today), after=_Day(after, today))
+    elif after is not None or before is not None:
+        key = "calendar.error.not_school_day.one"
+        args["nearest"] = _Day(after or before or day, today)
+    else:
+        key = "calendar.error.not_school_day"
+    return Problem(key, args)

@@ -24,7 +24,7 @@ from handlers.dates import PARTS, format_date
 from handlers.errors import FieldErrors, Problem
 from handlers.i18n import LANGS, has, t
 from handlers.org import School
-from handlers.plan import Plan, plans, replay
+from handlers.plan import Evaluation, Plan, plans, replay
 from handlers.render import Document, Field, Item, Para, Section, Sub, to_html, to_pdf
 from handlers.report import MAX_LENGTH
 from handlers.review import TrailEntry
@@ -363,9 +363,12 @@ class _Words:
         return value if value is not None else self("doc.removed")
 
 
-def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
+def plan_sections(
+    plan: Plan, w: _Words, adult: bool = False, *, for_school: bool = False
+) -> list[Section]:
     """The plan as opplæringslova § 12-4 wants it written: problem, tiltak, who, when,
-    evaluation, with the pupil's own voice."""
+    evaluation, with the pupil's own voice. `for_school`: the case file and the views, which
+    also say which tiltak owners are words that nobody is reminded by."""
     sections = [
         Section(w("doc.plan.pupils"), [Para("\n".join(plan.pupils) or w("doc.removed"))]),
         Section(w("doc.plan.problem"), [Para(w.text(plan.problem))]),
@@ -385,7 +388,12 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
     for x in plan.tiltak:
         tiltak.append(Sub(w("doc.plan.tiltak_n", no=x.no)))
         tiltak.append(Para(w.text(x.what)))
-        who = w.person(x.responsible) if x.responsible else w.text(x.who)
+        if x.responsible:
+            who = w.person(x.responsible)
+        elif x.who and for_school:  # words kept as typed: nobody of the directory is reminded
+            who = w("plans.doc.owner_typed", who=x.who)
+        else:
+            who = w.text(x.who)
         tiltak.append(Field(w("doc.plan.who"), who))
         when = w.text(x.when)
         if x.due is not None:
@@ -401,12 +409,19 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
             )
     sections.append(Section(w("doc.plan.tiltak"), tiltak))
 
+    sections.append(Section(w("plans.doc.versions"), _versions(plan, w)))
+
     evaluation: list[Item] = []
     if plan.closed_at is None and plan.evaluate_on is not None:
         key = "doc.plan.evaluate_on_adult" if adult else "doc.plan.evaluate_on"
         evaluation.append(Para(w(key, date=w.day(plan.evaluate_on))))
     for ev in plan.evaluations:
-        evaluation.append(Sub(w("doc.plan.evaluation_n", date=w.day(ev.at))))
+        evaluation.append(Sub(w("doc.plan.evaluation_n", date=w.day(ev.held_on or ev.at))))
+        held = w.day(ev.held_on) if ev.held_on else w("plans.doc.not_asked")
+        evaluation.append(Field(w("plans.doc.held_on"), held))
+        recorded = w("plans.doc.recorded", date=w.day(ev.at), who=w.person(ev.by))
+        evaluation.append(Para(recorded))
+        evaluation.append(Field(w("plans.doc.participants"), _participants(ev, w)))
         evaluation.append(Field(w("doc.plan.effect"), w(f"plan.effect.{ev.effect}")))
         evaluation.append(Field(w("doc.plan.pupil_says"), w.text(ev.pupil_says)))
         if ev.foresatte_says:
@@ -419,6 +434,9 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
         if ev.ended:
             decision.append(w("doc.plan.ended", numbers=", ".join(map(str, ev.ended))))
         evaluation.append(Field(w("doc.plan.decision"), " ".join(decision)))
+        if ev.next_evaluation is not None:
+            next_on = w.day(ev.next_evaluation)
+            evaluation.append(Field(w("plans.doc.next_evaluation"), next_on))
     if evaluation:
         sections.append(Section(w("doc.plan.evaluation"), evaluation))
 
@@ -429,17 +447,49 @@ def plan_sections(plan: Plan, w: _Words, adult: bool = False) -> list[Section]:
                 Para(w("doc.plan.closed_safe", date=w.day(plan.closed_at))),
                 Field(w("doc.plan.closing_words"), w.text(last.pupil_says)),
             ]
+        elif plan.ended_reason is not None:
+            closing = [
+                Para(w("plans.doc.ended_without_evaluation", date=w.day(plan.closed_at))),
+                Field(w("plans.doc.ended_reason"), w.text(plan.ended_reason or None)),
+            ]
         else:
             closing = [Para(w("doc.plan.closed", date=w.day(plan.closed_at)))]
         sections.append(Section(w("doc.plan.closed_heading"), closing))
     return sections
 
 
+def _versions(plan: Plan, w: _Words) -> list[Item]:
+    """Every version of the plan with the evaluation date it planned: kept after the case
+    closes, so the file shows when each evaluation was due."""
+    items: list[Item] = []
+    for v in plan.versions:
+        items.append(
+            Sub(w(f"plans.doc.version.{v.how}", no=v.no, date=w.day(v.at), who=w.person(v.by)))
+        )
+        changed = [w(f"plans.changed.{name}") for name in v.fields if has(f"plans.changed.{name}")]
+        if changed:
+            items.append(Para(w("plans.doc.version.fields", fields=", ".join(changed))))
+        if v.added:
+            items.append(Para(w("doc.plan.added", numbers=", ".join(map(str, v.added)))))
+        if v.ended:
+            items.append(Para(w("doc.plan.ended", numbers=", ".join(map(str, v.ended)))))
+        planned = w.day(v.evaluate_on) if v.evaluate_on else w("plans.doc.not_set")
+        items.append(Field(w("plans.doc.planned_evaluation"), planned))
+    return items
+
+
+def _participants(ev: Evaluation, w: _Words) -> str:
+    named = [w(f"plans.participant.{p}") for p in ev.participants if has(f"plans.participant.{p}")]
+    if ev.participants_other:
+        named.append(ev.participants_other)
+    return ", ".join(named) if named else w("plans.doc.participants_none")
+
+
 def plan_text(
     plan: Plan, lang: str, zone: tzinfo, names: Mapping[str, str] | None = None
 ) -> list[Section]:
     """The plan's sections as the documents show them (for the console and chat views)."""
-    return plan_sections(plan, _Words(lang, zone, names))
+    return plan_sections(plan, _Words(lang, zone, names), for_school=True)
 
 
 def _made(plan: Plan, w: _Words) -> list[Item]:
@@ -608,7 +658,7 @@ def case_file_document(
     for plan in every:  # one plan per pupil
         title = w("doc.plan.title_for", name=", ".join(plan.pupils)) if plan.pupil else ""
         sections.append(Section(title or w("doc.plan.title"), _made(plan, w)))
-        sections.extend(plan_sections(plan, w))
+        sections.extend(plan_sections(plan, w, for_school=True))
     sections.append(_conclusion(entries, case, w, who))
     sections.append(_timeline(entries, w, who))
     sections.append(_deliveries(entries, w, who))

@@ -144,7 +144,7 @@ def resolve_accused(services: Services, school: School, value: str) -> Accused |
             return Accused(email)
         return Problem("people.error.accused_unknown", {"value": email})
     text = " ".join(text.removeprefix(TYPED).split())
-    found = _staff_email(services, school, text)
+    found = staff_email(services, school, text)
     if found is not None:
         return Accused(found)
     if "@" in text or len(text.split()) < 2 or len(text) > MAX_TYPED:
@@ -156,7 +156,8 @@ def _staff_in_directory(services: Services, school: School, email: str) -> bool:
     return any(h.email == email for h in directory.search_staff(services, school.id, email, 5))
 
 
-def _staff_email(services: Services, school: School, text: str) -> str | None:
+def staff_email(services: Services, school: School, text: str) -> str | None:
+    """The one staff member `text` names: their e-mail, the part before @, or their full name."""
     lowered = text.lower()
     staff = school.staff()
     if lowered in staff:

@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers import access, names, redact, review
+from handlers import access, names, people, redact, review
+from handlers.calendar import school_day_problem
 from handlers.dates import UNREADABLE, When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal
 from handlers.org import School
+from handlers.refs import canonical_ref
 from handlers.review import Outcome, TrailEntry
 from handlers.services import Services
 from handlers.states import Status
@@ -47,7 +49,17 @@ PLAN_MAX = {
 }
 PLAN_REQUIRED = ("problem", "pupils", "evaluate_when", "pupil_voice")
 TILTAK_MAX = {"what": 1000, "who": 200, "when": 200}
-EVALUATION_MAX = {"pupil_says": 3000, "foresatte_says": 2000, "notes": 3000, "next_evaluation": 100}
+EVALUATION_MAX = {
+    "pupil_says": 3000,
+    "foresatte_says": 2000,
+    "notes": 3000,
+    "next_evaluation": 100,
+    "held_on": 100,
+    "participants_other": 300,
+}
+# Who took part in an evaluation (catalog plans.participant.*); others are typed.
+PARTICIPANTS = ("pupil", "foresatte", "contact_teacher")
+MAX_END_REASON = 2000
 MAX_TILTAK = 20
 MAX_SHARE_NOTE = 500
 
@@ -61,7 +73,9 @@ EVALUATION = "evaluation"
 @dataclass
 class TiltakForm:
     what: str = ""  # the tiltak
-    who: str = ""  # who carries it out: a staff e-mail (gets reminders) or words ("kontaktlærer")
+    # Who carries it out: a staff member (picked "s:<e-mail>", or typed as e-mail, user name
+    # or full name: gets the reminders), or words kept as typed ("t:<text>", "kontaktlærer").
+    who: str = ""
     when: str = ""  # when: a date ("fredag 12. desember") or words ("hvert friminutt")
 
 
@@ -113,6 +127,9 @@ class EvaluationForm:
     notes: str = ""
     decision: str = "continue"  # continue | change (add/end tiltak) | close
     next_evaluation: str = ""  # required unless the case is closed
+    held_on: str = ""  # when the evaluation was held ("i går"); empty: today
+    participants: list[str] = field(default_factory=list)  # PARTICIPANTS
+    participants_other: str = ""  # others who took part, typed ("helsesykepleier")
     add_tiltak: list[TiltakForm] = field(default_factory=list)
     end_tiltak: list[int] = field(default_factory=list)
     pupil: int | None = None  # whose plan, when the case has several
@@ -161,6 +178,24 @@ class Evaluation:
     next_evaluation: date | None
     added: list[int]
     ended: list[int]
+    held_on: date | None = None  # None: recorded before the date held was asked
+    participants: list[str] = field(default_factory=list)
+    participants_other: str | None = None
+
+
+@dataclass
+class PlanVersion:
+    """The plan as made or changed at one moment (one transaction): what changed, and the
+    evaluation date it planned."""
+
+    no: int
+    at: datetime
+    by: str
+    how: str  # created | changed | evaluated (tiltak changed in an evaluation)
+    evaluate_on: date | None
+    fields: list[str] = field(default_factory=list)
+    added: list[int] = field(default_factory=list)
+    ended: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -182,6 +217,9 @@ class Plan:
     changed: list[tuple[datetime, str, list[str]]] = field(default_factory=list)
     closed_at: datetime | None = None
     pupil: int | None = None  # the pupil's position on the case; None: a plan for those named
+    versions: list[PlanVersion] = field(default_factory=list)
+    # Ended without a final evaluation, when the case was closed: the reason given.
+    ended_reason: str | None = None
 
     @property
     def open(self) -> bool:
@@ -226,7 +264,10 @@ def plans(ref: str, entries: Sequence[TrailEntry]) -> list[Plan]:
 
 
 def _created(ref: str, e: TrailEntry, pupil: int | None) -> Plan:
+    evaluate_on = _day(e.data.get("evaluate_on"))
+    first = PlanVersion(1, e.at, e.actor, "created", evaluate_on)
     return Plan(
+        versions=[first],
         ref=ref,
         created_at=e.at,
         created_by=e.actor,
@@ -243,7 +284,34 @@ def _created(ref: str, e: TrailEntry, pupil: int | None) -> Plan:
     )
 
 
+def _version(plan: Plan, e: TrailEntry, how: str) -> PlanVersion:
+    """The version an event belongs to: the one made in the same moment, or a new one."""
+    last = plan.versions[-1] if plan.versions else None
+    if last is not None and last.at == e.at and last.by == e.actor:
+        return last
+    made = PlanVersion(len(plan.versions) + 1, e.at, e.actor, how, plan.evaluate_on)
+    plan.versions.append(made)
+    return made
+
+
 def _apply(plan: Plan, e: TrailEntry) -> None:
+    _apply_event(plan, e)
+    changes = e.type in ("plan_changed", "tiltak_added", "tiltak_ended")
+    if e.type == "evaluated" and (e.data.get("added") or e.data.get("ended")):
+        changes = True
+    if not changes:
+        return
+    version = _version(plan, e, "evaluated" if e.type == "evaluated" else "changed")
+    if e.type == "plan_changed":
+        version.fields += [f for f in e.data.get("fields", []) if f not in version.fields]
+    elif e.type == "tiltak_added" and version.how != "created":
+        version.added.append(int(e.data["no"]))
+    elif e.type == "tiltak_ended":
+        version.ended.append(int(e.data["no"]))
+    version.evaluate_on = plan.evaluate_on
+
+
+def _apply_event(plan: Plan, e: TrailEntry) -> None:
     if e.type == "plan_changed":
         changed = list(e.data.get("fields", []))
         for name in changed:
@@ -287,12 +355,18 @@ def _apply(plan: Plan, e: TrailEntry) -> None:
                 next_evaluation=next_on,
                 added=list(e.data.get("added", [])),
                 ended=list(e.data.get("ended", [])),
+                held_on=_day(e.data.get("held_on")),
+                participants=list(e.data.get("participants", [])),
+                participants_other=e.texts.get("participants_other") or None,
             )
         )
         if next_on is not None:
             plan.evaluate_on, plan.evaluate_when = next_on, e.texts.get("next_evaluation")
         if e.data["decision"] == "close":
             plan.closed_at = e.at  # this pupil's plan ends; the case when every plan has
+    elif e.type == "plan_ended":  # ended without a final evaluation, with the reason why
+        plan.closed_at = plan.closed_at or e.at
+        plan.ended_reason = e.texts.get("reason") or ""
 
 
 def plan_of(services: Services, ref: str, actor: str, pupil: int | None = None) -> Plan:
@@ -353,35 +427,126 @@ def _check_texts(
 def _future(
     text: str, field_name: str, school: School, now: datetime, errors: dict[str, Problem]
 ) -> When | None:
+    """A date set for the future: readable, not gone by, and a school day."""
     try:
-        return parse_when(text, now=now, tz=school.timezone, mode="future")
+        when = parse_when(text, now=now, tz=school.timezone, mode="future")
     except WhenError as exc:
         errors[field_name] = Problem(exc.key, exc.problem_args())
         return None
+    return _on_school_day(when, field_name, school, now, errors)
+
+
+def _on_school_day(
+    when: When, field_name: str, school: School, now: datetime, errors: dict[str, Problem]
+) -> When | None:
+    today = now.astimezone(school.zone).date()
+    problem = school_day_problem(school, when.at.astimezone(school.zone).date(), today)
+    if problem is not None:
+        errors[field_name] = problem
+        return None
+    return when
+
+
+def _held_on(
+    text: str, school: School, now: datetime, errors: dict[str, Problem]
+) -> tuple[date, When | None]:
+    """The day an evaluation was held (and the time understood, to show): today when nothing
+    is typed, never in the future."""
+    today = now.astimezone(school.zone).date()
+    if not text:
+        return today, None
+    try:
+        when = parse_when(text, now=now, tz=school.timezone, mode="past")
+    except WhenError as exc:
+        errors["held_on"] = Problem(exc.key, exc.problem_args())
+        return today, None
+    return when.at.astimezone(school.zone).date(), when
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who carries out a tiltak: a staff member (gets the reminders) or words kept as typed."""
+
+    who: str  # the text kept on the plan: the e-mail of a person, or the words
+    email: str | None  # None: kept as typed, nobody is reminded
+
+
+Owners = Mapping[str, "Owner | Problem"]  # by what was typed
+
+
+def resolve_owner(services: Services, school: School, value: str) -> Owner | Problem:
+    """A tiltak's owner as a person of the directory: picked ("s:<e-mail>"), or typed as an
+    e-mail, a user name ("laerer2") or a full name. Typed words that name nobody are kept as
+    typed when they were kept on purpose ("t:<text>") or match no one at all ("kontaktlærer");
+    words that match several or look like someone's address are refused with suggestions.
+    Reads the directory: call it before the case's own transaction (see people.case_people)."""
+    text = value.strip()
+    if not text:
+        return Owner("", None)
+    contacts = set(services.org.owner.contacts)
+    if text.startswith(people.STAFF):
+        email = text.removeprefix(people.STAFF).strip().lower()
+        if email in contacts or people.works_at(services, school, email):
+            return Owner(email, email)
+        return Problem("plan.error.unknown_person", {"who": email})
+    kept = text.startswith(people.TYPED)
+    text = " ".join(text.removeprefix(people.TYPED).split())
+    if text.lower() in contacts:
+        return Owner(text.lower(), text.lower())
+    found = people.staff_email(services, school, text)
+    if found is None and "@" in text and people.works_at(services, school, text.lower()):
+        found = text.lower()
+    if found is not None:
+        return Owner(found, found)
+    if kept and "@" not in text:
+        return Owner(text, None)
+    lang = services.org.language_of(school.principal)
+    matches = [
+        o.label
+        for o in people.staff_options(services, school, text, lang, limit=4)
+        if o.value.startswith(people.STAFF)
+    ]
+    if matches:
+        return Problem("plans.error.owner_suggest", {"who": text, "matches": "; ".join(matches)})
+    if "@" in text:
+        return Problem("plan.error.unknown_person", {"who": text})
+    return Owner(text, None)
+
+
+def owners_of(services: Services, ref: str, forms: Sequence[TiltakForm]) -> dict[str, Any]:
+    """Each tiltak owner typed, resolved before the case's transaction (the directory is read
+    in its own); {} when the case is not found (the action then says so)."""
+    with services.uow() as session:
+        school_id = session.scalar(select(Case.school_id).where(Case.ref == canonical_ref(ref)))
+    if school_id is None:
+        return {}
+    try:
+        school = services.org.school(school_id)
+    except KeyError:
+        return {}
+    return {f.who: resolve_owner(services, school, f.who) for f in forms if f.who.strip()}
 
 
 def _check_tiltak(
     forms: Sequence[TiltakForm],
-    services: Services,
+    owners: Mapping[str, Any],
     school: School,
     now: datetime,
     errors: dict[str, Problem],
 ) -> list[_CheckedTiltak]:
     """Each tiltak needs what, who and when. Field names are tiltak.<position>.<field>."""
     checked: list[_CheckedTiltak] = []
-    known = set(school.staff()) | set(services.org.owner.contacts)
     for position, form in enumerate(forms, 1):
         prefix = f"tiltak.{position}."
         texts = {name: getattr(form, name).strip() for name in TILTAK_MAX}
         problems = _check_texts(texts, TILTAK_MAX, tuple(TILTAK_MAX))
         errors.update({prefix + name: problem for name, problem in problems.items()})
-        who = texts["who"]
-        responsible = None
-        if "@" in who and " " not in who:
-            # An e-mail means a person who gets the reminders; it must be someone we know.
-            responsible = who.lower()
-            if responsible not in known:
-                errors[prefix + "who"] = Problem("plan.error.unknown_person", {"who": who})
+        owner = owners.get(form.who)
+        who, responsible = texts["who"], None
+        if isinstance(owner, Problem):
+            errors[prefix + "who"] = owner
+        elif isinstance(owner, Owner):
+            who, responsible = owner.who, owner.email
         due = None
         if texts["when"] and prefix + "when" not in errors:
             try:
@@ -390,6 +555,8 @@ def _check_tiltak(
                 # Not a date ("hvert friminutt", "fortløpende") is fine; a date gone by is not.
                 if exc.key != UNREADABLE:
                     errors[prefix + "when"] = Problem(exc.key, exc.problem_args())
+            if due is not None:
+                due = _on_school_day(due, prefix + "when", school, now, errors)
         checked.append(_CheckedTiltak(texts["what"], who, texts["when"], due, responsible))
     return checked
 
@@ -566,6 +733,7 @@ def create_plan(
     investigated first, if nobody recorded that yet). Every field error at once, nothing
     stored; a retried submission (same request_key) makes one plan."""
     actor = actor.strip().lower()
+    owners = owners_of(services, ref, form.tiltak)
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         found = _all(session, case)
@@ -582,7 +750,7 @@ def create_plan(
             errors["tiltak"] = Problem("plan.error.no_tiltak")
         elif len(form.tiltak) > MAX_TILTAK:
             errors["tiltak"] = Problem("plan.error.too_many_tiltak", {"max": MAX_TILTAK})
-        checked = _check_tiltak(form.tiltak, services, school, now, errors)
+        checked = _check_tiltak(form.tiltak, owners, school, now, errors)
         evaluate = None
         if "evaluate_when" not in errors:
             evaluate = _future(texts["evaluate_when"], "evaluate_when", school, now, errors)
@@ -620,6 +788,7 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
     """Change the plan between evaluations: new texts, a new evaluation date, tiltak added
     or ended. Each change is a new event; what was written before stays on the trail."""
     actor = actor.strip().lower()
+    owners = owners_of(services, ref, change.add_tiltak)
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _which(session, case, change.pupil)
@@ -630,7 +799,7 @@ def change_plan(services: Services, ref: str, actor: str, change: PlanChange) ->
         if plan.pupil is not None:
             texts.pop("pupils", None)  # a pupil's own plan stays that pupil's
         errors = _check_texts(texts, PLAN_MAX, ())
-        checked = _check_tiltak(change.add_tiltak, services, school, now, errors)
+        checked = _check_tiltak(change.add_tiltak, owners, school, now, errors)
         ended = _check_ended(plan, change.end_tiltak, errors)
         evaluate = None
         if texts.get("evaluate_when") and "evaluate_when" not in errors:
@@ -702,8 +871,10 @@ def evaluate(
 ) -> PlanOutcome:
     """Evaluate the tiltak with the pupil: the effect, what the pupil (and foresatte) say,
     notes; then continue, change the tiltak, or close the case when the pupil has a safe and
-    good school environment, in the pupil's own words (pupil_says)."""
+    good school environment, in the pupil's own words (pupil_says): how the pupil experiences
+    it now. Dated by the day it was held (asked; today by default), with who took part."""
     actor = actor.strip().lower()
+    owners = owners_of(services, ref, form.add_tiltak)
 
     def run(session: Session, case: Case, now: datetime) -> PlanOutcome | Refusal:
         plan = _which(session, case, form.pupil)
@@ -719,8 +890,12 @@ def evaluate(
             errors["effect"] = Problem("plan.error.unknown_effect")
         if form.decision not in DECISIONS:
             errors["decision"] = Problem("plan.error.unknown_decision")
-        checked = _check_tiltak(form.add_tiltak, services, school, now, errors)
+        checked = _check_tiltak(form.add_tiltak, owners, school, now, errors)
         ended = _check_ended(plan, form.end_tiltak, errors)
+        held_on, held = _held_on(texts["held_on"], school, now, errors)
+        participants = [p for p in dict.fromkeys(form.participants) if p]
+        if any(p not in PARTICIPANTS for p in participants):
+            errors["participants"] = Problem("plans.error.unknown_participant")
         if form.decision == "change" and not (checked or ended):
             errors["decision"] = Problem("plan.error.change_needs_tiltak")
         closing = form.decision == "close"
@@ -740,9 +915,12 @@ def evaluate(
             next_evaluation=next_on.at.date().isoformat() if next_on else None,
             added=added,
             ended=ended,
+            held_on=held_on.isoformat(),
+            participants=participants,
         )
         if request_key:
             data["request_key"] = request_key
+        texts.pop("held_on", None)  # in the data, as the day understood
         if closing:
             texts.pop("next_evaluation", None)
         trail.append(session, case, "evaluated", actor, now, data, texts=texts)
@@ -785,10 +963,49 @@ def evaluate(
             True,
             key,
             {"ref": case.ref},
-            _dates(checked, next_evaluation=next_on),
+            _dates(checked, held_on=held, next_evaluation=next_on),
         )
 
     return review.act(services, ref, actor, "evaluate", run)
+
+
+def in_force(session: Session, case: Case) -> list[Plan]:
+    """The case's plans that have not ended."""
+    return [p for p in _all(session, case) if p.open]
+
+
+def end_without_evaluation(
+    session: Session, case: Case, actor: str, now: datetime, reason: str
+) -> None:
+    """The case is closed while plans are in force and no final evaluation was held: each
+    plan ends with the reason given, as its own event (`plan_ended`), in the same
+    transaction as the closing. The case file shows it beside the plan."""
+    for found in in_force(session, case):
+        data = _of(found.pupil, via="closed")
+        trail.append(session, case, "plan_ended", actor, now, data, texts={"reason": reason})
+    settle_items(session, case)
+
+
+@dataclass(frozen=True)
+class ClosingNeeds:
+    """What the close form must ask: why no investigation was needed (never investigated),
+    and why a plan in force ends without a final evaluation."""
+
+    investigated: bool
+    plan_in_force: bool
+
+
+def closing_needs(services: Services, ref: str, actor: str) -> ClosingNeeds:
+    """Before the close form opens, after the same check as closing (a refusal is logged)."""
+    found: list[ClosingNeeds] = []
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        plans_open = bool(in_force(session, case))
+        found.append(ClosingNeeds(case.investigation_at is not None, plans_open))
+        return Outcome(case.ref, case.status, False, "result.already", {"ref": case.ref})
+
+    review.act(services, ref, actor.strip().lower(), "close", run)
+    return found[0]
 
 
 def share_with_rteam(

@@ -563,6 +563,7 @@ def close(
     *,
     why_not_investigated: str = "",
     same_as: str = "",
+    plan_end_reason: str = "",
 ) -> Outcome:
     """Close the case with its conclusion, in the pupil's own terms (does the pupil have a
     safe and good school environment?).
@@ -571,9 +572,16 @@ def close(
     reason why no investigation was needed (a report is a suspicion the school must undersøke,
     opplæringslova § 12-4), and optionally `same_as`, another case of the same school that is
     the same matter. Both go on the trail; the case file says the case closed uninvestigated.
+
+    A case whose aktivitetsplan is in force closes through a final evaluation with the pupil
+    (plan.evaluate, "close"); here only with `plan_end_reason`, why the plan ends without
+    one, recorded as its own event (plan.end_without_evaluation).
     """
     reason = reason.strip()
     why = why_not_investigated.strip()
+    plan_reason = plan_end_reason.strip()
+    if len(plan_reason) > MAX_REASON:
+        _require_text("plan_end_reason", plan_reason, MAX_REASON)
     _require_text("reason", reason, MAX_REASON)
     if len(why) > MAX_REASON:
         _require_text("why_not_investigated", why, MAX_REASON)
@@ -599,6 +607,13 @@ def close(
             if other is not None:
                 data["same_as"] = other
             texts["why_not_investigated"] = why
+        from handlers import plan  # plan builds on review: imported when closing
+
+        if plan.in_force(session, case):
+            if not plan_reason:
+                problem = Problem("plans.error.plan_in_force", {"ref": case.ref})
+                return Refusal.on_fields({"plan_end_reason": problem})
+            plan.end_without_evaluation(session, case, actor.lower(), now, plan_reason)
         trail.append(session, case, "closed", actor.lower(), now, data, texts=texts)
         case.closed_at = now
         case.status = Status.CLOSED

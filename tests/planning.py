@@ -43,6 +43,13 @@ def planned(services: Services) -> str:
     return ref
 
 
+def evaluated(services: Services, ref: str, **kw: object) -> plan.PlanOutcome:
+    """An evaluation by the leader: "delvis", continue, with what is given."""
+    base: dict[str, object] = {"effect": "delvis", "pupil_says": "Bedre.", "decision": "continue"}
+    base.update(kw)
+    return plan.evaluate(services, ref, LEADER, plan.EvaluationForm(**base))  # type: ignore[arg-type]
+
+
 def close_by_evaluation(services: Services, ref: str) -> None:
     plan.evaluate(
         services,

@@ -18,13 +18,20 @@ from handlers.clock import FixedClock
 from handlers.errors import FieldErrors, Refused
 from handlers.export import export_case
 from handlers.i18n import catalogs
-from handlers.plan import EvaluationForm
 from handlers.records import archive
 from handlers.report import ReportForm, file_report
 from handlers.review import InvestigationNote
 from handlers.services import Services
 
-from .planning import LEADER, OWNER, REKTOR, TEACHER, close_by_evaluation, planned
+from .planning import (
+    LEADER,
+    OWNER,
+    REKTOR,
+    TEACHER,
+    close_by_evaluation,
+    evaluated,
+    planned,
+)
 
 # Names from the trail's data and the handlers' dataclasses that must never reach a reader.
 INTERNAL_NAMES = (
@@ -203,19 +210,19 @@ def test_a_12_5_leadership_case_is_for_skoleeier_only(
 
 def test_a_case_with_a_plan_and_two_evaluations(services: Services, clock: FixedClock) -> None:
     ref = planned(services)
-    clock.advance(days=14)
-    plan.evaluate(
+    clock.advance(days=1)
+    plan.change_plan(services, ref, LEADER, plan.PlanChange(problem="Ola blir holdt utenfor."))
+    clock.advance(days=13)  # onsdag 9. desember
+    evaluated(
         services,
         ref,
-        LEADER,
-        EvaluationForm(
-            effect="delvis",
-            pupil_says="Litt bedre.",
-            decision="continue",
-            next_evaluation="om to uker",
-        ),
+        pupil_says="Litt bedre.",
+        next_evaluation="fredag 18. desember",
+        held_on="i går",  # typed the day after it was held
+        participants=["pupil", "foresatte"],
+        participants_other="helsesykepleier",
     )
-    clock.advance(days=14)
+    clock.advance(days=9)
     close_by_evaluation(services, ref)
     pdf, page = read_both(services, ref, REKTOR)
     nn_pdf, nn_page = read_both(services, ref, REKTOR, lang="nn")
@@ -224,16 +231,45 @@ def test_a_case_with_a_plan_and_two_evaluations(services: Services, clock: Fixed
         clean(text)
     for text in (pdf, page):
         assert text.count("evaluerte tiltakene") == 2
-        assert "Evaluering onsdag 9. desember 2026" in text
-        assert "Evaluering onsdag 23. desember 2026" in text
+        # Dated by the day it was held, with the day it was typed and who took part.
+        assert "Evaluering tirsdag 8. desember 2026" in text
+        assert "Registrert onsdag 9. desember 2026 av" in text
+        assert "Eleven, Foresatte, helsesykepleier" in text
+        assert "Neste evaluering fredag 18. desember 2026" in text
+        assert "Evaluering fredag 18. desember 2026" in text
+        # Every version of the plan with its planned evaluation, after the case closed too.
+        assert "Versjon 1: laget onsdag 25. november 2026" in text
+        assert "Versjon 2: endret torsdag 26. november 2026" in text
+        assert "Endret: problemet." in text
+        assert text.count("Planlagt evaluering onsdag 9. desember 2026") == 2
         assert "Jeg har det bra nå." in text
         assert "Avsluttet ved evaluering" in text
         assert "la til tiltak 2" in text
     assert "evaluerte tiltaka" in nn_pdf and "Meldt av" not in nn_pdf
+    assert "Halden tysdag 8. desember 2026" in nn_page
     for lang in ("nb", "nn", "en"):
         made = export_case(services, ref, LEADER, document="plan", lang=lang)
         clean(" ".join(pdf_text(made.content).split()))
     assert "evaluated the measures" in en_page
+    assert "Took part The pupil, Parents (foresatte), helsesykepleier" in en_page
+
+
+def test_a_plan_ended_without_a_final_evaluation_says_why(services: Services) -> None:
+    ref = planned(services)
+    review.close(
+        services, ref, LEADER, "Saken avsluttes.", plan_end_reason="Ola har flyttet til Bergen."
+    )
+    pdf, page = read_both(services, ref, REKTOR)
+    for text in (pdf, page):
+        clean(text)
+        assert "Planen ble avsluttet onsdag 25. november 2026 uten sluttevaluering" in text
+        assert "Begrunnelse Ola har flyttet til Bergen." in text
+        assert "avsluttet aktivitetsplanen uten sluttevaluering" in text  # the timeline
+        assert "Planlagt evaluering onsdag 9. desember 2026" in text
+        # A tiltak owner kept as words is marked: nobody gets its reminders.
+        assert "kontaktlærer (skrevet inn som tekst" in text
+    family = pdf_text(export_case(services, ref, LEADER, document="plan").content)
+    assert "kontaktlærer" in family and "skrevet inn som tekst" not in family  # the school's
 
 
 def test_an_archived_case_still_reads(services: Services, clock: FixedClock) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,22 @@ def run(services: Services, answers: Iterable[Answer], tmp_path: Path | None = N
 
 def who(services: Services, email: str) -> str:
     return str(services.org.people().index(email) + 1)
+
+
+def plan_answers(services: Services, ref: str) -> list[str]:
+    """The leader opens the case and the plan form, and types its texts up to the tiltak."""
+    return [
+        who(services, LEADER),
+        "4",
+        ref,
+        "6",  # lag aktivitetsplan
+        "Ola holdes utenfor",
+        "«Ingen vil være med meg»",
+        "",
+        "",
+        "",
+        "",
+    ]
 
 
 def events(services: Services, ref: str) -> list[tuple[str, str]]:
@@ -293,6 +310,9 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             "4",
             ref,
             "8",  # evaluer tiltakene
+            "i går",  # held the day before it is typed
+            "1,2",  # eleven og foresatte deltok
+            "helsesykepleier",
             "2",  # virker delvis
             "Det er litt bedre i storefri",
             "",
@@ -325,6 +345,7 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
     )
     assert f"Evalueringen er lagret i sak {ref}." in shown
     assert "Neste evaluering: forstått som onsdag 16. desember" in shown
+    assert "Evalueringen ble holdt: forstått som tirsdag 24. november" in shown
     assert f"Aktivitetsplanen i sak {ref} er endret." in shown
     assert "1) Tiltak 2" in shown and f"Tiltak 2 i sak {ref} er gjennomført." in shown
     assert f"Sak {ref} er delt med R-team uten elevnavn." in shown
@@ -335,6 +356,11 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
         (3, "Ny samtale med Ola", True),
     ]
     assert current.problem == "Ola og Kari er ikke lenger sammen i storefri"
+    held = current.evaluations[0]
+    assert held.held_on == date(2026, 11, 24) and held.at.date() == date(2026, 11, 25)
+    assert held.participants == ["pupil", "foresatte"]
+    assert held.participants_other == "helsesykepleier"
+    assert [(x.no, x.responsible, x.who) for x in current.tiltak][2] == (3, None, "kontaktlærer")
     # The opening, then the plan read by each plan form as it opens; each action once.
     kinds = [t for t, a in events(services, ref) if a == LEADER]
     assert kinds[5:-1] == [
@@ -466,16 +492,7 @@ def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) ->
     shown = run(
         services,
         [
-            who(services, LEADER),
-            "4",
-            ref,
-            "6",  # lag aktivitetsplan
-            "Ola holdes utenfor",
-            "«Ingen vil være med meg»",
-            "",
-            "",
-            "",
-            "",
+            *plan_answers(services, ref),
             "Voksen til stede",
             "",  # who: a tiltak begun needs someone to carry it out
             "avbryt",  # asked again at once: leave instead

@@ -35,7 +35,7 @@ def test_the_duty_forms_are_declared_with_their_actions() -> None:
     assert _names("investigation") == ["heard", "observed", "on"]
     assert _names("foresatte") == ["what", "how", "on", "pupil", "pupil_agreed"]
     assert _names("age_band") == ["age_band"]
-    assert _names("close") == ["reason", "why_not_investigated", "same_as"]
+    assert _names("close") == ["reason", "plan_end_reason", "why_not_investigated", "same_as"]
     assert {"others_heard", "best_interests"} <= set(_names("plan"))
     assert {"others_heard", "best_interests"} <= set(_names("change_plan"))
     buttons = {a.verb for a in actions.case_buttons(actions.for_leader("investigating"))}

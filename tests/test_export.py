@@ -37,7 +37,7 @@ def evaluated(services: Services, clock: FixedClock) -> str:
             pupil_says="Kari er snillere nå, men jeg er fortsatt alene i garderoben.",
             foresatte_says="Mor er fornøyd med samarbeidet.",
             decision="continue",
-            next_evaluation="om to uker",
+            next_evaluation="fredag 18. desember",  # "om to uker" is in the Christmas break
         ),
     )
     return ref
@@ -68,7 +68,7 @@ def test_the_plan_for_foresatte_reads_as_a_norwegian_plan(
         "Tiltakene virker delvis",
         "Det eleven sier",
         "Kari er snillere nå, men jeg er fortsatt alene i garderoben.",
-        "Tiltakene skal evalueres sammen med eleven og foresatte onsdag 23. desember 2026.",
+        "Tiltakene skal evalueres sammen med eleven og foresatte fredag 18. desember 2026.",
         "statsforvalteren",
     ):
         assert expected in text, expected

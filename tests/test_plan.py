@@ -132,25 +132,28 @@ def test_evaluations_continue_change_and_close_by_new_events(
         plan.evaluate(services, ref, LEADER, EvaluationForm(effect="kanskje", decision="change"))
     assert set(err.value.errors) == {"effect", "pupil_says", "next_evaluation", "decision"}
 
-    out = plan.evaluate(
-        services,
-        ref,
-        LEADER,
-        EvaluationForm(
-            effect="delvis",
-            pupil_says="Det er bedre i storefri, men ikke i garderoben.",
-            foresatte_says="Mor ser bedring.",
-            decision="change",
-            end_tiltak=[1],
-            add_tiltak=[TiltakForm("Voksen i garderoben", "laerer2@nordby.example", "mandag")],
-            next_evaluation="om tre uker",
-        ),
+    form = EvaluationForm(
+        effect="delvis",
+        pupil_says="Det er bedre i storefri, men ikke i garderoben.",
+        foresatte_says="Mor ser bedring.",
+        decision="change",
+        end_tiltak=[1],
+        add_tiltak=[TiltakForm("Voksen i garderoben", "laerer2@nordby.example", "mandag")],
+        next_evaluation="om tre uker",  # onsdag 30. desember: the school's Christmas break
     )
-    assert out.changed and out.understood["next_evaluation"].at.date() == date(2026, 12, 30)
+    with pytest.raises(FieldErrors) as err:
+        plan.evaluate(services, ref, LEADER, form)
+    assert err.value.render("nb")["next_evaluation"] == (
+        "onsdag 30. desember er ikke en skoledag (juleferie). "
+        "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
+    )
+    form.next_evaluation = "mandag 4. januar"
+    out = plan.evaluate(services, ref, LEADER, form)
+    assert out.changed and out.understood["next_evaluation"].at.date() == date(2027, 1, 4)
     current = plan.plan_of(services, ref, LEADER)
     assert [(x.no, x.active) for x in current.tiltak] == [(1, False), (2, True), (3, True)]
     assert current.evaluations[0].effect == "delvis" and current.evaluations[0].added == [3]
-    assert current.evaluate_on == date(2026, 12, 30)
+    assert current.evaluate_on == date(2027, 1, 4)
 
     # Changed again between evaluations: the old texts stay on the trail.
     plan.change_plan(services, ref, LEADER, PlanChange(problem="Ola blir holdt utenfor."))
@@ -222,8 +225,21 @@ def test_due_items_are_the_reminder_seam(services: Services, clock: FixedClock) 
     with services.uow() as s:
         tomorrow = plan.due_items(s, "nordby", date(2026, 11, 26))
     assert [(d.tiltak_no, d.responsible) for d in tomorrow] == [(3, "laerer2@nordby.example")]
-    # Closing the case by hand ends every reminder.
-    review.close(services, ref, LEADER, "Flyttet til en annen skole.")
+    # Closing the case by hand, with the plan in force: only with the reason the plan ends
+    # without a final evaluation; then every reminder ends.
+    with pytest.raises(FieldErrors) as err:
+        review.close(services, ref, LEADER, "Flyttet til en annen skole.")
+    assert err.value.errors["plan_end_reason"].key == "plans.error.plan_in_force"
+    review.close(
+        services,
+        ref,
+        LEADER,
+        "Saken avsluttes.",
+        plan_end_reason="Ola har flyttet til en annen skole.",
+    )
+    assert types(services, ref)[-3:-1] == ["plan_ended", "closed"]
+    ended = plan.plan_of(services, ref, LEADER)
+    assert not ended.open and ended.ended_reason == "Ola har flyttet til en annen skole."
     with services.uow() as s:
         assert plan.due_items(s, "nordby", date(2027, 12, 31)) == []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +15,15 @@ import pytest
 from bot.core import actions, forms
 from bot.slack import app as slack_app
 from bot.slack import blocks
+from handlers import plan
 from handlers.services import Services
 from store import trail
 from tests.fakes.signing import (
     block_actions,
+    block_suggestion,
     button,
     checkboxes,
+    external_select,
     plain_text_input,
     radio_buttons,
     view_submission,
@@ -42,6 +46,7 @@ EXPECTED = [
     "tiltak_added",
     "rteam_shared",
     "exported",
+    "plan_ended",
     "closed",
 ]
 
@@ -101,14 +106,37 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
     click(bot, LEADER, "case_investigate", run.ref, on_message_of=LEADER)
     run.updates(4)
     run.submit(run.form("case_note"), {"note": text("Snakket med Kari og to vitner.")})
+    plan_view = run.form("case_plan")
+    # The tiltak's owner is picked from the school's staff as one types.
+    [owner] = [b for b in plan_view["blocks"] if b.get("block_id") == "tiltak.1.who"]
+    assert owner["element"]["type"] == "external_select"
+    typed = block_suggestion(
+        owner["element"]["action_id"], "trinn8", user_id=PEOPLE[LEADER], block_id="tiltak.1.who"
+    )
+    offered = [o["value"] for o in bot.interact(typed).json()["options"]]
+    assert offered[0] == f"s:{LEADER}" and offered[-1] == "t:trinn8"
+    closed_day = bot.interact(
+        view_submission(
+            plan_view["callback_id"],
+            {"evaluate_when": text("27.12")},
+            user_id=PEOPLE[LEADER],
+            private_metadata=plan_view["private_metadata"],
+            view_id="Vplan0",
+        )
+    ).json()
+    assert closed_day["response_action"] == "errors"
+    assert closed_day["errors"]["evaluate_when"].startswith(
+        "søndag 27. desember er ikke en skoledag (juleferie). "
+        "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
+    )
     run.submit(
-        run.form("case_plan"),
+        plan_view,
         {
             "pupils": text("Kari Nordmann"),
             "problem": text("Kari blir dyttet i gangen."),
             "pupil_voice": text("«Jeg gruer meg til friminuttet.»"),
             "tiltak.1.what": text("Voksen i gangen"),
-            "tiltak.1.who": text(LEADER),
+            "tiltak.1.who": {owner["element"]["action_id"]: external_select(f"s:{LEADER}")},
             "tiltak.1.when": text("hvert friminutt"),
             "evaluate_when": text("om to uker"),
         },
@@ -120,6 +148,8 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
             "pupil_says": text("Det er litt bedre."),
             "decision": {"value": radio_buttons("continue")},
             "next_evaluation": text("om tre uker"),
+            "held_on": text("i går"),
+            "participants": {"value": checkboxes(["pupil", "foresatte"])},
         },
     )
     change = run.form("case_change_plan")
@@ -140,7 +170,29 @@ def case_run_through_slack(bot: SlackBot) -> list[str]:
     before = len(bot.fake.calls("views.open"))
     click(bot, LEADER, "case_close", run.ref, on_message_of=LEADER)
     bot.fake.wait_for("views.open", count=before + 1)
-    run.submit(bot.last_view(), {"reason": text("Kari har det trygt og godt nå.")})
+    close = bot.last_view()
+    # Investigated, plan in force: why the plan ends without a final evaluation is asked;
+    # why no investigation was needed is not.
+    asked = {b.get("block_id") for b in close["blocks"]}
+    assert "plan_end_reason" in asked and "why_not_investigated" not in asked
+    refused = bot.interact(
+        view_submission(
+            close["callback_id"],
+            {"reason": text("Kari har det trygt og godt nå.")},
+            user_id=PEOPLE[LEADER],
+            private_metadata=close["private_metadata"],
+            view_id="Vclose1",
+        )
+    ).json()
+    assert refused["response_action"] == "errors"
+    assert "aktivitetsplan som gjelder" in json.dumps(refused, ensure_ascii=False)
+    run.submit(
+        close,
+        {
+            "reason": text("Kari har det trygt og godt nå."),
+            "plan_end_reason": text("Kari har byttet skole."),
+        },
+    )
     with bot.services.uow() as s:
         case = cases(bot)[0]
         kinds = [e.type for e in trail.events_of(s, case.id)]
@@ -156,6 +208,13 @@ def bot(services: Services) -> Iterator[SlackBot]:
 def test_a_case_from_report_to_closed_in_slack(bot: SlackBot) -> None:
     assert case_run_through_slack(bot) == EXPECTED
     assert cases(bot)[0].status == "closed"
+    [done] = plan.plans_of(bot.services, cases(bot)[0].ref, LEADER)
+    assert done.tiltak[0].responsible == LEADER  # picked: gets the tiltak's reminders
+    assert done.tiltak[1].responsible is None  # "kontaktlærer": kept as typed
+    held = done.evaluations[0]
+    assert held.held_on == held.at.date() - timedelta(days=1)  # "i går"
+    assert held.participants == ["pupil", "foresatte"]
+    assert done.ended_reason == "Kari har byttet skole."
     posted = json.dumps([c.params for c in bot.fake.calls("chat.postMessage")])
     assert "Kari" not in posted
 

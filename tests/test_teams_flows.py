@@ -16,9 +16,16 @@ from sqlalchemy import select
 from bot.core import actions, forms
 from bot.core.forms import Field, Kind
 from bot.slack import blocks
+from handlers import plan
 from handlers.services import Services
 from store.models import Case, Event
-from tests.fakes.signing import block_actions, button, plain_text_input, radio_buttons
+from tests.fakes.signing import (
+    block_actions,
+    button,
+    checkboxes,
+    plain_text_input,
+    radio_buttons,
+)
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.teams_harness import (
     SHAREPOINT,
@@ -60,6 +67,9 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
             "pupil_says": "Det er litt bedre.",
             "decision": "continue",
             "next_evaluation": "om tre uker",
+            "held_on": "i dag",
+            "participants": "pupil,foresatte",
+            "participants_other": "helsesykepleier",
         },
     ),
     (
@@ -71,13 +81,14 @@ SCRIPT: list[tuple[str, dict[str, Any]]] = [
             "tiltak.1.what": "Faste lekegrupper",
             "tiltak.1.who": LEADER,
             "tiltak.1.when": "om en uke",
-            "next_evaluation": "om fire uker",
+            "next_evaluation": "fredag 18. desember",  # "om fire uker" is in the Christmas break
         },
     ),
     ("share", {"basis": "anonymous"}),
     ("export", {"document": "case-file", "format": "pdf"}),
 ]
-CLOSE = {"reason": "Eleven sier det er bra nå."}
+# The plan is in force: closing without a final evaluation says why the plan ends.
+CLOSE = {"reason": "Eleven sier det er bra nå.", "plan_end_reason": "Ola har byttet skole."}
 DELIVERY = {"notified", "delivered", "delivery_failed"}
 
 
@@ -188,10 +199,25 @@ def test_a_case_from_report_to_closed_without_leaving_teams(teams: TeamsHarness)
     again = inputs(dialog_card(wrong))
     assert "errorMessage" in again["evaluate_when"]
     assert again["problem"]["value"] == plan_values["problem"]
+    # A date in the school's Christmas break: refused beside the field, with school days.
+    closed = inputs(
+        dialog_card(teams_form(teams, "plan", {**plan_values, "evaluate_when": "27.12"}))
+    )
+    assert closed["evaluate_when"]["errorMessage"] == (
+        "søndag 27. desember er ikke en skoledag (juleferie). "
+        "Nærmeste skoledager: fredag 18. desember eller mandag 4. januar."
+    )
 
     run_in_teams_after_report(teams)
     with teams.services.uow() as s:
         assert s.scalar(select(Case.status)) == "closed"
+    # The evaluation as held, with who took part; the plan ended with its reason.
+    [done] = plan.plans_of(teams.services, REF, LEADER)
+    first = done.evaluations[0]
+    assert first.held_on == first.at.date() and first.participants == ["pupil", "foresatte"]
+    assert first.participants_other == "helsesykepleier"
+    assert done.ended_reason == CLOSE["plan_end_reason"]
+    assert done.tiltak[0].responsible == LEADER
     # The export reached the leader's personal chat only, and was put in their OneDrive.
     uploaded = accept_file(teams)
     assert any(n.endswith(".pdf") for n in uploaded)
@@ -227,7 +253,13 @@ def run_in_teams_after_report(teams: TeamsHarness) -> None:
         assert answer["task"]["type"] == "message", answer
     close = next(a for a in actions_of(card_) if a["data"].get("form") == "close")
     form = dialog_card(teams.open_dialog(LEADER, close["data"]))
-    teams.submit_dialog(LEADER, {**form["actions"][0]["data"], **CLOSE})
+    # Investigated, with a plan in force: why the plan ends is asked, why no investigation
+    # was needed is not.
+    assert "plan_end_reason" in inputs(form) and "why_not_investigated" not in inputs(form)
+    submit = form["actions"][0]["data"]
+    refused = teams.submit_dialog(LEADER, {**submit, "reason": CLOSE["reason"]})
+    assert "errorMessage" in inputs(dialog_card(refused))["plan_end_reason"]
+    teams.submit_dialog(LEADER, {**submit, **CLOSE})
     teams.deliver()
 
 
@@ -258,6 +290,8 @@ def slack_values(name: str, values: dict[str, Any]) -> dict[str, dict[str, Any]]
         assert isinstance(f, Field)
         if f.kind == Kind.CHOICE:
             state[key] = {"value": radio_buttons(value)}
+        elif f.kind == Kind.CHOICES:
+            state[key] = {"value": checkboxes(value.split(","))}
         else:
             state[key] = {"value": plain_text_input(value)}
     return state

@@ -140,6 +140,8 @@ def _renamed(
         understand=f.understand,
         required_with=required_with,
         hidden_if=hidden_if,
+        search=f.search,
+        multi=f.multi,
     )
 
 
@@ -519,8 +521,24 @@ def _call_close(services: Services, s: Submission) -> Result:
         text_of(v, "reason"),
         why_not_investigated=why,
         same_as=text_of(v, "same_as"),
+        plan_end_reason=text_of(v, "plan_end_reason"),
     )
     return _outcome(outcome)
+
+
+def _prepare_close(
+    services: Services, form: Form, actor: str, ref: str | None, prefill: Values
+) -> Opened:
+    """The close form asks only what the case leaves open: why no investigation was needed
+    (never investigated), why a plan in force ends without a final evaluation."""
+    assert ref is not None
+    needs = plan.closing_needs(services, ref, actor)
+    hidden: set[str] = set()
+    if needs.investigated:
+        hidden |= {"why_not_investigated", "same_as"}
+    if not needs.plan_in_force:
+        hidden.add("plan_end_reason")
+    return Opened(form, ref.strip().upper(), dict(prefill), hidden=frozenset(hidden))
 
 
 def _call_note(services: Services, s: Submission) -> Result:
@@ -631,6 +649,9 @@ def _call_evaluate(services: Services, s: Submission) -> Result:
         notes=text_of(v, "notes"),
         decision=text_of(v, "decision"),
         next_evaluation=text_of(v, "next_evaluation"),
+        held_on=text_of(v, "held_on"),
+        participants=list_of(v, "participants"),
+        participants_other=text_of(v, "participants_other"),
         add_tiltak=_tiltak(v, EVALUATION_TILTAK),
         end_tiltak=_numbers(v, "end_tiltak"),
         pupil=_position(v),
@@ -786,7 +807,15 @@ REPORT_FIELDS: tuple[Field, ...] = (
 
 _TILTAK_FIELDS = (
     _long("what", "plan.field.what", plan.TILTAK_MAX["what"]),
-    _text("who", "plan.field.who", plan.TILTAK_MAX["who"], hint="plan.field.who.hint"),
+    # A staff member picked (gets the reminders), or words kept as typed ("kontaktlærer").
+    Field(
+        "who",
+        Kind.SEARCH,
+        "plan.field.who",
+        max_length=plan.TILTAK_MAX["who"],
+        hint="plans.field.who.hint",
+        search=STAFF,
+    ),
     _date(
         "when",
         "plan.field.when",
@@ -885,6 +914,14 @@ CLOSE = _declare(
             # with a written reason why no investigation was needed, and perhaps the case it
             # repeats (the handler asks for it on "why_not_investigated").
             _long("reason", "field.conclusion", review.MAX_REASON, required=True),
+            # Only while a plan is in force: a final evaluation closes it with the pupil;
+            # without one, the reason is recorded on the plan.
+            _long(
+                "plan_end_reason",
+                "plans.field.plan_end_reason",
+                review.MAX_REASON,
+                hint="plans.field.plan_end_reason.hint",
+            ),
             _long(
                 "why_not_investigated",
                 "field.why_not_investigated",
@@ -894,7 +931,7 @@ CLOSE = _declare(
             _text("same_as", "field.same_as", review.MAX_REF),
         ),
         call=_call_close,
-        prepare=_authorized("close"),
+        prepare=_prepare_close,
         action="close",
     )
 )
@@ -1069,6 +1106,20 @@ EVALUATE = _declare(
         submit_label="chat.modal.submit",
         items=(
             _PLAN_PUPIL,
+            _date(
+                "held_on",
+                "plans.field.held_on",
+                _E["held_on"],
+                hint="plans.field.held_on.hint",
+                understand=checks.PAST_DAY,
+            ),
+            Field(
+                "participants",
+                Kind.CHOICES,
+                "plans.field.participants",
+                choices=tuple(Choice(p, f"plans.participant.{p}") for p in plan.PARTICIPANTS),
+            ),
+            _text("participants_other", "plans.field.participants_other", _E["participants_other"]),
             _choice("effect", "plan.field.effect", plan.EFFECTS, "plan.effect.{}", required=True),
             _long(
                 "pupil_says",
