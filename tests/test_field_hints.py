@@ -188,6 +188,9 @@ def test_an_evaluation_that_closes_the_case_asks_nothing_more(services: Services
             "4",
             ref,
             "8",  # evaluer
+            "",  # held today
+            "",  # who took part: nobody ticked
+            "",
             "1",  # virker
             "«Jeg har det fint nå»",
             "",
