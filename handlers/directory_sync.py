@@ -354,6 +354,7 @@ def _pupils(
             (pupil_id, *(values[c] for c in PUPIL_COLUMNS))
             for pupil_id, (values, _) in zip(fresh, inserts, strict=True)
         ),
+        times=("birth_date", "updated_at", "left_at"),
     )
     for added_batch in chunked(list(zip(fresh, inserts, strict=True)), 5000):
         _write_people(session, index, [(new_id, v, r) for new_id, (v, r) in added_batch])
@@ -411,6 +412,7 @@ def _write_people(
         DirGuardian.__tablename__,
         ("pupil_id", "source_id", "name", "sealed", "relation"),
         guardians(),
+        times=(),
     )
     write_keys(
         session, index, [(pupil_id, str(v["school_id"]), r.name) for pupil_id, v, r in pupils]
