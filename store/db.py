@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -216,6 +217,11 @@ def bulk_insert(
     thousands of rows, where building SQLAlchemy's parameters per row costs more than the
     database's work. `times` names the columns that may hold dates or datetimes (converted
     as SQLAlchemy would write them); None: any column may. Returns the number of rows."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0  # no statement at all (not even an empty COPY)
+    rows = itertools.chain([first], rows)
     raw = session.connection().connection.driver_connection
     assert raw is not None
     count = 0
