@@ -209,7 +209,7 @@ def _staff(
 ) -> Change:
     rows = {
         email: (staff_id, source_id, digest, status, name_from)
-        for staff_id, email, source_id, digest, status, name_from in session.execute(
+        for staff_id, email, source_id, digest, status, name_from in session.connection().execute(
             select(
                 DirStaff.id,
                 DirStaff.email,
@@ -298,7 +298,7 @@ def _pupils(
 ) -> Change:
     rows = {
         source_id: (pupil_id, digest, status)
-        for pupil_id, source_id, digest, status in session.execute(
+        for pupil_id, source_id, digest, status in session.connection().execute(
             select(DirPupil.id, DirPupil.source_id, DirPupil.digest, DirPupil.status)
         )
     }

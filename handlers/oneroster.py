@@ -123,8 +123,9 @@ class _Reader:
 
 def _ids(text: str) -> list[str]:
     if "," not in text:
-        return [text.strip()] if text.strip() else []
-    return [part.strip() for part in text.split(",") if part.strip()]
+        text = text.strip()
+        return [text] if text else []
+    return [part for part in map(str.strip, text.split(",")) if part]
 
 
 def read(folder: str | Path) -> Snapshot:
