@@ -42,10 +42,10 @@ _UNKEYED = b"meldefra directory index (no encryption key configured)"
 _FOLDS = str.maketrans({"å": "aa", "ø": "oe", "æ": "ae", "ä": "ae", "ö": "oe", "ß": "ss"})
 _SEPARATOR = re.compile(r"[^0-9a-z]+")
 _SEALED = "d1:"  # a sealed name: d1:<base64 of key id (4 bytes), nonce (12), AES-GCM text>
-# URL-safe base64 through binascii directly: base64.urlsafe_b64* cost twice as much, and a
-# search opens hundreds of names.
+# URL-safe base64 through binascii and bytes.translate (str.translate is several times
+# slower): a search opens hundreds of names, a sync seals hundreds of thousands.
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
-_FROM_URLSAFE = str.maketrans("-_", "+/")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 # Tags remembered by one NameIndex (a sync): names repeat, so most parts' tags do too.
 _TAG_CACHE = 50_000
 
@@ -117,7 +117,7 @@ class NameIndex:
             return stored
         if not self._ciphers:
             raise SealedTextError("names are encrypted: set MELDEFRA_ENCRYPTION_KEY to read them")
-        raw = binascii.a2b_base64(stored.removeprefix(_SEALED).translate(_FROM_URLSAFE))
+        raw = binascii.a2b_base64(stored.removeprefix(_SEALED).encode().translate(_FROM_URLSAFE))
         cipher = self._ciphers.get(raw[:4])
         if cipher is None:
             raise SealedTextError("a sealed name cannot be opened with the configured keys")
