@@ -128,14 +128,19 @@ class NameIndex:
 
 
 def write_keys(session: Session, index: NameIndex, pupils: Iterable[tuple[int, str, str]]) -> int:
-    """Index (pupil id, school id, name) rows; returns the number of keys written. Written in
-    key order: the tags are random, and a B-tree filled in order costs a third less (SQLite
-    and PostgreSQL alike) than one filled at random places."""
-    rows = sorted(
+    """Index (pupil id, school id, name) rows; returns the number of keys written.
+
+    On SQLite in key order: the tags are random, and a B-tree filled from one end costs a
+    third less than one filled at random places. Not on PostgreSQL, whose foreign key check
+    locks each row's pupil: in pupil order those locks touch one page after another, in key
+    order they are scattered, and the server spent a fifth more."""
+    rows: Iterable[tuple[str, int]] = (
         (key, pupil_id)
         for pupil_id, school_id, name in pupils
         for key in index.keys_of(school_id, name)
     )
+    if session.get_bind().dialect.name == "sqlite":
+        rows = sorted(rows)
     return bulk_insert(session, DirNameKey.__tablename__, ("key", "pupil_id"), rows, times=())
 
 
