@@ -108,7 +108,8 @@ def search_pupils(services: Services, school: str, query: str, limit: int = 20) 
         keys = sorted({index.key(school, t) for t in names if len(t) >= PREFIX})
         if keys:
             stmt = stmt.where(DirPupil.id.in_(pupils_with_keys(keys)))
-        rows = session.execute(stmt.limit(_CANDIDATES)).all()
+        # Through the connection: plain rows, without the ORM's per-row result processing.
+        rows = session.connection().execute(stmt.limit(_CANDIDATES)).all()
         found = []
         for pupil_id, stored, sealed, group, grade in rows:
             name = index.open(stored, sealed)

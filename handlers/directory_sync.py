@@ -209,7 +209,7 @@ def _staff(
 ) -> Change:
     rows = {
         email: (staff_id, source_id, digest, status, name_from)
-        for staff_id, email, source_id, digest, status, name_from in session.execute(
+        for staff_id, email, source_id, digest, status, name_from in session.connection().execute(
             select(
                 DirStaff.id,
                 DirStaff.email,
@@ -298,7 +298,7 @@ def _pupils(
 ) -> Change:
     rows = {
         source_id: (pupil_id, digest, status)
-        for pupil_id, source_id, digest, status in session.execute(
+        for pupil_id, source_id, digest, status in session.connection().execute(
             select(DirPupil.id, DirPupil.source_id, DirPupil.digest, DirPupil.status)
         )
     }
@@ -344,6 +344,9 @@ def _pupils(
             changed += 1
     # New pupils with ids taken up front, written through the driver: INSERT … RETURNING for
     # 100,000 rows cost minutes on PostgreSQL (psycopg parses each huge statement).
+    # In source id order, so the unique index on it is filled from one end (a source's ids
+    # are often random GUIDs); the guardians follow in pupil id order.
+    inserts.sort(key=lambda insert: insert[1].source_id)
     fresh = new_ids(session, DirPupil.__tablename__, len(inserts))
     columns = ("id", *PUPIL_COLUMNS)
     bulk_insert(
@@ -354,9 +357,10 @@ def _pupils(
             (pupil_id, *(values[c] for c in PUPIL_COLUMNS))
             for pupil_id, (values, _) in zip(fresh, inserts, strict=True)
         ),
+        times=("birth_date", "updated_at", "left_at"),
     )
-    for added_batch in chunked(list(zip(fresh, inserts, strict=True)), 5000):
-        _write_people(session, index, [(new_id, v, r) for new_id, (v, r) in added_batch])
+    added_rows = [(new_id, v, r) for new_id, (v, r) in zip(fresh, inserts, strict=True)]
+    _write_people(session, index, added_rows)
     for batch2 in chunked(updates, 2000):
         pupil_ids = [pupil_id for pupil_id, _, _ in batch2]
         drop_keys(session, pupil_ids)
@@ -411,6 +415,7 @@ def _write_people(
         DirGuardian.__tablename__,
         ("pupil_id", "source_id", "name", "sealed", "relation"),
         guardians(),
+        times=(),
     )
     write_keys(
         session, index, [(pupil_id, str(v["school_id"]), r.name) for pupil_id, v, r in pupils]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -204,27 +205,50 @@ def chunked(values: Iterable[_T], size: int = 5000) -> Iterator[list[_T]]:
 
 
 def bulk_insert(
-    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    times: Collection[str] | None = None,
 ) -> int:
     """Insert many plain rows (text, integers, booleans) in the session's transaction, through
     the driver: COPY on PostgreSQL, executemany on SQLite. For the directory's hundreds of
     thousands of rows, where building SQLAlchemy's parameters per row costs more than the
-    database's work. Returns the number of rows."""
+    database's work. `times` names the columns that may hold dates or datetimes (converted
+    as SQLAlchemy would write them); None: any column may. Returns the number of rows."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0  # no statement at all (not even an empty COPY)
+    rows = itertools.chain([first], rows)
     raw = session.connection().connection.driver_connection
     assert raw is not None
     count = 0
     names = ", ".join(columns)
-    if session.get_bind().dialect.name == "postgresql":
+    convert = [i for i, c in enumerate(columns) if times is None or c in times]
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    value = _pg_value if postgresql else _sqlite_value
+
+    def converted(row: Sequence[Any]) -> Sequence[Any]:
+        if not convert:
+            return row
+        out = list(row)
+        for i in convert:
+            out[i] = value(out[i])
+        return out
+
+    if postgresql:
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_pg_value(v) for v in row])
+                copy.write_row(converted(row))
                 count += 1
         return count
     cursor = raw.cursor()
     try:
         marks = ", ".join("?" for _ in columns)
         for batch in chunked(rows, 20000):
-            values = [[_sqlite_value(v) for v in row] for row in batch]
+            values = [converted(row) for row in batch] if convert else batch
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
             count += len(batch)
     finally:

@@ -19,7 +19,7 @@ Design (docs/ARCHITECTURE.md, "The directory"):
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import os
 import re
@@ -42,6 +42,12 @@ _UNKEYED = b"meldefra directory index (no encryption key configured)"
 _FOLDS = str.maketrans({"å": "aa", "ø": "oe", "æ": "ae", "ä": "ae", "ö": "oe", "ß": "ss"})
 _SEPARATOR = re.compile(r"[^0-9a-z]+")
 _SEALED = "d1:"  # a sealed name: d1:<base64 of key id (4 bytes), nonce (12), AES-GCM text>
+# URL-safe base64 through binascii and bytes.translate (str.translate is several times
+# slower): a search opens hundreds of names, a sync seals hundreds of thousands.
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+# Tags remembered by one NameIndex (a sync): names repeat, so most parts' tags do too.
+_TAG_CACHE = 50_000
 
 
 def fold(text: str) -> str:
@@ -75,10 +81,18 @@ class NameIndex:
         else:
             index_key, self._ciphers = _UNKEYED, {}
         self._key = hashlib.blake2b(index_key, digest_size=32).digest()
+        self._tags: dict[tuple[str, str], str] = {}
 
     def key(self, school_id: str, prefix: str) -> str:
-        data = f"{school_id}\x1f{prefix[:PREFIX]}".encode()
-        return hashlib.blake2b(data, key=self._key, digest_size=16).hexdigest()
+        prefix = prefix[:PREFIX]
+        tag = self._tags.get((school_id, prefix))
+        if tag is None:
+            if len(self._tags) >= _TAG_CACHE:
+                self._tags.clear()
+            data = f"{school_id}\x1f{prefix}".encode()
+            tag = hashlib.blake2b(data, key=self._key, digest_size=16).hexdigest()
+            self._tags[school_id, prefix] = tag
+        return tag
 
     def keys_of(self, school_id: str, name: str) -> set[str]:
         """The tags of the name's parts: each part's first PREFIX letters (or the whole part)."""
@@ -95,14 +109,15 @@ class NameIndex:
             return name, False
         nonce = os.urandom(12)
         sealed = self._ciphers[self._current].encrypt(nonce, name.encode(), None)
-        return _SEALED + base64.urlsafe_b64encode(self._current + nonce + sealed).decode(), True
+        text = binascii.b2a_base64(self._current + nonce + sealed, newline=False)
+        return _SEALED + text.translate(_TO_URLSAFE).decode(), True
 
     def open(self, stored: str, sealed: bool) -> str:
         if not sealed:
             return stored
         if not self._ciphers:
             raise SealedTextError("names are encrypted: set MELDEFRA_ENCRYPTION_KEY to read them")
-        raw = base64.urlsafe_b64decode(stored.removeprefix(_SEALED))
+        raw = binascii.a2b_base64(stored.removeprefix(_SEALED).encode().translate(_FROM_URLSAFE))
         cipher = self._ciphers.get(raw[:4])
         if cipher is None:
             raise SealedTextError("a sealed name cannot be opened with the configured keys")
@@ -113,13 +128,20 @@ class NameIndex:
 
 
 def write_keys(session: Session, index: NameIndex, pupils: Iterable[tuple[int, str, str]]) -> int:
-    """Index (pupil id, school id, name) rows; returns the number of keys written."""
-    rows = (
+    """Index (pupil id, school id, name) rows; returns the number of keys written.
+
+    On SQLite in key order: the tags are random, and a B-tree filled from one end costs a
+    third less than one filled at random places. Not on PostgreSQL, whose foreign key check
+    locks each row's pupil: in pupil order those locks touch one page after another, in key
+    order they are scattered, and the server spent a fifth more."""
+    rows: Iterable[tuple[str, int]] = (
         (key, pupil_id)
         for pupil_id, school_id, name in pupils
         for key in index.keys_of(school_id, name)
     )
-    return bulk_insert(session, DirNameKey.__tablename__, ("key", "pupil_id"), rows)
+    if session.get_bind().dialect.name == "sqlite":
+        rows = sorted(rows)
+    return bulk_insert(session, DirNameKey.__tablename__, ("key", "pupil_id"), rows, times=())
 
 
 def drop_keys(session: Session, pupil_ids: Iterable[int]) -> None:

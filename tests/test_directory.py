@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
-from handlers import directory
+from handlers import directory, directory_sync
 from handlers.clock import FixedClock
 from handlers.directory_sync import Change, SyncProblems, apply
 from handlers.org import Org
 from handlers.services import Services
+from store import directory as store_directory
 from store.crypto import Keyring
 from store.db import session_factory, transaction
-from store.directory import fold, reseal
+from store.directory import NameIndex, fold, reseal
 
 from .directory_data import pupil, snapshot
 
@@ -175,6 +177,43 @@ def test_second_sync_changes_nothing_and_leavers_are_kept(dir_services: Services
     back = apply(s, snapshot())
     assert back.pupils == Change(added=0, changed=2, left=0)
     assert names(directory.search_pupils(s, "nordby", "jonas")) == ["Jonas Kristoffersen"]
+
+
+def test_an_unchanged_sync_writes_nothing_and_opens_no_name(
+    dir_services: Services, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of two syncs of the same source: every record is recognised by its digest
+    (computed from the source's fields, before any sealing), so nothing is sealed, opened,
+    indexed or written: only reads reach the database."""
+    statements: list[str] = []
+    written: list[tuple[str, int]] = []
+
+    def counted(real: Any) -> Any:
+        def bulk_insert(session: Any, table: str, *args: Any, **kwargs: Any) -> int:
+            rows = real(session, table, *args, **kwargs)
+            written.append((table, rows))
+            return int(rows)
+
+        return bulk_insert
+
+    def refused(*_args: Any) -> Any:
+        raise AssertionError("an unchanged sync sealed or opened a name")
+
+    monkeypatch.setattr(directory_sync, "bulk_insert", counted(directory_sync.bulk_insert))
+    monkeypatch.setattr(store_directory, "bulk_insert", counted(store_directory.bulk_insert))
+    monkeypatch.setattr(NameIndex, "seal", refused)
+    monkeypatch.setattr(NameIndex, "open", refused)
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert apply(dir_services, snapshot()).unchanged
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "SELECT" in statements and set(statements) <= {"BEGIN", "SELECT"}, statements
+    assert all(rows == 0 for _table, rows in written), written
 
 
 def test_a_broken_snapshot_changes_nothing(dir_services: Services) -> None:
