@@ -118,7 +118,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         from bot.charts import chart as draw
 
         chart = draw(report, lang)
-    sys.stdout.buffer.write(render(report, args.format, lang, now, chart))
+    sys.stdout.buffer.write(render(report, args.format, lang, now, chart, zone))
     sys.stdout.flush()
     return 0
 
