@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from handlers import notices
+from handlers import export, notices
 from handlers.archive.journal import FAILED_NOTICE
 from handlers.dates import When, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
@@ -239,17 +239,7 @@ def render(kind: str, lang: str, data: Data, *, edge: str = "console") -> str:
 
 def access_line(lang: str, what: str) -> str:
     """One innsynslogg entry in words: "åpnet saken", "eksporterte saksdokumentasjon (pdf)"."""
-    kind, _, rest = what.partition(":")
-    document, _, fmt = rest.partition(":")
-    if kind == "export" and has(f"log.document.{document}"):
-        return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
-    if kind == "refused":
-        return t(lang, "log.refused", action=rest)
-    if kind in ("details", "plan"):
-        return t(lang, f"log.{kind}")
-    # Anything else read the case (e.g. the export dialog, opened without exporting): as the
-    # case file's innsynslogg says it.
-    return t(lang, "doc.log.opened_other")
+    return export.access_words(lang, what)
 
 
 def round_lines(lang: str, result: RoundResult, next_round: datetime | None = None) -> list[str]:
