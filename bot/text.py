@@ -212,6 +212,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.NEW_CASE: _new_case,
     notices.ACKNOWLEDGED: lambda lang, d: [t(lang, "notice.acknowledged.title", ref=d["ref"])],
     notices.CLOSED: lambda lang, d: [t(lang, "notice.closed.title", ref=d["ref"])],
+    notices.REOPENED: lambda lang, d: [t(lang, "notice.reopened.title", ref=d["ref"])],
     notices.FORWARDED: _forwarded,
     notices.ESCALATED: lambda lang, d: [
         t(lang, "notice.escalated.title", ref=d["ref"]),

@@ -787,7 +787,9 @@ def _parties(entries: list[TrailEntry], w: _Words, band: str | None) -> Section:
 
 def _conclusion(entries: list[TrailEntry], case: Case, w: _Words, who: _People) -> Section:
     closed = [e for e in entries if e.type == "closed"]
-    if not closed:
+    if not closed or entries.index(closed[-1]) < max(
+        (n for n, e in enumerate(entries) if e.type == "reopened"), default=-1
+    ):  # never closed, or opened again since (the timeline says when and why)
         return Section(w("doc.conclusion.heading"), [Para(w("doc.conclusion.open"))])
     e = closed[-1]
     items: list[Item] = [Para(w("doc.conclusion.closed", at=w.time(e.at), who=who(e.actor)))]
@@ -841,6 +843,8 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w(f"doc.tl.{e.type}", number=number, what=what)
     if e.type in _WITH_NUMBER:
         return w(f"doc.tl.{e.type}", who=actor, no=d.get("no", ""))
+    if e.type == "reopened":
+        return w("doc.tl.reopened", who=actor, reason=w.text(e.texts.get("reason")))
     if e.type == "closed" and d.get("without_investigation"):
         return w("doc.tl.closed_without_investigation", who=actor)
     if e.type == "closed" and d.get("no_grounds"):

@@ -211,15 +211,21 @@ def plans(ref: str, entries: Sequence[TrailEntry]) -> list[Plan]:
     """Every plan of the case (one per pupil), in the order they were made. Each plan event
     names its pupil (`data.pupil`); events of a plan made before that name none."""
     made: dict[int | None, Plan] = {}
+    closed_with_case: list[Plan] = []  # the plans in force when the case was closed
     for e in entries:
-        key = e.data.get("pupil") if e.type != "closed" else None
+        key = e.data.get("pupil") if e.type not in ("closed", "reopened") else None
         plan = made.get(key)
         if e.type == "plan_created":
             if plan is None:
                 made[key] = _created(ref, e, key)
         elif e.type == "closed":
-            for each in made.values():
-                each.closed_at = each.closed_at or e.at
+            closed_with_case = [each for each in made.values() if each.closed_at is None]
+            for each in closed_with_case:
+                each.closed_at = e.at
+        elif e.type == "reopened":  # the case is open again, and so are the plans it closed
+            for each in closed_with_case:
+                each.closed_at = None
+            closed_with_case = []
         elif plan is not None:
             _apply(plan, e)
     return list(made.values())

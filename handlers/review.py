@@ -551,6 +551,57 @@ def close(
     return act(services, ref, actor, "close", run)
 
 
+def reopen(
+    services: Services, ref: str, actor: str, reason: str, *, request_key: str | None = None
+) -> Outcome:
+    """Open a closed case again, with the reason (the pupil says it has started again): its
+    own `reopened` event (who, when, the reason as text), the status it stood in when it was
+    closed (`states.reopened`), so the follow-up clocks of that status and the plan's dates
+    remind again; the reporter is told in one line, with no details."""
+    reason = reason.strip()
+    _require_text("reason", reason, MAX_REASON)
+    who = people.display(services, actor.lower())
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if case.status != Status.CLOSED or (
+            request_key and seen_request(session, case, request_key)
+        ):
+            return already(case)
+        entries = trail_entries(session, case)
+        back = states.reopened(
+            acknowledged=case.acknowledged_at is not None,
+            investigated=case.investigation_at is not None
+            or any(e.type == "plan_created" for e in entries),
+            plan_in_force=_plan_closed_with_case(case, entries),
+        )
+        data: dict[str, Any] = {"status": str(back)}
+        if request_key:
+            data["request_key"] = request_key
+        trail.append(session, case, "reopened", actor.lower(), now, data, texts={"reason": reason})
+        case.status = back
+        case.closed_at = None
+        # Skolemiljøknappen's loop again: the reporter knows it is open, nothing more.
+        if case.reporter.lower() != actor.lower():
+            key = f"reopened:{case.id}:{now.isoformat()}"
+            _tell_reporter(services, session, case, now, notices.REOPENED, key)
+        return Outcome(
+            case.ref, case.status, True, "result.reopened", {"ref": case.ref, "who": who}
+        )
+
+    return act(services, ref, actor, "reopen", run)
+
+
+def _plan_closed_with_case(case: Case, entries: list[TrailEntry]) -> bool:
+    """Whether closing the case ended a plan that was still in force (it is again)."""
+    from handlers import plan  # the plan builds on this module
+
+    closed = [e for e in entries if e.type == "closed"]
+    if not closed:
+        return False
+    stood = plan.plans(case.ref, entries[: entries.index(closed[-1])])
+    return any(p.open for p in stood)
+
+
 def _same_matter(session: Session, case: Case, other: str) -> Problem | None:
     """Why `other` cannot be the case this one repeats: it must be another case of the school."""
     if other == case.ref:

@@ -78,6 +78,9 @@ ACTIONS: dict[str, CaseAction] = {
             CASE,
             run=serious.inform_owner_serious,
         ),
+        # A closed case opened again, with the reason (handlers.review.reopen). Last, so the
+        # console's numbers for the others stay where they were.
+        CaseAction("reopen", "action.reopen", CASE, form="reopen"),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

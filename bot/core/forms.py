@@ -456,6 +456,11 @@ def _call_close(services: Services, s: Submission) -> Result:
     return _outcome(outcome)
 
 
+def _call_reopen(services: Services, s: Submission) -> Result:
+    reason = text_of(s.values, "reason")
+    return _outcome(review.reopen(services, _ref(s), s.actor, reason, request_key=s.key))
+
+
 def _call_note(services: Services, s: Submission) -> Result:
     note = text_of(s.values, "note")
     return _outcome(review.add_note(services, _ref(s), s.actor, note, request_key=s.key))
@@ -745,6 +750,18 @@ CLOSE = _declare(
         call=_call_close,
         prepare=_authorized("close"),
         action="close",
+    )
+)
+REOPEN = _declare(
+    Form(
+        name="reopen",
+        title="reopen.title",
+        submit_label="reopen.submit",
+        intro="reopen.intro",
+        items=(_long("reason", "reopen.field.reason", review.MAX_REASON, required=True),),
+        call=_call_reopen,
+        prepare=_authorized("reopen"),
+        action="reopen",
     )
 )
 FORWARD = _declare(
