@@ -3,6 +3,7 @@ words for what was opened or refused (issue 21)."""
 
 MESSAGES = {
     "nb": {
+        "overview.console.not_a_choice": "«{value}» er ikke blant valgene.",
         "overview.menu": "Oversikt over saker",
         "overview.title.school": "Alle saker ved skolen",
         "overview.title.own": "Saker du har som leder",
@@ -66,6 +67,7 @@ MESSAGES = {
         "log.action.other": "en handling i saken",
     },
     "nn": {
+        "overview.console.not_a_choice": "«{value}» er ikkje mellom vala.",
         "overview.menu": "Oversikt over saker",
         "overview.title.school": "Alle saker ved skulen",
         "overview.title.own": "Saker du har som leiar",
@@ -129,6 +131,7 @@ MESSAGES = {
         "log.action.other": "ei handling i saka",
     },
     "en": {
+        "overview.console.not_a_choice": "“{value}” is not one of the choices.",
         "overview.menu": "Overview of cases",
         "overview.title.school": "All cases of the school",
         "overview.title.own": "Cases you hold as a leader",
