@@ -5,15 +5,20 @@ opening of a case from it logged once."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handlers import review
 from handlers.clock import FixedClock
 from handlers.services import Services
 from store.models import Event
+from tests.fakes.signing import app_home_opened, block_actions, button, event_body
 from tests.followup_helpers import OSLO
+from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 from tests.test_console import menu_of, run, who
 
 from .planning import LEADER, REKTOR, TEACHER, filed
@@ -27,8 +32,8 @@ def viewed(services: Services, actor: str) -> list[dict[str, str]]:
 
 def some_cases(services: Services, clock: FixedClock, count: int = 3) -> list[str]:
     refs = []
-    for day in range(1, count + 1):
-        clock.set(datetime(2026, 12, day, 10, tzinfo=OSLO))
+    for n in range(count):
+        clock.set(datetime(2026, 12, 1 + n % 5, 10, n % 50, tzinfo=OSLO))
         refs.append(filed(services))
     review.start_investigation(services, refs[0], LEADER)
     review.close(services, refs[0], LEADER, "Eleven har det bra.")
@@ -60,3 +65,81 @@ def test_a_teacher_has_no_overview_a_leader_their_own(
     assert "Ingenting her" in shown or "Ingen" in shown
     shown = run(services, [who(services, LEADER), "9", "", "7"])
     assert "Saker du har som leder – 3 saker" in shown
+
+
+# --- Slack: App Home ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bot(services: Services) -> Iterator[SlackBot]:
+    with slack_bot(services) as running:
+        yield running
+
+
+def published(bot: SlackBot, count: int) -> dict[str, Any]:
+    params = bot.fake.wait_for("views.publish", count=count)[count - 1].params
+    view = params["view"]
+    shown = dict(json.loads(view) if isinstance(view, str) else view)
+    return {**shown, "id": f"VHOME{count}", "hash": "1.x", "state": {"values": {}}}
+
+
+def home_texts(view: dict[str, Any]) -> str:
+    """The overview's part of App Home (what waits for the person comes before it)."""
+    blocks = view["blocks"]
+    start = next(
+        (n for n, b in enumerate(blocks) if b.get("block_id") == "overview_search"), len(blocks)
+    )
+    return json.dumps(blocks[max(0, start - 2) :], ensure_ascii=False)
+
+
+def test_slack_app_home_shows_rektor_the_school_and_searches_sorts_pages(
+    bot: SlackBot, clock: FixedClock
+) -> None:
+    refs = some_cases(bot.services, clock, count=25)
+    bot.post(event_body(app_home_opened(PEOPLE[REKTOR])))
+    home = published(bot, 1)
+    shown = home_texts(home)
+    assert len(home["blocks"]) <= 100
+    assert "Alle saker ved skolen" in shown and "25 saker: ny 24, avsluttet 1" in shown
+    assert "Side 1 av 2" in shown and "Ola" not in shown
+    search = next(b for b in home["blocks"] if b.get("block_id") == "overview_search")
+    assert search["dispatch_action"] is True
+    # Enter in the search field: the home again, with the one case found.
+    bot.interact(
+        block_actions(
+            {
+                "action_id": "overview_search",
+                "block_id": "overview_search",
+                "value": "MF-0002",
+                "type": "plain_text_input",
+            },
+            user_id=PEOPLE[REKTOR],
+            view=home,
+        )
+    )
+    found = home_texts(published(bot, 2))
+    assert "Saksnummer «MF-0002»: 1 sak" in found
+    assert f"case:{refs[1]}" in found and f"case:{refs[2]}" not in found
+    # The next page, then a sort: each is a button carrying the query.
+    pages = next(b for b in home["blocks"] if b.get("block_id") == "overview_pages")
+    [following] = pages["elements"]
+    bot.interact(
+        block_actions(
+            button(following["action_id"], following["value"]), user_id=PEOPLE[REKTOR], view=home
+        )
+    )
+    second = home_texts(published(bot, 3))
+    assert "Side 2 av 2" in second and refs[0] in second  # the closed one comes last
+    # Opening a case from the overview: the case modal, logged once.
+    line = next(b for b in home["blocks"] if str(b.get("block_id", "")).startswith("case:"))
+    ref = line["block_id"].split(":", 1)[1]
+    bot.interact(block_actions(button("case_open", ref), user_id=PEOPLE[REKTOR], view=home))
+    bot.fake.wait_for("views.open")
+    assert viewed(bot.services, REKTOR) == [{"what": "details"}]
+
+
+def test_slack_app_home_of_a_teacher_has_no_overview(bot: SlackBot, clock: FixedClock) -> None:
+    some_cases(bot.services, clock)
+    bot.post(event_body(app_home_opened(PEOPLE[TEACHER])))
+    shown = home_texts(published(bot, 1))
+    assert "overview_search" not in shown and "Alle saker ved skolen" not in shown
