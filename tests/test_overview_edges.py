@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.teams import cards
 from handlers import review
 from handlers.clock import FixedClock
 from handlers.services import Services
@@ -19,7 +21,9 @@ from store.models import Event
 from tests.fakes.signing import app_home_opened, block_actions, button, event_body
 from tests.followup_helpers import OSLO
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
+from tests.teams_harness import TeamsHarness, actions_of, dialog_card, teams_bot, texts
 from tests.test_console import menu_of, run, who
+from tests.test_teams import make_services
 
 from .planning import LEADER, REKTOR, TEACHER, filed
 
@@ -143,3 +147,59 @@ def test_slack_app_home_of_a_teacher_has_no_overview(bot: SlackBot, clock: Fixed
     bot.post(event_body(app_home_opened(PEOPLE[TEACHER])))
     shown = home_texts(published(bot, 1))
     assert "overview_search" not in shown and "Alle saker ved skolen" not in shown
+
+
+# --- Teams: the home card ----------------------------------------------------------------------
+
+
+def overview_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buttons of the overview's part of the home card (after its search field)."""
+    body = card["body"]
+    start = next(n for n, e in enumerate(body) if e.get("id") == "overview_text")
+    return actions_of({"body": body[start:]})
+
+
+@pytest.fixture
+def teams(tmp_path: Path) -> Iterator[TeamsHarness]:
+    with teams_bot(make_services(tmp_path)) as harness:
+        yield harness
+
+
+def test_teams_home_card_shows_rektor_the_school_and_searches_sorts_pages(
+    teams: TeamsHarness,
+) -> None:
+    clock = teams.services.clock
+    assert isinstance(clock, FixedClock)
+    refs = some_cases(teams.services, clock, count=25)
+    teams.say(REKTOR, "saker")
+    home = teams.cards_to(REKTOR)[-1]
+    lines = texts(home)
+    assert "Alle saker ved skolen" in lines and "25 saker: ny 24, avsluttet 1" in lines
+    assert "Side 1 av 2" in lines and not any("Ola" in line for line in lines)
+    assert cards.size_of(home) <= cards.MAX_CARD_BYTES  # Teams refuses a bigger message
+    buttons = [a for a in actions_of(home) if a.get("verb") == "overview"]
+    search = next(a for a in buttons if a["data"].get("search"))
+    answer = teams.card_action(REKTOR, "overview", {**search["data"], "overview_text": "MF-0002"})
+    found = answer["value"]
+    assert "Saksnummer «MF-0002»: 1 sak" in texts(found)
+    opened = [
+        a["data"]["ref"] for a in overview_actions(found) if a["data"].get("dialog") == "case"
+    ]
+    assert refs[1] in opened and refs[2] not in opened
+    following = next(a for a in buttons if a["title"] == "Neste side")
+    second = teams.card_action(REKTOR, "overview", following["data"])["value"]
+    assert "Side 2 av 2" in texts(second)
+    by_age = next(a for a in buttons if a["title"] == "Etter alder")
+    assert teams.card_action(REKTOR, "overview", by_age["data"])["value"]["type"] == "AdaptiveCard"
+    # Opening a case from the overview: the case dialog after the access check, logged once.
+    details = dialog_card(teams.open_dialog(REKTOR, {"dialog": "case", "ref": opened[0]}))
+    assert texts(details)
+    assert viewed(teams.services, REKTOR) == [{"what": "details"}]
+
+
+def test_teams_home_of_a_teacher_has_no_overview(teams: TeamsHarness) -> None:
+    clock = teams.services.clock
+    assert isinstance(clock, FixedClock)
+    some_cases(teams.services, clock)
+    teams.say(TEACHER, "saker")
+    assert "Alle saker ved skolen" not in texts(teams.cards_to(TEACHER)[-1])
