@@ -20,6 +20,7 @@ from bot.config import MissingDatabase, Settings
 from bot.core.redaction import review_lines
 from bot.fiks.config import MissingFiksSettings
 from bot.round_args import zone_rounds
+from handlers.counts import org_counts
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN, ExportFile
 from handlers.i18n import LANGS, t
@@ -496,7 +497,7 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     path = args.path or settings.resolved_org_path()[0]
     org = load_org(path)
     lang = org.operator_language
-    print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    print(t(lang, "cli.org_ok", path=path, counts=org_counts(lang, org)))
     for school in org.schools:
         if school.principal not in school.rteam.members:
             print(

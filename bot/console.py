@@ -27,7 +27,7 @@ from handlers import choices, export, followup, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
-from handlers.i18n import LANGS, t
+from handlers.i18n import LANGS, has, t
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -427,10 +427,9 @@ class Console:
             return self._ask_one(label + optional, options, f)
         if f.kind == Kind.CHOICES:
             return self._ask_many(label + optional, options)
-        if f.kind == Kind.TOGGLE:
-            return self._ask_yes_no(
-                self.tr("console.toggle", label=label, choice=options[0][1]) if options else label
-            )
+        if f.kind == Kind.TOGGLE:  # one question, not the label and the box's text together
+            question = f"{f.label}.question"
+            return self._ask_yes_no(self.tr(question) if has(question) else label)
         if f.kind == Kind.PERSON:
             return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
         if f.kind == Kind.SEARCH:
