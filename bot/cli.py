@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot import directory_cli, journal_cli, logs, stats_cli
+from bot import cli_help, directory_cli, journal_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
 from bot.core.redaction import review_lines
 from bot.fiks.config import MissingFiksSettings
@@ -37,8 +37,11 @@ log = logging.getLogger("meldefra.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    lang = cli_help.cli_language()  # --help and argparse's errors in the operator's language
+    with cli_help.argparse_in(lang):
+        parser = build_parser()
+        cli_help.localize(parser, lang)
+        args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
     except MissingFiksSettings as exc:
