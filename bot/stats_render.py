@@ -13,12 +13,12 @@ import html
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import stats
-from handlers.dates import format_date
+from handlers.dates import format_date, format_month, format_span
 from handlers.i18n import t
 from handlers.render import font_files
 from handlers.report import CATEGORIES
@@ -109,16 +109,24 @@ def row_label(row: dict[str, Any], lang: str) -> str:
 
 
 def period_label(report: dict[str, Any], lang: str) -> str:
-    return f"{report['period']['from']} – {report['period']['to']}"
+    """The period in words ("november 2026"), never ISO in a sentence."""
+    first, last = (date.fromisoformat(report["period"][k]) for k in ("from", "to"))
+    return format_span(first, last, lang)
+
+
+def month_label(month: str, lang: str) -> str:
+    """ "2026-11" as "november 2026"."""
+    return format_month(date.fromisoformat(f"{month}-01"), lang)
 
 
 def title(report: dict[str, Any], lang: str) -> str:
     month = report.get("month")
     if month and report.get("audience") == "owner":
-        return t(lang, "monthly.title.owner", month=report["period"]["from"][:7])
+        return t(lang, "monthly.title.owner", month=month_label(report["period"]["from"][:7], lang))
     if month:
         school = next(r["name"] for r in report["rows"] if r["id"] not in (ALL, MEDIAN))
-        return t(lang, "monthly.title.rektor", month=report["period"]["from"][:7], school=school)
+        month = month_label(report["period"]["from"][:7], lang)
+        return t(lang, "monthly.title.rektor", month=month, school=school)
     return t(lang, "stats.title", period=period_label(report, lang))
 
 

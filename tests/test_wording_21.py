@@ -83,3 +83,14 @@ def test_rounds_are_dated_in_words_not_iso() -> None:
         result = RoundResult("nordby", "reminders", status, day)
         [line] = text.round_lines("nb", result)
         assert "mandag 23. november" in line and day not in line, line
+
+
+def test_months_and_periods_in_titles_are_words_not_iso() -> None:
+    from bot.stats_render import month_label, period_label
+
+    month = {"period": {"from": "2026-11-01", "to": "2026-11-30"}}
+    assert period_label(month, "nb") == "november 2026"
+    year = {"period": {"from": "2026-08-01", "to": "2027-07-31"}}
+    assert period_label(year, "nb") == "1. august 2026 – 31. juli 2027"
+    assert period_label(year, "en") == "1 August 2026 – 31 July 2027"
+    assert month_label("2026-11", "nn") == "november 2026"
