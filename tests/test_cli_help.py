@@ -60,3 +60,25 @@ def test_argparse_is_left_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_language_comes_from_the_environment_else_the_org(tmp_path: object) -> None:
     assert cli_language({"MELDEFRA_LANG": "nn"}) == "nn"
     assert cli_language({"MELDEFRA_LANG": "xx", "MELDEFRA_ORG": "/nonexistent.yml"}) == "nb"
+
+
+def test_every_help_text_has_its_words_in_every_language() -> None:
+    """Each command's and option's help is in the catalog (nb, nn, en): a new option shows
+    English until it is added there, and this test says which."""
+    from bot.cli import build_parser
+    from handlers.i18n import LANGS, catalogs
+
+    def keys(parser: argparse.ArgumentParser, path: str = "") -> list[str]:
+        out = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += [f"cli.help.{path}{listed.dest}" for listed in action._choices_actions]
+                for name, sub in action.choices.items():
+                    out += keys(sub, f"{path}{name}.")
+            elif action.dest != "help" and action.help:
+                out.append(f"cli.help.{path}{action.dest}")
+        return out
+
+    wanted = keys(build_parser())
+    for lang in LANGS:
+        assert [k for k in wanted if k not in catalogs()[lang]] == [], lang
