@@ -568,11 +568,12 @@ def reopen(
         ):
             return already(case)
         entries = trail_entries(session, case)
+        in_force = _plans_in_force_again(case, entries, now)
         back = states.reopened(
             acknowledged=case.acknowledged_at is not None,
             investigated=case.investigation_at is not None
             or any(e.type == "plan_created" for e in entries),
-            plan_in_force=_plan_closed_with_case(case, entries),
+            plan_in_force=bool(in_force),
         )
         data: dict[str, Any] = {"status": str(back)}
         if request_key:
@@ -580,6 +581,10 @@ def reopen(
         trail.append(session, case, "reopened", actor.lower(), now, data, texts={"reason": reason})
         case.status = back
         case.closed_at = None
+        if in_force:  # the plan's clock: an evaluation date when none is set
+            from handlers import plan
+
+            plan.evaluate_again(session, services, case, now, in_force)
         # Skolemiljøknappen's loop again: the reporter knows it is open, nothing more.
         if case.reporter.lower() != actor.lower():
             key = f"reopened:{case.id}:{now.isoformat()}"
@@ -591,15 +596,13 @@ def reopen(
     return act(services, ref, actor, "reopen", run)
 
 
-def _plan_closed_with_case(case: Case, entries: list[TrailEntry]) -> bool:
-    """Whether closing the case ended a plan that was still in force (it is again)."""
+def _plans_in_force_again(case: Case, entries: list[TrailEntry], now: datetime) -> list[Any]:
+    """The plans the closing ended (in force, or closed by the evaluation that closed the
+    case): in force again once the case is reopened (handlers.plan.plans)."""
     from handlers import plan  # the plan builds on this module
 
-    closed = [e for e in entries if e.type == "closed"]
-    if not closed:
-        return False
-    stood = plan.plans(case.ref, entries[: entries.index(closed[-1])])
-    return any(p.open for p in stood)
+    again = TrailEntry(0, "reopened", "", now, {}, {})
+    return [p for p in plan.plans(case.ref, [*entries, again]) if p.open]
 
 
 def _same_matter(session: Session, case: Case, other: str) -> Problem | None:

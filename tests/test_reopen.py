@@ -159,3 +159,41 @@ def test_the_reopen_form_is_declared_once(services: Services, clock: FixedClock)
     assert result.outcome is not None and result.outcome.status == Status.INVESTIGATING
     with pytest.raises(Refused):
         forms.open_form(services, "reopen", TEACHER, ref=ref)
+
+
+def test_a_case_closed_by_its_last_evaluation_gets_its_plan_back_with_a_date(
+    services: Services, clock: FixedClock
+) -> None:
+    """Closed by the evaluation (the pupil has it good): reopened, the plan is in force again
+    (a second plan for the same pupil would be refused), and, with no evaluation date left,
+    one is set within the plan deadline (5 school days) so the reminders run again."""
+    ref = report(services, clock, oslo(2026, 11, 23, 9))
+    clock.set(oslo(2026, 11, 23, 12))
+    plan.create_plan(
+        services,
+        ref,
+        LEADER,
+        plan.PlanForm(
+            problem="Holdes utenfor",
+            pupils="Ola",
+            pupil_voice="«Ingen vil være med meg.»",
+            tiltak=[plan.TiltakForm("Voksen i storefri", "kontaktlærer", "hver dag")],
+            evaluate_when="fredag 4. desember",
+        ),
+    )
+    clock.set(oslo(2026, 12, 4, 10))
+    plan.evaluate(
+        services,
+        ref,
+        LEADER,
+        plan.EvaluationForm(effect="virker", pupil_says="Jeg har det bra nå.", decision="close"),
+    )
+    assert review.status_of(services, ref, LEADER).status == Status.CLOSED
+    clock.set(oslo(2026, 12, 7, 10))  # Monday
+    assert review.reopen(services, ref, REKTOR, REASON).status == Status.PLAN
+    [again] = plan.plans_of(services, ref, LEADER)
+    assert again.open
+    reminders(services, clock, oslo(2026, 12, 11))
+    assert dms(services, "2026-12-11") == {}
+    reminders(services, clock, oslo(2026, 12, 14))  # five school days on: Monday 14th
+    assert dms(services, "2026-12-14") == {LEADER: [(ref, "evaluation")]}
