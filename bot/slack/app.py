@@ -528,8 +528,8 @@ class SlackEdge:
         if not outcome.changed:
             self.tell(client, body, t(lang, outcome.key, **outcome.args))
         self.refresh(client, outcome, email, verb)
-        if (body.get("view") or {}).get("type") == "home":
-            self.publish_home(client, body["user"]["id"], email)
+        if (body.get("view") or {}).get("type") == "home":  # the overview as it was shown
+            self.publish_home(client, body["user"]["id"], email, _metadata(body["view"]))
         self.wake()
 
     def refresh(self, client: WebClient, outcome: Outcome, actor: str, verb: str) -> None:
