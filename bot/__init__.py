@@ -11,6 +11,7 @@ for _name in (
     "bot.core.i18n_checks",
     "bot.console_i18n",
     "bot.cli_i18n",
+    "bot.cli_help_i18n",  # `meldefra --help` (bot/cli_help.py)
     "bot.teams.i18n",  # a platform folder deleted takes its words along
 ):
     try:

@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from bot.stats_render import number
+from bot.stats_render import month_label, number
 from handlers.i18n import t
 from handlers.stats import ALL, MEDIAN, SMALL
 
@@ -57,7 +57,7 @@ def alt_text(report: dict[str, Any], lang: str, *, compact: bool = False) -> str
             t(
                 lang,
                 "chart.alt.month",
-                month=month["month"],
+                month=month_label(month["month"], lang),
                 reports=month["reports"],
                 hours=number(month["ack_median_hours"], lang),
             )

@@ -15,11 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot import directory_cli, journal_cli, logs, stats_cli
+from bot import cli_help, directory_cli, journal_cli, logs, stats_cli
 from bot.config import MissingDatabase, Settings
 from bot.core.redaction import review_lines
 from bot.fiks.config import MissingFiksSettings
 from bot.round_args import zone_rounds
+from handlers.counts import org_counts
 from handlers.errors import FieldErrors, Refused
 from handlers.export import CASE_FILE, DOCUMENTS, FILE_STEM, FORMATS, PLAN, ExportFile
 from handlers.i18n import LANGS, t
@@ -36,8 +37,11 @@ log = logging.getLogger("meldefra.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    lang = cli_help.cli_language()  # --help and argparse's errors in the operator's language
+    with cli_help.argparse_in(lang):
+        parser = build_parser()
+        cli_help.localize(parser, lang)
+        args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
     except MissingFiksSettings as exc:
@@ -496,7 +500,7 @@ def cmd_org_check(args: argparse.Namespace, settings: Settings) -> int:
     path = args.path or settings.resolved_org_path()[0]
     org = load_org(path)
     lang = org.operator_language
-    print(t(lang, "cli.org_ok", path=path, schools=len(org.schools), people=len(org.people())))
+    print(t(lang, "cli.org_ok", path=path, counts=org_counts(lang, org)))
     for school in org.schools:
         if school.principal not in school.rteam.members:
             print(

@@ -27,7 +27,7 @@ from handlers import choices, export, followup, matter, people, plan, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import FieldErrors, Refused
-from handlers.i18n import LANGS, t
+from handlers.i18n import LANGS, has, t
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -245,6 +245,7 @@ class Console:
             ("console.menu.quit", self.quit),
             # Last, so the numbers people (and scripts) know stay where they were.
             ("console.menu.followup", self.run_reminders),
+            ("overview.menu", self.overview),
         ]
         index = self.pick(
             self.tr("console.menu", who=self.me),
@@ -509,10 +510,9 @@ class Console:
             return self._ask_many(label + optional, options)
         if f.kind == Kind.TOGGLE and f.name == forms.CONFIRM:
             return self._ask_yes_no(label)  # "Er du sikker? (j/n)"
-        if f.kind == Kind.TOGGLE:
-            return self._ask_yes_no(
-                self.tr("console.toggle", label=label, choice=options[0][1]) if options else label
-            )
+        if f.kind == Kind.TOGGLE:  # one question, not the label and the box's text together
+            question = f"{f.label}.question"
+            return self._ask_yes_no(self.tr(question) if has(question) else label)
         if f.kind == Kind.PERSON:
             return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
         if f.kind == Kind.SEARCH:
@@ -672,6 +672,56 @@ class Console:
     def my_reports(self) -> None:
         assert self.me is not None
         self._list(review.my_reports(self.services, self.me))
+
+    def overview(self) -> None:
+        """The school's cases (rektor, skoleeier) or the person's own: numbered lines to open,
+        a search, three sorts and pages (bot.core.views.OverviewView)."""
+        assert self.me is not None
+        values: dict[str, str] = {}
+        while True:
+            view = flow.show_overview(self.services, self.me, self.lang, values)
+            if view is None:
+                self.say(self.tr("console.nothing"))
+                return
+            lines = view.lines()
+            self.say(f"{view.title} – {view.summary}")
+            number = 0
+            for group in view.groups:
+                if group.heading:
+                    self.say(group.heading)
+                for line in group.lines:
+                    number += 1
+                    self.say(f"  {number}) {line.text}")
+            if view.empty:
+                self.say(view.empty)
+            if view.pages > 1:
+                self.say(view.page_line)
+            answer = self.ask(self.tr("overview.console.pick")).strip().lower()
+            sorts = {letter: sort for letter, (sort, _) in zip("abc", view.sorts, strict=False)}
+            steps = {"+": view.next_page, "-": view.previous_page}
+            if not answer:
+                return
+            if answer == "s":
+                values = {"text": self.ask(f"{view.search_label} ({view.search_hint})")}
+                values["sort"] = view.query.sort
+            elif answer in sorts:
+                values = view.at(sort=sorts[answer])
+            elif answer in steps:
+                values = view.at(page=steps[answer] or view.query.page)
+            elif answer.isdigit() and 1 <= int(answer) <= len(lines):
+                self.open_from_list(lines[int(answer) - 1].ref)
+                values = view.at()
+            else:
+                self.say(self.tr("overview.console.not_a_choice", value=answer))
+
+    def open_from_list(self, ref: str) -> None:
+        assert self.me is not None
+        step = flow.open_case(self.services, ref, self.me, self.lang)
+        if isinstance(step, flow.Notice):
+            self.say(step.text)
+            return
+        self.show(step.details)
+        self.on_case(ref)
 
     # --- a case -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import yaml
 
 from bot.config import Settings
 from bot.findings import BAD, OK, SKIP, Finding
+from handlers.counts import org_counts
 from handlers.i18n import t
 from handlers.ops import Database, Schema
 from handlers.org import OrgError, load_org
@@ -83,7 +84,7 @@ def check_org(path: Path) -> tuple[list[Finding], str]:
         line, problem = exc.problems[0]
         args = {"path": path, "count": len(exc.problems), "line": line, "problem": problem}
         return [Finding(what, BAD, "doctor.org.bad", args, "doctor.org.fix")], exc.lang
-    args = {"path": path, "schools": len(org.schools), "people": len(org.people())}
+    args = {"path": path, "counts": org_counts(org.operator_language, org)}
     return [Finding(what, OK, "doctor.org.ok", args)], org.operator_language
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.round_args import zone_rounds
+from handlers.dates import format_month
 from handlers.i18n import LANGS, t
 
 EXIT_USAGE = 2
@@ -118,7 +119,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         from bot.charts import chart as draw
 
         chart = draw(report, lang)
-    sys.stdout.buffer.write(render(report, args.format, lang, now, chart))
+    sys.stdout.buffer.write(render(report, args.format, lang, now, chart, zone))
     sys.stdout.flush()
     return 0
 
@@ -143,7 +144,8 @@ def cmd_monthly(args: argparse.Namespace, settings: Settings) -> int:
                 result.status, "ran"
             )
             # The round is kept under the month it runs in; the report covers the month before.
-            covered = reported_month(result.period).first.strftime("%Y-%m") if result.period else ""
+            month = reported_month(result.period).first if result.period else None
+            covered = format_month(month, "nb") if month else ""
             print(
                 t(
                     "nb",

@@ -13,10 +13,12 @@ import html
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers import stats
+from handlers.dates import format_date, format_month, format_span
 from handlers.i18n import t
 from handlers.render import font_files
 from handlers.report import CATEGORIES
@@ -24,6 +26,16 @@ from handlers.review import OPEN_STATES
 from handlers.stats import ALL, MEDIAN
 
 FORMATS = ("text", "csv", "json", "html", "pdf")
+SCHOOL_ZONE = ZoneInfo("Europe/Oslo")  # the schools' zone when the caller names none
+
+
+def made_at(created: datetime, lang: str, zone: tzinfo = SCHOOL_ZONE) -> str:
+    """When a document was made, as its readers' clocks show it: "mandag 7. desember 2026
+    kl. 10.11" (the schools' local time, never UTC)."""
+    local = created.astimezone(zone)
+    clock = f"{local:%H:%M}" if lang == "en" else f"kl. {local:%H.%M}"
+    return f"{format_date(local.date(), lang)} {clock}"
+
 
 # (section, columns): a count column's key, or ("dur", name, "median" | "p90").
 Column = str | tuple[str, str, str]
@@ -97,16 +109,24 @@ def row_label(row: dict[str, Any], lang: str) -> str:
 
 
 def period_label(report: dict[str, Any], lang: str) -> str:
-    return f"{report['period']['from']} – {report['period']['to']}"
+    """The period in words ("november 2026"), never ISO in a sentence."""
+    first, last = (date.fromisoformat(report["period"][k]) for k in ("from", "to"))
+    return format_span(first, last, lang)
+
+
+def month_label(month: str, lang: str) -> str:
+    """ "2026-11" as "november 2026"."""
+    return format_month(date.fromisoformat(f"{month}-01"), lang)
 
 
 def title(report: dict[str, Any], lang: str) -> str:
     month = report.get("month")
     if month and report.get("audience") == "owner":
-        return t(lang, "monthly.title.owner", month=report["period"]["from"][:7])
+        return t(lang, "monthly.title.owner", month=month_label(report["period"]["from"][:7], lang))
     if month:
         school = next(r["name"] for r in report["rows"] if r["id"] not in (ALL, MEDIAN))
-        return t(lang, "monthly.title.rektor", month=report["period"]["from"][:7], school=school)
+        month = month_label(report["period"]["from"][:7], lang)
+        return t(lang, "monthly.title.rektor", month=month, school=school)
     return t(lang, "stats.title", period=period_label(report, lang))
 
 
@@ -165,7 +185,13 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def to_html(report: dict[str, Any], lang: str, created: datetime, chart: Any | None = None) -> str:
+def to_html(
+    report: dict[str, Any],
+    lang: str,
+    created: datetime,
+    chart: Any | None = None,
+    zone: tzinfo = SCHOOL_ZONE,
+) -> str:
     import base64
 
     e = html.escape
@@ -178,7 +204,7 @@ def to_html(report: dict[str, Any], lang: str, created: datetime, chart: Any | N
         "padding:.2rem .5rem;font-size:.85rem}td{text-align:right}td:first-child{text-align:"
         "left}th{background:#eee}</style></head><body>",
         f"<h1>{e(name)}</h1>",
-        f"<p>{e(t(lang, 'stats.subtitle', created=created.strftime('%Y-%m-%d %H:%M')))}</p>",
+        f"<p>{e(t(lang, 'stats.subtitle', created=made_at(created, lang, zone)))}</p>",
     ]
     if chart is not None:
         data = base64.b64encode(chart.png).decode("ascii")
@@ -202,7 +228,13 @@ def to_html(report: dict[str, Any], lang: str, created: datetime, chart: Any | N
     return "\n".join(out)
 
 
-def to_pdf(report: dict[str, Any], lang: str, created: datetime, chart: Any | None = None) -> bytes:
+def to_pdf(
+    report: dict[str, Any],
+    lang: str,
+    created: datetime,
+    chart: Any | None = None,
+    zone: tzinfo = SCHOOL_ZONE,
+) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
@@ -232,7 +264,7 @@ def to_pdf(report: dict[str, Any], lang: str, created: datetime, chart: Any | No
     pdf.set_font(family, "B", 16)
     pdf.multi_cell(0, 8, fit(name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(family, "", 9)
-    subtitle = t(lang, "stats.subtitle", created=created.strftime("%Y-%m-%d %H:%M"))
+    subtitle = t(lang, "stats.subtitle", created=made_at(created, lang, zone))
     pdf.multi_cell(0, 5, fit(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if chart is not None:
         width = pdf.epw
@@ -266,7 +298,9 @@ def render(
     lang: str,
     created: datetime,
     chart: Any | None = None,
+    zone: tzinfo = SCHOOL_ZONE,
 ) -> bytes:
+    """The report in `fmt`; HTML and PDF say when they were made in `zone` (the school's)."""
     if fmt == "text":
         return to_text(report, lang).encode("utf-8")
     if fmt == "csv":
@@ -274,9 +308,9 @@ def render(
     if fmt == "json":
         return to_json(report).encode("utf-8")
     if fmt == "html":
-        return to_html(report, lang, created, chart).encode("utf-8")
+        return to_html(report, lang, created, chart, zone).encode("utf-8")
     if fmt == "pdf":
-        return to_pdf(report, lang, created, chart)
+        return to_pdf(report, lang, created, chart, zone)
     raise ValueError(f"unknown format {fmt}")
 
 

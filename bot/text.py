@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from handlers import notices
+from handlers import export, notices
 from handlers.archive.journal import FAILED_NOTICE
 from handlers.dates import When, format_date, format_when
 from handlers.followup import ALREADY, DRY_RUN, NOT_DUE, REMINDERS, RoundResult
@@ -70,12 +70,16 @@ def _receipt(lang: str, d: Data, edge: str = "slack") -> list[str]:
     ]
 
 
+_NAMES_ROLE = frozenset({"route.reason.nearest_leader"})  # reasons that name the role
+
+
 def _new_case(lang: str, d: Data) -> list[str]:
     lines = [
         t(lang, "notice.new_case.title", ref=d["ref"], school=d["school_name"]),
         t(
             lang,
-            "notice.new_case.role",
+            # "nærmeste leder for 8. trinn" already says the role: not "som nærmeste leder: …"
+            "notice.new_case.as_reason" if d["reason"] in _NAMES_ROLE else "notice.new_case.role",
             role=t(lang, f"role.{d['role']}"),
             reason=t(lang, d["reason"], unit=d.get("unit") or ""),
         ),
@@ -228,6 +232,7 @@ RENDERERS: dict[str, Callable[[str, Data], list[str]]] = {
     notices.NEW_CASE: _new_case,
     notices.ACKNOWLEDGED: lambda lang, d: [t(lang, "notice.acknowledged.title", ref=d["ref"])],
     notices.CLOSED: lambda lang, d: [t(lang, "notice.closed.title", ref=d["ref"])],
+    notices.REOPENED: lambda lang, d: [t(lang, "notice.reopened.title", ref=d["ref"])],
     notices.FORWARDED: _forwarded,
     notices.ESCALATED: lambda lang, d: [
         t(lang, "notice.escalated.title", ref=d["ref"]),
@@ -254,24 +259,23 @@ def render(kind: str, lang: str, data: Data, *, edge: str = "console") -> str:
     return "\n".join(lines(kind, lang, data, edge=edge))
 
 
+def _period_words(lang: str, period: str | None) -> str:
+    """A round's period in words: the day ("mandag 23. november"), never ISO in a sentence."""
+    try:
+        day = date.fromisoformat(period or "")
+    except ValueError:
+        return period or ""
+    return day_text(lang, day.isoformat(), day.isoformat())
+
+
 def access_line(lang: str, what: str) -> str:
     """One innsynslogg entry in words: "åpnet saken", "eksporterte saksdokumentasjon (pdf)"."""
-    kind, _, rest = what.partition(":")
-    document, _, fmt = rest.partition(":")
-    if kind == "export" and has(f"log.document.{document}"):
-        return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
-    if kind == "refused":
-        return t(lang, "log.refused", action=rest)
-    if kind in ("details", "plan"):
-        return t(lang, f"log.{kind}")
-    # Anything else read the case (e.g. the export dialog, opened without exporting): as the
-    # case file's innsynslogg says it.
-    return t(lang, "doc.log.opened_other")
+    return export.access_words(lang, what)
 
 
 def round_lines(lang: str, result: RoundResult, next_round: datetime | None = None) -> list[str]:
     """What a follow-up round did (or, in a dry run, would send), for the CLI and the console."""
-    school, period = result.school_id, result.period
+    school, period = result.school_id, _period_words(lang, result.period)
     if result.status == NOT_DUE:
         if result.kind == REMINDERS and next_round is not None:
             when = format_when(When(next_round, True), lang, now=next_round)

@@ -517,6 +517,22 @@ def format_date(day: date, lang: str = "nb") -> str:
     return f"{weekday} {day.day}. {month} {day.year}"
 
 
+def format_month(day: date, lang: str = "nb") -> str:
+    """A month in a sentence or a title: "november 2026", "November 2026"."""
+    language = lang.lower()[:2] if lang.lower()[:2] in _MONTH_NAMES else "nb"
+    return f"{_MONTH_NAMES[language][day.month - 1]} {day.year}"
+
+
+def format_span(first: date, last: date, lang: str = "nb") -> str:
+    """A span of days in a title: a whole month as "november 2026", else "1. august 2026 –
+    31. juli 2027" ("1 August 2026 – 31 July 2027")."""
+    if first.day == 1 and (last + timedelta(days=1)).day == 1 and first.month == last.month:
+        return format_month(first, lang)
+    dot = "" if lang.lower()[:2] == "en" else "."
+    start, end = format_month(first, lang), format_month(last, lang)
+    return f"{first.day}{dot} {start} – {last.day}{dot} {end}"
+
+
 def warm_up() -> None:
     """Import dateparser and load its nb/nn/en data now (about half a second), not on a user."""
     now = datetime.now(UTC).astimezone(ZoneInfo("Europe/Oslo"))

@@ -109,6 +109,16 @@ def window(school: School, at: datetime) -> Window | None:
     return Window(school, slot, previous or slot - every, day + every)
 
 
+def preview(school: School, at: datetime) -> Window | None:
+    """What a dry run shows at `at`: the digest due today when today is a digest day;
+    otherwise the period that ends now, from the latest digest time at or before `at` (its
+    new reports are those filed since then), up to the next regular digest day."""
+    due = window(school, at)
+    if due is None or due.day == at.astimezone(school.zone).date():
+        return due
+    return Window(school, at, due.slot, due.next_day)
+
+
 def run_digest(
     services: Services,
     school_ids: Iterable[str],
@@ -117,11 +127,14 @@ def run_digest(
     dry_run: bool = False,
 ) -> list[RoundResult]:
     """Each school's digest for its latest digest time at or before `at` (default: now), if
-    not sent yet; one result per school. A dry run computes the same and writes nothing."""
+    not sent yet; one result per school. A dry run writes nothing and shows the digest of the
+    period that ends at `at` (`preview`): on a day without a digest, what has happened since
+    the last one."""
     org = services.org
     now = services.clock.now()
     schools = [org.school(school_id) for school_id in school_ids]
-    windows = {school.id: window(school, at or now) for school in schools}
+    make = preview if dry_run else window
+    windows = {school.id: make(school, at or now) for school in schools}
     results = {s.id: RoundResult(s.id, DIGEST, NOT_DUE) for s in schools if not windows[s.id]}
     periods = {school: w.day.isoformat() for school, w in windows.items() if w}
     if periods:

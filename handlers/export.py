@@ -932,7 +932,9 @@ def _parties(entries: list[TrailEntry], w: _Words, band: str | None) -> Section:
 
 def _conclusion(entries: list[TrailEntry], case: Case, w: _Words, who: _People) -> Section:
     closed = [e for e in entries if e.type == "closed"]
-    if not closed:
+    if not closed or entries.index(closed[-1]) < max(
+        (n for n, e in enumerate(entries) if e.type == "reopened"), default=-1
+    ):  # never closed, or opened again since (the timeline says when and why)
         return Section(w("doc.conclusion.heading"), [Para(w("doc.conclusion.open"))])
     e = closed[-1]
     items: list[Item] = [Para(w("doc.conclusion.closed", at=w.time(e.at), who=who(e.actor)))]
@@ -993,6 +995,8 @@ def _sentence(e: TrailEntry, w: _Words, who: _People) -> str:
         return w(f"doc.tl.{e.type}", number=number, what=what)
     if e.type in _WITH_NUMBER:
         return w(f"doc.tl.{e.type}", who=actor, no=d.get("no", ""))
+    if e.type == "reopened":
+        return w("doc.tl.reopened", who=actor, reason=w.text(e.texts.get("reason")))
     if e.type == "closed" and d.get("without_investigation"):
         return w("doc.tl.closed_without_investigation", who=actor)
     if e.type == "closed" and d.get("no_grounds"):
@@ -1062,13 +1066,38 @@ def _access_log(entries: list[TrailEntry], w: _Words, who: _People) -> Section:
 
 
 def _viewed(what: str, w: _Words) -> str:
+    return access_words(w.lang, what)
+
+
+def access_words(lang: str, what: str) -> str:
+    """One innsynslogg entry in words (`records.AccessEntry.what`): "åpnet saken",
+    "eksporterte saksdokumentasjonen (pdf)", "åpnet eksportvalget", "ble avvist (åpne
+    saken)". Only the case's details are "åpnet saken": one opening, one such line."""
     kind, _, rest = what.partition(":")
+    if kind == "refused":
+        return t(lang, "log.refused", action=refused_action(lang, rest))
     document, _, fmt = rest.partition(":")
     if kind == "export" and has(f"log.document.{document}"):
-        return w("log.export", document=w(f"log.document.{document}"), format=fmt)
+        return t(lang, "log.export", document=t(lang, f"log.document.{document}"), format=fmt)
+    if kind == "export":  # the export dialog, opened without exporting (yet)
+        return t(lang, "log.export_dialog")
     if kind in ("details", "plan"):
-        return w(f"log.{kind}")
-    return w("doc.log.opened_other")
+        return t(lang, f"log.{kind}")
+    return t(lang, "doc.log.opened_other")
+
+
+def refused_action(lang: str, action: str) -> str:
+    """What a refused attempt tried, in words ("åpne saken"), never the action's name."""
+    if action == "open":
+        name = "details"
+    elif action.startswith("open:export:"):  # an export of a document
+        name = "export"
+    elif action.startswith("open:"):  # a reading other than the details (the plan, ...)
+        name = "read_" + action.removeprefix("open:").partition(":")[0]
+    else:
+        name = action
+    key = f"log.action.{name}"
+    return t(lang, key if has(key) else "log.action.other")
 
 
 def _chain(entries: list[TrailEntry], breaks: list[str], head: str, w: _Words) -> Section:

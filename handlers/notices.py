@@ -21,6 +21,7 @@ RECEIPT = "receipt"  # to the reporter: case ref, where it went, what happens ne
 NEW_CASE = "new_case"  # to a leader/rektor/owner: a case for you, with action buttons
 ACKNOWLEDGED = "acknowledged"  # to the reporter: your report was acknowledged
 CLOSED = "closed"  # to the reporter: the case was closed (one line, no details)
+REOPENED = "reopened"  # to the reporter: the case was opened again (one line, no details)
 FORWARDED = "forwarded"  # to the leader a case was forwarded to
 ESCALATED = "escalated"  # to rektor: a case was not acknowledged in time
 URGENT_REMINDER = "urgent_reminder"  # § 12-5 by the hour: one case, to its holder or skoleeier

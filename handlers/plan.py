@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers import access, names, people, redact, review
-from handlers.calendar import school_day_problem
+from handlers.calendar import SchoolCalendar, school_day_problem
 from handlers.dates import UNREADABLE, When, WhenError, parse_when
 from handlers.errors import FieldErrors, Problem, Refusal
 from handlers.org import School
@@ -249,15 +249,22 @@ def plans(ref: str, entries: Sequence[TrailEntry]) -> list[Plan]:
     """Every plan of the case (one per pupil), in the order they were made. Each plan event
     names its pupil (`data.pupil`); events of a plan made before that name none."""
     made: dict[int | None, Plan] = {}
+    closed_with_case: list[Plan] = []  # the plans in force when the case was closed
     for e in entries:
-        key = e.data.get("pupil") if e.type != "closed" else None
+        key = e.data.get("pupil") if e.type not in ("closed", "reopened") else None
         plan = made.get(key)
         if e.type == "plan_created":
             if plan is None:
                 made[key] = _created(ref, e, key)
         elif e.type == "closed":
-            for each in made.values():
-                each.closed_at = each.closed_at or e.at
+            # The plans in force, and the one whose last evaluation closed the case with it.
+            closed_with_case = [p for p in made.values() if p.closed_at in (None, e.at)]
+            for each in closed_with_case:
+                each.closed_at = e.at
+        elif e.type == "reopened":  # the case is open again, and so are the plans it closed
+            for each in closed_with_case:
+                each.closed_at = None
+            closed_with_case = []
         elif plan is not None:
             _apply(plan, e)
     return list(made.values())
@@ -644,6 +651,32 @@ def _schedule_evaluation(
     the pupil whose plan it is (none for a plan made before plans were per pupil)."""
     _settle_evaluation(session, case, pupil)
     _add_item(session, case, EVALUATION, pupil, on, None, now)
+
+
+def evaluate_again(
+    session: Session, services: Services, case: Case, now: datetime, plans_in_force: list[Plan]
+) -> None:
+    """A reopened case's plans in force again: each without an evaluation date gets one
+    within the school's plan deadline (policy.plan_within_school_days school days), so the
+    reminders run again until the leader sets its own date (an evaluation, a change)."""
+    school = services.org.school(case.school_id)
+    calendar = SchoolCalendar.of(school)
+    day, left = calendar.local_date(now), school.policy.plan_within_school_days
+    while left > 0:
+        day += timedelta(days=1)
+        left -= calendar.is_school_day(day)
+    waiting = set(
+        session.scalars(
+            select(PlanItem.item_no).where(
+                PlanItem.case_id == case.id,
+                PlanItem.kind == EVALUATION,
+                PlanItem.done.is_(False),
+            )
+        )
+    )
+    for each in plans_in_force:
+        if each.pupil not in waiting:
+            _schedule_evaluation(session, case, day, now, each.pupil)
 
 
 def _settle_evaluation(session: Session, case: Case, pupil: int | None) -> None:

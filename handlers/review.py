@@ -623,6 +623,60 @@ def close(
     return act(services, ref, actor, "close", run)
 
 
+def reopen(
+    services: Services, ref: str, actor: str, reason: str, *, request_key: str | None = None
+) -> Outcome:
+    """Open a closed case again, with the reason (the pupil says it has started again): its
+    own `reopened` event (who, when, the reason as text), the status it stood in when it was
+    closed (`states.reopened`), so the follow-up clocks of that status and the plan's dates
+    remind again; the reporter is told in one line, with no details."""
+    reason = reason.strip()
+    _require_text("reason", reason, MAX_REASON)
+    who = people.display(services, actor.lower())
+
+    def run(session: Session, case: Case, now: datetime) -> Outcome:
+        if case.status != Status.CLOSED or (
+            request_key and seen_request(session, case, request_key)
+        ):
+            return already(case)
+        entries = trail_entries(session, case)
+        in_force = _plans_in_force_again(case, entries, now)
+        back = states.reopened(
+            acknowledged=case.acknowledged_at is not None,
+            investigated=case.investigation_at is not None
+            or any(e.type == "plan_created" for e in entries),
+            plan_in_force=bool(in_force),
+        )
+        data: dict[str, Any] = {"status": str(back)}
+        if request_key:
+            data["request_key"] = request_key
+        trail.append(session, case, "reopened", actor.lower(), now, data, texts={"reason": reason})
+        case.status = back
+        case.closed_at = None
+        if in_force:  # the plan's clock: an evaluation date when none is set
+            from handlers import plan
+
+            plan.evaluate_again(session, services, case, now, in_force)
+        # Skolemiljøknappen's loop again: the reporter knows it is open, nothing more.
+        if case.reporter.lower() != actor.lower():
+            key = f"reopened:{case.id}:{now.isoformat()}"
+            _tell_reporter(services, session, case, now, notices.REOPENED, key)
+        return Outcome(
+            case.ref, case.status, True, "result.reopened", {"ref": case.ref, "who": who}
+        )
+
+    return act(services, ref, actor, "reopen", run)
+
+
+def _plans_in_force_again(case: Case, entries: list[TrailEntry], now: datetime) -> list[Any]:
+    """The plans the closing ended (in force, or closed by the evaluation that closed the
+    case): in force again once the case is reopened (handlers.plan.plans)."""
+    from handlers import plan  # the plan builds on this module
+
+    again = TrailEntry(0, "reopened", "", now, {}, {})
+    return [p for p in plan.plans(case.ref, [*entries, again]) if p.open]
+
+
 def _same_matter(session: Session, case: Case, other: str) -> Problem | None:
     """Why `other` cannot be the case this one repeats: it must be another case of the school."""
     if other == case.ref:

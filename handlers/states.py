@@ -116,6 +116,21 @@ def _planned(f: Facts) -> bool:
 
 
 BEFORE_PLAN = (Status.NEW, Status.ACKNOWLEDGED, Status.INVESTIGATING)
+REOPENERS = frozenset({Role.REKTOR, Role.LEADER, Role.FORWARDED, Role.SKOLEEIER})
+
+
+def reopened(*, acknowledged: bool, investigated: bool, plan_in_force: bool) -> Status:
+    """The status a closed case goes back to when it is reopened: where it stood when it was
+    closed (a plan still in force, the investigation, acknowledged, or new), so the clocks of
+    that status run again (handlers.followup: the acknowledgement, the missing plan, the
+    plan's dates)."""
+    if plan_in_force:
+        return Status.PLAN
+    if investigated:
+        return Status.INVESTIGATING
+    return Status.ACKNOWLEDGED if acknowledged else Status.NEW
+
+
 _NOT_PLAN = (*BEFORE_PLAN,)
 
 RULES: dict[str, Rule] = {
@@ -150,6 +165,11 @@ RULES: dict[str, Rule] = {
             when=_owner_notice_due,
             unmet="owner_notice.error.not_needed",
         ),
+        # A closed case opened again (the pupil says it has started again): rektor and the
+        # leader who holds the case (the nearest leader, or one it was forwarded to), and
+        # skoleeier where the case is skoleeier's (§ 12-5, a leadership case). A retried
+        # click on a case already open again is "already done".
+        Rule("reopen", REOPENERS, (Status.CLOSED,), accepted=OPEN),
         # Rektor, or the case's leader on rektor's behalf (handlers.serious).
         Rule(
             "inform_owner_serious",

@@ -32,5 +32,5 @@ def test_the_access_log_reads_an_opened_export_dialog(
     assert log.returncode == 0, log.stderr
     assert "Traceback" not in log.stderr and "KeyError" not in log.stderr
     lines = [ln for ln in log.stdout.splitlines() if LEADER in ln]
-    assert any(ln.endswith(f"{LEADER}  åpnet saken") for ln in lines), lines
+    assert any(ln.endswith(f"{LEADER}  åpnet eksportvalget") for ln in lines), lines
     assert not any("log.document" in ln for ln in log.stdout.splitlines())

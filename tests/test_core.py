@@ -55,6 +55,7 @@ def test_every_case_form_is_declared_with_its_handler() -> None:
         "age_band",
         "tiltak_done",
         "statsforvalter",
+        "reopen",  # issue 21: a closed case opened again, with the reason
     }
     for action in actions.ACTIONS.values():
         assert action.form is None or action.form in forms.FORMS

@@ -40,10 +40,10 @@ def test_remind_dry_run_prints_what_would_be_sent_and_sends_nothing(
     assert main(["remind", "--at", "2026-11-26 08:00", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert counts(services) == before
-    assert "nordby: prøvekjøring for 2026-11-26, ingenting sendes." in out
+    assert "nordby: prøvekjøring for torsdag 26. november, ingenting sendes." in out
     assert f"til {LEADER}" in out and f"til {REKTOR}" in out
     assert "Sak MF-0001 – 8. trinn – mobbing: ESKALERT" in out
-    assert "fjellvik: ingenting å sende for 2026-11-26." in out
+    assert "fjellvik: ingenting å sende for torsdag 26. november." in out
     assert PUPILS not in out and WHAT not in out
 
 
@@ -55,8 +55,8 @@ def test_remind_queues_once_and_says_so(
     assert main(["remind", "--school", "nordby", "--at", "2026-11-28 08:00"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "nordby: påminnelser for 2026-11-25 lagt i kø for sending: 1.",
-        "nordby: runden for 2026-11-25 er allerede kjørt.",
+        "nordby: påminnelser for onsdag 25. november lagt i kø for sending: 1.",
+        "nordby: runden for onsdag 25. november er allerede kjørt.",
         "nordby: ikke en skoledag. Neste runde: mandag 30. november kl. 08.00.",
     ]
 
@@ -70,11 +70,12 @@ def test_digest_command(
     assert counts(services) == before
     dry = capsys.readouterr().out
     # The latest digest time before Monday 30 November is Monday 23 November (every 2 weeks).
-    assert "nordby: prøvekjøring for 2026-11-23" in dry and "R-team-oversikt" in dry
+    # Not a digest day: the period that ends now (issue 21 #11), dated in words (#6).
+    assert "nordby: prøvekjøring for mandag 30. november" in dry and "R-team-oversikt" in dry
     assert main(["digest", "--at", "2026-11-27 12:30"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "nordby: R-team-oversikten for 2026-11-23 er lagt i kø for sending: 3.",
-        "fjellvik: R-team-oversikten for 2026-11-27 er lagt i kø for sending: 2.",
+        "nordby: R-team-oversikten for mandag 23. november er lagt i kø for sending: 3.",
+        "fjellvik: R-team-oversikten for fredag 27. november er lagt i kø for sending: 2.",
     ]
 
 
@@ -98,6 +99,6 @@ def test_console_runs_reminders_and_the_leader_sees_them(
     Console(services, read=lambda prompt: next(answers), out=out).run()
     shown = out.getvalue()
     assert "8) Kjør påminnelser nå" in shown
-    assert "nordby: påminnelser for 2026-11-26 lagt i kø for sending: 1." in shown
+    assert "nordby: påminnelser for torsdag 26. november lagt i kø for sending: 1." in shown
     assert "God morgen! Dette venter på deg ved Nordby skole torsdag 26. november:" in shown
     assert "• Sak MF-0001 – 8. trinn – mobbing: ikke bekreftet mottatt" in shown

@@ -92,10 +92,10 @@ def test_each_person_is_offered_what_their_role_allows(services: Services) -> No
     assert "inform_owner" in choices.choices_for(services, made["12-5"], REKTOR).offered
     assert "inform_owner" not in choices.choices_for(services, made["12-5"], OWNER).offered
     assert "inform_owner" not in choices.choices_for(services, made["new"], REKTOR).offered
-    # A closed case is read and exported, and what the statsforvalter does with it recorded
-    # (§ 12-6: a case often goes there after the school closed it); nothing more.
+    # A closed case is read, exported, reopened (issue 21) and what the statsforvalter does with
+    # it recorded (§ 12-6: a case often goes there after the school closed it); nothing more.
     closed = choices.choices_for(services, made["closed"], LEADER).offered
-    assert set(closed) == {"open", "export", "statsforvalter"}
+    assert set(closed) == {"open", "export", "statsforvalter", "reopen"}
     # A tiltak carried out: offered while one is waiting, on every edge (a core action).
     planned = review.open_case(services, made["plan"], LEADER)
     assert "tiltak_done" in {a.verb for a in actions.case_buttons(planned.offered)}

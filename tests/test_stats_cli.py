@@ -87,7 +87,7 @@ def test_text_in_three_languages_and_one_school_as_in_the_whole_table(
     """One school is its row of skoleeier's table (shown alone it would show cells the whole
     table hides); no median school below five schools (three here)."""
     text = run(capsysbinary).decode()
-    assert "Skolemiljøsaker: tall for 2026-11-01 – 2026-11-30" in text
+    assert "Skolemiljøsaker: tall for november 2026" in text
     assert "Kommunen" in text and "Fra melding til bekreftet mottatt" in text
     assert_private(text)
     assert "Skulemiljøsaker" in run(capsysbinary, "--lang", "nn").decode()
@@ -176,8 +176,8 @@ def test_the_chart_is_a_real_png_of_the_expected_size_and_not_blank(
     assert len(months) == 12 and months[-1]["month"] == "2026-11"
     assert months[-1]["reports"] == 15 and months[-1]["ack_median_hours"] == 3.0
     assert months[-2]["reports"] == SMALL  # H, the one October report
-    assert "2026-11: 15 nye meldinger, median 3,0 timer til bekreftet." in drawn.alt
-    assert "2026-10: <5 nye meldinger, median – timer til bekreftet." in drawn.alt
+    assert "november 2026: 15 nye meldinger, median 3,0 timer til bekreftet." in drawn.alt
+    assert "oktober 2026: <5 nye meldinger, median – timer til bekreftet." in drawn.alt
     if not compact:
         assert "Nordby skole: 90-persentil 3,0 skoledager, frist 1." in drawn.alt
         assert "Fjellvik skule: 90-persentil – skoledager, frist 1." in drawn.alt
@@ -188,10 +188,10 @@ def test_the_chart_is_a_real_png_of_the_expected_size_and_not_blank(
 def test_monthly_dry_run_names_who_would_get_it_and_the_month_covered(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The round on 1 December covers November: both the run and the dry run say 2026-11."""
+    """The round on 1 December covers November: both the run and the dry run say so."""
     assert main(["monthly", "--dry-run", "--at", "2026-12-01 08:00"]) == 0
     out = capsys.readouterr().out
-    assert "nordby: månedsrapport for 2026-11 ville blitt sendt til 1." in out
+    assert "nordby: månedsrapport for november 2026 ville blitt sendt til 1." in out
     assert "→ rektor: rektor@nordby.example" in out
     assert "→ skoleeier: skoleeier@kommune.example" in out
     assert "2026-12" not in out

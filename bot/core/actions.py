@@ -80,6 +80,9 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         # § 12-6: the statsforvalter's melding, vedtak, frist and done (handlers.statsforvalter).
         CaseAction("statsforvalter", "action.statsforvalter", CASE, form="statsforvalter"),
+        # A closed case opened again, with the reason (handlers.review.reopen). Last, so the
+        # console's numbers for the others stay where they were.
+        CaseAction("reopen", "action.reopen", CASE, form="reopen"),
     )
 }
 MESSAGE_ACTIONS = tuple(a for a in ACTIONS.values() if a.place == MESSAGE)

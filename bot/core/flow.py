@@ -22,7 +22,7 @@ from typing import Any
 from bot.core import actions, forms, views
 from bot.core.checks import Hint, Reading
 from bot.core.forms import Field, Kind, Opened, Result, Submission
-from handlers import people, plan, review
+from handlers import overview, people, plan, review
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
 from handlers.org import School
@@ -253,3 +253,16 @@ def _school_for(
             pass
     theirs = org.schools_of(actor.strip().lower()) if actor else []
     return theirs[0] if theirs else org.schools[0]
+
+
+def show_overview(
+    services: Services, actor: str, lang: str, values: Mapping[str, Any] | None = None
+) -> views.OverviewView | None:
+    """Rektor's overview (the school's cases; skoleeier's: the owner's schools) or a leader's
+    own list, for the query an edge carried (`views.query_of`: a search, a sort, a page).
+    None for someone who holds no case and sees no school whole: their home stays as it is.
+    Listing opens nothing; each case is opened with the declared "open" action (logged)."""
+    found = overview.overview(services, actor, views.query_of(values or {}))
+    if found.scope == overview.OWN and found.total == 0 and not found.searched:
+        return None
+    return views.overview_view(lang, found, services.clock.now())

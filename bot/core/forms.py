@@ -52,9 +52,10 @@ class Choice:
     value: str
     label: str  # a catalog key, or the text itself when `literal`
     literal: bool = False
+    args: tuple[tuple[str, object], ...] = ()  # the catalog text's placeholders
 
     def text(self, lang: str) -> str:
-        return self.label if self.literal else t(lang, self.label)
+        return self.label if self.literal else t(lang, self.label, **dict(self.args))
 
 
 @dataclass(frozen=True)
@@ -403,9 +404,14 @@ def _prepare_plan(
 
 
 def _tiltak_choices(current: plan.Plan) -> tuple[Choice, ...]:
-    return tuple(
-        Choice(str(x.no), f"{x.no}. {(x.what or '')[:60]}", literal=True)
-        for x in current.active_tiltak()[:10]
+    return tuple(_tiltak_choice(x) for x in current.active_tiltak()[:10])
+
+
+def _tiltak_choice(x: plan.Tiltak) -> Choice:
+    """ "Tiltak 1: Voksen i storefri" (the number names one tiltak across the case's plans;
+    a list that numbers its lines of its own does not make it "1) 1. Voksen")."""
+    return Choice(
+        str(x.no), "plan.tiltak_choice", args=(("no", x.no), ("what", (x.what or "")[:60]))
     )
 
 
@@ -455,9 +461,7 @@ def _prepare_tiltak_done(
     review.authorize(services, ref, actor, "tiltak_done")
     current = plan.plan_of(services, ref, actor)
     waiting = [x for x in current.active_tiltak() if x.done_at is None]
-    choices = tuple(
-        Choice(str(x.no), f"{x.no}. {(x.what or '')[:60]}", literal=True) for x in waiting[:10]
-    )
+    choices = tuple(_tiltak_choice(x) for x in waiting[:10])
     return Opened(form, current.ref, dict(prefill), {"open_tiltak": choices})
 
 
@@ -539,6 +543,11 @@ def _prepare_close(
     if not needs.plan_in_force:
         hidden.add("plan_end_reason")
     return Opened(form, ref.strip().upper(), dict(prefill), hidden=frozenset(hidden))
+
+
+def _call_reopen(services: Services, s: Submission) -> Result:
+    reason = text_of(s.values, "reason")
+    return _outcome(review.reopen(services, _ref(s), s.actor, reason, request_key=s.key))
 
 
 def _call_note(services: Services, s: Submission) -> Result:
@@ -933,6 +942,18 @@ CLOSE = _declare(
         call=_call_close,
         prepare=_prepare_close,
         action="close",
+    )
+)
+REOPEN = _declare(
+    Form(
+        name="reopen",
+        title="reopen.title",
+        submit_label="reopen.submit",
+        intro="reopen.intro",
+        items=(_long("reason", "reopen.field.reason", review.MAX_REASON, required=True),),
+        call=_call_reopen,
+        prepare=_authorized("reopen"),
+        action="reopen",
     )
 )
 FORWARD = _declare(

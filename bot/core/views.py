@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot import text
 from bot.core import actions, forms
 from bot.core.actions import CaseAction
 from bot.core.forms import Kind
-from handlers import export, matter, names
+from handlers import export, matter, names, overview
 from handlers.dates import format_date
 from handlers.i18n import t
 from handlers.plan import Plan
@@ -132,3 +133,126 @@ def plan_view(
                 lines.append((2, item.text))
         sections.append((section.heading, lines))
     return PlanView(plans[0].ref, t(lang, "action.show_plan"), sections)
+
+
+# --- rektor's overview ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    ref: str
+    text: str  # "MF-0003 · mottatt · 8. trinn · meldt torsdag 3. desember (3 dager) · Lars Leder"
+
+
+@dataclass(frozen=True)
+class OverviewGroup:
+    heading: str  # "Ny (2)" when sorted by status; empty otherwise
+    lines: list[OverviewLine]
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """The school's cases (or the person's own), one page, computed once: Slack draws it in
+    App Home, Teams in the personal chat's home card, the console as lines. Each line is
+    opened with the declared "open" action (`review.open_case`: checked and logged)."""
+
+    title: str
+    summary: str  # how many were found, and by what
+    groups: list[OverviewGroup]
+    empty: str | None  # what to say when nothing was found
+    page_line: str  # "Side 1 av 3"
+    query: overview.Query  # what is shown (the text searched, the sort, the page)
+    pages: int
+    sorts: tuple[tuple[str, str], ...]  # (sort, label) the person may switch to
+    search_label: str
+    search_hint: str
+    open: CaseAction = actions.ACTIONS["open"]
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.query.page - 1 if self.query.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        return self.query.page + 1 if self.query.page < self.pages else None
+
+    def at(self, page: int | None = None, sort: str | None = None) -> dict[str, str]:
+        """The query of another page or sort, as the values an edge carries in a button."""
+        return {
+            "text": self.query.text,
+            "sort": sort or self.query.sort,
+            "page": str(page or (1 if sort else self.query.page)),
+        }
+
+    def lines(self) -> list[OverviewLine]:
+        return [line for group in self.groups for line in group.lines]
+
+
+def query_of(values: Mapping[str, Any]) -> overview.Query:
+    """A query back from what an edge carried (a button's value, a typed search)."""
+    page = str(values.get("page") or "1")
+    return overview.Query(
+        text=str(values.get("text") or "")[:MAX_SEARCH],
+        sort=str(values.get("sort") or "status"),
+        page=int(page) if page.isdigit() else 1,
+    )
+
+
+MAX_SEARCH = 100
+
+
+def overview_view(lang: str, found: overview.Overview, now: datetime) -> OverviewView:
+    title = t(lang, f"overview.title.{found.scope}")
+    number = t(lang, "overview.count.one" if found.total == 1 else "overview.count.many")
+    count = number.format(count=found.total)
+    if found.searched:
+        summary = t(lang, f"overview.searched.{found.searched}", text=found.query.text, count=count)
+    else:
+        parts = [f"{t(lang, f'status.{s}')} {n}" for s, n in found.counts.items()]
+        summary = f"{count}: {', '.join(parts)}" if parts else count
+    today = now.astimezone(found.zone).date().isoformat()
+    lines = [OverviewLine(r.ref, _overview_line(lang, r, today)) for r in found.rows]
+    groups: list[OverviewGroup] = []
+    shown: str | None = None  # the status of the group being filled
+    for row, line in zip(found.rows, lines, strict=True):
+        if not groups or (found.query.sort == "status" and row.status != shown):
+            heading = ""
+            if found.query.sort == "status":
+                status, many = t(lang, f"status.{row.status}"), found.counts.get(row.status, 0)
+                heading = t(lang, "overview.group", status=status, count=many)
+            groups.append(OverviewGroup(heading, []))
+            shown = row.status
+        groups[-1].lines.append(line)
+    empty = None
+    if not lines:
+        empty = t(lang, "overview.none_found" if found.searched else "overview.none")
+        empty = empty.format(text=found.query.text) if found.searched else empty
+    return OverviewView(
+        title=title,
+        summary=summary,
+        groups=groups,
+        empty=empty,
+        page_line=t(lang, "overview.page", page=found.page, pages=found.pages),
+        query=found.query,
+        pages=found.pages,
+        sorts=tuple((s, t(lang, f"overview.sort.{s}")) for s in overview.SORTS),
+        search_label=t(lang, "overview.search.label"),
+        search_hint=t(lang, "overview.search.hint"),
+    )
+
+
+def _overview_line(lang: str, r: overview.Row, today: str) -> str:
+    if r.closed_at is not None:
+        age = t(lang, "overview.closed_after.one" if r.age_days == 1 else "overview.closed_after")
+    else:
+        age = t(lang, "overview.age.one" if r.age_days == 1 else "overview.age")
+    day = text.day_text(lang, r.reported_on.isoformat(), today)
+    parts = [
+        r.ref,
+        t(lang, f"status.{r.status}"),
+        *([r.unit] if r.unit else []),
+        t(lang, "overview.reported", day=day, age=age.format(days=r.age_days)),
+        r.holder_name or t(lang, "overview.no_holder"),
+    ]
+    flags = ("❗ " if r.urgent else "") + ("§ 12-5 " if r.section == "12-5" else "")
+    return flags + " · ".join(parts)

@@ -168,6 +168,7 @@ class SlackEdge:
         app.action(re.compile(r"^case_\w+$"))(self.case_action)
         app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
         app.event("app_home_opened")(self.home)
+        app.action(re.compile(rf"^{blocks.OVERVIEW}\w+$"))(self.overview_action)
 
     # --- the pickers: options as one types -----------------------------------------------
 
@@ -574,8 +575,8 @@ class SlackEdge:
         if not outcome.changed:
             self.tell(client, body, t(lang, outcome.key, **outcome.args))
         self.refresh(client, outcome, email, verb)
-        if (body.get("view") or {}).get("type") == "home":
-            self.publish_home(client, body["user"]["id"], email)
+        if (body.get("view") or {}).get("type") == "home":  # the overview as it was shown
+            self.publish_home(client, body["user"]["id"], email, _metadata(body["view"]))
         self.wake()
 
     def refresh(self, client: WebClient, outcome: Outcome, actor: str, verb: str) -> None:
@@ -611,15 +612,37 @@ class SlackEdge:
             return
         self.publish_home(client, user, email)
 
-    def publish_home(self, client: WebClient, user: str, email: str) -> None:
+    def publish_home(
+        self, client: WebClient, user: str, email: str, query: dict[str, Any] | None = None
+    ) -> None:
         lang = self.services.org.language_of(email)
         view = blocks.home_view(
             lang,
             review.waiting_for(self.services, email),
             review.my_reports(self.services, email),
             self.zone(email),
+            flow.show_overview(self.services, email, lang, query),
         )
         client.views_publish(user_id=user, view=view)
+
+    def overview_action(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        """A search typed (Enter), a sort or a page of the overview: App Home again."""
+        ack()
+        if action["action_id"] == blocks.OVERVIEW_SEARCH:
+            shown = _metadata(body.get("view") or {})
+            query = {**shown, "text": action.get("value") or "", "page": "1"}
+        else:
+            query = json.loads(action.get("value") or "{}")
+        self.later(self._overview, body["user"]["id"], query, client)
+
+    def _overview(self, user: str, query: dict[str, Any], client: WebClient) -> None:
+        try:
+            email = self.directory.email_of(user)
+        except (UnknownUser, SlackApiError):
+            return
+        self.publish_home(client, user, email, query)
 
 
 # --- payload parsing ------------------------------------------------------------------

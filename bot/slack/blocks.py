@@ -424,8 +424,98 @@ HOME_MINE = 30
 
 
 def home_view(
-    lang: str, waiting: Sequence[CaseSummary], mine: Sequence[CaseSummary], zone: Any
+    lang: str,
+    waiting: Sequence[CaseSummary],
+    mine: Sequence[CaseSummary],
+    zone: Any,
+    overview: views.OverviewView | None = None,
 ) -> dict[str, Any]:
+    """The person's home: a new report, what waits for them, their reports; and for rektor
+    (skoleeier, a leader with cases) the overview, last, always whole (what waits is cut to
+    leave it room within the view's 100 blocks)."""
+    head = _home_lists(lang, waiting, mine, zone)
+    if overview is None:
+        return {"type": "home", "blocks": head[:VIEW_BLOCKS]}
+    tail = overview_blocks(lang, overview)
+    return {
+        "type": "home",
+        "blocks": head[: VIEW_BLOCKS - len(tail)] + tail,
+        "private_metadata": json.dumps(overview.at()),
+    }
+
+
+OVERVIEW = "overview_"  # action ids of the overview's search, sorts and pages
+OVERVIEW_SEARCH = OVERVIEW + "search"
+
+
+def overview_blocks(lang: str, view: views.OverviewView) -> list[Block]:
+    """Rektor's overview (bot.core.views.OverviewView): a search field, the sorts, one page
+    of lines each with the declared "open" button, and the pages."""
+    out: list[Block] = [
+        {"type": "divider"},
+        {"type": "header", "text": plain(view.title, 150)},
+        context(escape(view.summary)),
+        {
+            "type": "input",
+            "block_id": OVERVIEW_SEARCH,
+            "dispatch_action": True,
+            "optional": True,
+            "label": plain(view.search_label, 2000),
+            "hint": plain(view.search_hint, 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": OVERVIEW_SEARCH,
+                "initial_value": view.query.text,
+                "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+            },
+        },
+        {
+            "type": "actions",
+            "block_id": OVERVIEW + "sorts",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": f"{OVERVIEW}sort_{sort}",
+                    "text": plain(label, 75),
+                    "value": json.dumps(view.at(sort=sort)),
+                    **({"style": "primary"} if sort == view.query.sort else {}),
+                }
+                for sort, label in view.sorts
+            ],
+        },
+    ]
+    for group in view.groups:
+        if group.heading:
+            out.append(section(f"*{escape(group.heading)}*"))
+        for line in group.lines:
+            button = _button(view.open, lang, line.ref, False)
+            out.append({**section(escape(line.text)), "block_id": f"case:{line.ref}"})
+            out[-1]["accessory"] = {**button, "style": "primary"}
+    if view.empty:
+        out.append(section(escape(view.empty)))
+    steps = [
+        (f"{OVERVIEW}page_previous", "overview.previous", view.previous_page),
+        (f"{OVERVIEW}page_next", "overview.next", view.next_page),
+    ]
+    pages = [
+        {
+            "type": "button",
+            "action_id": action,
+            "text": plain(t(lang, label), 75),
+            "value": json.dumps(view.at(page=page)),
+        }
+        for action, label, page in steps
+        if page is not None
+    ]
+    if pages:
+        out.append(context(escape(view.page_line)))
+        out.append({"type": "actions", "block_id": OVERVIEW + "pages", "elements": pages})
+    return out
+
+
+def _home_lists(
+    lang: str, waiting: Sequence[CaseSummary], mine: Sequence[CaseSummary], zone: Any
+) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": plain(t(lang, "chat.home.title"), 150)},
         {
@@ -456,4 +546,4 @@ def home_view(
     if len(mine) > HOME_MINE:
         lines.append(t(lang, "chat.more", count=len(mine) - HOME_MINE))
     blocks += sections(escape("\n".join(lines) if lines else t(lang, "chat.home.none")))
-    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+    return blocks

@@ -288,10 +288,18 @@ class TeamsEdge:
 
     async def home_message(self, email: str, *, welcome: bool = False) -> Any:
         lang = self.services.org.language_of(email)
+        home = await self.home_card(email, welcome=welcome)
+        return card_message(t(lang, "chat.home.waiting"), home)
+
+    async def home_card(
+        self, email: str, query: Mapping[str, Any] | None = None, *, welcome: bool = False
+    ) -> cards.Card:
+        lang = self.services.org.language_of(email)
         waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
         mine = await asyncio.to_thread(review.my_reports, self.services, email)
-        home = cards.home_card(lang, waiting, mine, self.zone(email), welcome=welcome)
-        return card_message(t(lang, "chat.home.waiting"), home)
+        shown = await asyncio.to_thread(flow.show_overview, self.services, email, lang, query)
+        zone = self.zone(email)
+        return cards.home_card(lang, waiting, mine, zone, welcome=welcome, overview=shown)
 
     # --- forms --------------------------------------------------------------------------
 
@@ -694,6 +702,12 @@ class TeamsEdge:
                 value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
             )
         lang = self.services.org.language_of(email)
+        if action.verb == cards.OVERVIEW:  # a search, a sort or a page: the home redrawn
+            query = dict(data)
+            if query.get("search"):
+                query["text"] = str(query.get(cards.OVERVIEW_TEXT) or "")
+            home = await self.home_card(email, query)
+            return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(home))
         declared = actions.ACTIONS.get(action.verb or "")
         if declared is None or declared.run is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, "chat.error.try_again"))

@@ -394,9 +394,11 @@ def home_card(
     zone: Any,
     *,
     welcome: bool = False,
+    overview: views.OverviewView | None = None,
 ) -> Card:
     """The cases waiting for the person, each with the leader's actions, and their own
-    reports (the answer to "saker", and the welcome card)."""
+    reports (the answer to "saker", and the welcome card); for rektor (skoleeier, a leader
+    with cases) the overview after them."""
     body: list[Element] = []
     if welcome:
         body.append(textblock(t(lang, "teams.start.text")))
@@ -419,8 +421,64 @@ def home_card(
     if len(mine) > HOME_MINE:
         lines.append(t(lang, "chat.more", count=len(mine) - HOME_MINE))
     body.append(textblock("\n\n".join(lines) if lines else t(lang, "chat.home.none")))
+    if overview is not None:
+        body += overview_elements(lang, overview)
     button = dialog_button(t(lang, "chat.home.new_report"), REPORT)
     return card(body, [button])
+
+
+OVERVIEW = "overview"  # the verb of the overview's search, sorts and pages
+OVERVIEW_TEXT = "overview_text"  # its search field
+
+
+def overview_elements(lang: str, view: views.OverviewView) -> list[Element]:
+    """Rektor's overview (bot.core.views.OverviewView) in the home card: a search field, the
+    sorts, one page of lines each with the declared "open" button, and the pages. Search,
+    sort and page are Action.Execute (verb "overview"): the answer is the home card redrawn."""
+
+    def go(title: str, query: Mapping[str, str]) -> Element:
+        return {"type": "Action.Execute", "title": title, "verb": OVERVIEW, "data": dict(query)}
+
+    body: list[Element] = [
+        textblock(view.title, weight="Bolder", size="Medium", spacing="Large"),
+        textblock(view.summary, isSubtle=True, spacing="None"),
+        {
+            "type": "Input.Text",
+            "id": OVERVIEW_TEXT,
+            "label": view.search_label,
+            "placeholder": view.search_hint,
+            "value": view.query.text,
+            "maxLength": views.MAX_SEARCH,
+        },
+        {
+            "type": "ActionSet",
+            "actions": [
+                go(t(lang, "overview.search.submit"), {**view.at(page=1), "search": "1"}),
+                *(go(label, view.at(sort=sort)) for sort, label in view.sorts),
+            ],
+        },
+    ]
+    for group in view.groups:
+        if group.heading:
+            body.append(textblock(group.heading, weight="Bolder", spacing="Medium"))
+        for line in group.lines:
+            body.append(textblock(line.text, spacing="Small"))
+            opener = action_element(lang, view.open, line.ref, False)
+            body.append({"type": "ActionSet", "spacing": "None", "actions": [opener]})
+    if view.empty:
+        body.append(textblock(view.empty, isSubtle=True))
+    steps = [
+        go(t(lang, key), view.at(page=page))
+        for key, page in (
+            ("overview.previous", view.previous_page),
+            ("overview.next", view.next_page),
+        )
+        if page is not None
+    ]
+    if steps:
+        body.append(textblock(view.page_line, isSubtle=True))
+        body.append({"type": "ActionSet", "actions": steps})
+    return body
 
 
 def case_picker(lang: str, waiting: Sequence[CaseSummary], zone: Any) -> Card:

@@ -126,9 +126,7 @@ class TeamsDirectory:
                     identity.remember, self.services, PLATFORM, key, email, data
                 )
                 name = getattr(activity.from_, "name", None)
-                await asyncio.to_thread(
-                    remember_display_name, self.services, email, name, PLATFORM
-                )
+                await asyncio.to_thread(remember_display_name, self.services, email, name, PLATFORM)
         known = self._url.get(key)
         if self.unauthenticated and known and known.rstrip("/") != str(url).rstrip("/"):
             log.warning("activity for a known person from another serviceUrl refused")
