@@ -128,14 +128,20 @@ def test_a_plan_in_force_when_closed_is_in_force_again_and_its_dates_remind(
             evaluate_when="fredag 4. desember",
         ),
     )
-    review.close(services, ref, LEADER, "Ola sier han har det bra.")
+    review.close(
+        services, ref, LEADER, "Ola sier han har det bra.", plan_end_reason="Eleven flytter."
+    )
     reminders(services, clock, oslo(2026, 12, 4))
     assert dms(services, "2026-12-04") == {}
     clock.set(oslo(2026, 12, 4, 12))
     assert review.reopen(services, ref, LEADER, REASON).status == Status.PLAN
     assert [p.open for p in plan.plans_of(services, ref, LEADER)] == [True]
+    # The closing ended the plan and settled its dates; open again, it gets an evaluation
+    # within the plan deadline (5 school days: Friday 11 December), and the reminders run.
     reminders(services, clock, oslo(2026, 12, 7))
-    assert dms(services, "2026-12-07") == {LEADER: [(ref, "evaluation")]}
+    assert dms(services, "2026-12-07") == {}
+    reminders(services, clock, oslo(2026, 12, 11))
+    assert dms(services, "2026-12-11") == {LEADER: [(ref, "evaluation")]}
 
 
 def test_the_case_file_shows_the_reopening(services: Services, clock: FixedClock) -> None:
