@@ -4,70 +4,32 @@ Pick who you are from org.yml, file a report through the same fields as the moda
 each person receives, and act as the leader. Notices are delivered by the same outbox worker
 as in chat, with a sender that keeps them for the console's inbox.
 
-How it behaves at the keyboard: choices are numbered wherever the set is known; Enter at a
-menu (or «avbryt»/«tilbake» anywhere in a form) goes back one step; Ctrl-C or Ctrl-D inside a
-form asks before anything typed is thrown away, and a form may be kept as a draft that is
-offered the next time. An opened case stays open after each action (one `viewed` event per
-opening), and only the actions the person may take are offered.
+The console is an edge like Slack and Teams (`bot.core.edge.Edge`): it asks `bot.core.flow`
+what comes next and draws it with its terminal widgets (bot/console_prompt.py); it is also the
+in-process edge for flow tests. An opened case stays open after each action (one `viewed`
+event per opening), and only the actions the person may take are offered.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.core import actions, flow, forms, redaction, views, words
-from bot.core.forms import Kind
+from bot.console_prompt import HANDLED, Back, Interrupted, Quit, Terminal, words_of
+from bot.core import actions, edge, flow, forms, redaction, views, words
+from bot.core.forms import Choice, Field
 from bot.delivery import Worker
-from handlers import choices, export, followup, people, plan, review
+from handlers import choices, export, followup, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
-from handlers.errors import FieldErrors, Refused
-from handlers.i18n import LANGS, t
+from handlers.errors import Refused
 from handlers.services import Services
 
 PLATFORM = "console"
-
-
-class ConsoleSender:
-    """Delivery to the console is keeping the notice for the recipient's inbox."""
-
-    platform = PLATFORM
-
-    def deliver(self, item: Pending) -> str | None:
-        return None
-
-
-class Quit(Exception):
-    """Leave the console."""
-
-
-class Back(Exception):
-    """Leave the form or menu without doing anything (what was typed is kept as a draft or
-    thrown away, as the person chose)."""
-
-
-class Interrupted(Exception):
-    """Ctrl-C (KeyboardInterrupt) or Ctrl-D (end of input) at a prompt."""
-
-
-def _words(key: str) -> frozenset[str]:
-    """A word set from every catalog: a person may type it in any of the languages."""
-    return frozenset(w.strip().lower() for lang in LANGS for w in t(lang, key).split(","))
-
-
-@dataclass
-class Draft:
-    """A form left half-way: what was typed, and the fields still to ask."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    left: list[str] = field(default_factory=list)
-
-
 # The case actions in the order (and with the numbers) the console has always shown them;
 # a verb declared in bot.core.actions and missing here is offered after them.
 ACTION_ORDER = (
@@ -84,8 +46,24 @@ ACTION_ORDER = (
     "export",
     "change_plan",
 )
-HANDLED = -1  # `typed` answered the person itself (help): ask again
-TEXTS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
+
+
+class ConsoleSender:
+    """Delivery to the console is keeping the notice for the recipient's inbox."""
+
+    platform = PLATFORM
+
+    def deliver(self, item: Pending) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class At:
+    """Where the console is: the case open (None for the report), and whom its forms' person
+    pickers offer."""
+
+    ref: str | None = None
+    staff: tuple[str, ...] = ()
 
 
 class Console:
@@ -100,76 +78,88 @@ class Console:
     ) -> None:
         self.services = services
         self.export_dir = export_dir
-        self.read = read
-        self.out = out or sys.stdout
+        self.term = Terminal(read, out or sys.stdout)
+        self.say, self.tr, self.pick = self.term.say, self.term.tr, self.term.pick
         self.banner = banner or []
         self.worker = Worker(services, ConsoleSender())
         self.me: str | None = None
-        self.lang = "nb"
         self.what = ""  # typed after «meld fra» at the menu: what happened
-        self.drafts: dict[tuple[str, str, str], Draft] = {}  # (person, form, case) → draft
-        self.cancel_words = _words("console.words.cancel")
-        self.quit_words = _words("console.words.quit")
+        self.quit_words = words_of("console.words.quit")
 
-    # --- plumbing ---------------------------------------------------------------------
+    # --- the edge: a form, a view, a notice; an update, an upload ----------------------
 
-    def say(self, line: str = "") -> None:
-        print(line, file=self.out, flush=True)
+    def form(self, at: At, shown: flow.Shown) -> dict[str, Any] | None:
+        key = (self.me or "", shown.opened.form.name, shown.opened.ref or "")
+        staff = [(p, self._describe(p)) for p in at.staff]
+        return self.term.fill(shown, key, staff, self.search)
 
-    def ask(self, prompt: str) -> str:
-        """One line from the person. Ctrl-C and Ctrl-D raise Interrupted; the cancel words
-        («avbryt», «tilbake») raise Back."""
-        try:
-            answer = self.read(f"{prompt}: ").strip()
-        except EOFError as exc:
-            self.say()
-            raise Interrupted from exc
-        except KeyboardInterrupt as exc:
-            self.say()
-            raise Interrupted from exc
-        if answer.lower() in self.cancel_words:
-            raise Back
-        return answer
+    def search(self, f: Field, typed: str, values: Mapping[str, Any]) -> Sequence[Choice]:
+        assert f.search is not None and self.me is not None
+        school = values.get("school") if isinstance(values.get("school"), str) else None
+        return forms.search(
+            self.services, f.search, self.me, typed, school_id=school, lang=self.term.lang
+        )
 
-    def tr(self, key: str, **args: object) -> str:
-        return t(self.lang, key, **args)
+    def view(self, at: At, view: views.View) -> None:
+        if isinstance(view, views.CaseView):
+            self.say("=" * 40)
+            self.say(f"{view.title} – {view.state}")
+            self.say("\n".join(f"{label}: {value}" for label, value in view.people))
+            for line in view.facts:
+                self.say(line)
+            self.say(self.tr("console.report_text") + ":")
+            for label, value in view.report:
+                self.say(f"  {label}: {value}")
+            self.say(view.trail_title + ":")
+            for line in view.trail:
+                self.say(f"  {line}")
+            self.say("=" * 40)
+        elif isinstance(view, views.PlanView):
+            self.say("=" * 40)
+            for heading, lines in view.sections:
+                self.say(heading.upper())
+                for depth, line in lines:
+                    self.say("  " * depth + line)
+            self.say("=" * 40)
+        elif isinstance(view, views.ListView):
+            self.listed(view.cases)
 
-    def pick(
-        self,
-        title: str,
-        options: Sequence[str],
-        numbers: Sequence[int] | None = None,
-        typed: Callable[[str], int | None] | None = None,
-    ) -> int | None:
-        """A numbered menu; returns the index into `options`, or None to go back (Enter or
-        a cancel word). `numbers` keeps fixed numbers when only some options are offered;
-        `typed` may read a word instead of a number (the main menu's «mine», «saker»), or
-        answer itself and return HANDLED."""
-        shown = list(numbers) if numbers is not None else list(range(1, len(options) + 1))
-        self.say(title)
-        for no, label in zip(shown, options, strict=True):
-            self.say(f"  {no}) {label}")
-        while True:
-            try:
-                answer = self.ask(self.tr("console.choose"))
-            except Back:
+    def notice(self, at: At, lines: Sequence[str]) -> None:
+        for line in lines:
+            self.say(line)
+
+    def update(self, refresh: flow.Refresh) -> None:
+        """The console's notices are read in its inbox as they are now: nothing to redraw."""
+
+    def upload(self, actor: str, lang: str, file: export.ExportFile) -> None:
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        path = self.export_dir / file.name
+        path.write_bytes(file.content)
+        self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
+        if file.review is not None:  # a copy for one party: what the leader reads first
+            for line in redaction.review_lines(file.review, lang):
+                self.say(line)
+
+    def through(self, at: At, step: flow.Step) -> flow.Done | None:
+        """A step to its end: a form is asked and submitted until it is done or left."""
+        while isinstance(step, flow.Shown):
+            values = self.form(at, step)
+            if values is None:
                 return None
-            if not answer:
-                return None
-            if answer.isdigit() and int(answer) in shown:
-                return shown.index(int(answer))
-            index = typed(answer) if typed else None
-            if index == HANDLED:
-                continue
-            if index is not None:
-                return index
-            self.say(self.tr("console.invalid_choice", first=shown[0], last=shown[-1]))
+            name, lang = step.opened.form.name, self.term.lang
+            submission = forms.Submission(self.me or "", values, step.opened.ref)
+            step = flow.submit(self.services, name, submission, lang, opened=step.opened)
+        if isinstance(step, flow.Done) and step.result.file is not None:
+            self.upload(self.me or "", self.term.lang, step.result.file)
+        elif not (isinstance(step, flow.Done) and step.result.filed):  # the report says more
+            edge.draw(self, at, step)
+        return step if isinstance(step, flow.Done) else None
+
+    # --- the main loop ----------------------------------------------------------------
 
     def deliver(self) -> None:
         while self.worker.run_once():
             pass
-
-    # --- the main loop ----------------------------------------------------------------
 
     def run(self) -> int:
         for line in self.banner:
@@ -194,7 +184,7 @@ class Console:
             self.say(f"  {i}) {self._describe(person)}")
         while True:
             try:
-                answer = self.ask(self.tr("console.choose"))
+                answer = self.term.ask(self.tr("console.choose"))
             except Back:
                 answer = ""
             if answer.lower() in self.quit_words:
@@ -203,7 +193,7 @@ class Console:
                 break
             self.say(self.tr("console.who.how", last=len(people)))
         self.me = people[int(answer) - 1]
-        self.lang = self.services.org.language_of(self.me)
+        self.term.lang = self.services.org.language_of(self.me)
 
     def _describe(self, email: str) -> str:
         org = self.services.org
@@ -219,25 +209,21 @@ class Console:
     def menu(self) -> None:
         assert self.me is not None
         self.deliver()
-        actions = [
+        entries: list[tuple[str, Callable[[], None]]] = [
             ("console.menu.report", self.file_report),
             ("console.menu.inbox", self.inbox),
-            ("console.menu.waiting", self.waiting),
+            ("console.menu.waiting", lambda: self.list_of(words.CASES)),
             ("console.menu.case", self.act_on_case),
-            ("console.menu.mine", self.my_reports),
+            ("console.menu.mine", lambda: self.list_of(words.MINE)),
             ("console.menu.switch", self.switch),
             ("console.menu.quit", self.quit),
             # Last, so the numbers people (and scripts) know stay where they were.
             ("console.menu.followup", self.run_reminders),
         ]
-        index = self.pick(
-            self.tr("console.menu", who=self.me),
-            [self.tr(k) for k, _ in actions],
-            typed=self._typed,
-        )
-        if index is None:
-            return
-        actions[index][1]()
+        title = self.tr("console.menu", who=self.me)
+        index = self.pick(title, [self.tr(k) for k, _ in entries], typed=self._typed)
+        if index is not None:
+            entries[index][1]()
 
     def _typed(self, answer: str) -> int | None:
         """The words a person may type anywhere Meldefra lives (bot.core.words), as menu
@@ -263,289 +249,30 @@ class Console:
         org = self.services.org
         for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
             next_round = followup.next_round_at(org.school(result.school_id), now)
-            for line in text.round_lines(self.lang, result, next_round=next_round):
+            for line in text.round_lines(self.term.lang, result, next_round=next_round):
                 self.say(line)
         self.deliver()
 
-    # --- forms: rendered from bot.core.forms -----------------------------------------
-
-    def fill(self, opened: forms.Opened, *, people: Sequence[str] = ()) -> forms.Result:
-        """Ask a declared form's fields in order, submit, and on field errors ask again
-        only for what was wrong, keeping everything typed. «avbryt», Ctrl-C and Ctrl-D go
-        through `leave`, which asks before throwing anything away; leaving raises Back.
-
-        `people`: whom a PERSON field offers (the console knows the set; chat platforms
-        have their own people pickers)."""
-        form = opened.form
-        me = self.me or ""
-        key = (me, form.name, opened.ref or "")
-        draft = self.drafts.pop(key, None)
-        if draft is not None and not self._resume_draft():
-            draft = None
-        values = draft.values if draft else dict(opened.values)
-        if draft is None:
-            self.say(self.tr("console.form.how"))
-            if form.intro:
-                self.say(self.tr(form.intro))
-        shown = [f for f in opened.shown() if isinstance(f, forms.Field)]
-        todo = [f for f in shown if not self._settled(f, opened)]
-        if draft is not None:
-            todo = [f for f in todo if f.name in draft.left]
-        at = 0
-        ended: set[str] = set()  # repeat groups the person finished ("tiltak")
-
-        def declined(item: forms.Field, answer: Any) -> bool:
-            """Enter at a case form's first question, when it is a required text (the
-            reason for closing, the note), is a no: back to the case, nothing asked more."""
-            first = draft is None and todo and item is todo[0] and at == 1
-            return bool(first) and opened.ref is not None and item.required and not answer
-
-        while True:
-            while at < len(todo):
-                item = todo[at]
-                at += 1
-                row = self._row_of(opened, item)
-                if not opened.visible(item, values) or (row and row[0].name in ended):
-                    continue
-                try:
-                    values[item.name] = self.ask_field(item, opened, values, people)
-                    if declined(item, values[item.name]):
-                        raise Back
-                except (Back, Interrupted) as left:
-                    draft = Draft(values, [f.name for f in todo[at - 1 :]])
-                    self.leave(key, draft, opened.values, left)
-                    at -= 1  # go on where they were
-                    continue
-                if row and row[2] == 0 and not values[item.name] and not item.required:
-                    ended.add(row[0].name)  # an empty first field ends the rows
-            try:
-                return forms.submit(
-                    self.services, form.name, forms.Submission(me, values, opened.ref)
-                )
-            except FieldErrors as errors:
-                beside, general = form.place(errors, [f.name for f in shown])
-                if not beside:  # nothing to fix in this form (e.g. a plan exists already)
-                    raise
-                self.say(self.tr("console.fix"))
-                for name, problem in beside.items():
-                    self.say(f"  - {form.label_of(self.lang, name)}: {problem.text(self.lang)}")
-                for problem in general:
-                    self.say(f"  - {problem.text(self.lang)}")
-                todo = [f for f in shown if f.name in beside]
-                ended = set()
-                at = 0
-
-    @staticmethod
-    def _settled(f: forms.Field, opened: forms.Opened) -> bool:
-        """A choice the form's opening already made (the person's only school) is not asked."""
-        return f.kind == Kind.CHOICE and f.default is None and bool(opened.values.get(f.name))
-
-    @staticmethod
-    def _row_of(opened: forms.Opened, f: forms.Field) -> tuple[forms.Repeat, int, int] | None:
-        """For a repeated field ("tiltak.2.when"): its Repeat, the row, and its place in it."""
-        group, _, rest = f.name.partition(".")
-        row, _, name = rest.partition(".")
-        for item in opened.form.items:
-            if isinstance(item, forms.Repeat) and item.name == group and row.isdigit():
-                names = [x.name for x in item.fields]
-                if name in names:
-                    return item, int(row), names.index(name)
-        return None
-
-    def _resume_draft(self) -> bool:
-        index = self.pick(
-            self.tr("console.draft.found"),
-            [self.tr("console.draft.resume"), self.tr("console.draft.restart")],
-        )
-        if index is None:
-            raise Back
-        return index == 0
-
-    def leave(
-        self, key: tuple[str, str, str], draft: Draft, initial: Mapping[str, Any], left: Exception
-    ) -> None:
-        """The person typed a cancel word or pressed Ctrl-C/Ctrl-D inside a form. Returns
-        to go on where they were; raises Back (draft kept or discarded) or Quit. Only what
-        the person typed counts, not what the form was opened with."""
-        typed = any(
-            v not in ("", None, False, [], ()) and v != initial.get(k)
-            for k, v in draft.values.items()
-        )
-        if not typed:
-            raise Back from left
-        self.say(self.tr("console.form.not_sent"))
-        try:
-            index = self.pick(
-                self.tr("console.form.what_now"),
-                [
-                    self.tr("console.form.go_on"),
-                    self.tr("console.form.keep"),
-                    self.tr("console.form.discard"),
-                ],
-            )
-        except Interrupted:
-            # The input is gone (Ctrl-D twice, or the end of a script): keep it for this
-            # session and say so, then leave.
-            self.drafts[key] = draft
-            self.say(self.tr("console.form.lost"))
-            raise Quit from left
-        if index == 0:
-            return
-        if index == 2:
-            self.say(self.tr("console.form.discarded"))
-        else:
-            self.drafts[key] = draft
-            self.say(self.tr("console.form.kept"))
-        raise Back from left
-
-    def ask_field(
-        self,
-        f: forms.Field,
-        opened: forms.Opened,
-        values: dict[str, Any],
-        people: Sequence[str],
-    ) -> Any:
-        """One declared field, by its kind; the value as `forms.submit` takes it."""
-        label = opened.form.label_of(self.lang, f.name)
-        row = self._row_of(opened, f)
-        if row and row[2] == 0:
-            self.say(self.tr(row[0].heading, n=row[1]))
-        before = values.get(f.name)
-        prefilled = opened.values.get(f.name)
-        keep = bool(prefilled) and before == prefilled and f.kind in TEXTS
-        if before not in (None, "", [], (), False) and not keep:
-            self.say(self.tr("console.you_typed", value=self._shown(f, opened, before)))
-        optional = "" if f.required or f.default else f" {self.tr('console.optional')}"
-        if row and row[2] == 0 and not f.required:
-            optional = f" {self.tr('console.repeat.done')}"
-        if keep:  # filled in from the case (the pupils named in the report): Enter keeps it
-            optional = f" {self.tr('console.default', value=prefilled)}"
-        hint = f" – {self.tr(f.hint)}" if f.hint and f.kind in (Kind.DATE, Kind.TEXT) else ""
-        options = [(c.value, c.text(self.lang)) for c in opened.choices_of(f)]
-        if f.kind == Kind.CHOICE:
-            return self._ask_one(label + optional, options, f)
-        if f.kind == Kind.CHOICES:
-            return self._ask_many(label + optional, options)
-        if f.kind == Kind.TOGGLE:
-            return self._ask_yes_no(
-                self.tr("console.toggle", label=label, choice=options[0][1]) if options else label
-            )
-        if f.kind == Kind.PERSON:
-            return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
-        if f.kind == Kind.SEARCH:
-            return self._ask_search(label + optional, f, values)
-        while True:
-            answer = self.ask(label + optional + hint)
-            if keep and not answer:
-                return prefilled
-            if f.max_length is None or len(answer) <= f.max_length:
-                return answer
-            self.say(self.tr("error.too_long", max=f.max_length, length=len(answer)))
-
-    def _shown(self, f: forms.Field, opened: forms.Opened, value: Any) -> str:
-        labels = {c.value: c.text(self.lang) for c in opened.choices_of(f)}
-        if isinstance(value, list | tuple):
-            return ", ".join(labels.get(str(v), str(v)) for v in value)
-        return labels.get(str(value), str(value))
-
-    def _ask_one(self, title: str, options: list[tuple[str, str]], f: forms.Field) -> str:
-        """A numbered choice. Enter takes the declared default; with none, Enter leaves a
-        required choice (the form) and skips an optional one."""
-        default = next((label for value, label in options if value == f.default), None)
-        if default is not None:
-            title += f" {self.tr('console.default', value=default)}"
-        index = self.pick(title, [label for _, label in options])
-        if index is not None:
-            return options[index][0]
-        if f.default is not None:
-            return f.default
-        if f.required:
-            raise Back
-        return ""
-
-    def _ask_many(self, title: str, options: list[tuple[str, str]]) -> list[str]:
-        """Numbers separated by commas; anything else is refused with the choices shown."""
-        last = len(options)
-        while True:
-            for i, (_, label) in enumerate(options, 1):
-                self.say(f"  {i}) {label}")
-            raw = self.ask(f"{title} – {self.tr('console.many_help')}")
-            parts = [p for p in raw.replace(" ", ",").split(",") if p]
-            wrong = [p for p in parts if not (p.isdigit() and 1 <= int(p) <= last)]
-            if not wrong:
-                return list(dict.fromkeys(options[int(p) - 1][0] for p in parts))
-            self.say(self.tr("console.not_a_choice", value=raw, last=last))
-
-    def _ask_yes_no(self, question: str) -> bool:
-        while True:
-            mark = "" if question.endswith("?") else "?"
-            answer = self.ask(f"{question}{mark} ({self.tr('console.yes_no')})").lower()
-            if answer in ("", "n", "nei", "no"):
-                return False
-            if answer in ("j", "ja", "y", "yes"):
-                return True
-            self.say(self.tr("console.yes_no.again"))
-
-    def _ask_search(self, title: str, f: forms.Field, values: Mapping[str, Any]) -> Any:
-        """A picker: what is typed is searched (several, with `multi`, separated by commas);
-        matches are numbered and the text itself comes last, Enter takes the text. Without
-        matches the text is taken as typed, as before the register."""
-        answer = self.ask(title)
-        if not answer.strip():  # the handler says what is missing, like any other field
-            return [] if f.multi else ""
-        parts = [p for p in answer.split(",") if p.strip()] if f.multi else [answer]
-        picked = [self._search_one(f, part, values) for part in parts]
-        return picked if f.multi else picked[0]
-
-    def _search_one(self, f: forms.Field, typed: str, values: Mapping[str, Any]) -> str:
-        assert f.search is not None and self.me is not None
-        school = values.get("school") if isinstance(values.get("school"), str) else None
-        found = forms.search(
-            self.services, f.search, self.me, typed, school_id=school, lang=self.lang
-        )
-        matches = [c for c in found if not c.value.startswith(people.TYPED)]
-        exact = [c for c in matches if c.value.lower() == f"{people.STAFF}{typed.strip().lower()}"]
-        if exact or not matches:
-            return (exact or found or [forms.Choice(people.TYPED + typed.strip(), "")])[0].value
-        index = self.pick(typed.strip(), [c.text(self.lang) for c in found])
-        return found[index].value if index is not None else found[-1].value
-
-    def _ask_person(self, title: str, people: list[tuple[str, str]], f: forms.Field) -> str:
-        """A number from the list, or an e-mail on it; someone not on it "finnes ikke"."""
-        emails = [email for email, _ in people]
-        while True:
-            for i, (_, label) in enumerate(people, 1):
-                self.say(f"  {i}) {label}")
-            answer = self.ask(f"{title} – {self.tr('console.person_help')}")
-            if not answer:
-                if f.required:
-                    raise Back
-                return ""
-            if answer.isdigit() and 1 <= int(answer) <= len(emails):
-                return emails[int(answer) - 1]
-            if answer.lower() in emails:
-                return answer.lower()
-            self.say(self.tr("console.no_such_person", who=answer))
-
-    # --- melde fra --------------------------------------------------------------------
+    # --- melde fra, the inbox and the lists -------------------------------------------
 
     def file_report(self) -> None:
         assert self.me is not None
         org = self.services.org
-        opened = forms.report_opened(org, actor=self.me, prefill={"what": self.what})
+        lang = self.term.lang
+        step = flow.open_form(self.services, "report", self.me, lang, prefill={"what": self.what})
         self.what = ""
         schools = org.schools_of(self.me) or list(org.schools)
-        staff = sorted({p for s in schools for p in s.staff()} - {self.me})
+        staff = tuple(sorted({p for s in schools for p in s.staff()} - {self.me}))
         try:
-            result = self.fill(opened, people=staff)
+            done = self.through(At(None, staff), step)
         except Back:
             return
-        self.say(self.tr("console.filed", ref=result.ref))
-        if result.filed is not None and result.filed.when is not None:
-            self.say(self.tr("when.understood", when=format_when(result.filed.when, self.lang)))
+        filed = done.result.filed if done else None
+        if filed is not None:
+            self.say(self.tr("console.filed", ref=filed.ref))
+            if filed.when is not None:
+                self.say(self.tr("when.understood", when=format_when(filed.when, lang)))
         self.deliver()
-
-    # --- what I have and what waits ---------------------------------------------------
 
     def inbox(self) -> None:
         assert self.me is not None
@@ -558,7 +285,11 @@ class Console:
             self.say(text.render(item["kind"], item["lang"], item["data"], edge=PLATFORM))
         self.say("—" * 40)
 
-    def _list(self, cases: list[review.CaseSummary], numbered: bool = False) -> None:
+    def list_of(self, intent: str) -> None:
+        assert self.me is not None
+        edge.draw(self, At(), flow.listing(self.services, self.me, intent))
+
+    def listed(self, cases: Sequence[review.CaseSummary], numbered: bool = False) -> None:
         if not cases:
             self.say(self.tr("console.nothing"))
         for i, c in enumerate(cases, 1):
@@ -566,47 +297,32 @@ class Console:
                 x for x in ("!" if c.urgent else "", "§ 12-5" if c.section == "12-5" else "") if x
             )
             number = f"{i}) " if numbered else ""
-            self.say(
-                f"  {number}{c.ref}  {self.tr('status.' + c.status):<18} {c.unit or ''} {flags}"
-            )
-
-    def waiting(self) -> None:
-        assert self.me is not None
-        self._list(review.waiting_for(self.services, self.me))
-
-    def my_reports(self) -> None:
-        assert self.me is not None
-        self._list(review.my_reports(self.services, self.me))
+            status = self.tr("status." + c.status)
+            self.say(f"  {number}{c.ref}  {status:<18} {c.unit or ''} {flags}")
 
     # --- a case -----------------------------------------------------------------------
 
     def act_on_case(self) -> None:
         """Pick a waiting case or type its number; it stays open until Enter."""
         assert self.me is not None
-        waiting = review.waiting_for(self.services, self.me)
+        waiting = flow.listing(self.services, self.me, words.CASES).cases
         if waiting:
             self.say(self.tr("console.menu.waiting") + ":")
-            self._list(waiting, numbered=True)
+            self.listed(waiting, numbered=True)
         prompt = self.tr("console.case_ref.pick" if waiting else "console.case_ref")
         while True:
             try:
-                answer = self.ask(prompt)
+                answer = self.term.ask(prompt)
             except Back:
                 return
             if not answer:
                 return
-            if answer.isdigit() and 1 <= int(answer) <= len(waiting):
-                ref = waiting[int(answer) - 1].ref
-            else:
-                ref = answer
-            try:
-                details = review.open_case(self.services, ref, self.me)
-            except Refused as refusal:
-                self.say(refusal.text(self.lang))
-                continue
-            break
-        self.show(details)
-        self.on_case(details.ref)
+            number = answer.isdigit() and 1 <= int(answer) <= len(waiting)
+            ref = waiting[int(answer) - 1].ref if number else answer
+            step = flow.open_case(self.services, ref, self.me, self.term.lang)
+            edge.draw(self, At(), step)
+            if isinstance(step, flow.Details):
+                return self.on_case(step.view.ref)
 
     def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
         """(number, verb, label key) of what this person may do with the case now: the
@@ -626,7 +342,7 @@ class Console:
             try:
                 now = choices.choices_for(self.services, ref, self.me or "")
             except Refused as refusal:
-                self.say(refusal.text(self.lang))
+                self.say(refusal.text(self.term.lang))
                 return
             offered = self.offered(now)
             title = self.tr("console.case_now", ref=now.ref, status=self.tr("status." + now.status))
@@ -644,110 +360,12 @@ class Console:
                 return
             if index is None:
                 return
+            verb = offered[index][1]
+            confirm = actions.ACTIONS[verb].confirm
             try:
-                self.do(offered[index][1], now)
+                if confirm and not self.term.yes_no(self.tr(confirm)):
+                    raise Back
+                step = flow.click(self.services, verb, now.ref, self.me, self.term.lang)
+                self.through(At(now.ref, tuple(now.forward_to)), step)
             except (Back, Interrupted):
                 self.say(self.tr("console.cancelled"))
-            except FieldErrors as errors:
-                for message in errors.render(self.lang).values():
-                    self.say(message)
-            except Refused as refusal:
-                self.say(refusal.text(self.lang))
-
-    def do(self, verb: str, now: choices.CaseChoices) -> None:
-        """One action on the open case: in place, or through its declared form."""
-        me = self.me or ""
-        if verb == "show_plan":
-            return self.show_plan(now.ref)
-        if verb == "tiltak_done":
-            return self.tiltak_done(now)
-        action = actions.ACTIONS[verb]
-        if action.confirm and not self._ask_yes_no(self.tr(action.confirm)):
-            raise Back
-        if action.run is not None:
-            step = flow.click(self.services, verb, now.ref, me, self.lang)
-            if isinstance(step, flow.Notice | flow.Done):
-                self.say(step.text if isinstance(step, flow.Notice) else "\n".join(step.lines))
-            return None
-        assert action.form is not None
-        # The form's own access check runs before any typing (a refusal is on the trail).
-        opened = forms.open_form(self.services, action.form, me, ref=now.ref)
-        result = self.fill(opened, people=now.forward_to)
-        if result.file is not None:
-            self.save(result.file)
-            return None
-        for line in result.lines(self.lang, opened.form, self.services.clock.now()):
-            self.say(line)
-        return None
-
-    def save(self, file: export.ExportFile) -> None:
-        self.export_dir.mkdir(parents=True, exist_ok=True)
-        path = self.export_dir / file.name
-        path.write_bytes(file.content)
-        self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
-        if file.review is not None:  # a copy for one party: what the leader reads first
-            for line in redaction.review_lines(file.review, self.lang):
-                self.say(line)
-
-    # --- the aktivitetsplan -----------------------------------------------------------
-
-    def show_plan(self, ref: str) -> None:
-        step = flow.show_plan(self.services, ref, self.me or "", self.lang)
-        if isinstance(step, flow.Notice):
-            self.say(step.text)
-            return
-        self.say("=" * 40)
-        for heading, lines in step.view.sections:
-            self.say(heading.upper())
-            for depth, line in lines:
-                self.say("  " * depth + line)
-        self.say("=" * 40)
-
-    def tiltak_done(self, now: choices.CaseChoices) -> None:
-        waiting = [no for no, done in now.tiltak if not done]
-        index = self.pick(
-            self.tr("console.plan.tiltak_no"), [self.tr("console.tiltak_no", no=n) for n in waiting]
-        )
-        if index is None:
-            raise Back
-        outcome = plan.complete_tiltak(self.services, now.ref, self.me or "", waiting[index])
-        self.say(self.tr(outcome.key, **outcome.args))
-
-    def show(self, details: review.CaseDetails) -> None:
-        self.say("=" * 40)
-        self.say(
-            self.tr("case.title", ref=details.ref) + f" – {self.tr('status.' + details.status)}"
-        )
-        self.say(
-            self.tr(
-                "case.reported_by",
-                who=details.name(details.reporter),
-                at=details.created_at.astimezone(
-                    self.services.org.school(details.school_id).zone
-                ).strftime("%d.%m.%Y %H.%M"),
-            )
-        )
-        for line in text.case_lines(
-            self.lang,
-            {
-                "urgent": details.urgent,
-                "section": details.section,
-                "unit": details.unit,
-                "categories": details.categories,
-                "accused": details.accused,
-            },
-        ):
-            self.say(line)
-        self.say(self.tr("console.report_text") + ":")
-        zone = self.services.org.school(details.school_id).zone
-        for label, value in views.case_view(self.lang, details, zone).report:
-            if value:
-                self.say(f"  {label}: {value}")
-        self.say(self.tr("case.trail") + ":")
-        for entry in details.trail:
-            if entry.type in ("notified", "delivered"):
-                continue
-            kind = text.event_label(self.lang, entry)
-            who = details.name(entry.actor)
-            self.say(f"  {entry.at.astimezone(zone):%d.%m %H.%M}  {kind:<24} {who}")
-        self.say("=" * 40)

@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core import actions, forms, views
+from bot.core import actions, forms, views, words
 from bot.core.forms import Field, Opened, Result, Submission
-from handlers import people, plan, review
+from handlers import choices, delivery, people, plan, review
+from handlers.delivery import SentMessage
 from handlers.errors import FieldErrors, Refused
 from handlers.i18n import t
 from handlers.services import Services
@@ -91,21 +92,23 @@ def submit(
     lang: str,
     *,
     shown: Iterable[str] | None = None,
+    opened: Opened | None = None,
 ) -> Done | Shown | Notice:
     """Call the form's handler. Field errors come back as the form again with what was
     typed, each problem beside its field when that field is `shown` (default: the fields the
-    form shows when it opens; a case form is reopened for that, which is logged)."""
+    form shows when it opens). An edge that still holds the form it showed passes it as
+    `opened`; otherwise a case form is reopened for that, which is logged."""
     form = forms.FORMS[name]
     try:
         result = forms.submit(services, name, submission)
     except FieldErrors as errors:
-        opened = _reopened(services, form, submission, lang)
-        if isinstance(opened, Notice):
-            return opened
-        names = shown if shown is not None else _names(opened)
+        again = opened or _reopened(services, form, submission, lang)
+        if isinstance(again, Notice):
+            return again
+        names = shown if shown is not None else _names(again)
         beside, general = form.place(errors, names)
         return Shown(
-            opened,
+            again,
             submission.values,
             {n: p.text(lang) for n, p in beside.items()},
             tuple(p.text(lang) for p in general),
@@ -180,3 +183,105 @@ def show_plan(services: Services, ref: str, actor: str, lang: str) -> PlanShown 
         return Notice(t(lang, "plan.error.no_plan", ref=ref.strip().upper()))
     zone = services.org.school(school).zone
     return PlanShown(views.plan_view(lang, every, zone, people.case_names(services, ref)))
+
+
+# --- who, lists and home: the same for every edge -------------------------------------------
+
+
+def lang_of(services: Services, actor: str | None) -> str:
+    """The person's language; the first school's when the person is not known yet."""
+    if actor:
+        return services.org.language_of(actor)
+    return services.org.schools[0].language
+
+
+def zone_of(services: Services, actor: str) -> Any:
+    """The time zone dates in the person's lists are written in (their first school's)."""
+    schools = services.org.schools_of(actor)
+    return (schools[0] if schools else services.org.schools[0]).zone
+
+
+def listing(services: Services, actor: str, intent: str) -> views.ListView:
+    """«mine» (the reports the person filed) or «saker» (the cases waiting for them)."""
+    lang = lang_of(services, actor)
+    if intent == words.MINE:
+        cases = review.my_reports(services, actor)
+        title, none = "chat.mine.title", "chat.mine.none"
+    else:
+        cases = review.waiting_for(services, actor)
+        title, none = "chat.cases.title", "chat.home.none"
+    return views.ListView(lang, title, tuple(cases), zone_of(services, actor), none)
+
+
+def home(services: Services, actor: str, *, welcome: bool = False) -> views.HomeView:
+    waiting = review.waiting_for(services, actor)
+    mine = review.my_reports(services, actor)
+    zone = zone_of(services, actor)
+    return views.HomeView(lang_of(services, actor), tuple(waiting), tuple(mine), zone, welcome)
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """A case message already sent on the edge's platform, to draw again in place with the
+    case's new status and who did what (`actions.case_message` of its kind, lang and data)."""
+
+    sent: SentMessage
+    status: str
+    last: actions.LastAction
+
+
+def refreshes(
+    services: Services, outcome: review.Outcome, platform: str, verb: str, who: str
+) -> list[Refresh]:
+    """Every leader's message about the case that shows its state (new case, forwarded,
+    escalated) on `platform`: what an edge updates after an action. `who`: the actor as the
+    platform shows a person (a Slack mention, a Teams name)."""
+    last = actions.LastAction(verb, who)
+    return [
+        Refresh(msg, outcome.status, last)
+        for msg in delivery.messages_for_case(services, outcome.ref, platform=platform)
+        if msg.kind in actions.ACTIONABLE and msg.platform_ref
+    ]
+
+
+# --- whom a person picker offers ------------------------------------------------------------
+
+
+def staff_of(services: Services, school_id: str | None) -> list[str]:
+    """The people a reporter may name (the school's staff, or every school's, and skoleeier's
+    contacts); a school id that is not the org's names nobody (the report's check says what is
+    wrong)."""
+    org = services.org
+    known = {s.id: s for s in org.schools}
+    if school_id and school_id not in known:
+        return []
+    schools = [known[school_id]] if school_id else list(org.schools)
+    return sorted({p for s in schools for p in s.staff()} | set(org.owner.contacts))
+
+
+def people_for(services: Services, actor: str | None, ref: str | None) -> list[str]:
+    """Whom a person picker offers: for a case's form, whom this person may send the case to
+    (its school and skoleeier, never every school's staff; nobody when refused); for the
+    report, the staff of the person's school (every school's when they have several)."""
+    if ref is None or actor is None:
+        schools = services.org.schools_of(actor) if actor else []
+        return staff_of(services, schools[0].id if len(schools) == 1 else None)
+    try:
+        return list(choices.choices_for(services, ref, actor).forward_to)
+    except (Refused, LookupError):
+        return []
+
+
+def asks_manager(services: Services, actor: str, values: Mapping[str, Any]) -> bool:
+    """Whether the report needs the reporter's manager from the directory: only where org.yml
+    names no nearest leader for them and the school wants the directory asked."""
+    org = services.org
+    school_id = str(values.get("school") or "") or None
+    try:
+        schools = [org.school(school_id)] if school_id else org.schools_of(actor)
+    except KeyError:
+        return False
+    if len(schools) != 1 or not schools[0].graph.managers:
+        return False
+    unit = schools[0].unit_of(actor)
+    return unit is None or unit.leader is None

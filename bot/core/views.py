@@ -1,4 +1,5 @@
-"""Read views, computed once for every edge: the case details (after the access check).
+"""Read views, computed once for every edge: the case details (after the access check), the
+aktivitetsplan, the lists of cases and the person's home.
 
 An edge draws a `CaseView` as it draws anything (Block Kit, an Adaptive Card, lines in a
 terminal); it never picks the report's fields, the facts or the buttons itself. The report's
@@ -20,7 +21,7 @@ from handlers import export
 from handlers.i18n import t
 from handlers.plan import Plan
 from handlers.render import Field, Para, Sub
-from handlers.review import CaseDetails
+from handlers.review import CaseDetails, CaseSummary
 
 TEXT_KINDS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
 QUIET_EVENTS = ("notified", "delivered")  # bookkeeping: not shown in the trail
@@ -113,3 +114,30 @@ def plan_view(
                 lines.append((2, item.text))
         sections.append((section.heading, lines))
     return PlanView(plans[0].ref, t(lang, "action.show_plan"), sections)
+
+
+@dataclass(frozen=True)
+class ListView:
+    """Cases in a list (the person's reports, or the cases waiting for them): drawn as lines
+    with the empty text when there are none."""
+
+    lang: str
+    title: str  # catalog key
+    cases: tuple[CaseSummary, ...]
+    zone: Any
+    none: str  # catalog key, said when there are no cases
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """The person's home (App Home, the Teams welcome and "saker" card, the console's
+    menu): the cases waiting for them, with the leader's actions, and their own reports."""
+
+    lang: str
+    waiting: tuple[CaseSummary, ...]
+    mine: tuple[CaseSummary, ...]
+    zone: Any
+    welcome: bool = False
+
+
+View = CaseView | PlanView | ListView | HomeView

@@ -15,22 +15,22 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import actions, flow, forms, words
-from bot.core.actions import LastAction
-from bot.core.forms import Field, Kind, Result, Submission
+from bot.core import actions, edge, flow, forms, views, words
+from bot.core.forms import Field, Kind, Submission
 from bot.slack import blocks
 from bot.slack.directory import SlackDirectory, UnknownUser
-from bot.slack.message_text import cut_at_word, plain_text
-from handlers import delivery, people, review
-from handlers.errors import FieldErrors, Refused
+from bot.slack.message_text import names_from, report_prefill
+from handlers import people
+from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
 from handlers.services import Services
@@ -77,19 +77,119 @@ def build_app(
         logger=logging.getLogger("meldefra.slack.bolt"),
     )
     directory = SlackDirectory(services, client)
-    SlackEdge(services, directory, wake).register(app)
+    SlackEdge(services, directory, wake, client).register(app)
     return app, directory
 
 
+@dataclass(frozen=True)
+class Here:
+    """Where a person acted (the payload: user, trigger, channel or view), to answer there;
+    `respond` for a slash command's answer."""
+
+    client: WebClient
+    body: dict[str, Any]
+    respond: Respond | None = None
+
+    @property
+    def user(self) -> str:
+        return str(self.body["user"]["id"] if "user" in self.body else self.body["user_id"])
+
+
 class SlackEdge:
+    """The Slack edge (`bot.core.edge.Edge[Here, None]`): Bolt listeners that ask the core
+    what comes next, and Block Kit to draw it."""
+
     def __init__(
-        self, services: Services, directory: SlackDirectory, wake: Callable[[], None]
+        self,
+        services: Services,
+        directory: SlackDirectory,
+        wake: Callable[[], None],
+        client: WebClient,
     ) -> None:
         self.services = services
         self.directory = directory
         self.wake = wake
+        self.client = client
         self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
         self.identities = QuietQueue(self.warm_identity)
+
+    def register(self, app: App) -> None:
+        app.command("/meldefra")(self.command)
+        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
+        app.view(FORM_VIEWS)(self.submit)
+        app.action("categories")(self.categories_changed)
+        app.action("home_report")(self.open_from_home)
+        app.action(re.compile(r"^case_\w+$"))(self.case_action)
+        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
+        app.event("app_home_opened")(self.home)
+
+    # --- the edge: a form, a view, a notice; an update, an upload ----------------------
+
+    def form(self, here: Here, shown: flow.Shown) -> None:
+        """A case's form opened from a button (the report opens from memory, `report_view`)."""
+        container = here.body.get("container") or {}
+        meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+        lang = self.lang_of(here.user)
+        self.show(here, blocks.form_view(shown.opened, lang, metadata=meta, values=shown.values))
+
+    def view(self, here: Here, view: views.View) -> None:
+        if isinstance(view, views.CaseView):
+            self.show(here, blocks.case_modal(self.lang_of(here.user), view))
+        elif isinstance(view, views.PlanView):
+            self.show(here, blocks.plan_modal(view))
+        elif isinstance(view, views.ListView) and here.respond is not None:
+            answer = t(view.lang, view.none)
+            if view.cases:
+                answer = blocks.listing(view.lang, view.title, view.cases, view.zone)
+            here.respond(response_type="ephemeral", text=answer)  # escaped by blocks.listing
+        elif isinstance(view, views.HomeView):
+            here.client.views_publish(user_id=here.user, view=blocks.home_view(view))
+
+    def notice(self, here: Here, lines: Sequence[str]) -> None:
+        """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
+        a modal or App Home (which have no channel)."""
+        message = blocks.escape("\n".join(lines))
+        if here.respond is not None:  # a slash command's answer
+            here.respond(response_type="ephemeral", text=message)
+            return
+        body = here.body
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
+        try:
+            if channel:
+                here.client.chat_postEphemeral(channel=channel, user=here.user, text=message)
+            else:
+                here.client.chat_postMessage(channel=here.user, text=message)
+        except SlackApiError as exc:
+            log.warning("could not tell user: %s", exc.response.get("error"))
+
+    def update(self, refresh: flow.Refresh) -> None:
+        """A leader's message about the case, in place: new state, who acted."""
+        sent = refresh.sent
+        channel, _, ts = str(sent.platform_ref).partition(":")
+        fallback, new_blocks = blocks.notice_message(
+            sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last
+        )
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=new_blocks)
+        except SlackApiError as exc:  # cosmetic; the state is in the database
+            log.warning("chat.update failed: %s", exc.response.get("error"))
+
+    def upload(self, actor: str, lang: str, file: ExportFile) -> None:
+        """The export goes to the person's own DM with the bot, never a channel."""
+        dm = self.directory.dm_channel(self.directory.user_of(actor))
+        try:
+            self.client.files_upload_v2(
+                channel=dm, content=file.content, filename=file.name, title=file.name
+            )
+            if file.metadata:
+                self.client.files_upload_v2(
+                    channel=dm, content=file.metadata_json(), filename=file.metadata_name
+                )
+        except SlackApiError as exc:
+            log.warning("export upload failed: %s", exc.response.get("error"))
+            self.client.chat_postMessage(channel=dm, text=t(lang, "chat.error.try_again"))
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -107,103 +207,21 @@ class SlackEdge:
             log.error("slack work failed: %s", type(exc).__name__)
 
     def lang_of(self, user_id: str) -> str:
-        email = self.directory.cached_email(user_id)
-        if email:
-            return self.services.org.language_of(email)
-        return self.services.org.schools[0].language
+        return flow.lang_of(self.services, self.directory.cached_email(user_id))
 
-    def zone(self, email: str) -> Any:
-        schools = self.services.org.schools_of(email)
-        return (schools[0] if schools else self.services.org.schools[0]).zone
-
-    def tell(self, client: WebClient, body: dict[str, Any], message: str) -> None:
-        """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
-        a modal or App Home (which have no channel)."""
-        message = blocks.escape(message)
-        user = body["user"]["id"]
-        channel = (body.get("container") or {}).get("channel_id") or (
-            body.get("channel") or {}
-        ).get("id")
+    def actor(self, here: Here) -> str | None:
         try:
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=user, text=message)
-            else:
-                client.chat_postMessage(channel=user, text=message)
-        except SlackApiError as exc:
-            log.warning("could not tell user: %s", exc.response.get("error"))
-
-    def actor(self, body: dict[str, Any], client: WebClient) -> str | None:
-        try:
-            return self.directory.email_of(body["user"]["id"])
+            return self.directory.email_of(here.user)
         except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
+            self.notice(here, [t(self.lang_of(here.user), "chat.error.unknown_user")])
             return None
 
-    def show(self, client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def show(self, here: Here, view: dict[str, Any]) -> None:
         """Open a dialog; on top of the one clicked in, when the click came from a modal."""
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
+        if (here.body.get("view") or {}).get("type") == "modal":
+            here.client.views_push(trigger_id=here.body["trigger_id"], view=view)
         else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    # --- registration -----------------------------------------------------------------
-
-    def register(self, app: App) -> None:
-        app.command("/meldefra")(self.command)
-        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
-        app.view(FORM_VIEWS)(self.submit)
-        app.action("categories")(self.categories_changed)
-        app.action("home_report")(self.open_from_home)
-        app.action(re.compile(r"^case_\w+$"))(self.case_action)
-        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
-        app.event("app_home_opened")(self.home)
-
-    # --- the pickers: options as one types -----------------------------------------------
-
-    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
-        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
-        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
-        user = body["user"]["id"]
-        email = self.directory.cached_email(user)
-        if email is None:
-            try:
-                email = self.directory.email_of(user)
-            except (UnknownUser, SlackApiError):
-                ack(options=[])
-                return
-        view = body.get("view") or {}
-        lang = _metadata(view).get("lang") or self.lang_of(user)
-        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
-        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
-        found = forms.search(
-            self.services,
-            dataset,
-            email,
-            str(body.get("value") or ""),
-            school_id=picked if isinstance(picked, str) else None,
-            lang=lang,
-        )
-        ack(options=blocks.search_options(found, lang))
-
-    # --- typed words and the report form ------------------------------------------------
-
-    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        user = body["user_id"]
-        lang = self.lang_of(user)
-        intent, rest = words.intent(body.get("text") or "")
-        if intent == words.HELP:
-            ack(response_type="ephemeral", text=blocks.escape(t(lang, "chat.help")))
-            return
-        ack()
-        if intent in (words.MINE, words.CASES):
-            self.later(self.answer_list, respond, user, intent)
-            return
-        self.later(self.open_report, client, body["trigger_id"], user, rest)
-
-    def open_report(self, client: WebClient, trigger: str, user: str, what: str = "") -> None:
-        client.views_open(trigger_id=trigger, view=self.report_view(user, what=what))
-        if self.directory.cached_email(user) is None:
-            self.identities.add(user)
+            here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
 
     def warm_identity(self, user: str) -> None:
         # Before the submission, so it needs no users.info call.
@@ -212,27 +230,51 @@ class SlackEdge:
         except (SlackApiError, UnknownUser) as exc:
             log.info("identity not resolved yet: %s", type(exc).__name__)
 
+    # --- typed words, the report form and the pickers ---------------------------------------
+
+    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        user = body["user_id"]
+        intent, rest = words.intent(body.get("text") or "")
+        if intent == words.HELP:
+            ack(response_type="ephemeral", text=blocks.escape(t(self.lang_of(user), "chat.help")))
+            return
+        ack()
+        if intent in (words.MINE, words.CASES):
+            self.later(self.answer_list, Here(client, body, respond), intent)
+            return
+        self.later(self.open_report, client, body["trigger_id"], user, {"what": rest})
+
+    def answer_list(self, here: Here, intent: str) -> None:
+        email = self.actor(here)
+        if email is not None:
+            edge.draw(self, here, flow.listing(self.services, email, intent))
+
+    def open_report(
+        self, client: WebClient, trigger: str, user: str, prefill: dict[str, Any] | None = None
+    ) -> None:
+        client.views_open(trigger_id=trigger, view=self.report_view(user, prefill=prefill))
+        if self.directory.cached_email(user) is None:
+            self.identities.add(user)
+
     def report_view(
         self,
         user: str,
         *,
-        what: str = "",
         prefill: dict[str, Any] | None = None,
         values: dict[str, Any] | None = None,
         school: str | None = None,
-        permalink: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """From memory only: the reporter's school and language from the cache."""
         lang = self.lang_of(user)
-        prefill = {**({"what": what} if what else {}), **(prefill or {})}
+        prefill = {k: v for k, v in (prefill or {}).items() if v}
+        email = self.directory.cached_email(user)
         opened = forms.report_opened(
-            self.services.org,
-            actor=self.directory.cached_email(user),
-            school_id=school,
-            prefill=prefill,
+            self.services.org, actor=email, school_id=school, prefill=prefill
         )
-        meta = {"lang": lang, **({"permalink": permalink} if permalink else {})}
-        return blocks.form_view(opened, lang, metadata=meta, values=values)
+        return blocks.form_view(
+            opened, lang, metadata={"lang": lang, **(meta or {})}, values=values
+        )
 
     def from_message(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The message shortcut: the report form with *what happened* from the message and
@@ -249,66 +291,22 @@ class SlackEdge:
         permalink: str | None = None
         readable = bool((message.get("text") or "").strip())
         try:
-            found = client.chat_getPermalink(channel=channel, message_ts=ts)
-            permalink = str(found["permalink"])
+            permalink = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
         except SlackApiError as exc:
-            error = exc.response.get("error")
-            log.info("no permalink: %s", error)
-            readable = readable and error not in UNREADABLE
+            log.info("no permalink: %s", exc.response.get("error"))
+            readable = readable and exc.response.get("error") not in UNREADABLE
+        notice = t(lang, "chat.shortcut.unreadable")
         prefill: dict[str, Any] = {}
-        notice = None
+        meta = {"permalink": permalink} if permalink and readable else {}
         if readable:
-            what = plain_text(message["text"], self.names_from(client))
-            limit = forms.REPORT.get("what").max_length or 3000  # type: ignore[union-attr]
-            if len(what) > limit:
-                what = cut_at_word(what, limit)
-                notice = t(lang, "chat.shortcut.cut", max=limit)
-            prefill["what"] = what
-            if permalink:
-                prefill["where"] = permalink
-        else:
-            notice = t(lang, "chat.shortcut.unreadable")
-        view = self.report_view(user, prefill=prefill, permalink=permalink if readable else None)
+            limit = _limit("what")
+            prefill, cut = report_prefill(message["text"], permalink, names_from(client), limit)
+            notice = t(lang, "chat.shortcut.cut", max=limit) if cut else ""
+        view = self.report_view(user, prefill=prefill, meta=meta)
         if notice:
             view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
         client.views_open(trigger_id=body["trigger_id"], view=view)
         self.warm_identity(user)
-
-    @staticmethod
-    def names_from(client: WebClient) -> Callable[[str], str | None]:
-        """Display names of the people mentioned in a message (looked up once each, at most
-        20; the rest stay as their Slack id)."""
-        known: dict[str, str | None] = {}
-
-        def name_of(user_id: str) -> str | None:
-            if user_id not in known and len(known) < 20:
-                try:
-                    found = client.users_info(user=user_id).get("user") or {}
-                    profile = found.get("profile") or {}
-                    known[user_id] = profile.get("display_name") or found.get("real_name")
-                except SlackApiError:
-                    known[user_id] = None
-            return known.get(user_id)
-
-        return name_of
-
-    def answer_list(self, respond: Respond, user: str, intent: str) -> None:
-        try:
-            email = self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
-            respond(
-                response_type="ephemeral", text=t(self.lang_of(user), "chat.error.unknown_user")
-            )
-            return
-        lang = self.services.org.language_of(email)
-        if intent == words.MINE:
-            cases = review.my_reports(self.services, email)
-            title, none = "chat.mine.title", "chat.mine.none"
-        else:
-            cases = review.waiting_for(self.services, email)
-            title, none = "chat.cases.title", "chat.home.none"
-        answer = blocks.listing(lang, title, cases, self.zone(email)) if cases else t(lang, none)
-        respond(response_type="ephemeral", text=answer)
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -322,20 +320,37 @@ class SlackEdge:
     def _categories_changed(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         chosen = [o["value"] for o in (body["actions"][0].get("selected_options") or [])]
+        school = state_value(view["state"]["values"], "school")
         new_view = self.report_view(
-            body["user"]["id"],
-            values={"categories": chosen},
-            school=state_value(view["state"]["values"], "school"),
+            body["user"]["id"], values={"categories": chosen}, school=school
         )
-        shown = {b.get("block_id") for b in new_view["blocks"]}
-        had = {b.get("block_id") for b in view.get("blocks", [])}
-        if shown == had:
+        if {b.get("block_id") for b in new_view["blocks"]} == {
+            b.get("block_id") for b in view.get("blocks", [])
+        }:
             return
         new_view["private_metadata"] = view.get("private_metadata", "")
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next
             log.info("views.update skipped: %s", exc.response.get("error"))  # change retries
+
+    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
+        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
+        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
+        user = body["user"]["id"]
+        try:
+            email = self.directory.cached_email(user) or self.directory.email_of(user)
+        except (UnknownUser, SlackApiError):
+            ack(options=[])
+            return
+        view = body.get("view") or {}
+        lang = _metadata(view).get("lang") or self.lang_of(user)
+        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
+        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
+        school = picked if isinstance(picked, str) else None
+        typed = str(body.get("value") or "")
+        found = forms.search(self.services, dataset, email, typed, school_id=school, lang=lang)
+        ack(options=blocks.search_options(found, lang))
 
     # --- submitting any form -----------------------------------------------------------
 
@@ -344,24 +359,21 @@ class SlackEdge:
     ) -> None:
         name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
         form = forms.FORMS[name]
-        user = body["user"]["id"]
         meta = _metadata(view)
-        lang = meta.get("lang") or self.lang_of(user)
+        lang = meta.get("lang") or self.lang_of(body["user"]["id"])
+        first = first_block_of(view)
         try:
-            email = self.directory.email_of(user)
+            email = self.directory.email_of(body["user"]["id"])
             values = self.values_of(form, view["state"]["values"])
-        except UnknownUser:
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.unknown_user")},
+        except (UnknownUser, SlackApiError) as exc:
+            if isinstance(exc, SlackApiError):
+                log.warning("users.info failed on submit: %s", exc.response.get("error"))
+            key = (
+                "chat.error.unknown_user"
+                if isinstance(exc, UnknownUser)
+                else "chat.error.try_again"
             )
-            return
-        except SlackApiError as exc:
-            log.warning("users.info failed on submit: %s", exc.response.get("error"))
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.try_again")},
-            )
+            ack(response_action="errors", errors={first: t(lang, key)})
             return
         lang = self.services.org.language_of(email)
         if meta.get("permalink"):  # the message shortcut's report keeps where it came from
@@ -369,7 +381,7 @@ class SlackEdge:
         submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
         if form.slow:  # e.g. the export renders: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
-            self.later(self.finish_slow, client, body, view, submission, lang)
+            self.later(self.finish_slow, Here(client, body), view, submission, lang)
             return
         shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         try:
@@ -377,83 +389,50 @@ class SlackEdge:
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.try_again")},
-            )
+            ack(response_action="errors", errors={first: t(lang, "chat.error.try_again")})
             return
         if isinstance(step, flow.Notice):
-            ack(response_action="errors", errors={first_block_of(view): step.text})
+            ack(response_action="errors", errors={first: step.text})
         elif isinstance(step, flow.Shown):
-            ack(response_action="errors", errors=self.field_errors(view, step))
+            errors = dict(step.errors)
+            if step.general:  # e.g. "school" when the form had no school picker
+                errors[first] = " ".join(x for x in (errors.get(first), *step.general) if x)
+            ack(response_action="errors", errors=errors)
         elif form.closes:
             ack()
         else:
             ack(response_action="update", view=blocks.done_view(lang, step.lines))
         if isinstance(step, flow.Done) and step.result.outcome is not None:
-            self.later(self.refresh, client, step.result.outcome, email, step.verb)
+            self.later(self.refresh, step.result.outcome, email, step.verb)
         self.wake()
 
     def values_of(self, form: forms.Form, state: dict[str, Any]) -> dict[str, Any]:
         """The submitted values as the core wants them; a picked Slack user as their e-mail."""
         values: dict[str, Any] = {}
         for f in form.fields():
-            if not isinstance(f, Field) or f.name not in state:
-                continue
-            value = state_value(state, f.name)
-            if f.kind == Kind.PERSON:
-                value = self.directory.email_of(value) if value else None
-            elif f.kind == Kind.TOGGLE:
-                value = forms.as_bool(value)
-            values[f.name] = value
+            if isinstance(f, Field) and f.name in state:
+                value = state_value(state, f.name)
+                if f.kind == Kind.PERSON:
+                    value = self.directory.email_of(value) if value else None
+                elif f.kind == Kind.TOGGLE:
+                    value = forms.as_bool(value)
+                values[f.name] = value
         return values
 
-    def field_errors(self, view: dict[str, Any], shown: flow.Shown) -> dict[str, str]:
-        """Errors beside their fields; those without a field shown go on the first one."""
-        rendered = dict(shown.errors)
-        if shown.general:  # e.g. "school" when the form had no school picker
-            first = first_block_of(view)
-            rendered[first] = " ".join(x for x in (rendered.get(first), *shown.general) if x)
-        return rendered
-
     def finish_slow(
-        self,
-        client: WebClient,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        submission: Submission,
-        lang: str,
+        self, here: Here, view: dict[str, Any], submission: Submission, lang: str
     ) -> None:
         name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
         step = flow.submit(self.services, name, submission, lang)
+        if isinstance(step, flow.Done) and step.result.file is not None:
+            self.upload(submission.actor, lang, step.result.file)
         if isinstance(step, flow.Done):
-            if step.result.file is not None:
-                self.send_file(client, body["user"]["id"], step.result, lang)
             texts = step.lines
         elif isinstance(step, flow.Shown):
             texts = [*step.errors.values(), *step.general]
         else:
             texts = [step.text]
-        client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
-
-    def send_file(self, client: WebClient, user: str, result: Result, lang: str) -> None:
-        """The export goes to the person's own DM with the bot, never a channel."""
-        made = result.file
-        assert made is not None
-        dm = self.directory.dm_channel(user)
-        try:
-            client.files_upload_v2(
-                channel=dm, content=made.content, filename=made.name, title=made.name
-            )
-            if made.metadata:
-                client.files_upload_v2(
-                    channel=dm,
-                    content=made.metadata_json(),
-                    filename=made.metadata_name,
-                )
-        except SlackApiError as exc:
-            log.warning("export upload failed: %s", exc.response.get("error"))
-            client.chat_postMessage(channel=dm, text=t(lang, "chat.error.try_again"))
+        here.client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
 
     # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
@@ -463,125 +442,73 @@ class SlackEdge:
         ack()
         verb = blocks.verb_of(action["action_id"])
         if verb is not None:
-            self.later(self.do_action, verb, body, action, client)
+            self.later(self.do_action, verb, Here(client, body), action)
 
-    def do_action(
-        self, verb: str, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
+    def do_action(self, verb: str, here: Here, action: dict[str, Any]) -> None:
         declared = actions.ACTIONS[verb]
-        ref = action.get("value") or body["actions"][0]["block_id"].split(":", 1)[-1]
-        email = self.actor(body, client)
+        ref = action.get("value") or here.body["actions"][0]["block_id"].split(":", 1)[-1]
+        email = self.actor(here)
         if email is None:
             return
         lang = self.services.org.language_of(email)
         if declared.form and blocks._inline_person(declared.form):
+            # A person picked on the message itself (forward): the form in one click.
+            picked = action.get("selected_user")
+            if not picked:
+                return
             try:
-                self.pick_person(client, body, action, declared.form, ref, email)
-            except (Refused, FieldErrors) as problem:  # a refusal is already on the trail
-                self.tell(client, body, _text(problem, lang))
-            return
-        step = flow.click(self.services, verb, ref, email, lang)
-        if isinstance(step, flow.Notice):
-            self.tell(client, body, step.text)
-        elif isinstance(step, flow.Details):
-            self.show(client, body, blocks.case_modal(lang, step.view))
-        elif isinstance(step, flow.PlanShown):
-            self.show(client, body, blocks.plan_modal(step.view))
-        elif isinstance(step, flow.Shown):
-            container = body.get("container") or {}
-            meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-            self.show(client, body, blocks.form_view(step.opened, lang, metadata=meta))
+                target = self.directory.email_of(picked)
+            except (UnknownUser, SlackApiError):
+                return self.notice(here, [t(lang, "chat.error.unknown_user")])
+            form = forms.FORMS[declared.form]
+            field = next(f for f in form.fields() if isinstance(f, Field))
+            submission = Submission(email, {field.name: target}, ref)
+            opened = forms.Opened(form, ref)  # nothing to reopen: its problems are told
+            step: flow.Step = flow.submit(self.services, form.name, submission, lang, opened=opened)
+            if isinstance(step, flow.Shown):
+                step = flow.Notice(" ".join([*step.errors.values(), *step.general]))
+        else:
+            step = flow.click(self.services, verb, ref, email, lang)
+        if not isinstance(step, flow.Done):
+            edge.draw(self, here, step)
         elif step.result.outcome is not None:
-            self.acted(client, body, step.result.outcome, email, step.verb)
+            outcome = step.result.outcome
+            if not outcome.changed:
+                self.notice(here, [t(lang, outcome.key, **outcome.args)])
+            self.refresh(outcome, email, step.verb)
+            if (here.body.get("view") or {}).get("type") == "home":
+                edge.draw(self, here, flow.home(self.services, email))
+            self.wake()
 
-    def pick_person(
-        self,
-        client: WebClient,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        form_name: str,
-        ref: str,
-        email: str,
-    ) -> None:
-        """A person picked on the message itself (forward): the form in one click."""
-        picked = action.get("selected_user")
-        if not picked:
-            return
-        form = forms.FORMS[form_name]
-        field = next(f for f in form.fields() if isinstance(f, Field))
-        try:
-            target = self.directory.email_of(picked)
-        except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
-            return
-        result = forms.submit(
-            self.services, form_name, Submission(email, {field.name: target}, ref)
-        )
-        assert result.outcome is not None
-        self.acted(client, body, result.outcome, email, form.action)
-
-    def acted(
-        self, client: WebClient, body: dict[str, Any], outcome: Outcome, email: str, verb: str
-    ) -> None:
-        lang = self.services.org.language_of(email)
-        if not outcome.changed:
-            self.tell(client, body, t(lang, outcome.key, **outcome.args))
-        self.refresh(client, outcome, email, verb)
-        if (body.get("view") or {}).get("type") == "home":
-            self.publish_home(client, body["user"]["id"], email)
-        self.wake()
-
-    def refresh(self, client: WebClient, outcome: Outcome, actor: str, verb: str) -> None:
+    def refresh(self, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
-        last = LastAction(verb, self._mention(actor))
-        for msg in delivery.messages_for_case(self.services, outcome.ref, platform="slack"):
-            if msg.kind not in actions.ACTIONABLE or not msg.platform_ref:
-                continue
-            channel, _, ts = msg.platform_ref.partition(":")
-            fallback, new_blocks = blocks.notice_message(
-                msg.kind, msg.lang, msg.data, status=outcome.status, last=last
-            )
-            try:
-                client.chat_update(channel=channel, ts=ts, text=fallback, blocks=new_blocks)
-            except SlackApiError as exc:  # cosmetic; the state is in the database
-                log.warning("chat.update failed: %s", exc.response.get("error"))
-
-    def _mention(self, email: str) -> str:
-        user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else blocks.escape(people.display(self.services, email))
+        user = self.directory.cached_user(actor)
+        who = f"<@{user}>" if user else blocks.escape(people.display(self.services, actor))
+        for refresh in flow.refreshes(self.services, outcome, "slack", verb, who):
+            self.update(refresh)
 
     # --- App Home ---------------------------------------------------------------------
 
     def home(self, event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") not in (None, "home"):
-            return
-        self.later(self._home, event["user"], client)
+        if event.get("tab") in (None, "home"):
+            self.later(self._home, Here(client, {"user": {"id": event["user"]}}))
 
-    def _home(self, user: str, client: WebClient) -> None:
+    def _home(self, here: Here) -> None:
         try:
-            email = self.directory.email_of(user)
+            email = self.directory.email_of(here.user)
         except (UnknownUser, SlackApiError):
             return
-        self.publish_home(client, user, email)
+        edge.draw(self, here, flow.home(self.services, email))
 
-    def publish_home(self, client: WebClient, user: str, email: str) -> None:
-        lang = self.services.org.language_of(email)
-        view = blocks.home_view(
-            lang,
-            review.waiting_for(self.services, email),
-            review.my_reports(self.services, email),
-            self.zone(email),
-        )
-        client.views_publish(user_id=user, view=view)
+
+def _limit(name: str) -> int:
+    """The report field's limit, from the report's declaration."""
+    found = forms.REPORT.get(name)
+    assert found is not None and found.max_length is not None
+    return found.max_length
 
 
 # --- payload parsing ------------------------------------------------------------------
-
-
-def _text(problem: Refused | FieldErrors, lang: str) -> str:
-    if isinstance(problem, Refused):
-        return problem.text(lang)
-    return " ".join(problem.render(lang).values())
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -618,7 +545,7 @@ def with_permalink(where: Any, permalink: str) -> str:
     if permalink in typed:
         return typed
     joined = f"{typed} ({permalink})" if typed else permalink
-    limit = forms.REPORT.get("where").max_length or 200  # type: ignore[union-attr]
+    limit = _limit("where")
     return joined if len(joined) <= limit else typed
 
 

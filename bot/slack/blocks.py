@@ -390,9 +390,8 @@ HOME_WAITING = 15
 HOME_MINE = 30
 
 
-def home_view(
-    lang: str, waiting: Sequence[CaseSummary], mine: Sequence[CaseSummary], zone: Any
-) -> dict[str, Any]:
+def home_view(home: views.HomeView) -> dict[str, Any]:
+    lang, waiting, mine, zone = home.lang, home.waiting, home.mine, home.zone
     blocks: list[Block] = [
         {"type": "header", "text": plain(t(lang, "chat.home.title"), 150)},
         {

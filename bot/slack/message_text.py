@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MARKERS = [
     re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"),
@@ -53,3 +56,34 @@ def cut_at_word(text: str, limit: int) -> str:
     head = text[: limit - 1]
     space = max(head.rfind(" "), head.rfind("\n"))
     return (head[:space] if space > limit // 2 else head).rstrip() + "…"
+
+
+def report_prefill(
+    text: str, permalink: str | None, name_of: Callable[[str], str | None], limit: int
+) -> tuple[dict[str, str], bool]:
+    """The report's *what happened* from a message (cut at a word when longer than the
+    field's `limit`) and its permalink under *where*; and whether it was cut."""
+    what = plain_text(text, name_of)
+    cut = len(what) > limit
+    prefill = {"what": cut_at_word(what, limit) if cut else what}
+    if permalink:
+        prefill["where"] = permalink
+    return prefill, cut
+
+
+def names_from(client: WebClient) -> Callable[[str], str | None]:
+    """Display names of the people mentioned in a message (looked up once each, at most
+    20; the rest stay as their Slack id)."""
+    known: dict[str, str | None] = {}
+
+    def name_of(user_id: str) -> str | None:
+        if user_id not in known and len(known) < 20:
+            try:
+                found = client.users_info(user=user_id).get("user") or {}
+                profile = found.get("profile") or {}
+                known[user_id] = profile.get("display_name") or found.get("real_name")
+            except SlackApiError:
+                known[user_id] = None
+        return known.get(user_id)
+
+    return name_of

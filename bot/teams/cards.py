@@ -357,16 +357,10 @@ def listing_card(lang: str, title: str, cases: Sequence[CaseSummary], zone: Any)
     return card(body)
 
 
-def home_card(
-    lang: str,
-    waiting: Sequence[CaseSummary],
-    mine: Sequence[CaseSummary],
-    zone: Any,
-    *,
-    welcome: bool = False,
-) -> Card:
+def home_card(home: views.HomeView) -> Card:
     """The cases waiting for the person, each with the leader's actions, and their own
     reports (the answer to "saker", and the welcome card)."""
+    lang, waiting, mine, zone, welcome = home.lang, home.waiting, home.mine, home.zone, home.welcome
     body: list[Element] = []
     if welcome:
         body.append(textblock(t(lang, "teams.start.text")))
