@@ -285,3 +285,27 @@ def asks_manager(services: Services, actor: str, values: Mapping[str, Any]) -> b
         return False
     unit = schools[0].unit_of(actor)
     return unit is None or unit.leader is None
+
+
+def lines_of(step: Step) -> list[str]:
+    """What a step says in lines, for an edge that can only show text there (a dialog closed,
+    a modal's last view)."""
+    if isinstance(step, Done):
+        return step.lines
+    if isinstance(step, Shown):
+        return [*step.errors.values(), *step.general]
+    if isinstance(step, Notice):
+        return [step.text]
+    return []
+
+
+def submit_one(
+    services: Services, name: str, actor: str, ref: str, value: Any, lang: str
+) -> Done | Notice:
+    """A case's form of one field filled in where the case is shown (a person picked on the
+    message: forward), submitted at once; its problems as a notice."""
+    form = forms.FORMS[name]
+    field = next(f for f in form.fields() if isinstance(f, Field))
+    submission = Submission(actor, {field.name: value}, ref)
+    step = submit(services, name, submission, lang, opened=Opened(form, ref))
+    return Notice(" ".join(lines_of(step))) if isinstance(step, Shown) else step

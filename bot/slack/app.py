@@ -10,11 +10,8 @@ runs before the ack, and it is database work.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,10 +22,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import actions, edge, flow, forms, views, words
-from bot.core.forms import Field, Kind, Submission
-from bot.slack import blocks
+from bot.core.forms import Submission
+from bot.slack import blocks, payloads
 from bot.slack.directory import SlackDirectory, UnknownUser
-from bot.slack.message_text import names_from, report_prefill
+from bot.slack.message_text import shortcut_report
+from bot.slack.payloads import QuietQueue
 from handlers import people
 from handlers.export import ExportFile
 from handlers.i18n import t
@@ -40,8 +38,6 @@ LISTENER_THREADS = 20
 # Slack API calls made after the ack (views.open, chat.update, uploads) and the export.
 SLOW_THREADS = 40
 MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest.yml)
-# chat.getPermalink errors meaning the bot cannot see the message.
-UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 
 
@@ -106,10 +102,7 @@ class SlackEdge:
         wake: Callable[[], None],
         client: WebClient,
     ) -> None:
-        self.services = services
-        self.directory = directory
-        self.wake = wake
-        self.client = client
+        self.services, self.directory, self.wake, self.client = services, directory, wake, client
         self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
         self.identities = QuietQueue(self.warm_identity)
 
@@ -137,42 +130,31 @@ class SlackEdge:
             self.show(here, blocks.case_modal(self.lang_of(here.user), view))
         elif isinstance(view, views.PlanView):
             self.show(here, blocks.plan_modal(view))
-        elif isinstance(view, views.ListView) and here.respond is not None:
-            answer = t(view.lang, view.none)
-            if view.cases:
-                answer = blocks.listing(view.lang, view.title, view.cases, view.zone)
-            here.respond(response_type="ephemeral", text=answer)  # escaped by blocks.listing
-        elif isinstance(view, views.HomeView):
+        elif isinstance(view, views.ListView):
+            self.notice(here, [blocks.listing(view)])
+        else:
             here.client.views_publish(user_id=here.user, view=blocks.home_view(view))
 
     def notice(self, here: Here, lines: Sequence[str]) -> None:
-        """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
-        a modal or App Home (which have no channel)."""
-        message = blocks.escape("\n".join(lines))
-        if here.respond is not None:  # a slash command's answer
-            here.respond(response_type="ephemeral", text=message)
-            return
-        body = here.body
-        channel = (body.get("container") or {}).get("channel_id") or (
-            body.get("channel") or {}
-        ).get("id")
+        """A private reply where the person acted: the command's answer, ephemeral in a
+        channel or DM, a DM from a modal or App Home (which have no channel)."""
+        text, channel = blocks.escape("\n".join(lines)), payloads.channel_of(here.body)
         try:
-            if channel:
-                here.client.chat_postEphemeral(channel=channel, user=here.user, text=message)
+            if here.respond is not None:
+                here.respond(response_type="ephemeral", text=text)
+            elif channel:
+                here.client.chat_postEphemeral(channel=channel, user=here.user, text=text)
             else:
-                here.client.chat_postMessage(channel=here.user, text=message)
+                here.client.chat_postMessage(channel=here.user, text=text)
         except SlackApiError as exc:
             log.warning("could not tell user: %s", exc.response.get("error"))
 
     def update(self, refresh: flow.Refresh) -> None:
         """A leader's message about the case, in place: new state, who acted."""
-        sent = refresh.sent
-        channel, _, ts = str(sent.platform_ref).partition(":")
-        fallback, new_blocks = blocks.notice_message(
-            sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last
-        )
+        channel, _, ts = str(refresh.sent.platform_ref).partition(":")
+        text, new_blocks = blocks.refreshed(refresh)
         try:
-            self.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=new_blocks)
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=new_blocks)
         except SlackApiError as exc:  # cosmetic; the state is in the database
             log.warning("chat.update failed: %s", exc.response.get("error"))
 
@@ -209,9 +191,10 @@ class SlackEdge:
     def lang_of(self, user_id: str) -> str:
         return flow.lang_of(self.services, self.directory.cached_email(user_id))
 
-    def actor(self, here: Here) -> str | None:
+    def actor(self, here: Here, user: str | None = None) -> str | None:
+        """The e-mail of the person acting (or of `user`, picked by them); unknown: told."""
         try:
-            return self.directory.email_of(here.user)
+            return self.directory.email_of(user or here.user)
         except (UnknownUser, SlackApiError):
             self.notice(here, [t(self.lang_of(here.user), "chat.error.unknown_user")])
             return None
@@ -233,28 +216,39 @@ class SlackEdge:
     # --- typed words, the report form and the pickers ---------------------------------------
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        user = body["user_id"]
+        here = Here(client, body, respond)
         intent, rest = words.intent(body.get("text") or "")
         if intent == words.HELP:
-            ack(response_type="ephemeral", text=blocks.escape(t(self.lang_of(user), "chat.help")))
-            return
-        ack()
-        if intent in (words.MINE, words.CASES):
-            self.later(self.answer_list, Here(client, body, respond), intent)
-            return
-        self.later(self.open_report, client, body["trigger_id"], user, {"what": rest})
+            ack(
+                response_type="ephemeral",
+                text=blocks.escape(t(self.lang_of(here.user), "chat.help")),
+            )
+        elif intent in (words.MINE, words.CASES):
+            ack()
+            self.later(self.answer_list, here, intent)
+        else:
+            ack()
+            self.later(self.open_report, here, {"what": rest})
 
     def answer_list(self, here: Here, intent: str) -> None:
-        email = self.actor(here)
-        if email is not None:
+        if (email := self.actor(here)) is not None:
             edge.draw(self, here, flow.listing(self.services, email, intent))
 
     def open_report(
-        self, client: WebClient, trigger: str, user: str, prefill: dict[str, Any] | None = None
+        self,
+        here: Here,
+        prefill: dict[str, Any] | None = None,
+        notice: str = "",
+        meta: dict[str, Any] | None = None,
     ) -> None:
-        client.views_open(trigger_id=trigger, view=self.report_view(user, prefill=prefill))
-        if self.directory.cached_email(user) is None:
-            self.identities.add(user)
+        """The report form, from memory only (the reporter's school and language from the
+        cache), with a line on top when there is one to say."""
+        view = self.report_view(here.user, prefill=prefill, meta=meta)
+        if notice:
+            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
+        if self.directory.cached_email(here.user) is None:
+            self.identities.add(here.user)
 
     def report_view(
         self,
@@ -265,10 +259,8 @@ class SlackEdge:
         school: str | None = None,
         meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """From memory only: the reporter's school and language from the cache."""
-        lang = self.lang_of(user)
+        lang, email = self.lang_of(user), self.directory.cached_email(user)
         prefill = {k: v for k, v in (prefill or {}).items() if v}
-        email = self.directory.cached_email(user)
         opened = forms.report_opened(
             self.services.org, actor=email, school_id=school, prefill=prefill
         )
@@ -280,37 +272,15 @@ class SlackEdge:
         """The message shortcut: the report form with *what happened* from the message and
         its permalink under *where* (kept with the case, shown only to who may open it)."""
         ack()
-        self.later(self._from_message, body, client)
+        self.later(self._from_message, Here(client, body))
 
-    def _from_message(self, body: dict[str, Any], client: WebClient) -> None:
-        user = body["user"]["id"]
-        lang = self.lang_of(user)
-        message = body.get("message") or {}
-        channel = str((body.get("channel") or {}).get("id") or "")
-        ts = str(message.get("ts") or body.get("message_ts") or "")
-        permalink: str | None = None
-        readable = bool((message.get("text") or "").strip())
-        try:
-            permalink = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError as exc:
-            log.info("no permalink: %s", exc.response.get("error"))
-            readable = readable and exc.response.get("error") not in UNREADABLE
-        notice = t(lang, "chat.shortcut.unreadable")
-        prefill: dict[str, Any] = {}
-        meta = {"permalink": permalink} if permalink and readable else {}
-        if readable:
-            limit = _limit("what")
-            prefill, cut = report_prefill(message["text"], permalink, names_from(client), limit)
-            notice = t(lang, "chat.shortcut.cut", max=limit) if cut else ""
-        view = self.report_view(user, prefill=prefill, meta=meta)
-        if notice:
-            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-        self.warm_identity(user)
+    def _from_message(self, here: Here) -> None:
+        prefill, meta, notice = shortcut_report(here.client, here.body, self.lang_of(here.user))
+        self.open_report(here, prefill, notice, meta)
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        self.later(self.open_report, client, body["trigger_id"], body["user"]["id"])
+        self.later(self.open_report, Here(client, body))
 
     def categories_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Choosing "en ansatt har krenket en elev" adds the employee picker (and back)."""
@@ -320,7 +290,7 @@ class SlackEdge:
     def _categories_changed(self, body: dict[str, Any], client: WebClient) -> None:
         view = body["view"]
         chosen = [o["value"] for o in (body["actions"][0].get("selected_options") or [])]
-        school = state_value(view["state"]["values"], "school")
+        school = payloads.state_value(view["state"]["values"], "school")
         new_view = self.report_view(
             body["user"]["id"], values={"categories": chosen}, school=school
         )
@@ -337,19 +307,23 @@ class SlackEdge:
     def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
         """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
         in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
-        user = body["user"]["id"]
+        user, view = body["user"]["id"], body.get("view") or {}
         try:
             email = self.directory.cached_email(user) or self.directory.email_of(user)
         except (UnknownUser, SlackApiError):
             ack(options=[])
             return
-        view = body.get("view") or {}
-        lang = _metadata(view).get("lang") or self.lang_of(user)
-        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
+        lang = payloads.metadata(view).get("lang") or self.lang_of(user)
+        school = payloads.state_value((view.get("state") or {}).get("values") or {}, "school")
         dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
-        school = picked if isinstance(picked, str) else None
-        typed = str(body.get("value") or "")
-        found = forms.search(self.services, dataset, email, typed, school_id=school, lang=lang)
+        found = forms.search(
+            self.services,
+            dataset,
+            email,
+            str(body.get("value") or ""),
+            school_id=school if isinstance(school, str) else None,
+            lang=lang,
+        )
         ack(options=blocks.search_options(found, lang))
 
     # --- submitting any form -----------------------------------------------------------
@@ -358,66 +332,45 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
-        form = forms.FORMS[name]
-        meta = _metadata(view)
+        form, meta = forms.FORMS[name], payloads.metadata(view)
         lang = meta.get("lang") or self.lang_of(body["user"]["id"])
-        first = first_block_of(view)
         try:
             email = self.directory.email_of(body["user"]["id"])
-            values = self.values_of(form, view["state"]["values"])
-        except (UnknownUser, SlackApiError) as exc:
-            if isinstance(exc, SlackApiError):
-                log.warning("users.info failed on submit: %s", exc.response.get("error"))
-            key = (
-                "chat.error.unknown_user"
-                if isinstance(exc, UnknownUser)
-                else "chat.error.try_again"
-            )
-            ack(response_action="errors", errors={first: t(lang, key)})
-            return
+            values = payloads.values_of(form, view["state"]["values"], self.directory.email_of)
+        except UnknownUser:
+            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.unknown_user")))
+        except SlackApiError as exc:
+            log.warning("users.info failed on submit: %s", exc.response.get("error"))
+            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.try_again")))
         lang = self.services.org.language_of(email)
         if meta.get("permalink"):  # the message shortcut's report keeps where it came from
-            values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
+            values["where"] = payloads.with_permalink(values.get("where"), str(meta["permalink"]))
         submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
         if form.slow:  # e.g. the export renders: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
-            self.later(self.finish_slow, Here(client, body), view, submission, lang)
-            return
-        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+            return self.later(self.finish_slow, Here(client, body), view, submission, lang)
         try:
-            step = flow.submit(self.services, name, submission, lang, shown=shown)
+            step = flow.submit(
+                self.services, name, submission, lang, shown=payloads.inputs_of(view)
+            )
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
-            ack(response_action="errors", errors={first: t(lang, "chat.error.try_again")})
-            return
-        if isinstance(step, flow.Notice):
-            ack(response_action="errors", errors={first: step.text})
-        elif isinstance(step, flow.Shown):
-            errors = dict(step.errors)
-            if step.general:  # e.g. "school" when the form had no school picker
-                errors[first] = " ".join(x for x in (errors.get(first), *step.general) if x)
-            ack(response_action="errors", errors=errors)
-        elif form.closes:
+            step = flow.Notice(t(lang, "chat.error.try_again"))
+        if not isinstance(step, flow.Done):
+            return self.refuse(ack, view, step)
+        if form.closes:
             ack()
         else:
             ack(response_action="update", view=blocks.done_view(lang, step.lines))
-        if isinstance(step, flow.Done) and step.result.outcome is not None:
+        if step.result.outcome is not None:
             self.later(self.refresh, step.result.outcome, email, step.verb)
         self.wake()
 
-    def values_of(self, form: forms.Form, state: dict[str, Any]) -> dict[str, Any]:
-        """The submitted values as the core wants them; a picked Slack user as their e-mail."""
-        values: dict[str, Any] = {}
-        for f in form.fields():
-            if isinstance(f, Field) and f.name in state:
-                value = state_value(state, f.name)
-                if f.kind == Kind.PERSON:
-                    value = self.directory.email_of(value) if value else None
-                elif f.kind == Kind.TOGGLE:
-                    value = forms.as_bool(value)
-                values[f.name] = value
-        return values
+    @staticmethod
+    def refuse(ack: Ack, view: dict[str, Any], step: flow.Shown | flow.Notice) -> None:
+        """The modal stays open, with what was typed and the problems beside their fields."""
+        ack(response_action="errors", errors=payloads.errors_for(view, step))
 
     def finish_slow(
         self, here: Here, view: dict[str, Any], submission: Submission, lang: str
@@ -426,13 +379,9 @@ class SlackEdge:
         step = flow.submit(self.services, name, submission, lang)
         if isinstance(step, flow.Done) and step.result.file is not None:
             self.upload(submission.actor, lang, step.result.file)
-        if isinstance(step, flow.Done):
-            texts = step.lines
-        elif isinstance(step, flow.Shown):
-            texts = [*step.errors.values(), *step.general]
-        else:
-            texts = [step.text]
-        here.client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
+        here.client.views_update(
+            view_id=view["id"], view=blocks.done_view(lang, flow.lines_of(step))
+        )
 
     # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
@@ -447,38 +396,26 @@ class SlackEdge:
     def do_action(self, verb: str, here: Here, action: dict[str, Any]) -> None:
         declared = actions.ACTIONS[verb]
         ref = action.get("value") or here.body["actions"][0]["block_id"].split(":", 1)[-1]
-        email = self.actor(here)
-        if email is None:
+        if (email := self.actor(here)) is None:
             return
         lang = self.services.org.language_of(email)
-        if declared.form and blocks._inline_person(declared.form):
+        step: flow.Step
+        if declared.form and blocks.inline_person(declared.form):
             # A person picked on the message itself (forward): the form in one click.
             picked = action.get("selected_user")
-            if not picked:
+            if not picked or (target := self.actor(here, picked)) is None:
                 return
-            try:
-                target = self.directory.email_of(picked)
-            except (UnknownUser, SlackApiError):
-                return self.notice(here, [t(lang, "chat.error.unknown_user")])
-            form = forms.FORMS[declared.form]
-            field = next(f for f in form.fields() if isinstance(f, Field))
-            submission = Submission(email, {field.name: target}, ref)
-            opened = forms.Opened(form, ref)  # nothing to reopen: its problems are told
-            step: flow.Step = flow.submit(self.services, form.name, submission, lang, opened=opened)
-            if isinstance(step, flow.Shown):
-                step = flow.Notice(" ".join([*step.errors.values(), *step.general]))
+            step = flow.submit_one(self.services, declared.form, email, ref, target, lang)
         else:
             step = flow.click(self.services, verb, ref, email, lang)
-        if not isinstance(step, flow.Done):
+        if not isinstance(step, flow.Done) or step.result.outcome is None:
+            return edge.draw(self, here, step)
+        if not step.result.outcome.changed:
             edge.draw(self, here, step)
-        elif step.result.outcome is not None:
-            outcome = step.result.outcome
-            if not outcome.changed:
-                self.notice(here, [t(lang, outcome.key, **outcome.args)])
-            self.refresh(outcome, email, step.verb)
-            if (here.body.get("view") or {}).get("type") == "home":
-                edge.draw(self, here, flow.home(self.services, email))
-            self.wake()
+        self.refresh(step.result.outcome, email, step.verb)
+        if (here.body.get("view") or {}).get("type") == "home":
+            edge.draw(self, here, flow.home(self.services, email))
+        self.wake()
 
     def refresh(self, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
@@ -499,99 +436,3 @@ class SlackEdge:
         except (UnknownUser, SlackApiError):
             return
         edge.draw(self, here, flow.home(self.services, email))
-
-
-def _limit(name: str) -> int:
-    """The report field's limit, from the report's declaration."""
-    found = forms.REPORT.get(name)
-    assert found is not None and found.max_length is not None
-    return found.max_length
-
-
-# --- payload parsing ------------------------------------------------------------------
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def state_value(values: dict[str, Any], block_id: str) -> Any:
-    """The value of a modal input, whatever its element type."""
-    for leaf in (values.get(block_id) or {}).values():
-        kind = leaf.get("type")
-        if kind == "plain_text_input":
-            return leaf.get("value")
-        if kind in ("static_select", "radio_buttons"):
-            return (leaf.get("selected_option") or {}).get("value")
-        if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
-            return [o["value"] for o in leaf.get("selected_options") or []]
-        if kind == "external_select":
-            return (leaf.get("selected_option") or {}).get("value")
-        if kind == "users_select":
-            return leaf.get("selected_user")
-        if kind == "datepicker":
-            return leaf.get("selected_date")
-    return None
-
-
-def with_permalink(where: Any, permalink: str) -> str:
-    """The reported message's permalink stays with the case (in *where*), unless the
-    person already has it there or it would make the field too long."""
-    typed = where.strip() if isinstance(where, str) else ""
-    if permalink in typed:
-        return typed
-    joined = f"{typed} ({permalink})" if typed else permalink
-    limit = _limit("where")
-    return joined if len(joined) <= limit else typed
-
-
-def first_block_of(view: dict[str, Any]) -> str:
-    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    for name in ("pupils", "what"):
-        if name in inputs:
-            return name
-    return inputs[0] if inputs else "pupils"
-
-
-class QuietQueue:
-    """Runs `work(item)` in one background thread once no item has come for `quiet` seconds.
-
-    A new reporter's e-mail (users.info and a database write) is needed only when they submit
-    the form; resolved right after views.open, a burst of new users would slow the modals
-    still opening (measured in bench/slack_bench.py: first requests after start).
-    """
-
-    def __init__(self, work: Callable[[str], None], quiet: float = 0.3) -> None:
-        self._work = work
-        self._quiet = quiet
-        self._pending: dict[str, None] = {}
-        self._last = 0.0
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def add(self, item: str) -> None:
-        with self._cond:
-            self._pending[item] = None
-            self._last = time.monotonic()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="slack-quiet", daemon=True)
-                self._thread.start()
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending:
-                    self._cond.wait()
-                while (left := self._last + self._quiet - time.monotonic()) > 0:
-                    self._cond.wait(left)
-                items, self._pending = list(self._pending), {}
-            for item in items:
-                try:
-                    self._work(item)
-                except Exception as exc:  # noqa: BLE001 - the next submission resolves it again
-                    log.info("background work failed: %s", type(exc).__name__)

@@ -17,6 +17,7 @@ from typing import Any
 from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
+from bot.core.flow import Refresh
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -246,7 +247,7 @@ def working_view(lang: str, title: str) -> dict[str, Any]:
 
 def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str, Any]:
     label = t(lang, action.label) + (f" {ref}" if numbered else "")
-    if action.form and _inline_person(action.form):
+    if action.form and inline_person(action.form):
         return {
             "type": "users_select",
             "action_id": action_id(action.verb),
@@ -263,7 +264,7 @@ def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str
     return button
 
 
-def _inline_person(form_name: str) -> bool:
+def inline_person(form_name: str) -> bool:
     fields = [f for f in forms.FORMS[form_name].fields() if isinstance(f, Field)]
     return len(fields) == 1 and fields[0].kind == Kind.PERSON
 
@@ -288,6 +289,12 @@ def notice_message(
 ) -> tuple[str, list[Block]]:
     """A notice as (fallback text, blocks), from the core's case message."""
     return render_message(actions.case_message(kind, lang, data, status=status, last=last), lang)
+
+
+def refreshed(refresh: Refresh) -> tuple[str, list[Block]]:
+    """A case message sent earlier, drawn again with the case's new state and who acted."""
+    sent = refresh.sent
+    return notice_message(sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last)
 
 
 def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
@@ -376,14 +383,15 @@ def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
     )
 
 
-def listing(
-    lang: str, title_key: str, cases: Sequence[CaseSummary], zone: Any, limit: int = 30
-) -> str:
+def listing(view: views.ListView, limit: int = 30) -> str:
     """A list for an ephemeral answer (mine, saker); what does not fit is counted."""
-    lines = [t(lang, title_key), *(f"• {summary_line(lang, c, zone)}" for c in cases[:limit])]
+    lang, cases = view.lang, view.cases
+    if not cases:
+        return t(lang, view.none)
+    lines = [t(lang, view.title), *(f"• {summary_line(lang, c, view.zone)}" for c in cases[:limit])]
     if len(cases) > limit:
         lines.append(t(lang, "chat.more", count=len(cases) - limit))
-    return escape("\n".join(lines))
+    return "\n".join(lines)
 
 
 HOME_WAITING = 15
