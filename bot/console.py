@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import text
-from bot.console_prompt import HANDLED, Back, Interrupted, Quit, Terminal, words_of
+from bot.console_prompt import HANDLED, Back, Interrupted, Quit, Terminal
 from bot.core import actions, edge, flow, forms, redaction, views, words
 from bot.core.forms import Choice, Field
 from bot.delivery import Worker
@@ -27,6 +27,8 @@ from handlers import choices, export, followup, review
 from handlers.dates import format_when
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import Refused
+from handlers.i18n import t
+from handlers.org import Org
 from handlers.services import Services
 
 PLATFORM = "console"
@@ -84,13 +86,12 @@ class Console:
         self.worker = Worker(services, ConsoleSender())
         self.me: str | None = None
         self.what = ""  # typed after «meld fra» at the menu: what happened
-        self.quit_words = words_of("console.words.quit")
 
     # --- the edge: a form, a view, a notice; an update, an upload ----------------------
 
     def form(self, at: At, shown: flow.Shown) -> dict[str, Any] | None:
         key = (self.me or "", shown.opened.form.name, shown.opened.ref or "")
-        staff = [(p, self._describe(p)) for p in at.staff]
+        staff = [(p, describe(self.services.org, p)) for p in at.staff]
         return self.term.fill(shown, key, staff, self.search)
 
     def search(self, f: Field, typed: str, values: Mapping[str, Any]) -> Sequence[Choice]:
@@ -101,32 +102,10 @@ class Console:
         )
 
     def view(self, at: At, view: views.View) -> None:
-        if isinstance(view, views.CaseView):
-            self.say("=" * 40)
-            self.say(f"{view.title} – {view.state}")
-            self.say("\n".join(f"{label}: {value}" for label, value in view.people))
-            for line in view.facts:
-                self.say(line)
-            self.say(self.tr("console.report_text") + ":")
-            for label, value in view.report:
-                self.say(f"  {label}: {value}")
-            self.say(view.trail_title + ":")
-            for line in view.trail:
-                self.say(f"  {line}")
-            self.say("=" * 40)
-        elif isinstance(view, views.PlanView):
-            self.say("=" * 40)
-            for heading, lines in view.sections:
-                self.say(heading.upper())
-                for depth, line in lines:
-                    self.say("  " * depth + line)
-            self.say("=" * 40)
-        elif isinstance(view, views.ListView):
-            self.listed(view.cases)
+        self.term.lines(view_lines(self.term.lang, view))
 
     def notice(self, at: At, lines: Sequence[str]) -> None:
-        for line in lines:
-            self.say(line)
+        self.term.lines(lines)
 
     def update(self, refresh: flow.Refresh) -> None:
         """The console's notices are read in its inbox as they are now: nothing to redraw."""
@@ -137,8 +116,7 @@ class Console:
         path.write_bytes(file.content)
         self.say(self.tr("console.plan.exported", path=path, sha256=file.sha256))
         if file.review is not None:  # a copy for one party: what the leader reads first
-            for line in redaction.review_lines(file.review, lang):
-                self.say(line)
+            self.term.lines(redaction.review_lines(file.review, lang))
 
     def through(self, at: At, step: flow.Step) -> flow.Done | None:
         """A step to its end: a form is asked and submitted until it is done or left."""
@@ -179,32 +157,9 @@ class Console:
 
     def choose_person(self) -> None:
         people = self.services.org.people()
-        self.say(self.tr("console.who"))
-        for i, person in enumerate(people, 1):
-            self.say(f"  {i}) {self._describe(person)}")
-        while True:
-            try:
-                answer = self.term.ask(self.tr("console.choose"))
-            except Back:
-                answer = ""
-            if answer.lower() in self.quit_words:
-                raise Quit
-            if answer.isdigit() and 1 <= int(answer) <= len(people):
-                break
-            self.say(self.tr("console.who.how", last=len(people)))
-        self.me = people[int(answer) - 1]
+        shown = [describe(self.services.org, p) for p in people]
+        self.me = people[self.term.choose(self.tr("console.who"), shown, "console.who.how")]
         self.term.lang = self.services.org.language_of(self.me)
-
-    def _describe(self, email: str) -> str:
-        org = self.services.org
-        parts = []
-        for school in org.schools_of(email):
-            unit = school.unit_of(email)
-            role = "rektor" if email == school.principal else (unit.name if unit else "")
-            parts.append(f"{school.name}{', ' + role if role else ''}")
-        if email in org.owner.contacts:
-            parts.append(org.owner.name)
-        return f"{email} ({'; '.join(parts)})"
 
     def menu(self) -> None:
         assert self.me is not None
@@ -249,22 +204,20 @@ class Console:
         org = self.services.org
         for result in followup.run_reminders(self.services, [s.id for s in org.schools], at=now):
             next_round = followup.next_round_at(org.school(result.school_id), now)
-            for line in text.round_lines(self.term.lang, result, next_round=next_round):
-                self.say(line)
+            self.term.lines(text.round_lines(self.term.lang, result, next_round=next_round))
         self.deliver()
 
     # --- melde fra, the inbox and the lists -------------------------------------------
 
     def file_report(self) -> None:
         assert self.me is not None
-        org = self.services.org
         lang = self.term.lang
         step = flow.open_form(self.services, "report", self.me, lang, prefill={"what": self.what})
         self.what = ""
-        schools = org.schools_of(self.me) or list(org.schools)
-        staff = tuple(sorted({p for s in schools for p in s.staff()} - {self.me}))
         try:
-            done = self.through(At(None, staff), step)
+            done = self.through(
+                At(None, tuple(flow.people_for(self.services, self.me, None))), step
+            )
         except Back:
             return
         filed = done.result.filed if done else None
@@ -289,17 +242,6 @@ class Console:
         assert self.me is not None
         edge.draw(self, At(), flow.listing(self.services, self.me, intent))
 
-    def listed(self, cases: Sequence[review.CaseSummary], numbered: bool = False) -> None:
-        if not cases:
-            self.say(self.tr("console.nothing"))
-        for i, c in enumerate(cases, 1):
-            flags = " ".join(
-                x for x in ("!" if c.urgent else "", "§ 12-5" if c.section == "12-5" else "") if x
-            )
-            number = f"{i}) " if numbered else ""
-            status = self.tr("status." + c.status)
-            self.say(f"  {number}{c.ref}  {status:<18} {c.unit or ''} {flags}")
-
     # --- a case -----------------------------------------------------------------------
 
     def act_on_case(self) -> None:
@@ -308,7 +250,7 @@ class Console:
         waiting = flow.listing(self.services, self.me, words.CASES).cases
         if waiting:
             self.say(self.tr("console.menu.waiting") + ":")
-            self.listed(waiting, numbered=True)
+            self.term.lines(case_lines(self.term.lang, waiting, numbered=True))
         prompt = self.tr("console.case_ref.pick" if waiting else "console.case_ref")
         while True:
             try:
@@ -324,17 +266,6 @@ class Console:
             if isinstance(step, flow.Details):
                 return self.on_case(step.view.ref)
 
-    def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
-        """(number, verb, label key) of what this person may do with the case now: the
-        state machine's table (`now.offered`), as the handlers enforce it."""
-        later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
-        out = []
-        for no, verb in enumerate((*ACTION_ORDER, *later), 1):
-            declared = actions.ACTIONS[verb]
-            if now.may(declared.name):
-                out.append((no, verb, declared.label))
-        return out
-
     def on_case(self, ref: str) -> None:
         """The actions this person may take, again after each one, until Enter."""
         while True:
@@ -344,7 +275,7 @@ class Console:
             except Refused as refusal:
                 self.say(refusal.text(self.term.lang))
                 return
-            offered = self.offered(now)
+            offered = offered_now(now)
             title = self.tr("console.case_now", ref=now.ref, status=self.tr("status." + now.status))
             if not offered:
                 self.say(title)
@@ -369,3 +300,68 @@ class Console:
                 self.through(At(now.ref, tuple(now.forward_to)), step)
             except (Back, Interrupted):
                 self.say(self.tr("console.cancelled"))
+
+
+# --- drawing: the views as lines ------------------------------------------------------------
+
+
+def view_lines(lang: str, view: views.View) -> list[str]:
+    """The case details, the aktivitetsplan or a list of cases, as the console prints them."""
+    if isinstance(view, views.CaseView):
+        return [
+            "=" * 40,
+            f"{view.title} – {view.state}",
+            *(f"{label}: {value}" for label, value in view.people),
+            *view.facts,
+            t(lang, "console.report_text") + ":",
+            *(f"  {label}: {value}" for label, value in view.report),
+            view.trail_title + ":",
+            *(f"  {line}" for line in view.trail),
+            "=" * 40,
+        ]
+    if isinstance(view, views.PlanView):
+        lines = ["=" * 40]
+        for heading, items in view.sections:
+            lines += [heading.upper(), *("  " * depth + line for depth, line in items)]
+        return [*lines, "=" * 40]
+    if isinstance(view, views.ListView):
+        return case_lines(lang, view.cases)
+    return []
+
+
+def case_lines(lang: str, cases: Sequence[review.CaseSummary], numbered: bool = False) -> list[str]:
+    if not cases:
+        return [t(lang, "console.nothing")]
+    lines = []
+    for i, c in enumerate(cases, 1):
+        flags = " ".join(
+            x for x in ("!" if c.urgent else "", "§ 12-5" if c.section == "12-5" else "") if x
+        )
+        number = f"{i}) " if numbered else ""
+        status = t(lang, "status." + c.status)
+        lines.append(f"  {number}{c.ref}  {status:<18} {c.unit or ''} {flags}")
+    return lines
+
+
+def offered_now(now: choices.CaseChoices) -> list[tuple[int, str, str]]:
+    """(number, verb, label key) of what this person may do with the case now: the state
+    machine's table (`now.offered`), as the handlers enforce it, in the console's order."""
+    later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
+    out = []
+    for no, verb in enumerate((*ACTION_ORDER, *later), 1):
+        declared = actions.ACTIONS[verb]
+        if now.may(declared.name):
+            out.append((no, verb, declared.label))
+    return out
+
+
+def describe(org: Org, email: str) -> str:
+    """A person as the console lists them: e-mail, schools and role."""
+    parts = []
+    for school in org.schools_of(email):
+        unit = school.unit_of(email)
+        role = "rektor" if email == school.principal else (unit.name if unit else "")
+        parts.append(f"{school.name}{', ' + role if role else ''}")
+    if email in org.owner.contacts:
+        parts.append(org.owner.name)
+    return f"{email} ({'; '.join(parts)})"

@@ -10,7 +10,7 @@ next time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -58,9 +58,14 @@ class Terminal:
         self.lang = "nb"
         self.drafts: dict[tuple[str, str, str], Draft] = {}  # (person, form, case) → draft
         self.cancel_words = words_of("console.words.cancel")
+        self.quit_words = words_of("console.words.quit")
 
     def say(self, line: str = "") -> None:
         print(line, file=self.out, flush=True)
+
+    def lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.say(line)
 
     def tr(self, key: str, **args: object) -> str:
         return t(self.lang, key, **args)
@@ -107,6 +112,22 @@ class Terminal:
             if index is not None:
                 return index
             self.say(self.tr("console.invalid_choice", first=shown[0], last=shown[-1]))
+
+    def choose(self, title: str, options: Sequence[str], how: str) -> int:
+        """One of a numbered list that must be chosen (who you are): the index; the quit
+        words raise Quit, anything else is explained by `how` and asked again."""
+        self.say(title)
+        self.lines(f"  {i}) {option}" for i, option in enumerate(options, 1))
+        while True:
+            try:
+                answer = self.ask(self.tr("console.choose"))
+            except Back:
+                answer = ""
+            if answer.lower() in self.quit_words:
+                raise Quit
+            if answer.isdigit() and 1 <= int(answer) <= len(options):
+                return int(answer) - 1
+            self.say(self.tr(how, last=len(options)))
 
     def yes_no(self, question: str) -> bool:
         while True:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.console import Console
+from bot.console import offered_now
 from bot.core import actions, flow, forms
 from bot.core.actions import CASE, CaseAction
 from bot.core.forms import Field, Kind, Submission
@@ -37,8 +37,7 @@ def _teams_verbs(view: flow.Details) -> set[str]:
 
 
 def _console_verbs(services: Services, ref: str) -> set[str]:
-    console = Console(services)
-    return {verb for _, verb, _ in console.offered(choices.choices_for(services, ref, LEADER))}
+    return {verb for _, verb, _ in offered_now(choices.choices_for(services, ref, LEADER))}
 
 
 def _opened(services: Services, ref: str) -> flow.Details:
