@@ -309,3 +309,16 @@ def submit_one(
     submission = Submission(actor, {field.name: value}, ref)
     step = submit(services, name, submission, lang, opened=Opened(form, ref))
     return Notice(" ".join(lines_of(step))) if isinstance(step, Shown) else step
+
+
+def sent_list(
+    services: Services, actor: str, platform: str, kind: str, school: Any, date: Any
+) -> Mapping[str, Any] | None:
+    """The data of the reminder or digest of `kind` for `school` on `date` delivered to the
+    person on `platform` (the one they clicked a line of), or None."""
+    found = [
+        n["data"]
+        for n in delivery.delivered_to(services, actor, platform=platform)
+        if n["kind"] == kind and n["data"].get("school") == school and n["data"].get("date") == date
+    ]
+    return found[-1] if found else None

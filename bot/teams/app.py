@@ -56,7 +56,6 @@ from bot.core.forms import Field, Kind, Opened, Submission
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
 from bot.teams.outbound import Outbound, attachment, card_message, onedrive
-from handlers import delivery
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -124,10 +123,7 @@ class TeamsEdge:
         wake: Callable[[], None] = lambda: None,
         uploads: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
-        self.services = services
-        self.directory = directory
-        self.app = app
-        self.wake = wake
+        self.services, self.directory, self.app, self.wake = services, directory, app, wake
         self.out = Outbound(services, directory, app, wake, uploads or onedrive)
         self.stop = self.out.stop
 
@@ -147,18 +143,15 @@ class TeamsEdge:
     # --- the edge: a form, a view, a notice; an update, an upload ----------------------
 
     def form(self, at: At, shown: flow.Shown) -> Task:
-        opened = shown.opened
+        opened, data = (
+            shown.opened,
+            {"key": at.key},
+        )  # one key per dialog: a double submit acts once
         body = cards.form_card(
-            at.lang,
-            opened,
-            values=shown.values,
-            errors=shown.errors,
-            general=shown.general,
-            staff=at.staff,
-            data={"key": at.key},
-        )
-        title = t(at.lang, opened.form.title)
-        return dialog(f"{title} ({opened.ref})" if opened.ref else title, body)
+            at.lang, opened, values=shown.values, errors=shown.errors, general=shown.general,
+            staff=at.staff, data=data,
+        )  # fmt: skip
+        return dialog(cards.form_title(at.lang, opened), body)
 
     def view(self, at: At, view: views.View) -> Any:
         """Case details and the plan as a dialog; a list and the home as a card message."""
@@ -168,28 +161,18 @@ class TeamsEdge:
             return dialog(view.title, cards.plan_card(view))
         if isinstance(view, views.HomeView):
             return card_message(t(at.lang, "chat.home.waiting"), cards.home_card(view))
-        lines = [t(at.lang, view.title)]
-        lines += [cards.summary_line(at.lang, c, view.zone) for c in view.cases[:30]]
-        summary = "\n\n".join(lines) if view.cases else t(at.lang, view.none)
-        listed = cards.listing_card(at.lang, view.title, view.cases, view.zone)
-        return card_message(summary, listed)
+        return card_message(*cards.listing(view))
 
     def notice(self, at: At, lines: Sequence[str]) -> Task:
         return told("\n\n".join(lines))
 
-    async def update(self, refresh: flow.Refresh) -> cards.Card:
-        """The leader's card again, in place (the clicked one is the invoke's answer)."""
-        sent = refresh.sent
-        conversation_id, _, activity_id = str(sent.platform_ref).rpartition("|")
-        summary, card = cards.notice_card(
-            sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last
-        )
-        person = await asyncio.to_thread(self.directory.person, sent.recipient or "")
+    async def update(self, refresh: flow.Refresh) -> None:
+        """A leader's card sent earlier, again in place (through the connector)."""
+        conversation_id, _, activity_id = str(refresh.sent.platform_ref).rpartition("|")
+        person = await asyncio.to_thread(self.directory.person, refresh.sent.recipient or "")
         service_url = person.reference.service_url if person and person.reference else None
-        await self.out.update_card(
-            conversation_id, card_message(summary, card, activity_id), service_url
-        )
-        return card
+        message = card_message(*cards.refreshed(refresh), activity_id)
+        await self.out.update_card(conversation_id, message, service_url)
 
     async def upload(self, actor: str, lang: str, file: ExportFile) -> str:
         return await self.out.offer_file(actor, lang, file)
@@ -442,57 +425,35 @@ class TeamsEdge:
         # Routed on the verb here: the SDK's on_card_action_execute routes on data["action"].
         action = ctx.activity.value.action
         data = action.data or {}
-        ref = str(data.get("ref") or "")
         email, lang = await self.who(ctx)
-        if email is None:
-            return AdaptiveCardActionMessageResponse(value=t(lang, "teams.error.unknown_user"))
         declared = actions.ACTIONS.get(action.verb or "")
-        if declared is None or declared.run is None:
-            return AdaptiveCardActionMessageResponse(value=t(lang, "chat.error.try_again"))
-        step = await asyncio.to_thread(flow.click, self.services, declared.verb, ref, email, lang)
+        if email is None or declared is None or declared.run is None:
+            key = "teams.error.unknown_user" if email is None else "chat.error.try_again"
+            return AdaptiveCardActionMessageResponse(value=t(lang, key))
+        ref, verb = str(data.get("ref") or ""), declared.verb
+        step = await asyncio.to_thread(flow.click, self.services, verb, ref, email, lang)
         if not isinstance(step, flow.Done) or step.result.outcome is None:
-            text = step.text if isinstance(step, flow.Notice) else t(lang, "chat.error.try_again")
-            return AdaptiveCardActionMessageResponse(value=text)
+            return AdaptiveCardActionMessageResponse(value=" ".join(flow.lines_of(step)))
         self.wake()
-        outcome = step.result.outcome
-        name = self.actor_name(ctx, email)
-        said = AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
+        outcome, name = step.result.outcome, self.actor_name(ctx, email)
+        answer: cards.Card | None = None
         if data.get("list") in cards.LISTS:
             # Clicked on a line of a reminder or digest: every card of the case is updated,
             # and the list answers with that line done and the others as they were.
-            await self.refresh(outcome, email, name, declared.verb)
+            await self.refresh(outcome, email, name, verb)
+            kind = str(data["list"])
             last = t(lang, "chat.case.last_action", action=t(lang, declared.label), who=name)
-            listed = await self.list_card(email, lang, data, {ref: last})
-            if listed is not None and outcome.changed:
-                return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(listed))
-            return said
-        clicked = ctx.activity.reply_to_id
-        refreshed = await self.refresh(outcome, email, name, declared.verb, clicked=clicked)
-        if not outcome.changed or refreshed is None:
-            return said
-        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(refreshed))
-
-    async def list_card(
-        self, email: str, lang: str, data: Mapping[str, Any], done: Mapping[str, str]
-    ) -> cards.Card | None:
-        """The reminder (or digest) the person clicked on, re-rendered with `done` added to
-        what its buttons say was done before."""
-        kind = str(data["list"])
-        sent = await asyncio.to_thread(
-            delivery.delivered_to, self.services, email, platform="teams"
-        )
-        found = [
-            n
-            for n in sent
-            if n["kind"] == kind
-            and n["data"].get("school") == data.get("school")
-            and n["data"].get("date") == data.get("date")
-        ]
-        if not found:
-            return None
-        previous = data.get("done")
-        before: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
-        return cards.notice_card(kind, lang, found[-1]["data"], done={**before, **done})[1]
+            where = (data.get("school"), data.get("date"))
+            sent = await asyncio.to_thread(
+                flow.sent_list, self.services, email, "teams", kind, *where
+            )
+            answer = cards.list_done(kind, lang, sent, data, {ref: last}) if sent else None
+        else:
+            clicked = ctx.activity.reply_to_id
+            answer = await self.refresh(outcome, email, name, verb, clicked=clicked)
+        if not outcome.changed or answer is None:
+            return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
+        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(answer))
 
     def actor_name(self, ctx: ActivityContext[Any], email: str) -> str:
         return str(ctx.activity.from_.name or email)
@@ -509,16 +470,12 @@ class TeamsEdge:
         every = await asyncio.to_thread(flow.refreshes, self.services, outcome, "teams", verb, name)
         every = [r for r in every if "|" in str(r.sent.platform_ref)]
         ids = [str(r.sent.platform_ref).rpartition("|")[2] for r in every]
-        own = (
-            None if clicked in ids else next((r for r in every if r.sent.recipient == actor), None)
-        )
+        mine = next((r for r in every if r.sent.recipient == actor), None)
+        own = None if clicked in ids else mine
         answer: cards.Card | None = None
         for refresh, activity_id in zip(every, ids, strict=True):
             if clicked is not None and (activity_id == clicked or refresh is own):
-                sent = refresh.sent
-                answer = cards.notice_card(
-                    sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last
-                )[1]
-                continue
-            await self.update(refresh)
+                answer = cards.refreshed(refresh)[1]
+            else:
+                await self.update(refresh)
         return answer
