@@ -377,7 +377,7 @@ def _row_of(opened: forms.Opened, f: Field) -> tuple[forms.Repeat, int, int] | N
     """For a repeated field ("tiltak.2.when"): its Repeat, the row, and its place in it."""
     group, _, rest = f.name.partition(".")
     row, _, name = rest.partition(".")
-    for item in opened.form.items:
+    for item in opened.form.parts():
         if isinstance(item, forms.Repeat) and item.name == group and row.isdigit():
             names = [x.name for x in item.fields]
             if name in names:

@@ -3,7 +3,7 @@ aktivitetsplan, the lists of cases and the person's home.
 
 An edge draws a `CaseView` as it draws anything (Block Kit, an Adaptive Card, lines in a
 terminal); it never picks the report's fields, the facts or the buttons itself. The report's
-fields come from the report schema (`forms.REPORT_FIELDS`, text fields only), the buttons
+fields come from the report schema (`handlers.report.TEXTS` through `forms.REPORT`), the buttons
 from the state machine (`CaseDetails.offered`, through `actions.case_buttons`).
 """
 
@@ -62,7 +62,8 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
     }
     report = [
         (t(lang, f.label), value if value is not None else removed)
-        for f in forms.REPORT_FIELDS
+        for f in forms.REPORT.fields()
+        if isinstance(f, forms.Field)
         if f.kind in (*TEXT_KINDS, Kind.SEARCH) and f.name in details.report
         for value in (details.report[f.name],)
     ]
