@@ -322,3 +322,28 @@ def sent_list(
         if n["kind"] == kind and n["data"].get("school") == school and n["data"].get("date") == date
     ]
     return found[-1] if found else None
+
+
+PERSON = "person"  # `picks`: whom a person picker offers (see `people_for`)
+
+
+def picks(
+    services: Services,
+    actor: str,
+    dataset: str,
+    typed: str,
+    lang: str,
+    *,
+    ref: str | None = None,
+    school: str | None = None,
+    limit: int | None = None,
+) -> list[forms.Choice]:
+    """What a picker offers for the text typed so far: PERSON (whom the case, or the report,
+    may name; matched on the e-mail) or one of the core's search datasets (`forms.search`:
+    pupils or staff, the text itself last). At most `limit`, the typed text kept last."""
+    if dataset == PERSON:
+        wanted = typed.strip().lower()
+        found = [forms.Choice(p, p, True) for p in people_for(services, actor, ref) if wanted in p]
+        return found[:limit] if limit else found
+    found = forms.search(services, dataset, actor, typed, school_id=school, lang=lang)
+    return found[: limit - 1] + found[-1:] if limit and len(found) > limit else found

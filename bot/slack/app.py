@@ -316,14 +316,8 @@ class SlackEdge:
         lang = payloads.metadata(view).get("lang") or self.lang_of(user)
         school = payloads.state_value((view.get("state") or {}).get("values") or {}, "school")
         dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
-        found = forms.search(
-            self.services,
-            dataset,
-            email,
-            str(body.get("value") or ""),
-            school_id=school if isinstance(school, str) else None,
-            lang=lang,
-        )
+        typed, school = str(body.get("value") or ""), school if isinstance(school, str) else None
+        found = flow.picks(self.services, email, dataset, typed, lang, school=school)
         ack(options=blocks.search_options(found, lang))
 
     # --- submitting any form -----------------------------------------------------------

@@ -390,28 +390,19 @@ class TeamsEdge:
     # --- the pickers: typeahead over the staff and the pupils ------------------------------------
 
     async def on_card_search(self, ctx: ActivityContext[SearchInvokeActivity]) -> SearchResponse:
+        """Typeahead: whom a person picker offers (`staff[:<case>]`) or the core's pickers."""
         value = ctx.activity.value
-        found: list[SearchInvokeResult] = []
         email, lang = await self.who(ctx)
         dataset, _, ref = str(value.dataset or "").partition(":")
-        typed = value.query_text or ""
-        if dataset == cards.STAFF and email is not None:
-            people = await asyncio.to_thread(flow.people_for, self.services, email, ref or None)
-            found = [
-                SearchInvokeResult(title=p, value=p)
-                for p in people
-                if typed.strip().lower() in p.lower()
-            ]
-            found = found[:SEARCH_RESULTS]
-        elif dataset.startswith(cards.SEARCH_PREFIX) and email is not None:
-            name = dataset.removeprefix(cards.SEARCH_PREFIX)
-            picks = await asyncio.to_thread(
-                forms.search, self.services, name, email, typed, lang=lang
-            )
-            if len(picks) > SEARCH_RESULTS:  # the typed text stays the last line
-                picks = picks[: SEARCH_RESULTS - 1] + picks[-1:]
-            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in picks]
-        return SearchResponse(value=SearchInvokeResponseValue(results=found))
+        name = flow.PERSON if dataset == cards.STAFF else dataset.removeprefix(cards.SEARCH_PREFIX)
+        found: list[forms.Choice] = []
+        if email is not None and (name == flow.PERSON or dataset.startswith(cards.SEARCH_PREFIX)):
+            found = await asyncio.to_thread(
+                flow.picks, self.services, email, name, value.query_text or "", lang,
+                ref=ref or None, limit=SEARCH_RESULTS,
+            )  # fmt: skip
+        results = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in found]
+        return SearchResponse(value=SearchInvokeResponseValue(results=results))
 
     async def on_file_consent(self, ctx: ActivityContext[FileConsentInvokeActivity]) -> None:
         email, lang = await self.who(ctx)
