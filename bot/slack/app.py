@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ log = logging.getLogger("meldefra.slack")
 LISTENER_THREADS = 20
 # Slack API calls made after the ack (views.open, chat.update, uploads) and the export.
 SLOW_THREADS = 40
+WARM_THREADS = 12  # started at once, for the first burst after start
 MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest.yml)
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 
@@ -73,7 +75,9 @@ def build_app(
         logger=logging.getLogger("meldefra.slack.bolt"),
     )
     directory = SlackDirectory(services, client)
-    SlackEdge(services, directory, wake, client).register(app)
+    edge = SlackEdge(services, directory, wake, client)
+    edge.register(app)
+    edge.warm_up()
     return app, directory
 
 
@@ -205,6 +209,14 @@ class SlackEdge:
             here.client.views_push(trigger_id=here.body["trigger_id"], view=view)
         else:
             here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
+
+    def warm_up(self) -> None:
+        """Before the first request: the report form drawn once (the renderers' first calls),
+        and threads in the pool for the first burst's views.open (started with a short wait
+        each, so the pool makes them now rather than while people wait)."""
+        self.report_view("")
+        for _ in range(WARM_THREADS):
+            self.pool.submit(time.sleep, 0.05)
 
     def warm_identity(self, user: str) -> None:
         # Before the submission, so it needs no users.info call.
