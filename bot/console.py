@@ -275,23 +275,9 @@ class Console:
             except Refused as refusal:
                 self.say(refusal.text(self.term.lang))
                 return
-            offered = offered_now(now)
-            title = self.tr("console.case_now", ref=now.ref, status=self.tr("status." + now.status))
-            if not offered:
-                self.say(title)
-                self.say(self.tr("console.case_read_only"))
+            verb = ask_action(self.term, now)
+            if verb is None:
                 return
-            try:
-                index = self.pick(
-                    f"{title} {self.tr('console.back_hint')}",
-                    [self.tr(label) for _, _, label in offered],
-                    [no for no, _, _ in offered],
-                )
-            except Interrupted:  # Ctrl-C here leaves the case, not the console
-                return
-            if index is None:
-                return
-            verb = offered[index][1]
             confirm = actions.ACTIONS[verb].confirm
             try:
                 if confirm and not self.term.yes_no(self.tr(confirm)):
@@ -341,6 +327,22 @@ def case_lines(lang: str, cases: Sequence[review.CaseSummary], numbered: bool = 
         status = t(lang, "status." + c.status)
         lines.append(f"  {number}{c.ref}  {status:<18} {c.unit or ''} {flags}")
     return lines
+
+
+def ask_action(term: Terminal, now: choices.CaseChoices) -> str | None:
+    """The actions the person may take on the case now, under the numbers they always have;
+    None to leave the case (Enter, Ctrl-C, or nothing to do: said)."""
+    offered = offered_now(now)
+    title = term.tr("console.case_now", ref=now.ref, status=term.tr("status." + now.status))
+    if not offered:
+        term.lines([title, term.tr("console.case_read_only")])
+        return None
+    labels, numbers = [term.tr(label) for _, _, label in offered], [no for no, _, _ in offered]
+    try:
+        index = term.pick(f"{title} {term.tr('console.back_hint')}", labels, numbers)
+    except Interrupted:  # Ctrl-C here leaves the case, not the console
+        return None
+    return None if index is None else offered[index][1]
 
 
 def offered_now(now: choices.CaseChoices) -> list[tuple[int, str, str]]:

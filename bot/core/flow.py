@@ -347,3 +347,17 @@ def picks(
         return found[:limit] if limit else found
     found = forms.search(services, dataset, actor, typed, school_id=school, lang=lang)
     return found[: limit - 1] + found[-1:] if limit and len(found) > limit else found
+
+
+def submitted(
+    services: Services, name: str, actor: str | None, ref: str | None, school: Any = None
+) -> Opened:
+    """The form a submission is read against, for an edge that keeps nothing between opening
+    and submitting: the report from memory (with the school picked), a case's form unopened
+    (its handler checks access and reads the case itself; opening it again would log a second
+    view: `submit` reopens it only to show problems)."""
+    form = forms.FORMS[name]
+    if form.about_case:
+        return Opened(form, ref)
+    prefill = {"school": school} if school else None
+    return forms.report_opened(services.org, actor=actor, prefill=prefill)

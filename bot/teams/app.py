@@ -272,13 +272,7 @@ class TeamsEdge:
         email, lang = await self.who(ctx)
         if email is None and form.about_case:
             return told(t(lang, "teams.error.unknown_user"))
-        if not form.about_case:
-            prefill = {"school": data.get("school")} if data.get("school") else None
-            opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
-        else:
-            # The handler checks access and reads the plan itself; opening the form again
-            # here would log a second view. It is reopened only to show problems.
-            opened = Opened(form, ref)
+        opened = flow.submitted(self.services, name, email, ref, data.get("school"))
         values = cards.values_from(opened, data)
         again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
         at = At(lang, key, await self.staff(opened, email))
