@@ -243,18 +243,33 @@ class Console:
             ("console.menu.mine", self.my_reports),
             ("console.menu.switch", self.switch),
             ("console.menu.quit", self.quit),
-            # Last, so the numbers people (and scripts) know stay where they were.
+            # Last, so the numbers people (and scripts) know stay where they were; only for
+            # those who lead (a teacher's menu holds nothing that would be refused or empty).
             ("console.menu.followup", self.run_reminders),
             ("overview.menu", self.overview),
         ]
+        numbers = list(range(1, len(actions) + 1))
+        if not self._leads(self.me):
+            actions, numbers = actions[:-2], numbers[:-2]
         index = self.pick(
-            self.tr("console.menu", who=self.me),
+            self.tr("console.menu", who=people.display(self.services, self.me)),
             [self.tr(k) for k, _ in actions],
+            numbers,
             typed=self._typed,
         )
         if index is None:
             return
         actions[index][1]()
+
+    def _leads(self, email: str) -> bool:
+        """Rektor, a leader of a unit or the school's leadership, or skoleeier."""
+        org = self.services.org
+        if email in org.owner.contacts:
+            return True
+        return any(
+            s.is_leadership(email) or any(u.leader == email for u in s.units)
+            for s in org.schools_of(email)
+        )
 
     def _typed(self, answer: str) -> int | None:
         """The words a person may type anywhere Meldefra lives (bot.core.words), as menu

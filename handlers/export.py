@@ -26,7 +26,7 @@ from handlers.i18n import LANGS, has, t
 from handlers.org import School
 from handlers.plan import Evaluation, Plan, plans, replay
 from handlers.render import Document, Field, Item, Para, Section, Sub, to_html, to_pdf
-from handlers.report import MAX_LENGTH
+from handlers.report import TEXTS
 from handlers.review import TrailEntry
 from handlers.services import Services
 from store import trail
@@ -39,7 +39,6 @@ DOCUMENTS = (PLAN, CASE_FILE, INNSYN)
 FORMATS = ("pdf", "html", "json")
 MIME = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 FILE_STEM = {PLAN: "aktivitetsplan", CASE_FILE: "saksdokumentasjon", INNSYN: "innsyn"}
-REPORT_FIELDS = tuple(MAX_LENGTH)  # the report's texts, as handlers.report declares them
 
 
 @dataclass(frozen=True)
@@ -808,7 +807,7 @@ def _matter_sentence(e: TrailEntry, w: _Words, who: _People) -> str | None:
 
 def _report(reported: TrailEntry, case: Case, w: _Words, who: _People) -> Section:
     items: list[Item] = []
-    for name in REPORT_FIELDS:
+    for name in TEXTS:  # the report's texts, as handlers.report declares them
         if name not in reported.texts:
             continue
         value = w.text(reported.texts.get(name))

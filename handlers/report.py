@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,45 +34,103 @@ CATEGORIES = (
 )
 EMPLOYEE_CATEGORY = "ansatt_krenket_elev"
 
-# Long enough for a careful account, short enough to stay a report and not a dossier.
-MAX_LENGTH = {
-    "pupils": 200,
-    "what": 3000,
-    "when": 100,
-    "where": 200,
-    "action_taken": 2000,
-    "pupil_words": 2000,
+
+@dataclass(frozen=True)
+class Text:
+    """One free-text field of the report. Declared once, in `TEXTS`: the report's check
+    (limit, required), `ReportForm`, the conversation core's report form (bot/core/forms.py:
+    a field labelled `field.<name>`, with the hint `field.<name>.hint` when `hint`), the case
+    details every edge shows, and the case file and its export all read it from there. A new
+    field is one `Text` here and its catalog entries (`field.<name>` in nb, nn and en)."""
+
+    name: str
+    max_length: int  # long enough for a careful account, short enough to stay a report
+    required: bool = False
+    lines: bool = False  # several lines
+    date: bool = False  # a time as staff type it ("i går etter lunsj"), read by handlers.dates
+    hint: bool = False
+    early: bool = False  # asked with the account, before the categories (else after them)
+
+
+TEXTS: dict[str, Text] = {
+    x.name: x
+    for x in (
+        Text("pupils", 200, required=True, early=True),
+        Text("what", 3000, required=True, lines=True, early=True),
+        Text("when", 100, date=True, hint=True, early=True),
+        Text("where", 200, early=True),
+        Text("action_taken", 2000, lines=True),
+        Text("pupil_words", 2000, lines=True),
+    )
 }
-REQUIRED = ("pupils", "what")
 
 
-@dataclass
+class _Limits(Mapping[str, int]):
+    """{name: max_length} of the declared texts, read from `TEXTS` each time."""
+
+    def __getitem__(self, name: str) -> int:
+        return TEXTS[name].max_length
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(TEXTS))
+
+    def __len__(self) -> int:
+        return len(TEXTS)
+
+
+MAX_LENGTH: Mapping[str, int] = _Limits()
+
+
+def required() -> tuple[str, ...]:
+    return tuple(x.name for x in TEXTS.values() if x.required)
+
+
+REQUIRED = required()  # as declared at import (the check reads `required()`)
+
+
 class ReportForm:
-    """The fields of the report modal/dialog/console prompt, as the person typed them."""
+    """The fields of the report modal/dialog/console prompt, as the person typed them: the
+    declared texts (`TEXTS`, by name: `ReportForm(pupils="Ola", what="…")`, read as
+    attributes or with `texts()`) and the choices."""
 
-    pupils: str = ""  # names typed (the console, the command line, a school without a register)
-    what: str = ""
-    school_id: str | None = None
-    picked: tuple[str, ...] = ()  # the pupil picker's values (handlers.people)
-    when: str = ""
-    where: str = ""
-    categories: tuple[str, ...] = ()
-    # § 12-5, when someone who works at the school is the suspected offender: a staff member's
-    # e-mail (or "s:<e-mail>" from the picker), or a name typed ("t:<name>")
-    accused: str | None = None
-    action_taken: str = ""
-    pupil_words: str = ""
-    urgent: bool = False
-    # § 12-6, a leader writing down a matter a pupil or a foresatt raised (handlers.matter):
-    # who ("pupil" | "foresatt"; empty: the person filing reports it), the foresatt picked or
-    # typed, the day (empty: today) and how (meeting, phone, letter, digital).
-    raised_by: str = ""
-    raiser: str = ""
-    raised_on: str = ""
-    raised_how: str = ""
+    def __init__(
+        self,
+        *,
+        school_id: str | None = None,
+        picked: tuple[str, ...] = (),  # the pupil picker's values (handlers.people)
+        categories: tuple[str, ...] = (),
+        # § 12-5, when someone who works at the school is the suspected offender: a staff
+        # member's e-mail (or "s:<e-mail>" from the picker), or a name typed ("t:<name>")
+        accused: str | None = None,
+        urgent: bool = False,
+        # § 12-6, a leader writing down a matter a pupil or a foresatt raised (handlers.matter):
+        # who ("pupil" | "foresatt"; empty: the person filing reports it), the foresatt picked
+        # or typed, the day (empty: today) and how (meeting, phone, letter, digital).
+        raised_by: str = "",
+        raiser: str = "",
+        raised_on: str = "",
+        raised_how: str = "",
+        **typed: str,
+    ) -> None:
+        unknown = set(typed) - set(TEXTS)
+        if unknown:
+            raise TypeError(f"not a text of the report: {', '.join(sorted(unknown))}")
+        self.school_id, self.picked, self.categories = school_id, picked, categories
+        self.accused, self.urgent = accused, urgent
+        self.raised_by, self.raiser = raised_by, raiser
+        self.raised_on, self.raised_how = raised_on, raised_how
+        self.typed = typed  # pupils: names typed (the console, a school without a register)
+
+    def __getattr__(self, name: str) -> str:
+        if name in TEXTS:
+            return self.__dict__.get("typed", {}).get(name, "")
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:  # the texts may name pupils: never in a log or a traceback
+        return f"ReportForm(school_id={self.school_id!r}, texts={sorted(self.typed)})"
 
     def texts(self) -> dict[str, str]:
-        return {name: getattr(self, name).strip() for name in MAX_LENGTH}
+        return {name: (self.typed.get(name) or "").strip() for name in TEXTS}
 
 
 @dataclass(frozen=True)
@@ -104,7 +163,7 @@ def check(
     `manager`: the reporter's manager from the directory, see `routing.route`."""
     errors: dict[str, Problem] = {}
     texts = form.texts()
-    for name in REQUIRED:
+    for name in required():
         if not texts[name] and not (name == "pupils" and form.picked):
             errors[name] = Problem("error.required")
     for name, limit in MAX_LENGTH.items():

@@ -514,3 +514,14 @@ def test_the_plan_form_can_be_left_while_fixing_a_mistake(services: Services) ->
     assert f"Aktivitetsplan laget i sak {ref} med 1 tiltak." in shown
     current = plan.plan_of(services, ref, LEADER)
     assert current.pupils == ["Ola Nordmann"] and current.tiltak[0].what == "Voksen til stede"
+
+
+def test_a_teachers_menu_offers_no_leaders_items(services: Services) -> None:
+    """Issue 21 #5: "Kjør påminnelser nå" and the overview are for those who lead; a teacher's
+    menu is 1–7, and typing 8 there is refused like any number not offered."""
+    people = services.org.people()
+    teacher = run(services, [str(people.index(TEACHER) + 1), "8", "", "7"])
+    assert "Kjør påminnelser nå" not in teacher and "  7) Avslutt" in teacher
+    assert "Ugyldig valg" in teacher
+    leader = run(services, [str(people.index(LEADER) + 1), "7"])
+    assert "  8) Kjør påminnelser nå" in leader and "  9) Oversikt over saker" in leader

@@ -80,7 +80,8 @@ def test_report_fields_follow_the_handler_limits() -> None:
 
     for name, limit in MAX_LENGTH.items():
         assert forms.REPORT.get(name).max_length == limit  # type: ignore[union-attr]
-    required = [f.name for f in forms.REPORT_FIELDS if f.required and not f.shown_if]
+    fields = [f for f in forms.REPORT.fields() if isinstance(f, Field)]
+    required = [f.name for f in fields if f.required and not f.shown_if]
     assert required == list(REQUIRED)
 
 

@@ -207,6 +207,7 @@ def test_console_offers_numbered_matches(register: Services) -> None:
     number = people.index(TEACHER) + 1
     listed = f"  {number}) Line Lærer, laerer1@nordby.example (Nordby skole, 8. trinn)"
     assert listed in out.getvalue()
+    assert "Hva vil du gjøre, Line Lærer?" in out.getvalue()
     with register.uow() as s:
         rows = list(s.scalars(select(CasePupil).order_by(CasePupil.id)))
     assert [(r.pupil_id is not None, r.typed) for r in rows] == [(True, False), (False, True)]

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core import actions, forms, views
+from bot.core import actions, forms, views, words
 from bot.core.checks import Hint, Reading
 from bot.core.forms import Field, Kind, Opened, Result, Submission
-from handlers import overview, people, plan, review
+from handlers import choices, delivery, overview, people, plan, review
+from handlers.delivery import SentMessage
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
 from handlers.org import School
@@ -35,6 +36,7 @@ class Shown:
     values: Mapping[str, Any] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     general: tuple[str, ...] = ()
+    hints: Mapping[str, Hint] = field(default_factory=dict)  # under their fields (`hints`)
 
 
 @dataclass(frozen=True)
@@ -93,21 +95,23 @@ def submit(
     lang: str,
     *,
     shown: Iterable[str] | None = None,
+    opened: Opened | None = None,
 ) -> Done | Shown | Notice:
     """Call the form's handler. Field errors come back as the form again with what was
     typed, each problem beside its field when that field is `shown` (default: the fields the
-    form shows when it opens; a case form is reopened for that, which is logged)."""
+    form shows when it opens). An edge that still holds the form it showed passes it as
+    `opened`; otherwise a case form is reopened for that, which is logged."""
     form = forms.FORMS[name]
     try:
         result = forms.submit(services, name, submission)
     except FieldErrors as errors:
-        opened = _reopened(services, form, submission, lang)
-        if isinstance(opened, Notice):
-            return opened
-        names = shown if shown is not None else _names(opened)
+        again = opened or _reopened(services, form, submission, lang)
+        if isinstance(again, Notice):
+            return again
+        names = shown if shown is not None else _names(again)
         beside, general = form.place(errors, names)
         return Shown(
-            opened,
+            again,
             submission.values,
             {n: p.text(lang) for n, p in beside.items()},
             tuple(p.text(lang) for p in general),
@@ -266,3 +270,185 @@ def show_overview(
     if found.scope == overview.OWN and found.total == 0 and not found.searched:
         return None
     return views.overview_view(lang, found, services.clock.now())
+
+
+# --- who, lists and home: the same for every edge -------------------------------------------
+
+
+def lang_of(services: Services, actor: str | None) -> str:
+    """The person's language; the first school's when the person is not known yet."""
+    if actor:
+        return services.org.language_of(actor)
+    return services.org.schools[0].language
+
+
+def zone_of(services: Services, actor: str) -> Any:
+    """The time zone dates in the person's lists are written in (their first school's)."""
+    schools = services.org.schools_of(actor)
+    return (schools[0] if schools else services.org.schools[0]).zone
+
+
+def listing(services: Services, actor: str, intent: str) -> views.ListView:
+    """«mine» (the reports the person filed) or «saker» (the cases waiting for them)."""
+    lang = lang_of(services, actor)
+    if intent == words.MINE:
+        cases = review.my_reports(services, actor)
+        title, none = "chat.mine.title", "chat.mine.none"
+    else:
+        cases = review.waiting_for(services, actor)
+        title, none = "chat.cases.title", "chat.home.none"
+    return views.ListView(lang, title, tuple(cases), zone_of(services, actor), none)
+
+
+def home(services: Services, actor: str, *, welcome: bool = False) -> views.HomeView:
+    waiting = review.waiting_for(services, actor)
+    mine = review.my_reports(services, actor)
+    zone = zone_of(services, actor)
+    return views.HomeView(lang_of(services, actor), tuple(waiting), tuple(mine), zone, welcome)
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """A case message already sent on the edge's platform, to draw again in place with the
+    case's new status and who did what (`actions.case_message` of its kind, lang and data)."""
+
+    sent: SentMessage
+    status: str
+    last: actions.LastAction
+
+
+def refreshes(
+    services: Services, outcome: review.Outcome, platform: str, verb: str, who: str
+) -> list[Refresh]:
+    """Every leader's message about the case that shows its state (new case, forwarded,
+    escalated) on `platform`: what an edge updates after an action. `who`: the actor as the
+    platform shows a person (a Slack mention, a Teams name)."""
+    last = actions.LastAction(verb, who)
+    return [
+        Refresh(msg, outcome.status, last)
+        for msg in delivery.messages_for_case(services, outcome.ref, platform=platform)
+        if msg.kind in actions.ACTIONABLE and msg.platform_ref
+    ]
+
+
+# --- whom a person picker offers ------------------------------------------------------------
+
+
+def staff_of(services: Services, school_id: str | None) -> list[str]:
+    """The people a reporter may name (the school's staff, or every school's, and skoleeier's
+    contacts); a school id that is not the org's names nobody (the report's check says what is
+    wrong)."""
+    org = services.org
+    known = {s.id: s for s in org.schools}
+    if school_id and school_id not in known:
+        return []
+    schools = [known[school_id]] if school_id else list(org.schools)
+    return sorted({p for s in schools for p in s.staff()} | set(org.owner.contacts))
+
+
+def people_for(services: Services, actor: str | None, ref: str | None) -> list[str]:
+    """Whom a person picker offers: for a case's form, whom this person may send the case to
+    (its school and skoleeier, never every school's staff; nobody when refused); for the
+    report, the staff of the person's school (every school's when they have several)."""
+    if ref is None or actor is None:
+        schools = services.org.schools_of(actor) if actor else []
+        return staff_of(services, schools[0].id if len(schools) == 1 else None)
+    try:
+        return list(choices.choices_for(services, ref, actor).forward_to)
+    except (Refused, LookupError):
+        return []
+
+
+def asks_manager(services: Services, actor: str, values: Mapping[str, Any]) -> bool:
+    """Whether the report needs the reporter's manager from the directory: only where org.yml
+    names no nearest leader for them and the school wants the directory asked."""
+    org = services.org
+    school_id = str(values.get("school") or "") or None
+    try:
+        schools = [org.school(school_id)] if school_id else org.schools_of(actor)
+    except KeyError:
+        return False
+    if len(schools) != 1 or not schools[0].graph.managers:
+        return False
+    unit = schools[0].unit_of(actor)
+    return unit is None or unit.leader is None
+
+
+def lines_of(step: Step) -> list[str]:
+    """What a step says in lines, for an edge that can only show text there (a dialog closed,
+    a modal's last view)."""
+    if isinstance(step, Done):
+        return step.lines
+    if isinstance(step, Shown):
+        return [*step.errors.values(), *step.general]
+    if isinstance(step, Notice):
+        return [step.text]
+    return []
+
+
+def submit_one(
+    services: Services, name: str, actor: str, ref: str, value: Any, lang: str
+) -> Done | Shown | Notice:
+    """A case's form of one field filled in where the case is shown (a person picked on the
+    message: forward), submitted at once; its problems as a notice. A form that asks to be
+    sure first (`forms.CONFIRM`: the forward of a § 12-5 case) is never done in one click: it
+    opens with the value picked, and asks."""
+    form = forms.FORMS[name]
+    field = next(f for f in form.fields() if isinstance(f, Field))
+    submission = Submission(actor, {field.name: value}, ref)
+    step = submit(services, name, submission, lang, opened=Opened(form, ref))
+    if isinstance(step, Shown) and forms.CONFIRM in step.errors:
+        return open_form(services, name, actor, lang, ref=ref, prefill={field.name: value})
+    return Notice(" ".join(lines_of(step))) if isinstance(step, Shown) else step
+
+
+def sent_list(
+    services: Services, actor: str, platform: str, kind: str, school: Any, date: Any
+) -> Mapping[str, Any] | None:
+    """The data of the reminder or digest of `kind` for `school` on `date` delivered to the
+    person on `platform` (the one they clicked a line of), or None."""
+    found = [
+        n["data"]
+        for n in delivery.delivered_to(services, actor, platform=platform)
+        if n["kind"] == kind and n["data"].get("school") == school and n["data"].get("date") == date
+    ]
+    return found[-1] if found else None
+
+
+PERSON = "person"  # `picks`: whom a person picker offers (see `people_for`)
+
+
+def picks(
+    services: Services,
+    actor: str,
+    dataset: str,
+    typed: str,
+    lang: str,
+    *,
+    ref: str | None = None,
+    school: str | None = None,
+    limit: int | None = None,
+) -> list[forms.Choice]:
+    """What a picker offers for the text typed so far: PERSON (whom the case, or the report,
+    may name; matched on the e-mail) or one of the core's search datasets (`forms.search`:
+    pupils or staff, the text itself last). At most `limit`, the typed text kept last."""
+    if dataset == PERSON:
+        wanted = typed.strip().lower()
+        found = [forms.Choice(p, p, True) for p in people_for(services, actor, ref) if wanted in p]
+        return found[:limit] if limit else found
+    found = forms.search(services, dataset, actor, typed, school_id=school, lang=lang)
+    return found[: limit - 1] + found[-1:] if limit and len(found) > limit else found
+
+
+def submitted(
+    services: Services, name: str, actor: str | None, ref: str | None, school: Any = None
+) -> Opened:
+    """The form a submission is read against, for an edge that keeps nothing between opening
+    and submitting: the report from memory (with the school picked), a case's form unopened
+    (its handler checks access and reads the case itself; opening it again would log a second
+    view: `submit` reopens it only to show problems)."""
+    form = forms.FORMS[name]
+    if form.about_case:
+        return Opened(form, ref)
+    prefill = {"school": school} if school else None
+    return forms.report_opened(services.org, actor=actor, prefill=prefill)

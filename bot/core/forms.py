@@ -214,10 +214,16 @@ class Form:
     slow: bool = False
     # Handler error keys that are not field names: where they are shown.
     error_fields: Mapping[str, str] = field(default_factory=dict)
+    # Items derived from a declaration in the handlers, read each time (the report's, from
+    # handlers.report.TEXTS): used instead of `items`.
+    derive: Callable[[], tuple[Field | Repeat, ...]] | None = None
+
+    def parts(self) -> tuple[Field | Repeat, ...]:
+        return self.derive() if self.derive is not None else self.items
 
     def fields(self) -> list[Field | Heading]:
         out: list[Field | Heading] = []
-        for item in self.items:
+        for item in self.parts():
             out += item.expand() if isinstance(item, Repeat) else [item]
         return out
 
@@ -485,9 +491,9 @@ def _outcome(o: Outcome) -> Result:
 def _call_report(services: Services, s: Submission) -> Result:
     v = s.values
     typed, picked = _pupils_of(v.get("pupils"))
+    texts = {name: text_of(v, name) for name in report.TEXTS}
     form = report.ReportForm(
-        **{name: text_of(v, name) for name in report.MAX_LENGTH if name != "pupils"},
-        pupils=typed,  # the names typed; the register's picks go as `picked`
+        **{**texts, "pupils": typed},  # the names typed; the register's picks go as `picked`
         picked=picked,
         school_id=text_of(v, "school") or None,
         categories=tuple(list_of(v, "categories")),
@@ -760,59 +766,65 @@ MATTER: tuple[Field, ...] = (
 )
 MATTER_FIELDS = tuple(f.name for f in MATTER)
 
-_M = report.MAX_LENGTH
-REPORT_FIELDS: tuple[Field, ...] = (
-    Field(
-        "school",
-        Kind.CHOICE,
-        "field.school",
-        choices_from="schools",
-        hint="chat.modal.school_hint",
-    ),
-    *MATTER,
-    Field(
-        "pupils",
-        Kind.SEARCH,
-        "people.field.pupils",
-        required=True,
-        max_length=_M["pupils"],  # what may be typed
-        hint="people.field.pupils.hint",
-        placeholder="people.field.pupils.placeholder",
-        search=PUPILS,
-        multi=True,
-    ),
-    _long("what", "field.what", _M["what"], required=True),
-    _date(
-        "when",
-        "field.when",
-        _M["when"],
-        hint="field.when.hint",
-        placeholder="field.when.hint",
-        understand=checks.PAST_TIME,
-    ),
-    _text("where", "field.where", _M["where"]),
-    Field(
-        "categories",
-        Kind.CHOICES,
-        "field.categories",
-        choices=tuple(Choice(c, f"category.{c}") for c in report.CATEGORIES),
-        dispatch=True,  # "en ansatt har krenket en elev" asks which employee
-    ),
-    Field(
-        "accused",
-        Kind.SEARCH,
-        "people.field.accused",
-        required=True,
-        hint="people.field.accused.hint",
-        placeholder="people.field.accused.placeholder",
-        shown_if=("categories", report.EMPLOYEE_CATEGORY),
-        search=STAFF,
-    ),
-    _long("action_taken", "field.action_taken", _M["action_taken"]),
-    _long("pupil_words", "field.pupil_words", _M["pupil_words"]),
-    # A yes/no: its one choice is the text beside the box.
-    Field("urgent", Kind.TOGGLE, "field.urgent", choices=(Choice("yes", "field.urgent.yes"),)),
+_SCHOOL = Field(
+    "school", Kind.CHOICE, "field.school", choices_from="schools", hint="chat.modal.school_hint"
 )
+_CATEGORIES = Field(
+    "categories",
+    Kind.CHOICES,
+    "field.categories",
+    choices=tuple(Choice(c, f"category.{c}") for c in report.CATEGORIES),
+    dispatch=True,  # "en ansatt har krenket en elev" asks which employee
+)
+_ACCUSED = Field(
+    "accused",
+    Kind.SEARCH,
+    "people.field.accused",
+    required=True,
+    hint="people.field.accused.hint",
+    placeholder="people.field.accused.placeholder",
+    shown_if=("categories", report.EMPLOYEE_CATEGORY),
+    search=STAFF,
+)
+# A yes/no: its one choice is the text beside the box.
+_URGENT = Field("urgent", Kind.TOGGLE, "field.urgent", choices=(Choice("yes", "field.urgent.yes"),))
+
+
+def _report_text(x: report.Text) -> Field:
+    """A declared text of the report (handlers.report.TEXTS) as the form asks it; the pupils
+    with the register's picker (what may be typed is the declared limit)."""
+    if x.name == "pupils":
+        return Field(
+            "pupils",
+            Kind.SEARCH,
+            "people.field.pupils",
+            required=x.required,
+            max_length=x.max_length,
+            hint="people.field.pupils.hint",
+            placeholder="people.field.pupils.placeholder",
+            search=PUPILS,
+            multi=True,
+        )
+    kind = Kind.DATE if x.date else Kind.MULTILINE if x.lines else Kind.TEXT
+    hint = f"field.{x.name}.hint" if x.hint else None
+    placeholder = hint if x.date else None
+    label = f"field.{x.name}"
+    # A time as staff type it is read back at once ("Forstått: …", bot.core.checks).
+    understand = checks.PAST_TIME if x.date else None
+    return Field(
+        x.name, kind, label, x.required, x.max_length, hint, placeholder, understand=understand
+    )
+
+
+def report_fields() -> tuple[Field, ...]:
+    """The report form's fields, in order: the school, the account (the texts declared
+    `early`), the categories and the employee (§ 12-5), the other texts, urgent. Read from
+    the declaration each time the form is drawn, so a text declared there is asked at once."""
+    texts = [_report_text(x) for x in report.TEXTS.values()]
+    early = [f for f, x in zip(texts, report.TEXTS.values(), strict=True) if x.early]
+    late = [f for f in texts if f not in early]
+    return (_SCHOOL, *MATTER, *early, _CATEGORIES, _ACCUSED, *late, _URGENT)
+
 
 _TILTAK_FIELDS = (
     _long("what", "plan.field.what", plan.TILTAK_MAX["what"]),
@@ -905,7 +917,8 @@ REPORT = _declare(
         title="chat.modal.title",
         submit_label="chat.modal.submit",
         intro="chat.modal.intro",
-        items=REPORT_FIELDS,
+        items=(),
+        derive=report_fields,
         call=_call_report,
         prepare=_no_check,
         action="report",

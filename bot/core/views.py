@@ -1,8 +1,9 @@
-"""Read views, computed once for every edge: the case details (after the access check).
+"""Read views, computed once for every edge: the case details (after the access check), the
+aktivitetsplan, the lists of cases and the person's home.
 
 An edge draws a `CaseView` as it draws anything (Block Kit, an Adaptive Card, lines in a
 terminal); it never picks the report's fields, the facts or the buttons itself. The report's
-fields come from the report schema (`forms.REPORT_FIELDS`, text fields only), the buttons
+fields come from the report schema (`handlers.report.TEXTS` through `forms.REPORT`), the buttons
 from the state machine (`CaseDetails.offered`, through `actions.case_buttons`).
 """
 
@@ -22,7 +23,7 @@ from handlers.dates import format_date
 from handlers.i18n import t
 from handlers.plan import Plan
 from handlers.render import Field, Para, Sub
-from handlers.review import CaseDetails
+from handlers.review import CaseDetails, CaseSummary
 
 TEXT_KINDS = (Kind.TEXT, Kind.MULTILINE, Kind.DATE)
 QUIET_EVENTS = ("notified", "delivered")  # bookkeeping: not shown in the trail
@@ -81,7 +82,8 @@ def case_view(lang: str, details: CaseDetails, zone: Any) -> CaseView:
     }
     report = [
         (t(lang, f.label), value if value is not None else removed)
-        for f in forms.REPORT_FIELDS
+        for f in forms.REPORT.fields()
+        if isinstance(f, forms.Field)
         if f.kind in (*TEXT_KINDS, Kind.SEARCH) and f.name in details.report
         for value in (details.report[f.name],)
     ]
@@ -256,3 +258,30 @@ def _overview_line(lang: str, r: overview.Row, today: str) -> str:
     ]
     flags = ("❗ " if r.urgent else "") + ("§ 12-5 " if r.section == "12-5" else "")
     return flags + " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ListView:
+    """Cases in a list (the person's reports, or the cases waiting for them): drawn as lines
+    with the empty text when there are none."""
+
+    lang: str
+    title: str  # catalog key
+    cases: tuple[CaseSummary, ...]
+    zone: Any
+    none: str  # catalog key, said when there are no cases
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """The person's home (App Home, the Teams welcome and "saker" card, the console's
+    menu): the cases waiting for them, with the leader's actions, and their own reports."""
+
+    lang: str
+    waiting: tuple[CaseSummary, ...]
+    mine: tuple[CaseSummary, ...]
+    zone: Any
+    welcome: bool = False
+
+
+View = CaseView | PlanView | ListView | HomeView

@@ -13,24 +13,24 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import actions, flow, forms, words
-from bot.core.actions import LastAction
-from bot.core.forms import Field, Kind, Result, Submission
-from bot.slack import blocks
+from bot.core import actions, edge, flow, forms, views, words
+from bot.core.forms import Field, Kind, Opened, Submission
+from bot.slack import blocks, payloads
 from bot.slack.directory import SlackDirectory, UnknownUser
-from bot.slack.message_text import cut_at_word, plain_text
-from handlers import delivery, people, review
-from handlers.errors import FieldErrors, Refused
+from bot.slack.message_text import shortcut_report
+from bot.slack.payloads import QuietQueue
+from handlers import people
+from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
 from handlers.services import Services
@@ -39,9 +39,8 @@ log = logging.getLogger("meldefra.slack")
 LISTENER_THREADS = 20
 # Slack API calls made after the ack (views.open, chat.update, uploads) and the export.
 SLOW_THREADS = 40
+WARM_THREADS = 12  # started at once, for the first burst after start
 MESSAGE_SHORTCUT = "meldefra_message"  # "Meld fra om denne meldingen" (manifest.yml)
-# chat.getPermalink errors meaning the bot cannot see the message.
-UNREADABLE = {"channel_not_found", "not_in_channel", "message_not_found", "missing_scope"}
 FORM_VIEWS = re.compile(rf"^{blocks.VIEW_PREFIX}({'|'.join(forms.FORMS)})$")
 # The fields whose change redraws their form (blocks.sends_changes): their action_id is
 # their name.
@@ -88,19 +87,113 @@ def build_app(
         logger=logging.getLogger("meldefra.slack.bolt"),
     )
     directory = SlackDirectory(services, client)
-    SlackEdge(services, directory, wake).register(app)
+    edge = SlackEdge(services, directory, wake, client)
+    edge.register(app)
+    edge.warm_up()
     return app, directory
 
 
+@dataclass(frozen=True)
+class Here:
+    """Where a person acted (the payload: user, trigger, channel or view), to answer there;
+    `respond` for a slash command's answer; `query` for App Home's overview (a search, a sort,
+    a page; else the one App Home showed when the person acted there)."""
+
+    client: WebClient
+    body: dict[str, Any]
+    respond: Respond | None = None
+    query: Mapping[str, Any] | None = None
+
+    @property
+    def user(self) -> str:
+        return str(self.body["user"]["id"] if "user" in self.body else self.body["user_id"])
+
+
 class SlackEdge:
+    """The Slack edge (`bot.core.edge.Edge[Here, None]`): Bolt listeners that ask the core
+    what comes next, and Block Kit to draw it."""
+
     def __init__(
-        self, services: Services, directory: SlackDirectory, wake: Callable[[], None]
+        self,
+        services: Services,
+        directory: SlackDirectory,
+        wake: Callable[[], None],
+        client: WebClient,
     ) -> None:
-        self.services = services
-        self.directory = directory
-        self.wake = wake
+        self.services, self.directory, self.wake, self.client = services, directory, wake, client
         self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
         self.identities = QuietQueue(self.warm_identity)
+
+    def register(self, app: App) -> None:
+        app.command("/meldefra")(self.command)
+        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
+        app.view(FORM_VIEWS)(self.submit)
+        app.action(FIELD_CHANGES)(self.field_changed)
+        app.action("home_report")(self.open_from_home)
+        app.action(re.compile(r"^case_\w+$"))(self.case_action)
+        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
+        app.event("app_home_opened")(self.home)
+        app.action(re.compile(rf"^{blocks.OVERVIEW}\w+$"))(self.overview_action)
+
+    # --- the edge: a form, a view, a notice; an update, an upload ----------------------
+
+    def form(self, here: Here, shown: flow.Shown) -> None:
+        """A case's form opened from a button (the report opens from memory, `report_view`);
+        a person the core prefilled (its e-mail) is drawn as their Slack user."""
+        container = here.body.get("container") or {}
+        meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+        lang = self.lang_of(here.user)
+        values = self.as_users(shown.opened, {**shown.opened.values, **shown.values})
+        view = blocks.form_view(shown.opened, lang, metadata=meta, values=values, hints=shown.hints)
+        self.show(here, view)
+
+    def view(self, here: Here, view: views.View) -> None:
+        if isinstance(view, views.CaseView):
+            self.show(here, blocks.case_modal(self.lang_of(here.user), view))
+        elif isinstance(view, views.PlanView):
+            self.show(here, blocks.plan_modal(view))
+        elif isinstance(view, views.ListView):
+            self.notice(here, [blocks.listing(view)])
+        else:
+            here.client.views_publish(user_id=here.user, view=self.home_view(here, view))
+
+    def notice(self, here: Here, lines: Sequence[str]) -> None:
+        """A private reply where the person acted: the command's answer, ephemeral in a
+        channel or DM, a DM from a modal or App Home (which have no channel)."""
+        text, channel = blocks.escape("\n".join(lines)), payloads.channel_of(here.body)
+        try:
+            if here.respond is not None:
+                here.respond(response_type="ephemeral", text=text)
+            elif channel:
+                here.client.chat_postEphemeral(channel=channel, user=here.user, text=text)
+            else:
+                here.client.chat_postMessage(channel=here.user, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell user: %s", exc.response.get("error"))
+
+    def update(self, refresh: flow.Refresh) -> None:
+        """A leader's message about the case, in place: new state, who acted."""
+        channel, _, ts = str(refresh.sent.platform_ref).partition(":")
+        text, new_blocks = blocks.refreshed(refresh)
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=new_blocks)
+        except SlackApiError as exc:  # cosmetic; the state is in the database
+            log.warning("chat.update failed: %s", exc.response.get("error"))
+
+    def upload(self, actor: str, lang: str, file: ExportFile) -> None:
+        """The export goes to the person's own DM with the bot, never a channel."""
+        dm = self.directory.dm_channel(self.directory.user_of(actor))
+        try:
+            self.client.files_upload_v2(
+                channel=dm, content=file.content, filename=file.name, title=file.name
+            )
+            if file.metadata:
+                self.client.files_upload_v2(
+                    channel=dm, content=file.metadata_json(), filename=file.metadata_name
+                )
+        except SlackApiError as exc:
+            log.warning("export upload failed: %s", exc.response.get("error"))
+            self.client.chat_postMessage(channel=dm, text=t(lang, "chat.error.try_again"))
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -118,104 +211,30 @@ class SlackEdge:
             log.error("slack work failed: %s", type(exc).__name__)
 
     def lang_of(self, user_id: str) -> str:
-        email = self.directory.cached_email(user_id)
-        if email:
-            return self.services.org.language_of(email)
-        return self.services.org.schools[0].language
+        return flow.lang_of(self.services, self.directory.cached_email(user_id))
 
-    def zone(self, email: str) -> Any:
-        schools = self.services.org.schools_of(email)
-        return (schools[0] if schools else self.services.org.schools[0]).zone
-
-    def tell(self, client: WebClient, body: dict[str, Any], message: str) -> None:
-        """A private reply where the person clicked: ephemeral in a channel or DM, a DM from
-        a modal or App Home (which have no channel)."""
-        message = blocks.escape(message)
-        user = body["user"]["id"]
-        channel = (body.get("container") or {}).get("channel_id") or (
-            body.get("channel") or {}
-        ).get("id")
+    def actor(self, here: Here, user: str | None = None) -> str | None:
+        """The e-mail of the person acting (or of `user`, picked by them); unknown: told."""
         try:
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=user, text=message)
-            else:
-                client.chat_postMessage(channel=user, text=message)
-        except SlackApiError as exc:
-            log.warning("could not tell user: %s", exc.response.get("error"))
-
-    def actor(self, body: dict[str, Any], client: WebClient) -> str | None:
-        try:
-            return self.directory.email_of(body["user"]["id"])
+            return self.directory.email_of(user or here.user)
         except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
+            self.notice(here, [t(self.lang_of(here.user), "chat.error.unknown_user")])
             return None
 
-    def show(self, client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def show(self, here: Here, view: dict[str, Any]) -> None:
         """Open a dialog; on top of the one clicked in, when the click came from a modal."""
-        if (body.get("view") or {}).get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=view)
+        if (here.body.get("view") or {}).get("type") == "modal":
+            here.client.views_push(trigger_id=here.body["trigger_id"], view=view)
         else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
 
-    # --- registration -----------------------------------------------------------------
-
-    def register(self, app: App) -> None:
-        app.command("/meldefra")(self.command)
-        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
-        app.view(FORM_VIEWS)(self.submit)
-        app.action(FIELD_CHANGES)(self.field_changed)
-        app.action("home_report")(self.open_from_home)
-        app.action(re.compile(r"^case_\w+$"))(self.case_action)
-        app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
-        app.event("app_home_opened")(self.home)
-        app.action(re.compile(rf"^{blocks.OVERVIEW}\w+$"))(self.overview_action)
-
-    # --- the pickers: options as one types -----------------------------------------------
-
-    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
-        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
-        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
-        user = body["user"]["id"]
-        email = self.directory.cached_email(user)
-        if email is None:
-            try:
-                email = self.directory.email_of(user)
-            except (UnknownUser, SlackApiError):
-                ack(options=[])
-                return
-        view = body.get("view") or {}
-        lang = _metadata(view).get("lang") or self.lang_of(user)
-        picked = state_value((view.get("state") or {}).get("values") or {}, "school")
-        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
-        found = forms.search(
-            self.services,
-            dataset,
-            email,
-            str(body.get("value") or ""),
-            school_id=picked if isinstance(picked, str) else None,
-            lang=lang,
-        )
-        ack(options=blocks.search_options(found, lang))
-
-    # --- typed words and the report form ------------------------------------------------
-
-    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        user = body["user_id"]
-        lang = self.lang_of(user)
-        intent, rest = words.intent(body.get("text") or "")
-        if intent == words.HELP:
-            ack(response_type="ephemeral", text=blocks.escape(t(lang, "chat.help")))
-            return
-        ack()
-        if intent in (words.MINE, words.CASES):
-            self.later(self.answer_list, respond, user, intent)
-            return
-        self.later(self.open_report, client, body["trigger_id"], user, rest)
-
-    def open_report(self, client: WebClient, trigger: str, user: str, what: str = "") -> None:
-        client.views_open(trigger_id=trigger, view=self.report_view(user, what=what))
-        if self.directory.cached_email(user) is None:
-            self.identities.add(user)
+    def warm_up(self) -> None:
+        """Before the first request: the report form drawn once (the renderers' first calls),
+        and threads in the pool for the first burst's views.open (started with a short wait
+        each, so the pool makes them now rather than while people wait)."""
+        self.report_view("")
+        for _ in range(WARM_THREADS):
+            self.pool.submit(time.sleep, 0.05)
 
     def warm_identity(self, user: str) -> None:
         # Before the submission, so it needs no users.info call.
@@ -224,129 +243,94 @@ class SlackEdge:
         except (SlackApiError, UnknownUser) as exc:
             log.info("identity not resolved yet: %s", type(exc).__name__)
 
+    # --- typed words, the report form and the pickers ---------------------------------------
+
+    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        here = Here(client, body, respond)
+        intent, rest = words.intent(body.get("text") or "")
+        if intent == words.HELP:
+            ack(
+                response_type="ephemeral",
+                text=blocks.escape(t(self.lang_of(here.user), "chat.help")),
+            )
+        elif intent in (words.MINE, words.CASES):
+            ack()
+            self.later(self.answer_list, here, intent)
+        else:
+            ack()
+            self.later(self.open_report, here, {"what": rest})
+
+    def answer_list(self, here: Here, intent: str) -> None:
+        if (email := self.actor(here)) is not None:
+            edge.draw(self, here, flow.listing(self.services, email, intent))
+
+    def open_report(
+        self,
+        here: Here,
+        prefill: dict[str, Any] | None = None,
+        notice: str = "",
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """The report form, from memory only (the reporter's school and language from the
+        cache), with a line on top when there is one to say."""
+        view = self.report_view(here.user, prefill=prefill, meta=meta)
+        if notice:
+            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
+        if self.directory.cached_email(here.user) is None:
+            self.identities.add(here.user)
+
     def report_view(
         self,
         user: str,
         *,
-        what: str = "",
         prefill: dict[str, Any] | None = None,
         values: dict[str, Any] | None = None,
         school: str | None = None,
-        permalink: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """From memory only: the reporter's school and language from the cache."""
-        lang = self.lang_of(user)
-        prefill = {**({"what": what} if what else {}), **(prefill or {})}
+        lang, email = self.lang_of(user), self.directory.cached_email(user)
+        prefill = {k: v for k, v in (prefill or {}).items() if v}
         opened = forms.report_opened(
-            self.services.org,
-            actor=self.directory.cached_email(user),
-            school_id=school,
-            prefill=prefill,
+            self.services.org, actor=email, school_id=school, prefill=prefill
         )
-        meta = {"lang": lang, **({"permalink": permalink} if permalink else {})}
-        return blocks.form_view(opened, lang, metadata=meta, values=values)
+        return blocks.form_view(
+            opened, lang, metadata={"lang": lang, **(meta or {})}, values=values
+        )
 
     def from_message(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """The message shortcut: the report form with *what happened* from the message and
         its permalink under *where* (kept with the case, shown only to who may open it)."""
         ack()
-        self.later(self._from_message, body, client)
+        self.later(self._from_message, Here(client, body))
 
-    def _from_message(self, body: dict[str, Any], client: WebClient) -> None:
-        user = body["user"]["id"]
-        lang = self.lang_of(user)
-        message = body.get("message") or {}
-        channel = str((body.get("channel") or {}).get("id") or "")
-        ts = str(message.get("ts") or body.get("message_ts") or "")
-        permalink: str | None = None
-        readable = bool((message.get("text") or "").strip())
-        try:
-            found = client.chat_getPermalink(channel=channel, message_ts=ts)
-            permalink = str(found["permalink"])
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            log.info("no permalink: %s", error)
-            readable = readable and error not in UNREADABLE
-        prefill: dict[str, Any] = {}
-        notice = None
-        if readable:
-            what = plain_text(message["text"], self.names_from(client))
-            limit = forms.REPORT.get("what").max_length or 3000  # type: ignore[union-attr]
-            if len(what) > limit:
-                what = cut_at_word(what, limit)
-                notice = t(lang, "chat.shortcut.cut", max=limit)
-            prefill["what"] = what
-            if permalink:
-                prefill["where"] = permalink
-        else:
-            notice = t(lang, "chat.shortcut.unreadable")
-        view = self.report_view(user, prefill=prefill, permalink=permalink if readable else None)
-        if notice:
-            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-        self.warm_identity(user)
-
-    @staticmethod
-    def names_from(client: WebClient) -> Callable[[str], str | None]:
-        """Display names of the people mentioned in a message (looked up once each, at most
-        20; the rest stay as their Slack id)."""
-        known: dict[str, str | None] = {}
-
-        def name_of(user_id: str) -> str | None:
-            if user_id not in known and len(known) < 20:
-                try:
-                    found = client.users_info(user=user_id).get("user") or {}
-                    profile = found.get("profile") or {}
-                    known[user_id] = profile.get("display_name") or found.get("real_name")
-                except SlackApiError:
-                    known[user_id] = None
-            return known.get(user_id)
-
-        return name_of
-
-    def answer_list(self, respond: Respond, user: str, intent: str) -> None:
-        try:
-            email = self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
-            respond(
-                response_type="ephemeral", text=t(self.lang_of(user), "chat.error.unknown_user")
-            )
-            return
-        lang = self.services.org.language_of(email)
-        if intent == words.MINE:
-            cases = review.my_reports(self.services, email)
-            title, none = "chat.mine.title", "chat.mine.none"
-        else:
-            cases = review.waiting_for(self.services, email)
-            title, none = "chat.cases.title", "chat.home.none"
-        answer = blocks.listing(lang, title, cases, self.zone(email)) if cases else t(lang, none)
-        respond(response_type="ephemeral", text=answer)
+    def _from_message(self, here: Here) -> None:
+        prefill, meta, notice = shortcut_report(here.client, here.body, self.lang_of(here.user))
+        self.open_report(here, prefill, notice, meta)
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        self.later(self.open_report, client, body["trigger_id"], body["user"]["id"])
+        self.later(self.open_report, Here(client, body))
 
     def field_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """A field that redraws its modal: a choice that shows or hides fields ("en ansatt har
         krenket en elev" asks which employee; "Avslutt saken" asks nothing more), a time
         typed (Enter) shown back as understood under it. Ack first; views.update after."""
         ack()
-        self.later(self._field_changed, body, client)
+        self.later(self._field_changed, Here(client, body))
 
-    def _field_changed(self, body: dict[str, Any], client: WebClient) -> None:
-        view = body.get("view") or {}
+    def _field_changed(self, here: Here) -> None:
+        view = here.body.get("view") or {}
         name = str(view.get("callback_id", "")).removeprefix(blocks.VIEW_PREFIX)
-        if name not in forms.FORMS or "id" not in view:
+        if name not in forms.FORMS or "id" not in view or (email := self.actor(here)) is None:
             return
-        form = forms.FORMS[name]
-        email = self.actor(body, client)
-        if email is None:
-            return
-        meta = _metadata(view)
+        form, meta = forms.FORMS[name], payloads.metadata(view)
         lang = meta.get("lang") or self.services.org.language_of(email)
-        values = self.values_of(form, (view.get("state") or {}).get("values") or {})
-        for action in body.get("actions") or ():  # the change itself, as the action has it
-            changed = state_value({"x": {"a": action}}, "x")
+        # A person picked stays their Slack user: the form is drawn again, not submitted.
+        state = (view.get("state") or {}).get("values") or {}
+        values = payloads.values_of(form, state, lambda user: user)
+        for action in here.body.get("actions") or ():  # the change itself, as the action has it
+            changed = payloads.state_value({"x": {"a": action}}, "x")
             if action.get("block_id") and changed is not None:
                 values[action["block_id"]] = changed
         ref = meta.get("ref")
@@ -358,16 +342,31 @@ class SlackEdge:
         else:
             step = flow.open_form(self.services, name, email, lang, ref=ref)
             if isinstance(step, flow.Notice):
-                self.tell(client, body, step.text)
-                return
+                return edge.draw(self, here, step)
             opened = step.opened
         hints = flow.hints(self.services, opened, values, email, lang)
         keep = {k: v for k, v in meta.items() if k not in ("ref", "opened")}
         new_view = blocks.form_view(opened, lang, metadata=keep, values=values, hints=hints)
         try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+            here.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next
             log.info("views.update skipped: %s", exc.response.get("error"))  # change retries
+
+    def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
+        """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
+        in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
+        user, view = body["user"]["id"], body.get("view") or {}
+        try:
+            email = self.directory.cached_email(user) or self.directory.email_of(user)
+        except (UnknownUser, SlackApiError):
+            ack(options=[])
+            return
+        lang = payloads.metadata(view).get("lang") or self.lang_of(user)
+        school = payloads.state_value((view.get("state") or {}).get("values") or {}, "school")
+        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
+        typed, school = str(body.get("value") or ""), school if isinstance(school, str) else None
+        found = flow.picks(self.services, email, dataset, typed, lang, school=school)
+        ack(options=blocks.search_options(found, lang))
 
     # --- submitting any form -----------------------------------------------------------
 
@@ -375,117 +374,56 @@ class SlackEdge:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
-        form = forms.FORMS[name]
-        user = body["user"]["id"]
-        meta = _metadata(view)
-        lang = meta.get("lang") or self.lang_of(user)
+        form, meta = forms.FORMS[name], payloads.metadata(view)
+        lang = meta.get("lang") or self.lang_of(body["user"]["id"])
         try:
-            email = self.directory.email_of(user)
-            values = self.values_of(form, view["state"]["values"])
+            email = self.directory.email_of(body["user"]["id"])
+            values = payloads.values_of(form, view["state"]["values"], self.directory.email_of)
         except UnknownUser:
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.unknown_user")},
-            )
-            return
+            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.unknown_user")))
         except SlackApiError as exc:
             log.warning("users.info failed on submit: %s", exc.response.get("error"))
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.try_again")},
-            )
-            return
+            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.try_again")))
         lang = self.services.org.language_of(email)
         if meta.get("permalink"):  # the message shortcut's report keeps where it came from
-            values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
+            values["where"] = payloads.with_permalink(values.get("where"), str(meta["permalink"]))
         submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
         if form.slow:  # e.g. the export renders: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
-            self.later(self.finish_slow, client, body, view, submission, lang)
-            return
-        shown = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+            return self.later(self.finish_slow, Here(client, body), view, submission, lang)
         try:
-            step = flow.submit(self.services, name, submission, lang, shown=shown)
+            step = flow.submit(
+                self.services, name, submission, lang, shown=payloads.inputs_of(view)
+            )
         except Exception:
             # The modal stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
-            ack(
-                response_action="errors",
-                errors={first_block_of(view): t(lang, "chat.error.try_again")},
-            )
-            return
-        if isinstance(step, flow.Notice):
-            ack(response_action="errors", errors={first_block_of(view): step.text})
-        elif isinstance(step, flow.Shown):
-            ack(response_action="errors", errors=self.field_errors(view, step))
-        elif form.closes:
+            step = flow.Notice(t(lang, "chat.error.try_again"))
+        if not isinstance(step, flow.Done):
+            return self.refuse(ack, view, step)
+        if form.closes:
             ack()
         else:
             ack(response_action="update", view=blocks.done_view(lang, step.lines))
-        if isinstance(step, flow.Done) and step.result.outcome is not None:
-            self.later(self.refresh, client, step.result.outcome, email, step.verb)
+        if step.result.outcome is not None:
+            self.later(self.refresh, step.result.outcome, email, step.verb)
         self.wake()
 
-    def values_of(self, form: forms.Form, state: dict[str, Any]) -> dict[str, Any]:
-        """The submitted values as the core wants them; a picked Slack user as their e-mail."""
-        values: dict[str, Any] = {}
-        for f in form.fields():
-            if not isinstance(f, Field) or f.name not in state:
-                continue
-            value = state_value(state, f.name)
-            if f.kind == Kind.PERSON:
-                value = self.directory.email_of(value) if value else None
-            elif f.kind == Kind.TOGGLE:
-                value = forms.as_bool(value)
-            values[f.name] = value
-        return values
-
-    def field_errors(self, view: dict[str, Any], shown: flow.Shown) -> dict[str, str]:
-        """Errors beside their fields; those without a field shown go on the first one."""
-        rendered = dict(shown.errors)
-        if shown.general:  # e.g. "school" when the form had no school picker
-            first = first_block_of(view)
-            rendered[first] = " ".join(x for x in (rendered.get(first), *shown.general) if x)
-        return rendered
+    @staticmethod
+    def refuse(ack: Ack, view: dict[str, Any], step: flow.Shown | flow.Notice) -> None:
+        """The modal stays open, with what was typed and the problems beside their fields."""
+        ack(response_action="errors", errors=payloads.errors_for(view, step))
 
     def finish_slow(
-        self,
-        client: WebClient,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        submission: Submission,
-        lang: str,
+        self, here: Here, view: dict[str, Any], submission: Submission, lang: str
     ) -> None:
         name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
         step = flow.submit(self.services, name, submission, lang)
-        if isinstance(step, flow.Done):
-            if step.result.file is not None:
-                self.send_file(client, body["user"]["id"], step.result, lang)
-            texts = step.lines
-        elif isinstance(step, flow.Shown):
-            texts = [*step.errors.values(), *step.general]
-        else:
-            texts = [step.text]
-        client.views_update(view_id=view["id"], view=blocks.done_view(lang, texts))
-
-    def send_file(self, client: WebClient, user: str, result: Result, lang: str) -> None:
-        """The export goes to the person's own DM with the bot, never a channel."""
-        made = result.file
-        assert made is not None
-        dm = self.directory.dm_channel(user)
-        try:
-            client.files_upload_v2(
-                channel=dm, content=made.content, filename=made.name, title=made.name
-            )
-            if made.metadata:
-                client.files_upload_v2(
-                    channel=dm,
-                    content=made.metadata_json(),
-                    filename=made.metadata_name,
-                )
-        except SlackApiError as exc:
-            log.warning("export upload failed: %s", exc.response.get("error"))
-            client.chat_postMessage(channel=dm, text=t(lang, "chat.error.try_again"))
+        if isinstance(step, flow.Done) and step.result.file is not None:
+            self.upload(submission.actor, lang, step.result.file)
+        here.client.views_update(
+            view_id=view["id"], view=blocks.done_view(lang, flow.lines_of(step))
+        )
 
     # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
@@ -495,135 +433,75 @@ class SlackEdge:
         ack()
         verb = blocks.verb_of(action["action_id"])
         if verb is not None:
-            self.later(self.do_action, verb, body, action, client)
+            self.later(self.do_action, verb, Here(client, body), action)
 
-    def do_action(
-        self, verb: str, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
+    def do_action(self, verb: str, here: Here, action: dict[str, Any]) -> None:
         declared = actions.ACTIONS[verb]
-        ref = action.get("value") or body["actions"][0]["block_id"].split(":", 1)[-1]
-        email = self.actor(body, client)
-        if email is None:
+        ref = action.get("value") or here.body["actions"][0]["block_id"].split(":", 1)[-1]
+        if (email := self.actor(here)) is None:
             return
         lang = self.services.org.language_of(email)
-        if declared.form and blocks._inline_person(declared.form):
-            try:
-                self.pick_person(client, body, action, declared.form, ref, email)
-            except (Refused, FieldErrors) as problem:  # a refusal is already on the trail
-                self.tell(client, body, _text(problem, lang))
-            return
-        step = flow.click(self.services, verb, ref, email, lang)
-        if isinstance(step, flow.Notice):
-            self.tell(client, body, step.text)
-        elif isinstance(step, flow.Details):
-            self.show(client, body, blocks.case_modal(lang, step.view))
-        elif isinstance(step, flow.PlanShown):
-            self.show(client, body, blocks.plan_modal(step.view))
-        elif isinstance(step, flow.Shown):
-            container = body.get("container") or {}
-            meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-            self.show(client, body, blocks.form_view(step.opened, lang, metadata=meta))
-        elif step.result.outcome is not None:
-            self.acted(client, body, step.result.outcome, email, step.verb)
-
-    def pick_person(
-        self,
-        client: WebClient,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        form_name: str,
-        ref: str,
-        email: str,
-    ) -> None:
-        """A person picked on the message itself (forward): the form in one click."""
-        picked = action.get("selected_user")
-        if not picked:
-            return
-        form = forms.FORMS[form_name]
-        field = next(f for f in form.fields() if isinstance(f, Field))
-        try:
-            target = self.directory.email_of(picked)
-        except (UnknownUser, SlackApiError):
-            self.tell(client, body, t(self.lang_of(body["user"]["id"]), "chat.error.unknown_user"))
-            return
-        try:
-            result = forms.submit(
-                self.services, form_name, Submission(email, {field.name: target}, ref)
-            )
-        except FieldErrors as errors:
-            if forms.CONFIRM not in errors.errors:
-                raise
-            # § 12-5: never one click. The form opens with the person picked and asks first.
-            lang = self.services.org.language_of(email)
-            step = flow.open_form(
-                self.services, form_name, email, lang, ref=ref, prefill={field.name: picked}
-            )
-            if isinstance(step, flow.Notice):
-                self.tell(client, body, step.text)
-            else:
-                container = body.get("container") or {}
-                meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-                self.show(client, body, blocks.form_view(step.opened, lang, metadata=meta))
-            return
-        assert result.outcome is not None
-        self.acted(client, body, result.outcome, email, form.action)
-
-    def acted(
-        self, client: WebClient, body: dict[str, Any], outcome: Outcome, email: str, verb: str
-    ) -> None:
-        lang = self.services.org.language_of(email)
-        if not outcome.changed:
-            self.tell(client, body, t(lang, outcome.key, **outcome.args))
-        self.refresh(client, outcome, email, verb)
-        if (body.get("view") or {}).get("type") == "home":  # the overview as it was shown
-            self.publish_home(client, body["user"]["id"], email, _metadata(body["view"]))
+        step: flow.Step
+        if declared.form and blocks.inline_person(declared.form):
+            # A person picked on the message itself (forward): the form in one click; a
+            # § 12-5 case asks first (the form, with the person picked: `flow.submit_one`).
+            picked = action.get("selected_user")
+            if not picked or (target := self.actor(here, picked)) is None:
+                return
+            step = flow.submit_one(self.services, declared.form, email, ref, target, lang)
+        else:
+            step = flow.click(self.services, verb, ref, email, lang)
+        if not isinstance(step, flow.Done) or step.result.outcome is None:
+            return edge.draw(self, here, step)
+        if not step.result.outcome.changed:
+            edge.draw(self, here, step)
+        self.refresh(step.result.outcome, email, step.verb)
+        if (here.body.get("view") or {}).get("type") == "home":  # the overview as it was shown
+            edge.draw(self, here, flow.home(self.services, email))
         self.wake()
 
-    def refresh(self, client: WebClient, outcome: Outcome, actor: str, verb: str) -> None:
+    def refresh(self, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
-        last = LastAction(verb, self._mention(actor))
-        for msg in delivery.messages_for_case(self.services, outcome.ref, platform="slack"):
-            if msg.kind not in actions.ACTIONABLE or not msg.platform_ref:
-                continue
-            channel, _, ts = msg.platform_ref.partition(":")
-            fallback, new_blocks = blocks.notice_message(
-                msg.kind, msg.lang, msg.data, status=outcome.status, last=last
-            )
-            try:
-                client.chat_update(channel=channel, ts=ts, text=fallback, blocks=new_blocks)
-            except SlackApiError as exc:  # cosmetic; the state is in the database
-                log.warning("chat.update failed: %s", exc.response.get("error"))
+        user = self.directory.cached_user(actor)
+        who = f"<@{user}>" if user else blocks.escape(people.display(self.services, actor))
+        for refresh in flow.refreshes(self.services, outcome, "slack", verb, who):
+            self.update(refresh)
 
-    def _mention(self, email: str) -> str:
-        user = self.directory.cached_user(email)
-        return f"<@{user}>" if user else blocks.escape(people.display(self.services, email))
+    def as_users(self, opened: Opened, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values as a modal draws them: a person given by e-mail as their Slack user."""
+        out = dict(values)
+        persons = [f for f in opened.form.fields() if isinstance(f, Field)]
+        for name in (f.name for f in persons if f.kind == Kind.PERSON):
+            value = out.get(name)
+            if isinstance(value, str) and "@" in value:
+                try:
+                    out[name] = self.directory.user_of(value)
+                except (UnknownUser, SlackApiError):
+                    del out[name]
+        return out
 
     # --- App Home ---------------------------------------------------------------------
 
     def home(self, event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab") not in (None, "home"):
-            return
-        self.later(self._home, event["user"], client)
+        if event.get("tab") in (None, "home"):
+            self.later(self._home, Here(client, {"user": {"id": event["user"]}}))
 
-    def _home(self, user: str, client: WebClient) -> None:
+    def _home(self, here: Here) -> None:
         try:
-            email = self.directory.email_of(user)
+            email = self.directory.email_of(here.user)
         except (UnknownUser, SlackApiError):
             return
-        self.publish_home(client, user, email)
+        edge.draw(self, here, flow.home(self.services, email))
 
-    def publish_home(
-        self, client: WebClient, user: str, email: str, query: dict[str, Any] | None = None
-    ) -> None:
-        lang = self.services.org.language_of(email)
-        view = blocks.home_view(
-            lang,
-            review.waiting_for(self.services, email),
-            review.my_reports(self.services, email),
-            self.zone(email),
-            flow.show_overview(self.services, email, lang, query),
-        )
-        client.views_publish(user_id=user, view=view)
+    def home_view(self, here: Here, home: views.HomeView) -> dict[str, Any]:
+        """App Home: the person's lists and, for rektor (skoleeier, a leader with cases), the
+        overview for the query asked for or the one App Home showed."""
+        query = here.query
+        if query is None and (here.body.get("view") or {}).get("type") == "home":
+            query = payloads.metadata(here.body["view"])
+        email = self.directory.cached_email(here.user)
+        found = flow.show_overview(self.services, email, home.lang, query) if email else None
+        return blocks.home_view(home, found)
 
     def overview_action(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
@@ -631,110 +509,8 @@ class SlackEdge:
         """A search typed (Enter), a sort or a page of the overview: App Home again."""
         ack()
         if action["action_id"] == blocks.OVERVIEW_SEARCH:
-            shown = _metadata(body.get("view") or {})
+            shown = payloads.metadata(body.get("view") or {})
             query = {**shown, "text": action.get("value") or "", "page": "1"}
         else:
             query = json.loads(action.get("value") or "{}")
-        self.later(self._overview, body["user"]["id"], query, client)
-
-    def _overview(self, user: str, query: dict[str, Any], client: WebClient) -> None:
-        try:
-            email = self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
-            return
-        self.publish_home(client, user, email, query)
-
-
-# --- payload parsing ------------------------------------------------------------------
-
-
-def _text(problem: Refused | FieldErrors, lang: str) -> str:
-    if isinstance(problem, Refused):
-        return problem.text(lang)
-    return " ".join(problem.render(lang).values())
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def state_value(values: dict[str, Any], block_id: str) -> Any:
-    """The value of a modal input, whatever its element type."""
-    for leaf in (values.get(block_id) or {}).values():
-        kind = leaf.get("type")
-        if kind == "plain_text_input":
-            return leaf.get("value")
-        if kind in ("static_select", "radio_buttons"):
-            return (leaf.get("selected_option") or {}).get("value")
-        if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
-            return [o["value"] for o in leaf.get("selected_options") or []]
-        if kind == "external_select":
-            return (leaf.get("selected_option") or {}).get("value")
-        if kind == "users_select":
-            return leaf.get("selected_user")
-        if kind == "datepicker":
-            return leaf.get("selected_date")
-    return None
-
-
-def with_permalink(where: Any, permalink: str) -> str:
-    """The reported message's permalink stays with the case (in *where*), unless the
-    person already has it there or it would make the field too long."""
-    typed = where.strip() if isinstance(where, str) else ""
-    if permalink in typed:
-        return typed
-    joined = f"{typed} ({permalink})" if typed else permalink
-    limit = forms.REPORT.get("where").max_length or 200  # type: ignore[union-attr]
-    return joined if len(joined) <= limit else typed
-
-
-def first_block_of(view: dict[str, Any]) -> str:
-    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    for name in ("pupils", "what"):
-        if name in inputs:
-            return name
-    return inputs[0] if inputs else "pupils"
-
-
-class QuietQueue:
-    """Runs `work(item)` in one background thread once no item has come for `quiet` seconds.
-
-    A new reporter's e-mail (users.info and a database write) is needed only when they submit
-    the form; resolved right after views.open, a burst of new users would slow the modals
-    still opening (measured in bench/slack_bench.py: first requests after start).
-    """
-
-    def __init__(self, work: Callable[[str], None], quiet: float = 0.3) -> None:
-        self._work = work
-        self._quiet = quiet
-        self._pending: dict[str, None] = {}
-        self._last = 0.0
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def add(self, item: str) -> None:
-        with self._cond:
-            self._pending[item] = None
-            self._last = time.monotonic()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="slack-quiet", daemon=True)
-                self._thread.start()
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending:
-                    self._cond.wait()
-                while (left := self._last + self._quiet - time.monotonic()) > 0:
-                    self._cond.wait(left)
-                items, self._pending = list(self._pending), {}
-            for item in items:
-                try:
-                    self._work(item)
-                except Exception as exc:  # noqa: BLE001 - the next submission resolves it again
-                    log.info("background work failed: %s", type(exc).__name__)
+        self.later(self._home, Here(client, body, query=query))

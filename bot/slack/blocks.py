@@ -18,6 +18,7 @@ from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.checks import Hint
+from bot.core.flow import Refresh
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -277,7 +278,7 @@ def working_view(lang: str, title: str) -> dict[str, Any]:
 
 def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str, Any]:
     label = t(lang, action.label) + (f" {ref}" if numbered else "")
-    if action.form and _inline_person(action.form):
+    if action.form and inline_person(action.form):
         return {
             "type": "users_select",
             "action_id": action_id(action.verb),
@@ -294,8 +295,8 @@ def _button(action: CaseAction, lang: str, ref: str, numbered: bool) -> dict[str
     return button
 
 
-def _inline_person(form_name: str) -> bool:
-    # A confirmation (§ 12-5) is asked in the form's modal after the pick (pick_person).
+def inline_person(form_name: str) -> bool:
+    # A confirmation (§ 12-5) is asked in the form's modal after the pick (flow.submit_one).
     declared = forms.FORMS[form_name].fields()
     fields = [f for f in declared if isinstance(f, Field) and f.name != forms.CONFIRM]
     return len(fields) == 1 and fields[0].kind == Kind.PERSON
@@ -321,6 +322,12 @@ def notice_message(
 ) -> tuple[str, list[Block]]:
     """A notice as (fallback text, blocks), from the core's case message."""
     return render_message(actions.case_message(kind, lang, data, status=status, last=last), lang)
+
+
+def refreshed(refresh: Refresh) -> tuple[str, list[Block]]:
+    """A case message sent earlier, drawn again with the case's new state and who acted."""
+    sent = refresh.sent
+    return notice_message(sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last)
 
 
 def render_message(message: CaseMessage, lang: str) -> tuple[str, list[Block]]:
@@ -409,31 +416,27 @@ def summary_line(lang: str, c: CaseSummary, zone: Any) -> str:
     )
 
 
-def listing(
-    lang: str, title_key: str, cases: Sequence[CaseSummary], zone: Any, limit: int = 30
-) -> str:
+def listing(view: views.ListView, limit: int = 30) -> str:
     """A list for an ephemeral answer (mine, saker); what does not fit is counted."""
-    lines = [t(lang, title_key), *(f"• {summary_line(lang, c, zone)}" for c in cases[:limit])]
+    lang, cases = view.lang, view.cases
+    if not cases:
+        return t(lang, view.none)
+    lines = [t(lang, view.title), *(f"• {summary_line(lang, c, view.zone)}" for c in cases[:limit])]
     if len(cases) > limit:
         lines.append(t(lang, "chat.more", count=len(cases) - limit))
-    return escape("\n".join(lines))
+    return "\n".join(lines)
 
 
 HOME_WAITING = 15
 HOME_MINE = 30
 
 
-def home_view(
-    lang: str,
-    waiting: Sequence[CaseSummary],
-    mine: Sequence[CaseSummary],
-    zone: Any,
-    overview: views.OverviewView | None = None,
-) -> dict[str, Any]:
+def home_view(home: views.HomeView, overview: views.OverviewView | None = None) -> dict[str, Any]:
     """The person's home: a new report, what waits for them, their reports; and for rektor
     (skoleeier, a leader with cases) the overview, last, always whole (what waits is cut to
     leave it room within the view's 100 blocks)."""
-    head = _home_lists(lang, waiting, mine, zone)
+    lang = home.lang
+    head = _home_lists(lang, home.waiting, home.mine, home.zone)
     if overview is None:
         return {"type": "home", "blocks": head[:VIEW_BLOCKS]}
     tail = overview_blocks(lang, overview)

@@ -14,21 +14,19 @@ the event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import httpx
 from microsoft_teams.api import (
     AdaptiveCardActionCardResponse,
     AdaptiveCardActionMessageResponse,
     AdaptiveCardInvokeActivity,
-    Attachment,
     CardTaskModuleTaskInfo,
     ConversationUpdateActivity,
     FileConsentInvokeActivity,
@@ -53,16 +51,11 @@ from microsoft_teams.api.models.search.search_response import (
 from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.cards import AdaptiveCard
 
-from bot.core import actions, flow, forms, words
-from bot.core.actions import LastAction
-from bot.core.checks import Hint
-from bot.core.forms import Field, Opened, Submission
-from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
+from bot.core import actions, edge, flow, forms, views, words
+from bot.core.forms import Field, Kind, Opened, Submission
 from bot.teams import cards
 from bot.teams.directory import PERSONAL, TeamsDirectory, UnknownUser, user_key
-from bot.teams.errors import classify
-from handlers import choices, delivery, pending_exports, replies, review
-from handlers.errors import FieldErrors, Refused
+from bot.teams.outbound import Outbound, attachment, card_message, onedrive
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -70,16 +63,9 @@ from handlers.services import Services
 
 log = logging.getLogger("meldefra.teams")
 TAGS = re.compile(r"<[^>]+>")
-CARD_ATTEMPTS = 8  # a card refresh is cosmetic: the state is in the database
-# Where Teams' file consent uploads go: OneDrive for Business / SharePoint, public and national
-# clouds (GCC High, DoD, China). Nothing else receives a case file.
-UPLOAD_HOST_SUFFIXES = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.cn")
 SEARCH_RESULTS = 15
 CASE_COMMAND = "sak"  # the message extension's command for the cases waiting for you
-
-
-def attachment(card: cards.Card) -> Attachment:
-    return Attachment(content_type=cards.ADAPTIVE, content=card)
+Task: TypeAlias = TaskModuleContinueResponse | TaskModuleMessageResponse
 
 
 def dialog(title: str, card: cards.Card) -> TaskModuleContinueResponse:
@@ -94,39 +80,9 @@ def told(text: str) -> TaskModuleMessageResponse:
     return TaskModuleMessageResponse(value=text)
 
 
-def card_message(summary: str, card: cards.Card, activity_id: str | None = None) -> Any:
-    message = MessageActivityInput(text=summary).add_attachments(attachment(card))
-    if activity_id:
-        message.id = activity_id  # an id makes the SDK update the message in place (PUT)
-    return message
-
-
 def message_ref(conversation_id: str, activity_id: str) -> str:
     """What the outbox keeps to update a sent card later (conversation ids hold colons)."""
     return f"{conversation_id}|{activity_id}"
-
-
-def staff_for(services: Services, school_id: str | None) -> list[str]:
-    """The people a reporter may name (the school's staff); a school id that is not the org's
-    names nobody (the report's own check says what is wrong)."""
-    org = services.org
-    known = {s.id: s for s in org.schools}
-    if school_id and school_id not in known:
-        return []
-    schools = [known[school_id]] if school_id else list(org.schools)
-    people = {p for s in schools for p in s.staff()} | set(org.owner.contacts)
-    return sorted(people)
-
-
-def upload_host(url: str) -> bool:
-    """Whether an upload URL is https on a SharePoint/OneDrive host (default port)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return False
-    return parts.scheme == "https" and port in (None, 443) and host.endswith(UPLOAD_HOST_SUFFIXES)
 
 
 def message_text(content: str | None) -> str:
@@ -145,7 +101,22 @@ def personal(activity: Any) -> bool:
     return activity.conversation.conversation_type in (PERSONAL, None)
 
 
+@dataclass(frozen=True)
+class At:
+    """Where a Teams answer goes: the person's language, the dialog's key (one per opened
+    form: a double submit acts once), whom its person pickers offer and, for the home,
+    rektor's overview under it."""
+
+    lang: str
+    key: str = ""
+    staff: tuple[str, ...] = ()
+    overview: views.OverviewView | None = None
+
+
 class TeamsEdge:
+    """The Teams edge (`bot.core.edge.Edge[At, Any]`): Teams SDK handlers that ask the core
+    what comes next, and Adaptive Cards to draw it; `Outbound` posts, updates and uploads."""
+
     def __init__(
         self,
         services: Services,
@@ -154,78 +125,9 @@ class TeamsEdge:
         wake: Callable[[], None] = lambda: None,
         uploads: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
-        self.services = services
-        self.directory = directory
-        self.app = app
-        self.wake = wake
-        self._retries: set[asyncio.Task[None]] = set()
-        # The client for OneDrive uploads (a test routes SharePoint's hosts to a loopback fake).
-        self.uploads = uploads or (lambda: httpx.AsyncClient(timeout=60, follow_redirects=False))
-
-    # --- helpers ----------------------------------------------------------------------
-
-    def lang_of(self, activity: Any) -> str:
-        email = self.directory.cached_email(user_key(activity))
-        if email:
-            return self.services.org.language_of(email)
-        return self.services.org.schools[0].language
-
-    def zone(self, email: str) -> Any:
-        schools = self.services.org.schools_of(email)
-        return (schools[0] if schools else self.services.org.schools[0]).zone
-
-    async def actor(self, ctx: ActivityContext[Any]) -> tuple[str, str]:
-        """The person acting and their language; raises UnknownUser (answered by the caller)."""
-        email = await self.directory.email_of(ctx.activity, ctx.api)
-        return email, self.services.org.language_of(email)
-
-    def unknown(self, ctx: ActivityContext[Any]) -> TaskModuleResponse:
-        return TaskModuleResponse(
-            task=told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
-        )
-
-    async def who(self, ctx: ActivityContext[Any]) -> str | None:
-        try:
-            return await self.directory.email_of(ctx.activity, ctx.api)
-        except UnknownUser:
-            return None
-
-    async def reply(self, ctx: ActivityContext[Any], message: Any) -> None:
-        """Answer in the activity's conversation; when the connector (or the bot's token) fails,
-        the reply is retried through the outbox and Teams still gets 200."""
-        activity = ctx.activity
-        try:
-            await ctx.send(message)
-        except Exception as exc:  # noqa: BLE001 - any failure to send: the outbox retries it
-            key = f"{activity.conversation.id}:{activity.id}:{uuid.uuid4().hex}"
-            await self.queue_reply(
-                activity.conversation.id, message, activity.service_url, exc, key
-            )
-
-    async def send_or_queue(self, conversation_id: str, message: Any, service_url: str) -> None:
-        """A proactive message sent now, or retried through the outbox when sending fails."""
-        try:
-            await self.app.send(conversation_id, message, service_url=service_url)
-        except Exception as exc:  # noqa: BLE001 - as in reply()
-            key = f"{conversation_id}:{uuid.uuid4().hex}"
-            await self.queue_reply(conversation_id, message, service_url, exc, key)
-
-    async def queue_reply(
-        self, conversation_id: str, message: Any, service_url: str | None, exc: Exception, key: str
-    ) -> None:
-        log.warning("sending a reply failed (%s); queued for the outbox", type(exc).__name__)
-        activity = message.model_dump(mode="json", by_alias=True, exclude_none=True)
-        await asyncio.to_thread(
-            replies.queue,
-            self.services,
-            platform="teams",
-            conversation=conversation_id,
-            service_url=service_url,
-            activity=activity,
-            lang=self.services.org.schools[0].language,
-            key=key,
-        )
-        self.wake()
+        self.services, self.directory, self.app, self.wake = services, directory, app, wake
+        self.out = Outbound(services, directory, app, wake, uploads or onedrive)
+        self.stop = self.out.stop
 
     def register(self) -> None:
         app = self.app
@@ -240,14 +142,74 @@ class TeamsEdge:
         app.on_card_search(self.on_card_search)
         app.on_file_consent(self.on_file_consent)
 
+    # --- the edge: a form, a view, a notice; an update, an upload ----------------------
+
+    def form(self, at: At, shown: flow.Shown) -> Task:
+        # One key per dialog: a double submit acts once. What the form was opened with comes
+        # back with «Sjekk svarene» (check_form), so it is drawn again without reading more.
+        opened = shown.opened
+        data = {"key": at.key, "opened": opened.memo()}
+        body = cards.form_card(
+            at.lang, opened, values=shown.values, errors=shown.errors, general=shown.general,
+            staff=at.staff, data=data, hints=shown.hints,
+        )  # fmt: skip
+        return dialog(cards.form_title(at.lang, opened), body)
+
+    def view(self, at: At, view: views.View) -> Any:
+        """Case details and the plan as a dialog; a list and the home as a card message."""
+        if isinstance(view, views.CaseView):
+            return dialog(view.title, cards.case_card(at.lang, view))
+        if isinstance(view, views.PlanView):
+            return dialog(view.title, cards.plan_card(view))
+        if isinstance(view, views.HomeView):
+            home = cards.home_card(view, at.overview)
+            return card_message(t(at.lang, "chat.home.waiting"), home)
+        return card_message(*cards.listing(view))
+
+    def notice(self, at: At, lines: Sequence[str]) -> Task:
+        return told("\n\n".join(lines))
+
+    async def update(self, refresh: flow.Refresh) -> None:
+        """A leader's card sent earlier, again in place (through the connector)."""
+        conversation_id, _, activity_id = str(refresh.sent.platform_ref).rpartition("|")
+        person = await asyncio.to_thread(self.directory.person, refresh.sent.recipient or "")
+        service_url = person.reference.service_url if person and person.reference else None
+        message = card_message(*cards.refreshed(refresh), activity_id)
+        await self.out.update_card(conversation_id, message, service_url)
+
+    async def upload(self, actor: str, lang: str, file: ExportFile) -> str:
+        return await self.out.offer_file(actor, lang, file)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def who(self, ctx: ActivityContext[Any]) -> tuple[str | None, str]:
+        """The person acting (None when the directory does not know them) and their language."""
+        try:
+            email: str | None = await self.directory.email_of(ctx.activity, ctx.api)
+        except UnknownUser:
+            email = None
+        known = email or self.directory.cached_email(user_key(ctx.activity))
+        return email, flow.lang_of(self.services, known)
+
+    async def staff(self, opened: Opened, email: str | None) -> tuple[str, ...]:
+        """Whom the form's person picker offers (a case's form: whom it may go to)."""
+        if opened.ref is None:
+            school = opened.values.get("school") or None
+            return tuple(flow.staff_of(self.services, str(school) if school else None))
+        if not any(isinstance(f, Field) and f.kind == Kind.PERSON for f in opened.form.fields()):
+            return ()
+        return tuple(await asyncio.to_thread(flow.people_for, self.services, email, opened.ref))
+
     # --- the personal chat ------------------------------------------------------------
 
     async def on_install(self, ctx: ActivityContext[InstalledActivity]) -> None:
         await self.directory.remember_conversation(ctx.activity, ctx.api)
-        if personal(ctx.activity):
-            email = await self.who(ctx)
-            if email is not None:  # the welcome card is the person's home
-                await self.reply(ctx, await self.home_message(email, welcome=True))
+        if not personal(ctx.activity):
+            return
+        email, lang = await self.who(ctx)
+        if email is not None:  # the welcome card is the person's home
+            at, home = await self.home(email, lang, welcome=True)
+            await self.out.reply(ctx, edge.draw(self, at, home))
 
     async def on_conversation_update(
         self, ctx: ActivityContext[ConversationUpdateActivity]
@@ -260,46 +222,40 @@ class TeamsEdge:
         activity = ctx.activity
         typed = (activity.model_copy(deep=True).strip_mentions_text().text or "").strip()
         await self.directory.remember_conversation(activity, ctx.api)
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(activity)
+        email, lang = await self.who(ctx)
         intent, rest = words.intent(typed)
+        answer: Any
         if intent == words.HELP:
-            await self.reply(
-                ctx, MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown")
-            )
+            answer = MessageActivityInput(text=t(lang, "teams.help"), text_format="markdown")
         elif intent in (words.MINE, words.CASES) and not personal(activity):
             # A channel or group chat: everyone there would see the person's cases.
-            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.personal_only")))
+            answer = MessageActivityInput(text=t(lang, "teams.personal_only"))
         elif intent in (words.MINE, words.CASES) and email is None:
-            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.error.unknown_user")))
-        elif intent == words.MINE and email is not None:
-            cases = await asyncio.to_thread(review.my_reports, self.services, email)
-            listed = cards.listing_card(lang, "chat.mine.title", cases, self.zone(email))
-            lines = [t(lang, "chat.mine.title")] + [
-                cards.summary_line(lang, c, self.zone(email)) for c in cases[:30]
-            ]
-            summary = "\n\n".join(lines) if cases else t(lang, "chat.mine.none")
-            await self.reply(ctx, card_message(summary, listed))
-        elif intent == words.CASES and email is not None:
-            await self.reply(ctx, await self.home_message(email))
+            answer = MessageActivityInput(text=t(lang, "teams.error.unknown_user"))
+        elif intent in (words.MINE, words.CASES) and email is not None:
+            if intent == words.MINE:
+                mine = await asyncio.to_thread(flow.listing, self.services, email, intent)
+                answer = edge.draw(self, At(lang), mine)
+            else:
+                answer = edge.draw(self, *await self.home(email, lang))
         else:
             start = cards.start_card(lang, what=rest)
-            await self.reply(ctx, card_message(t(lang, "teams.start.text"), start))
+            answer = card_message(t(lang, "teams.start.text"), start)
+        await self.out.reply(ctx, answer)
 
-    async def home_message(self, email: str, *, welcome: bool = False) -> Any:
-        lang = self.services.org.language_of(email)
-        home = await self.home_card(email, welcome=welcome)
-        return card_message(t(lang, "chat.home.waiting"), home)
-
-    async def home_card(
-        self, email: str, query: Mapping[str, Any] | None = None, *, welcome: bool = False
-    ) -> cards.Card:
-        lang = self.services.org.language_of(email)
-        waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
-        mine = await asyncio.to_thread(review.my_reports, self.services, email)
+    async def home(
+        self,
+        email: str,
+        lang: str,
+        query: Mapping[str, Any] | None = None,
+        *,
+        welcome: bool = False,
+    ) -> tuple[At, views.HomeView]:
+        """The person's home and where to draw it: with rektor's overview (skoleeier's, a
+        leader's with cases) for the query a search, a sort or a page carried."""
+        home = await asyncio.to_thread(flow.home, self.services, email, welcome=welcome)
         shown = await asyncio.to_thread(flow.show_overview, self.services, email, lang, query)
-        zone = self.zone(email)
-        return cards.home_card(lang, waiting, mine, zone, welcome=welcome, overview=shown)
+        return At(lang, overview=shown), home
 
     # --- forms --------------------------------------------------------------------------
 
@@ -310,93 +266,37 @@ class TeamsEdge:
         ref: str | None,
         *,
         prefill: Mapping[str, Any] | None = None,
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+    ) -> Task:
         """A form as a dialog, after its access check (a refusal is on the trail)."""
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        email, lang = await self.who(ctx)
         if email is None and forms.FORMS[name].about_case:
             return told(t(lang, "teams.error.unknown_user"))
         step = await asyncio.to_thread(
             flow.open_form, self.services, name, email, lang, ref=ref, prefill=prefill
         )
-        if isinstance(step, flow.Notice):
-            return told(step.text)
-        staff = await self.forward_targets(step.opened, email)
-        return self.form_dialog(lang, step.opened, key=uuid.uuid4().hex, staff=staff)
+        if isinstance(step, flow.Shown):
+            return self.form(At(lang, uuid.uuid4().hex, await self.staff(step.opened, email)), step)
+        return edge.draw(self, At(lang), step)
 
-    async def forward_targets(self, opened: Opened, email: str | None) -> list[str] | None:
-        """For a case's form with a person to pick: whom the forward would accept (the case's
-        school and skoleeier), never every school's staff. None for other forms."""
-        if opened.ref is None or email is None:
-            return None
-        if not any(
-            f.kind == forms.Kind.PERSON for f in opened.form.fields() if isinstance(f, Field)
-        ):
-            return None
-        try:
-            found = await asyncio.to_thread(choices.choices_for, self.services, opened.ref, email)
-        except Refused:
-            return []
-        return list(found.forward_to)
-
-    def form_dialog(
-        self,
-        lang: str,
-        opened: Opened,
-        *,
-        key: str,
-        values: Mapping[str, Any] | None = None,
-        errors: Mapping[str, str] | None = None,
-        general: tuple[str, ...] = (),
-        staff: list[str] | None = None,
-        hints: Mapping[str, Hint] | None = None,
-    ) -> TaskModuleContinueResponse:
-        if staff is None:
-            school = opened.values.get("school") or None
-            staff = staff_for(self.services, str(school) if school else None)
-        body = cards.form_card(
-            lang,
-            opened,
-            values=values,
-            errors=errors,
-            general=general,
-            staff=staff,
-            # One key per opened form: a double submit acts once. What it was opened with
-            # comes back with «Sjekk» (TeamsEdge.check_form).
-            data={"key": key, "opened": opened.memo()},
-            hints=hints,
-        )
-        title = t(lang, opened.form.title)
-        if opened.ref:
-            title = f"{title} ({opened.ref})"
-        return dialog(title, body)
-
-    async def submit_form(
-        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+    async def submit_form(self, ctx: ActivityContext[Any], data: Mapping[str, Any]) -> Task:
         """Submit a form's dialog: done, or the dialog again with what was typed and the
         problems beside their fields."""
         name = form_name(data)
         form = forms.FORMS[name]
         ref = str(data.get("ref") or "") or None
         key = str(data.get("key") or uuid.uuid4().hex)
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        email, lang = await self.who(ctx)
         if email is None and form.about_case:
             return told(t(lang, "teams.error.unknown_user"))
-        if not form.about_case:
-            prefill = {"school": data.get("school")} if data.get("school") else None
-            opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
-        else:
-            # The handler checks access and reads the plan itself; opening the form again
-            # here would log a second view. It is reopened only to show problems.
-            opened = Opened(form, ref)
+        opened = flow.submitted(self.services, name, email, ref, data.get("school"))
         values = cards.values_from(opened, data)
         again = {**data, **{k: v for k, v in values.items() if isinstance(v, str)}}
+        at = At(lang, key, await self.staff(opened, email))
         if email is None:
             unknown = (t(lang, "teams.error.unknown_user"),)
-            return self.form_dialog(lang, opened, key=key, values=again, general=unknown)
-        manager = None if form.about_case else await self.manager_for(ctx.activity, email, values)
+            return self.form(at, flow.Shown(opened, again, general=unknown))
+        asks = not form.about_case and flow.asks_manager(self.services, email, values)
+        manager = await self.directory.manager_of(user_key(ctx.activity)) if asks else None
         submission = Submission(email, values, ref, key=f"teams:{key}", manager=manager)
         try:
             step = await asyncio.to_thread(flow.submit, self.services, name, submission, lang)
@@ -404,51 +304,27 @@ class TeamsEdge:
             # The dialog stays open with the text typed; nothing half-stored (one transaction).
             log.error("submitting %s failed", name)
             failed = (t(lang, "chat.error.try_again"),)
-            return self.form_dialog(lang, opened, key=key, values=again, general=failed)
-        if isinstance(step, flow.Notice):
-            return told(step.text)
+            return self.form(at, flow.Shown(opened, again, general=failed))
         if isinstance(step, flow.Shown):
-            return self.form_dialog(
-                lang,
-                step.opened,
-                key=key,
-                values=again,
-                errors=step.errors,
-                general=step.general,
-                staff=await self.forward_targets(step.opened, email),
-            )
-        self.wake()
-        return told("\n\n".join(await self.finish(ctx, email, lang, step)))
+            at = At(lang, key, await self.staff(step.opened, email))
+            return self.form(at, flow.Shown(step.opened, again, step.errors, step.general))
+        if isinstance(step, flow.Done):
+            self.wake()
+            return told("\n\n".join(await self.finish(ctx, email, lang, step)))
+        return edge.draw(self, at, step)
 
     async def finish(
         self, ctx: ActivityContext[Any], email: str, lang: str, done: flow.Done
     ) -> list[str]:
         """After an action: every leader's card refreshed, the file offered."""
         if done.result.outcome is not None:
-            who = self.actor_name(ctx, email)
-            await self.refresh(done.result.outcome, email, who, done.verb)
+            await self.refresh(done.result.outcome, email, self.actor_name(ctx, email), done.verb)
         lines = list(done.lines)
         if done.result.file is not None:  # not sent yet: it waits for the person's consent
-            offer = await self.offer_file(email, lang, done.result.file)
-            lines = [offer, *lines[1:]]
+            lines = [await self.upload(email, lang, done.result.file), *lines[1:]]
         return lines
 
-    async def manager_for(self, activity: Any, email: str, values: Mapping[str, Any]) -> str | None:
-        """Ask Entra ID only where org.yml names no nearest leader and the school wants it."""
-        org = self.services.org
-        school_id = str(values.get("school") or "") or None
-        try:
-            schools = [org.school(school_id)] if school_id else org.schools_of(email)
-        except KeyError:
-            return None
-        if len(schools) != 1 or not schools[0].graph.managers:
-            return None
-        unit = schools[0].unit_of(email)
-        if unit is not None and unit.leader is not None:
-            return None
-        return await self.directory.manager_of(user_key(activity))
-
-    # --- the message extension ------------------------------------------------------------
+    # --- the message extension and dialogs ------------------------------------------------
 
     async def on_extension_open(
         self, ctx: ActivityContext[MessageExtensionFetchTaskInvokeActivity]
@@ -471,33 +347,25 @@ class TeamsEdge:
             data["form"] = "report"
         return MessagingExtensionActionResponse(task=await self.dialog_step(ctx, data))
 
-    async def pick_case(
-        self, ctx: ActivityContext[Any]
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+    async def pick_case(self, ctx: ActivityContext[Any]) -> Task:
         """*Sak* in the compose box's apps: the cases waiting for you, then the chosen case's
         details and forms as the steps of one dialog (nothing is posted in the chat)."""
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        email, lang = await self.who(ctx)
         if email is None:
             return told(t(lang, "teams.error.unknown_user"))
-        waiting = await asyncio.to_thread(review.waiting_for, self.services, email)
-        if not waiting:
+        waiting = await asyncio.to_thread(flow.listing, self.services, email, words.CASES)
+        if not waiting.cases:
             return told(t(lang, "chat.home.none"))
-        picker = cards.case_picker(lang, waiting, self.zone(email))
+        picker = cards.case_picker(lang, waiting.cases, waiting.zone)
         return dialog(t(lang, "chat.home.waiting"), picker)
-
-    # --- dialogs ----------------------------------------------------------------------------
 
     async def on_dialog_open(
         self, ctx: ActivityContext[TaskFetchInvokeActivity]
     ) -> TaskModuleResponse:
         data = ctx.activity.value.data or {}
         ref = str(data.get("ref") or "") or None
-        try:
-            if data.get("dialog") == cards.CASE and ref:
-                return TaskModuleResponse(task=await self.case_dialog(ctx, ref))
-        except UnknownUser:
-            return self.unknown(ctx)
+        if data.get("dialog") == cards.CASE and ref:
+            return TaskModuleResponse(task=await self.dialog_step(ctx, data))
         name = form_name(data)
         prefill = {"what": data.get("what") or ""} if name == "report" else None
         return TaskModuleResponse(task=await self.open_form(ctx, name, ref, prefill=prefill))
@@ -507,185 +375,71 @@ class TeamsEdge:
     ) -> TaskModuleResponse:
         return TaskModuleResponse(task=await self.dialog_step(ctx, ctx.activity.value.data or {}))
 
-    async def dialog_step(
-        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
+    async def dialog_step(self, ctx: ActivityContext[Any], data: Mapping[str, Any]) -> Task:
         """The next step of a dialog: the case chosen, a form opened from the case details
-        (`open`), or a form submitted."""
+        (`open`), an action done in place under them (`run`), or a form submitted."""
         ref = str(data.get("ref") or "") or None
-        if data.get("dialog") == cards.CASE and ref:
-            try:
-                return await self.case_dialog(ctx, ref)
-            except UnknownUser:
-                return told(t(self.lang_of(ctx.activity), "teams.error.unknown_user"))
         if data.get("open"):  # a button under the case details: the next form
             return await self.open_form(ctx, form_name(data), ref)
-        if data.get("dialog") == cards.RUN and ref:
-            return await self.run_from_dialog(ctx, str(data.get("verb") or ""), ref)
-        if data.get(cards.CHECK):
+        is_case = data.get("dialog") == cards.CASE
+        if data.get(cards.CHECK) and not is_case:
             return await self.check_form(ctx, data)
-        return await self.submit_form(ctx, data)
-
-    async def check_form(
-        self, ctx: ActivityContext[Any], data: Mapping[str, Any]
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        """«Sjekk»: the dialog again with what was typed, only the fields the answers leave
-        open, and under each time what it was understood as. Nothing is sent or read again
-        (the form's choices come back with the dialog's data)."""
-        name = form_name(data)
-        form = forms.FORMS[name]
-        ref = str(data.get("ref") or "") or None
-        key = str(data.get("key") or uuid.uuid4().hex)
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        memo = data.get("opened")
-        if isinstance(memo, Mapping):
-            opened = forms.reopened(name, ref, memo, {})
-        elif not form.about_case:
-            school = str(data.get("school") or "") or None
-            opened = forms.report_opened(self.services.org, actor=email, school_id=school)
-        else:
-            return await self.open_form(ctx, name, ref)
-        values = cards.values_from(opened, data)
-        hints = await asyncio.to_thread(flow.hints, self.services, opened, values, email, lang)
-        again = {**data, **values}
-        staff = await self.forward_targets(opened, email)
-        return self.form_dialog(lang, opened, key=key, values=again, hints=hints, staff=staff)
-
-    async def run_from_dialog(
-        self, ctx: ActivityContext[Any], verb: str, ref: str
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        """An action under the case details done in place (melde fra to skoleeier) or a view
-        it shows (the aktivitetsplan)."""
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
+        if not ref or not (is_case or data.get("dialog") == cards.RUN):
+            return await self.submit_form(ctx, data)
+        email, lang = await self.who(ctx)
+        verb = "open" if is_case else str(data.get("verb") or "")
         declared = actions.ACTIONS.get(verb)
+        if email is None and is_case:
+            return told(t(lang, "teams.error.unknown_user"))
         if email is None or declared is None or declared.form is not None:
             return told(t(lang, "chat.error.try_again"))
         step = await asyncio.to_thread(flow.click, self.services, verb, ref, email, lang)
-        if isinstance(step, flow.PlanShown):
-            return dialog(step.view.title, cards.plan_card(step.view))
-        if isinstance(step, flow.Details):
-            return dialog(step.view.title, cards.case_card(lang, step.view))
-        if not isinstance(step, flow.Done):
-            return told(step.text if isinstance(step, flow.Notice) else "")
-        self.wake()
-        return told("\n\n".join(await self.finish(ctx, email, lang, step)))
+        if isinstance(step, flow.Done):
+            self.wake()
+            return told("\n\n".join(await self.finish(ctx, email, lang, step)))
+        return edge.draw(self, At(lang), step)
 
-    async def case_dialog(
-        self, ctx: ActivityContext[Any], ref: str
-    ) -> TaskModuleContinueResponse | TaskModuleMessageResponse:
-        email, lang = await self.actor(ctx)
-        step = await asyncio.to_thread(flow.open_case, self.services, ref, email, lang)
-        if isinstance(step, flow.Notice):
-            return told(step.text)
-        return dialog(step.view.title, cards.case_card(lang, step.view))
+    async def check_form(self, ctx: ActivityContext[Any], data: Mapping[str, Any]) -> Task:
+        """«Sjekk svarene»: the dialog again with what was typed, only the fields the answers
+        leave open, and under each time what it was understood as. Nothing is sent or read
+        again (what the form was opened with comes back with the dialog's data)."""
+        name = form_name(data)
+        ref = str(data.get("ref") or "") or None
+        key = str(data.get("key") or uuid.uuid4().hex)
+        email, lang = await self.who(ctx)
+        memo = data.get("opened")
+        if isinstance(memo, Mapping):
+            opened = forms.reopened(name, ref, memo, {})
+        elif not forms.FORMS[name].about_case:
+            school = str(data.get("school") or "") or None
+            opened = forms.report_opened(self.services.org, actor=email, school_id=school)
+        else:  # a card from before «Sjekk»: the form opened again (after its access check)
+            return await self.open_form(ctx, name, ref)
+        values = cards.values_from(opened, data)
+        hints = await asyncio.to_thread(flow.hints, self.services, opened, values, email, lang)
+        at = At(lang, key, await self.staff(opened, email))
+        return self.form(at, flow.Shown(opened, {**data, **values}, hints=hints))
 
-    # --- the person picker: typeahead over the staff ------------------------------------------
+    # --- the pickers: typeahead over the staff and the pupils ------------------------------------
 
     async def on_card_search(self, ctx: ActivityContext[SearchInvokeActivity]) -> SearchResponse:
+        """Typeahead: whom a person picker offers (`staff[:<case>]`) or the core's pickers."""
         value = ctx.activity.value
-        found: list[SearchInvokeResult] = []
-        email = await self.who(ctx)
+        email, lang = await self.who(ctx)
         dataset, _, ref = str(value.dataset or "").partition(":")
-        if dataset == cards.STAFF and email is not None:
-            if ref:  # a case's form: whom the case may go to, for this person
-                try:
-                    offered = await asyncio.to_thread(
-                        choices.choices_for, self.services, ref, email
-                    )
-                    people = list(offered.forward_to)
-                except (Refused, LookupError):
-                    people = []
-            else:
-                schools = self.services.org.schools_of(email)
-                people = staff_for(self.services, schools[0].id if len(schools) == 1 else None)
-            typed = (value.query_text or "").strip().lower()
-            found = [SearchInvokeResult(title=p, value=p) for p in people if typed in p.lower()][
-                :SEARCH_RESULTS
-            ]
-        elif (value.dataset or "").startswith(cards.SEARCH_PREFIX) and email is not None:
-            lang = self.services.org.language_of(email)
-            picks = await asyncio.to_thread(
-                forms.search,
-                self.services,
-                value.dataset.removeprefix(cards.SEARCH_PREFIX),
-                email,
-                value.query_text or "",
-                lang=lang,
-            )
-            if len(picks) > SEARCH_RESULTS:  # the typed text stays the last line
-                picks = picks[: SEARCH_RESULTS - 1] + picks[-1:]
-            found = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in picks]
-        return SearchResponse(value=SearchInvokeResponseValue(results=found))
-
-    # --- exports: a file consent card in the personal chat --------------------------------------
-
-    async def offer_file(self, email: str, lang: str, made: ExportFile) -> str:
-        """Ask the person, in their personal chat and nowhere else, to take the export (and its
-        metadata) into their OneDrive; the bytes wait in the database (sealed, an hour) until
-        they accept, so whichever replica gets the consent can finish it."""
-        person = await asyncio.to_thread(self.directory.person, email)
-        if person is None or person.reference is None:
-            return t(lang, "teams.export.no_chat")
-        files = [(made.name, made.content)]
-        if made.metadata:
-            files.append((made.name.rsplit(".", 1)[0] + ".metadata.json", made.metadata_json()))
-        tokens = await asyncio.to_thread(pending_exports.offer, self.services, email, files)
-        message = MessageActivityInput(text=t(lang, "teams.export.offer", name=made.name))
-        for (name, content), token in zip(files, tokens, strict=True):
-            description = t(lang, "teams.export.consent", name=name)
-            consent = cards.file_consent(name, len(content), description, token)
-            message.add_attachments(Attachment.model_validate(consent))
-        ref = person.reference
-        await self.send_or_queue(ref.conversation_id, message, ref.service_url)
-        return t(lang, "teams.export.offer", name=made.name)
+        name = flow.PERSON if dataset == cards.STAFF else dataset.removeprefix(cards.SEARCH_PREFIX)
+        found: list[forms.Choice] = []
+        if email is not None and (name == flow.PERSON or dataset.startswith(cards.SEARCH_PREFIX)):
+            found = await asyncio.to_thread(
+                flow.picks, self.services, email, name, value.query_text or "", lang,
+                ref=ref or None, limit=SEARCH_RESULTS,
+            )  # fmt: skip
+        results = [SearchInvokeResult(title=c.text(lang), value=c.value) for c in found]
+        return SearchResponse(value=SearchInvokeResponseValue(results=results))
 
     async def on_file_consent(self, ctx: ActivityContext[FileConsentInvokeActivity]) -> None:
-        value = ctx.activity.value
-        context = value.context if isinstance(value.context, dict) else {}
-        email = await self.who(ctx)
-        lang = self.services.org.language_of(email) if email else self.lang_of(ctx.activity)
-        token = str(context.get("export") or "")
-        waiting = None
-        if email is not None and token:
-            waiting = await asyncio.to_thread(pending_exports.waiting, self.services, token, email)
-        if waiting is None:
-            await self.reply(ctx, MessageActivityInput(text=t(lang, "teams.export.gone")))
-            return
-        if value.action != "accept" or value.upload_info is None:
-            await asyncio.to_thread(pending_exports.done, self.services, token)
-            return
-        name, content = waiting
-        info = value.upload_info
-        url = str(info.upload_url or "")
-        if not upload_host(url):
-            # Teams hands out OneDrive/SharePoint upload sessions only: anything else is not
-            # where this person's files go.
-            log.warning("refused an upload URL outside SharePoint/OneDrive")
-            await self.reply(ctx, MessageActivityInput(text=t(lang, "chat.error.try_again")))
-            return
-        headers = {
-            "Content-Length": str(len(content)),
-            "Content-Range": f"bytes 0-{len(content) - 1}/{len(content)}",
-        }
-        try:
-            async with self.uploads() as client:
-                response = await client.put(url, content=content, headers=headers)
-                response.raise_for_status()  # a redirect is a failure too: never followed
-        except httpx.HTTPError as exc:
-            log.warning("uploading an export failed: %s", type(exc).__name__)
-            await self.reply(ctx, MessageActivityInput(text=t(lang, "chat.error.try_again")))
-            return
-        await asyncio.to_thread(pending_exports.done, self.services, token)
-        shown = cards.file_info(
-            info.name or name,
-            str(info.content_url),
-            str(info.unique_id or ""),
-            str(info.file_type or name.rsplit(".", 1)[-1]),
-        )
-        reply = MessageActivityInput(text=t(lang, "teams.export.uploaded", name=info.name or name))
-        await self.reply(ctx, reply.add_attachments(Attachment.model_validate(shown)))
+        email, lang = await self.who(ctx)
+        await self.out.on_file_consent(ctx, email, lang)
 
     # --- the leader's card --------------------------------------------------------------
 
@@ -695,69 +449,43 @@ class TeamsEdge:
         # Routed on the verb here: the SDK's on_card_action_execute routes on data["action"].
         action = ctx.activity.value.action
         data = action.data or {}
-        ref = str(data.get("ref") or "")
-        email = await self.who(ctx)
-        if email is None:
-            return AdaptiveCardActionMessageResponse(
-                value=t(self.lang_of(ctx.activity), "teams.error.unknown_user")
-            )
-        lang = self.services.org.language_of(email)
-        if action.verb == cards.OVERVIEW:  # a search, a sort or a page: the home redrawn
+        email, lang = await self.who(ctx)
+        if email is not None and action.verb == cards.OVERVIEW:
+            # A search, a sort or a page of the overview: the home card redrawn in place.
             query = dict(data)
             if query.get("search"):
                 query["text"] = str(query.get(cards.OVERVIEW_TEXT) or "")
-            home = await self.home_card(email, query)
-            return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(home))
+            at, home = await self.home(email, lang, query)
+            redrawn = cards.home_card(home, at.overview)
+            return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(redrawn))
         declared = actions.ACTIONS.get(action.verb or "")
-        if declared is None or declared.run is None:
-            return AdaptiveCardActionMessageResponse(value=t(lang, "chat.error.try_again"))
-        run = declared.run
-        try:
-            outcome = await asyncio.to_thread(run, self.services, ref, email)
-        except Refused as refusal:
-            return AdaptiveCardActionMessageResponse(value=refusal.text(lang))
-        except FieldErrors as errors:
-            return AdaptiveCardActionMessageResponse(value=" ".join(errors.render(lang).values()))
+        if email is None or declared is None or declared.run is None:
+            key = "teams.error.unknown_user" if email is None else "chat.error.try_again"
+            return AdaptiveCardActionMessageResponse(value=t(lang, key))
+        ref, verb = str(data.get("ref") or ""), declared.verb
+        step = await asyncio.to_thread(flow.click, self.services, verb, ref, email, lang)
+        if not isinstance(step, flow.Done) or step.result.outcome is None:
+            return AdaptiveCardActionMessageResponse(value=" ".join(flow.lines_of(step)))
         self.wake()
-        name = self.actor_name(ctx, email)
-        verb = declared.verb
+        outcome, name = step.result.outcome, self.actor_name(ctx, email)
+        answer: cards.Card | None = None
         if data.get("list") in cards.LISTS:
             # Clicked on a line of a reminder or digest: every card of the case is updated,
             # and the list answers with that line done and the others as they were.
             await self.refresh(outcome, email, name, verb)
+            kind = str(data["list"])
             last = t(lang, "chat.case.last_action", action=t(lang, declared.label), who=name)
-            listed = await self.list_card(email, lang, data, {ref: last})
-            if listed is not None and outcome.changed:
-                return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(listed))
+            where = (data.get("school"), data.get("date"))
+            sent = await asyncio.to_thread(
+                flow.sent_list, self.services, email, "teams", kind, *where
+            )
+            answer = cards.list_done(kind, lang, sent, data, {ref: last}) if sent else None
+        else:
+            clicked = ctx.activity.reply_to_id
+            answer = await self.refresh(outcome, email, name, verb, clicked=clicked)
+        if not outcome.changed or answer is None:
             return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
-        clicked = ctx.activity.reply_to_id
-        refreshed = await self.refresh(outcome, email, name, verb, clicked=clicked)
-        if not outcome.changed or refreshed is None:
-            return AdaptiveCardActionMessageResponse(value=t(lang, outcome.key, **outcome.args))
-        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(refreshed))
-
-    async def list_card(
-        self, email: str, lang: str, data: Mapping[str, Any], done: Mapping[str, str]
-    ) -> cards.Card | None:
-        """The reminder (or digest) the person clicked on, re-rendered with `done` added to
-        what its buttons say was done before."""
-        kind = str(data["list"])
-        sent = await asyncio.to_thread(
-            delivery.delivered_to, self.services, email, platform="teams"
-        )
-        found = [
-            n
-            for n in sent
-            if n["kind"] == kind
-            and n["data"].get("school") == data.get("school")
-            and n["data"].get("date") == data.get("date")
-        ]
-        if not found:
-            return None
-        previous = data.get("done")
-        before: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
-        notice = found[-1]
-        return cards.notice_card(kind, lang, notice["data"], done={**before, **done})[1]
+        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(answer))
 
     def actor_name(self, ctx: ActivityContext[Any], email: str) -> str:
         return str(ctx.activity.from_.name or email)
@@ -771,65 +499,15 @@ class TeamsEdge:
         invoke's answer; the others are updated through the connector. The clicked message is
         known by its id, or else as the actor's own card (a connector that returns no usable
         ids, like the Agents Playground's)."""
-        sent = [
-            msg
-            for msg in await asyncio.to_thread(
-                delivery.messages_for_case, self.services, outcome.ref, platform="teams"
-            )
-            if msg.kind in cards.ACTIONABLE and msg.platform_ref and "|" in msg.platform_ref
-        ]
-        ids = [str(msg.platform_ref).rpartition("|")[2] for msg in sent]
-        own = None if clicked in ids else next((m for m in sent if m.recipient == actor), None)
+        every = await asyncio.to_thread(flow.refreshes, self.services, outcome, "teams", verb, name)
+        every = [r for r in every if "|" in str(r.sent.platform_ref)]
+        ids = [str(r.sent.platform_ref).rpartition("|")[2] for r in every]
+        mine = next((r for r in every if r.sent.recipient == actor), None)
+        own = None if clicked in ids else mine
         answer: cards.Card | None = None
-        for msg, activity_id in zip(sent, ids, strict=True):
-            conversation_id = str(msg.platform_ref).rpartition("|")[0]
-            summary, card = cards.notice_card(
-                msg.kind,
-                msg.lang,
-                msg.data,
-                status=outcome.status,
-                last=LastAction(verb, name),
-            )
-            if clicked is not None and (activity_id == clicked or msg is own):
-                answer = card
-                continue
-            person = await asyncio.to_thread(self.directory.person, msg.recipient or "")
-            service_url = person.reference.service_url if person and person.reference else None
-            message = card_message(summary, card, activity_id)
-            await self.update_card(conversation_id, message, service_url)
+        for refresh, activity_id in zip(every, ids, strict=True):
+            if clicked is not None and (activity_id == clicked or refresh is own):
+                answer = cards.refreshed(refresh)[1]
+            else:
+                await self.update(refresh)
         return answer
-
-    async def update_card(
-        self, conversation_id: str, message: Any, service_url: str | None, attempt: int = 1
-    ) -> None:
-        """PUT a card, under the outbox's rules: 429 waits Retry-After, 5xx and no answer back
-        off; a retry runs in the background so the person who clicked is answered at once."""
-        try:
-            await self.app.send(conversation_id, message, service_url=service_url)
-            return
-        except httpx.HTTPStatusError as exc:
-            failure = classify(exc)
-        except (httpx.TransportError, OSError) as exc:
-            failure = RetryLater(type(exc).__name__)
-        if isinstance(failure, PermanentFailure) or attempt >= CARD_ATTEMPTS:
-            log.warning("updating a card failed for good: %s", failure.error)
-            return
-        # The platform's Retry-After clamped as for every notice; garbage means our backoff.
-        after = retry_after_seconds(failure.after)
-        delay = after if after is not None else min(600.0, 2.0**attempt)
-        log.info("updating a card: retry in %.0fs (%s)", delay, failure.error)
-
-        async def later() -> None:
-            await asyncio.sleep(delay)
-            await self.update_card(conversation_id, message, service_url, attempt + 1)
-
-        task = asyncio.create_task(later())
-        self._retries.add(task)
-        task.add_done_callback(self._retries.discard)
-
-    async def stop(self) -> None:
-        """Stop the card updates still waiting to retry (at shutdown)."""
-        for task in list(self._retries):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

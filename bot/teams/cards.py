@@ -24,6 +24,7 @@ from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.checks import Hint
+from bot.core.flow import Refresh
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -310,6 +311,22 @@ def notice_card(
     return message.lines[0], message_card(lang, message, done=done, source=source)
 
 
+def refreshed(refresh: Refresh) -> tuple[str, Card]:
+    """A case card sent earlier, drawn again with the case's new state and who acted."""
+    sent = refresh.sent
+    return notice_card(sent.kind, sent.lang, sent.data, status=refresh.status, last=refresh.last)
+
+
+def list_done(
+    kind: str, lang: str, sent: Mapping[str, Any], data: Mapping[str, Any], done: Mapping[str, str]
+) -> Card:
+    """A reminder or digest (`sent`: its data) clicked on, drawn again with `done` added to
+    what its buttons said was done before (carried in the clicked button's `data`)."""
+    previous = data.get("done")
+    before: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
+    return notice_card(kind, lang, sent, done={**before, **done})[1]
+
+
 def _with_done(element: Element, done: Mapping[str, str]) -> Element:
     """A list line for a case somebody acted on shows what was done."""
     line = element["text"]
@@ -387,18 +404,24 @@ def listing_card(lang: str, title: str, cases: Sequence[CaseSummary], zone: Any)
     return card(body)
 
 
-def home_card(
-    lang: str,
-    waiting: Sequence[CaseSummary],
-    mine: Sequence[CaseSummary],
-    zone: Any,
-    *,
-    welcome: bool = False,
-    overview: views.OverviewView | None = None,
-) -> Card:
+def listing(view: views.ListView) -> tuple[str, Card]:
+    """A list of cases as (summary text, card), for the personal chat."""
+    lang = view.lang
+    lines = [t(lang, view.title), *(summary_line(lang, c, view.zone) for c in view.cases[:30])]
+    summary = "\n\n".join(lines) if view.cases else t(lang, view.none)
+    return summary, listing_card(lang, view.title, view.cases, view.zone)
+
+
+def form_title(lang: str, opened: Opened) -> str:
+    title = t(lang, opened.form.title)
+    return f"{title} ({opened.ref})" if opened.ref else title
+
+
+def home_card(home: views.HomeView, overview: views.OverviewView | None = None) -> Card:
     """The cases waiting for the person, each with the leader's actions, and their own
     reports (the answer to "saker", and the welcome card); for rektor (skoleeier, a leader
     with cases) the overview after them."""
+    lang, waiting, mine, zone, welcome = home.lang, home.waiting, home.mine, home.zone, home.welcome
     body: list[Element] = []
     if welcome:
         body.append(textblock(t(lang, "teams.start.text")))

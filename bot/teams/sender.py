@@ -19,11 +19,12 @@ from microsoft_teams.api import MessageActivityInput
 
 from bot.delivery import PermanentFailure, RetryLater
 from bot.teams import cards
-from bot.teams.app import card_message, message_ref
+from bot.teams.app import message_ref
 from bot.teams.directory import Person, Reference
 from bot.teams.errors import classify, error_code, gone
 from bot.teams.graph import GraphError
 from bot.teams.monthly import monthly_card
+from bot.teams.outbound import card_message
 from bot.teams.server import TeamsBot
 from handlers import replies
 from handlers.delivery import Pending

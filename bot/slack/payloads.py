@@ -1,0 +1,145 @@
+"""Reading Slack's payloads for the edge (bot/slack/app.py): a modal's values as the core
+wants them, its metadata, where a person acted, and the problems a submission's ack shows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.core import flow, forms
+from bot.core.forms import Field, Kind
+
+log = logging.getLogger("meldefra.slack")
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def state_value(values: dict[str, Any], block_id: str) -> Any:
+    """The value of a modal input, whatever its element type."""
+    for leaf in (values.get(block_id) or {}).values():
+        kind = leaf.get("type")
+        if kind == "plain_text_input":
+            return leaf.get("value")
+        if kind in ("static_select", "radio_buttons", "external_select"):
+            return (leaf.get("selected_option") or {}).get("value")
+        if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
+            return [o["value"] for o in leaf.get("selected_options") or []]
+        if kind == "users_select":
+            return leaf.get("selected_user")
+        if kind == "datepicker":
+            return leaf.get("selected_date")
+    return None
+
+
+def values_of(
+    form: forms.Form, state: dict[str, Any], email_of: Callable[[str], str]
+) -> dict[str, Any]:
+    """The submitted values as the core wants them; a picked Slack user as their e-mail."""
+    values: dict[str, Any] = {}
+    for f in form.fields():
+        if isinstance(f, Field) and f.name in state:
+            value = state_value(state, f.name)
+            if f.kind == Kind.PERSON:
+                value = email_of(value) if value else None
+            elif f.kind == Kind.TOGGLE:
+                value = forms.as_bool(value)
+            values[f.name] = value
+    return values
+
+
+def limit(name: str) -> int:
+    """The report field's limit, from the report's declaration."""
+    found = forms.REPORT.get(name)
+    assert found is not None and found.max_length is not None
+    return found.max_length
+
+
+def with_permalink(where: Any, permalink: str) -> str:
+    """The reported message's permalink stays with the case (in *where*), unless the
+    person already has it there or it would make the field too long."""
+    typed = where.strip() if isinstance(where, str) else ""
+    if permalink in typed:
+        return typed
+    joined = f"{typed} ({permalink})" if typed else permalink
+    return joined if len(joined) <= limit("where") else typed
+
+
+def inputs_of(view: dict[str, Any]) -> list[str]:
+    """The fields the modal showed (its input blocks), in order."""
+    return [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+
+
+def first_block_of(view: dict[str, Any]) -> str:
+    inputs = inputs_of(view)
+    for name in ("pupils", "what"):
+        if name in inputs:
+            return name
+    return inputs[0] if inputs else "pupils"
+
+
+def errors_for(view: dict[str, Any], step: flow.Shown | flow.Notice) -> dict[str, str]:
+    """A submission's problems as the ack shows them: beside their fields; those without a
+    field shown (e.g. "school" when the form had no school picker) on the first one."""
+    first = first_block_of(view)
+    if isinstance(step, flow.Notice):
+        return {first: step.text}
+    errors = dict(step.errors)
+    if step.general:
+        errors[first] = " ".join(x for x in (errors.get(first), *step.general) if x)
+    return errors
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The conversation a person clicked in; None in a modal or App Home."""
+    container = body.get("container") or {}
+    return container.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+class QuietQueue:
+    """Runs `work(item)` in one background thread once no item has come for `quiet` seconds.
+
+    A new reporter's e-mail (users.info and a database write) is needed only when they submit
+    the form; resolved right after views.open, a burst of new users would slow the modals
+    still opening (measured in bench/slack_bench.py: first requests after start).
+    """
+
+    def __init__(self, work: Callable[[str], None], quiet: float = 0.3) -> None:
+        self._work = work
+        self._quiet = quiet
+        self._pending: dict[str, None] = {}
+        self._last = 0.0
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, item: str) -> None:
+        with self._cond:
+            self._pending[item] = None
+            self._last = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="slack-quiet", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                while (left := self._last + self._quiet - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                items, self._pending = list(self._pending), {}
+            for item in items:
+                try:
+                    self._work(item)
+                except Exception as exc:  # noqa: BLE001 - the next submission resolves it again
+                    log.info("background work failed: %s", type(exc).__name__)
