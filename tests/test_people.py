@@ -157,6 +157,30 @@ def test_teams_picker_finds_kari_and_8b_and_never_another_schools_pupils(
     assert teams.post(activity, bearer(Signer(teams.fake).token())).status_code == 401
 
 
+@pytest.fixture
+def teams(register: Services) -> Iterator[TeamsHarness]:
+    with teams_bot(register) as harness:
+        yield harness
+
+
+def test_teams_forward_picker_names_staff_and_finds_them_by_name(teams: TeamsHarness) -> None:
+    """Names where people read: the forward picker shows "Line Lærer (laerer1@…)", not the
+    bare address, and typing a name finds the person (the value stays the e-mail)."""
+    ref = report(teams.services, pupils="Ola")
+    form = teams.open_dialog(LEADER, {"dialog": "form", "form": "forward", "ref": ref})
+    [picker] = [
+        e for e in form["task"]["value"]["card"]["content"]["body"] if e.get("id") == "forward_to"
+    ]
+    titles = {c["value"]: c["title"] for c in picker["choices"]}
+    assert titles[TEACHER] == "Line Lærer (laerer1@nordby.example)"
+    assert titles["radgiver@nordby.example"] == "radgiver@nordby.example"  # no name known
+    query = {"queryText": "line", "dataset": picker["choices.data"]["dataset"], "kind": "search"}
+    found = teams.invoke(LEADER, "application/search", query)["value"]["results"]
+    assert [(r["title"], r["value"]) for r in found] == [
+        ("Line Lærer (laerer1@nordby.example)", TEACHER)
+    ]
+
+
 # --- typed pupils and pupils from elsewhere ---------------------------------------------------
 
 

@@ -15,7 +15,7 @@ an async edge runs these in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -346,6 +346,13 @@ def staff_of(services: Services, school_id: str | None) -> list[str]:
     return sorted({p for s in schools for p in s.staff()} | set(org.owner.contacts))
 
 
+def labelled(services: Services, emails: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Each person as a picker shows them: "Line Lærer (laerer1@…)" where the directory knows
+    the name (the e-mail beside it tells namesakes apart), else the e-mail."""
+    names = people.displays(services, emails)
+    return tuple((e, f"{names[e]} ({e})" if names.get(e, e) != e else e) for e in emails)
+
+
 def people_for(services: Services, actor: str | None, ref: str | None) -> list[str]:
     """Whom a person picker offers: for a case's form, whom this person may send the case to
     (its school and skoleeier, never every school's staff; nobody when refused); for the
@@ -434,7 +441,11 @@ def picks(
     pupils or staff, the text itself last). At most `limit`, the typed text kept last."""
     if dataset == PERSON:
         wanted = typed.strip().lower()
-        found = [forms.Choice(p, p, True) for p in people_for(services, actor, ref) if wanted in p]
+        found = [
+            forms.Choice(email, label, True)
+            for email, label in labelled(services, people_for(services, actor, ref))
+            if wanted in email or wanted in label.lower()
+        ]
         return found[:limit] if limit else found
     found = forms.search(services, dataset, actor, typed, school_id=school, lang=lang)
     return found[: limit - 1] + found[-1:] if limit and len(found) > limit else found

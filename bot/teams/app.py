@@ -109,7 +109,7 @@ class At:
 
     lang: str
     key: str = ""
-    staff: tuple[str, ...] = ()
+    staff: tuple[tuple[str, str], ...] = ()  # (e-mail, label) for a person picker
     overview: views.OverviewView | None = None
 
 
@@ -191,14 +191,17 @@ class TeamsEdge:
         known = email or self.directory.cached_email(user_key(ctx.activity))
         return email, flow.lang_of(self.services, known)
 
-    async def staff(self, opened: Opened, email: str | None) -> tuple[str, ...]:
-        """Whom the form's person picker offers (a case's form: whom it may go to)."""
-        if opened.ref is None:
-            school = opened.values.get("school") or None
-            return tuple(flow.staff_of(self.services, str(school) if school else None))
+    async def staff(self, opened: Opened, email: str | None) -> tuple[tuple[str, str], ...]:
+        """Whom the form's person picker offers (a case's form: whom it may go to), each with
+        the label it is shown by (the name where the directory has it)."""
         if not any(isinstance(f, Field) and f.kind == Kind.PERSON for f in opened.form.fields()):
             return ()
-        return tuple(await asyncio.to_thread(flow.people_for, self.services, email, opened.ref))
+        if opened.ref is None:
+            school = opened.values.get("school") or None
+            found = flow.staff_of(self.services, str(school) if school else None)
+        else:
+            found = await asyncio.to_thread(flow.people_for, self.services, email, opened.ref)
+        return await asyncio.to_thread(flow.labelled, self.services, found)
 
     # --- the personal chat ------------------------------------------------------------
 

@@ -87,11 +87,15 @@ def staff_dataset(ref: str | None) -> str:
     return f"{STAFF}:{ref}" if ref else STAFF
 
 
-def person_choices(people: Iterable[str]) -> list[dict[str, str]]:
-    return [{"title": e, "value": e} for e in sorted(people)][:STATIC_PEOPLE]
+def person_choices(people: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """(e-mail, label) pairs as the picker's first choices, by label."""
+    ordered = sorted(people, key=lambda p: (p[1].lower(), p[0]))
+    return [{"title": label, "value": e} for e, label in ordered][:STATIC_PEOPLE]
 
 
-def _input(f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[str]) -> Element:
+def _input(
+    f: Field, lang: str, opened: Opened, value: Any, staff: Sequence[tuple[str, str]]
+) -> Element:
     if f.kind in (Kind.TEXT, Kind.MULTILINE, Kind.DATE):
         element: Element = {
             "type": "Input.Text",
@@ -155,7 +159,7 @@ def form_card(
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     general: Sequence[str] = (),
-    staff: Sequence[str] = (),
+    staff: Sequence[tuple[str, str]] = (),
     data: Mapping[str, Any] | None = None,
     hints: Mapping[str, Hint] | None = None,
 ) -> Card:
