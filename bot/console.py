@@ -770,13 +770,14 @@ class Console:
 
     def offered(self, now: choices.CaseChoices) -> list[tuple[int, str, str]]:
         """(number, verb, label key) of what this person may do with the case now: the
-        state machine's table (`now.offered`), as the handlers enforce it."""
+        state machine's table (`now.offered`), as the handlers enforce it, numbered 1, 2, 3 …
+        in a fixed order (numbers never jump over what is not offered)."""
         later = (v for v in actions.ACTIONS if v not in ACTION_ORDER and v != "open")
-        out = []
-        for no, verb in enumerate((*ACTION_ORDER, *later), 1):
+        out: list[tuple[int, str, str]] = []
+        for verb in (*ACTION_ORDER, *later):
             declared = actions.ACTIONS[verb]
             if now.may(declared.name):
-                out.append((no, verb, declared.label))
+                out.append((len(out) + 1, verb, declared.label))
         return out
 
     def on_case(self, ref: str) -> None:

@@ -106,8 +106,8 @@ def test_the_case_stays_open_after_each_action_and_is_viewed_once(services: Serv
             "4",
             "1",  # the first case waiting: no typing the case number
             "1",  # bekreft mottatt
-            "2",  # start undersøkelse, still on the case
-            "4",  # notat
+            "1",  # start undersøkelse (now first: numbers follow what is offered), still here
+            "2",  # notat
             "Snakket med Ola",
             "",  # back to the main menu
             "7",
@@ -120,9 +120,11 @@ def test_the_case_stays_open_after_each_action_and_is_viewed_once(services: Serv
     assert f"Sak {ref} – undersøkes. Hva vil du gjøre?" in shown
     trail = [t for t, a in events(services, ref) if a == LEADER]
     assert trail == ["viewed", "acknowledged", "investigation_started", "noted"]
-    # The declared actions for the state, each under the number it always has.
+    # The declared actions for the state, numbered 1, 2, 3 … with no gaps (issue 21 #5).
     last = menu_of(shown, f"Sak {ref} – undersøkes. Hva vil du gjøre?")
-    assert "3) Videresend" in last and "6) Lag aktivitetsplan" in last and "11) Eksporter" in last
+    assert "1) Videresend" in last and "4) Lag aktivitetsplan" in last and "6) Eksporter" in last
+    numbers = [line.split(")")[0].strip() for line in last]
+    assert numbers == [str(n) for n in range(1, len(last) + 1)]
 
 
 def test_enter_at_who_are_you_explains_how_to_quit(services: Services) -> None:
@@ -278,7 +280,7 @@ def test_an_rteam_member_is_offered_only_what_they_may_do(services: Services) ->
     plan.share_with_rteam(services, ref, LEADER, "anonymous")
     shown = run(services, [who(services, RADGIVER), "4", ref, "", "7"])
     actions = menu_of(shown, f"Sak {ref} – aktivitetsplan. Hva vil du gjøre?")
-    assert actions == ["7) Vis aktivitetsplanen"], actions
+    assert actions == ["1) Vis aktivitetsplanen"], actions
     assert [t for t, a in events(services, ref) if a == RADGIVER] == ["viewed"]
 
 
@@ -309,7 +311,7 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             who(services, LEADER),
             "4",
             ref,
-            "8",  # evaluer tiltakene
+            "5",  # evaluer tiltakene
             "i går",  # held the day before it is typed
             "1,2",  # eleven og foresatte deltok
             "helsesykepleier",
@@ -323,7 +325,7 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             "Ny samtale med Ola",
             "kontaktlærer",
             "fredag 11. desember",
-            "12",  # endre aktivitetsplanen
+            "9",  # endre aktivitetsplanen
             "",
             "Ola og Kari er ikke lenger sammen i storefri",
             "",
@@ -334,9 +336,9 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
             "",
             "",
             "",  # no tiltak to add: the empty first field ends the rows
-            "9",  # merk tiltak som gjennomført: only those not done are offered
+            "6",  # merk tiltak som gjennomført: only those not done are offered
             "1",
-            "10",  # del med R-team
+            "7",  # del med R-team
             "2",  # uten navn
             "",
             "",

@@ -187,7 +187,7 @@ def test_an_evaluation_that_closes_the_case_asks_nothing_more(services: Services
             who(services, LEADER),
             "4",
             ref,
-            "8",  # evaluer
+            "5",  # evaluer
             "",  # held today
             "",  # who took part: nobody ticked
             "",
@@ -206,7 +206,7 @@ def test_an_evaluation_that_closes_the_case_asks_nothing_more(services: Services
 
 def test_sharing_without_names_in_the_console_asks_no_consent(services: Services) -> None:
     ref = planned(services)
-    shown = run(services, [who(services, LEADER), "4", ref, "10", "2", "", "7"])
+    shown = run(services, [who(services, LEADER), "4", ref, "7", "2", "", "7"])
     assert "Slik er samtykket gitt" not in shown
     with services.uow() as session:
         assert session.scalar(select(Case.rteam_share)) == "anonymous"
