@@ -204,8 +204,8 @@ class Console:
     def choose_person(self) -> None:
         people = self.services.org.people()
         self.say(self.tr("console.who"))
-        for i, person in enumerate(people, 1):
-            self.say(f"  {i}) {self._describe(person)}")
+        for i, described in enumerate(self._described(people), 1):
+            self.say(f"  {i}) {described}")
         while True:
             try:
                 answer = self.ask(self.tr("console.choose"))
@@ -219,18 +219,24 @@ class Console:
         self.me = people[int(answer) - 1]
         self.lang = self.services.org.language_of(self.me)
 
-    def _describe(self, email: str) -> str:
+    def _described(self, emails: Sequence[str]) -> list[str]:
+        """Each person as the console lists them: "Line Lærer, laerer1@… (Nordby skole,
+        8. trinn)", the names read from the directory in one query."""
         org = self.services.org
-        parts = []
-        for school in org.schools_of(email):
-            unit = school.unit_of(email)
-            role = "rektor" if email == school.principal else (unit.name if unit else "")
-            parts.append(f"{school.name}{', ' + role if role else ''}")
-        if email in org.owner.contacts:
-            parts.append(org.owner.name)
-        name = people.display(self.services, email)
-        who = f"{name}, {email}" if name != email else email
-        return f"{who} ({'; '.join(parts)})"
+        names = people.displays(self.services, emails)
+        out = []
+        for email in emails:
+            parts = []
+            for school in org.schools_of(email):
+                unit = school.unit_of(email)
+                role = "rektor" if email == school.principal else (unit.name if unit else "")
+                parts.append(f"{school.name}{', ' + role if role else ''}")
+            if email in org.owner.contacts:
+                parts.append(org.owner.name)
+            name = names.get(email, email)
+            who = f"{name}, {email}" if name != email else email
+            out.append(f"{who} ({'; '.join(parts)})")
+        return out
 
     def menu(self) -> None:
         assert self.me is not None
@@ -529,7 +535,9 @@ class Console:
             question = f"{f.label}.question"
             return self._ask_yes_no(self.tr(question) if has(question) else label)
         if f.kind == Kind.PERSON:
-            return self._ask_person(label + optional, [(p, self._describe(p)) for p in people], f)
+            return self._ask_person(
+                label + optional, list(zip(people, self._described(people), strict=True)), f
+            )
         if f.kind == Kind.SEARCH:
             return self._ask_search(label + optional, f, values)
         while True:
