@@ -9,7 +9,7 @@ for _name in (
     "bot.core.i18n_chat",  # shared by Slack, Teams and the core's forms
     "bot.core.i18n_chat_plan",
     "bot.core.i18n_checks",
-    "bot.console_i18n",
+    "bot.console.i18n",
     "bot.cli_i18n",
     "bot.cli_help_i18n",  # `meldefra --help` (bot/cli_help.py)
     "bot.teams.i18n",  # a platform folder deleted takes its words along

@@ -237,6 +237,15 @@ class Org:
                 return school
         raise KeyError(school_id)
 
+    def leads(self, email: str) -> bool:
+        """Rektor, a leader of a unit or the school's leadership, or skoleeier."""
+        if email in self.owner.contacts:
+            return True
+        return any(
+            s.is_leadership(email) or any(u.leader == email for u in s.units)
+            for s in self.schools_of(email)
+        )
+
     def schools_of(self, email: str) -> list[School]:
         return list(self._schools_by_person.get(email, ()))
 

@@ -373,6 +373,7 @@ def test_evaluation_change_plan_share_and_tiltak_done_through_the_declared_forms
         "tiltak_added",
         "viewed",
         "plan_changed",
+        "viewed",  # the tiltak form reads the plan, as in Slack and Teams
         "tiltak_done",
         "rteam_shared",
     ]

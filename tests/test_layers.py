@@ -63,6 +63,16 @@ def test_slack_and_teams_never_know_each_other() -> None:
     assert _breaking(teams, "bot.slack", "slack_bolt", "slack_sdk") == []
 
 
+def test_the_console_is_an_edge_of_its_own() -> None:
+    """The console knows neither chat platform, and neither knows the console."""
+    bot = _imports("bot")
+    console = {k: v for k, v in bot.items() if _under(k, "bot.console")}
+    chats = {k: v for k, v in bot.items() if _under(k, "bot.slack", "bot.teams")}
+    assert console and chats
+    assert _breaking(console, "bot.slack", "bot.teams", *PLATFORM_SDKS) == []
+    assert _breaking(chats, "bot.console") == []
+
+
 def test_the_rule_is_checked_on_what_is_really_imported() -> None:
     """The test would see a violation: bot.slack imports slack_bolt, handlers import store."""
     assert _breaking(_imports("bot"), "slack_bolt")

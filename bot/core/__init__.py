@@ -1,6 +1,6 @@
 """The conversation core: every form, case action and typed word, declared once as data.
 
-Slack (bot/slack/), Teams (bot/teams/) and the local console (bot/console.py) render these
+Slack (bot/slack/), Teams (bot/teams/) and the local console (bot/console/) render these
 declarations and translate what people do back into them; none of them declares a field, a
 button or a word of its own. A new field is one change, in `forms.py`.
 

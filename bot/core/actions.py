@@ -92,6 +92,31 @@ REMINDER_VERBS = ("acknowledge", "open")
 assert all(a.name in states.RULES for a in ACTIONS.values()), "an action without a rule"
 
 
+# The order (and so the numbers) a menu of a case's actions lists them in (the console's case
+# menu: the numbers people and scripts know); an action declared later comes after these.
+MENU_ORDER = (
+    "acknowledge",
+    "investigate",
+    "forward",
+    "note",
+    "close",
+    "plan",
+    "show_plan",
+    "evaluate",
+    "tiltak_done",
+    "share",
+    "export",
+    "change_plan",
+)
+
+
+def menu(may: Callable[[str], bool]) -> list[CaseAction]:
+    """The case's actions a person may take now (`may`: the state machine's table, e.g.
+    `CaseChoices.may`), in MENU_ORDER; opening the case itself is not on its own menu."""
+    later = (v for v in ACTIONS if v not in MENU_ORDER and v != "open")
+    return [ACTIONS[v] for v in (*MENU_ORDER, *later) if may(ACTIONS[v].name)]
+
+
 def label_of(verb: str) -> str:
     """The catalog key naming what was done, for "Bekreft mottatt av X"."""
     action = ACTIONS.get(verb)

@@ -1,5 +1,4 @@
-"""The edge protocol: what Slack and Teams implement, and nothing more (the console is the
-edge still to move behind it: docs/ARCHITECTURE.md, "Where the console stands").
+"""The edge protocol: what Slack, Teams and the console implement, and nothing more.
 
 The flow is written once (`bot.core.flow`: open a form, submit it, click a case's button,
 open a case, list, home) and returns neutral steps; an edge translates its platform's payloads

@@ -8,7 +8,7 @@ open a case. Each returns a neutral result an edge only draws:
 - `Details`: the case details (`views.CaseView`); `PlanShown`: the aktivitetsplan;
 - `Notice`: a refusal, or a problem with no form to show it in.
 
-Slack (bot/slack/app.py), Teams (bot/teams/app.py) and the console (bot/console.py) call these
+Slack (bot/slack/app.py), Teams (bot/teams/app.py) and the console (bot/console/app.py) call these
 and translate payloads; none of them decides what happens next. The handlers are synchronous:
 an async edge runs these in a worker thread.
 """
