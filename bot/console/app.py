@@ -336,3 +336,8 @@ class Console:
         if action.confirm and not self.term.yes_no(self.term.tr(action.confirm)):
             raise Back
         edge.draw(self, Here(), flow.click(self.services, verb, ref, self.me, self.lang))
+
+
+def _is_an_edge(console: Console) -> edge.Edge[Here, None]:
+    """mypy checks here that the console is of the edges' kind (`bot.core.edge.Edge`)."""
+    return console
