@@ -428,18 +428,14 @@ def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) ->
 
     The year is shown only when it is not the current year (by `now`, else the real clock).
     """
-    # "nb-NO", "no" and codes we have no names for all read best as bokmål.
-    language = lang.lower()[:2]
-    if language not in _WEEKDAY_NAMES:
-        language = "nb"
+    language = _language(lang)
     at = when.at
     zone = at.tzinfo or UTC
     this_year = _in_zone(now or datetime.now(UTC), zone).year
     year = f" {at.year}" if at.year != this_year else ""
     if when.until is not None:
         return _format_period(at.date(), when.until, language, this_year)
-    weekday = _WEEKDAY_NAMES[language][at.weekday()]
-    month = _MONTH_NAMES[language][at.month - 1]
+    weekday, month = _weekday_name(at.date(), language), _month(at.date(), language)
     if language == "en":
         day = f"{weekday} {at.day} {month}{year}"
         clock = f"{at:%H:%M}"
@@ -455,13 +451,12 @@ def format_when(when: When, lang: str = "nb", *, now: datetime | None = None) ->
 
 def _format_period(first: date, last: date, language: str, this_year: int) -> str:
     """ "helgen 5.–6. desember", "uke 48 (23.–29. november)", "week 48 (23–29 November)"."""
-    names = _MONTH_NAMES[language]
     dot = "" if language == "en" else "."
 
     def day(d: date, with_month: bool) -> str:
         text = f"{d.day}{dot}"
         if with_month:
-            text += f" {names[d.month - 1]}"
+            text += f" {_month(d, language)}"
             if d.year != this_year:
                 text += f" {d.year}"
         return text
@@ -509,9 +504,8 @@ PARTS: dict[str, dict[str, str]] = {
 
 def format_date(day: date, lang: str = "nb") -> str:
     """A day for a document, always with its year: "fredag 12. desember 2026"."""
-    language = lang.lower()[:2] if lang.lower()[:2] in _WEEKDAY_NAMES else "nb"
-    weekday = _WEEKDAY_NAMES[language][day.weekday()]
-    month = _MONTH_NAMES[language][day.month - 1]
+    language = _language(lang)
+    weekday, month = _weekday_name(day, language), _month(day, language)
     if language == "en":
         return f"{weekday} {day.day} {month} {day.year}"
     return f"{weekday} {day.day}. {month} {day.year}"
@@ -519,8 +513,7 @@ def format_date(day: date, lang: str = "nb") -> str:
 
 def format_month(day: date, lang: str = "nb") -> str:
     """A month in a sentence or a title: "november 2026", "November 2026"."""
-    language = lang.lower()[:2] if lang.lower()[:2] in _MONTH_NAMES else "nb"
-    return f"{_MONTH_NAMES[language][day.month - 1]} {day.year}"
+    return f"{_month(day, _language(lang))} {day.year}"
 
 
 def format_span(first: date, last: date, lang: str = "nb") -> str:
@@ -540,25 +533,31 @@ def warm_up() -> None:
     for text in ("yesterday at 2pm", "24 November 2026", "blablabla"):
         with suppress(_Refused):
             _with_dateparser(text, now, "past")
+    for language in LANGUAGES:  # and the CLDR's names of days and months
+        _weekday_name(now.date(), language)
 
 
-_WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
-    "nb": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
-    "nn": ("måndag", "tysdag", "onsdag", "torsdag", "fredag", "laurdag", "sundag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_NORWEGIAN_MONTHS = (
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-)  # fmt: skip
-_MONTH_NAMES: dict[str, tuple[str, ...]] = {
-    "nb": _NORWEGIAN_MONTHS,
-    "nn": _NORWEGIAN_MONTHS,
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
+LANGUAGES = ("nb", "nn", "en")
+
+
+def _language(lang: str) -> str:
+    """ "nb-NO", "no" and codes we have no words for all read best as bokmål."""
+    language = lang.lower()[:2]
+    return language if language in LANGUAGES else "nb"
+
+
+def _weekday_name(day: date, language: str) -> str:
+    """The weekday's name, from the Unicode CLDR through Babel ("fredag", "Friday")."""
+    from babel.dates import format_date as cldr  # loaded on the first date shown
+
+    return cldr(day, "EEEE", locale=language)
+
+
+def _month(day: date, language: str) -> str:
+    """The month's name as it stands after a day's number ("desember", "December")."""
+    from babel.dates import format_date as cldr
+
+    return cldr(day, "MMMM", locale=language)
 
 
 # --- Our parser: words -> what they pin down -> a day and maybe a time ----------------------

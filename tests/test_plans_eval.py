@@ -51,7 +51,7 @@ def test_a_closed_day_is_refused_with_the_nearest_school_days(org: Org) -> None:
     problem = school_day_problem(nordby, date(2026, 12, 27), today)
     assert problem is not None and problem.text("nb") == CHRISTMAS_MESSAGE
     assert problem.text("nn") == (
-        "sundag 27. desember er ikkje ein skuledag (juleferie). "
+        "søndag 27. desember er ikkje ein skuledag (juleferie). "  # CLDR: søndag
         "Næraste skuledagar: fredag 18. desember eller måndag 4. januar."
     )
     assert problem.text("en") == (
