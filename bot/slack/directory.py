@@ -6,15 +6,18 @@ everyone. DM channel ids are cached the same way.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers import identity
 from handlers.directory import remember_display_name
 from handlers.services import Services
 
 PLATFORM = "slack"
+log = logging.getLogger("meldefra.slack")
 
 
 class UnknownUser(Exception):
@@ -53,6 +56,14 @@ class SlackDirectory:
         remember_display_name(self.services, email, name, PLATFORM)
         self._cache(user_id, email)
         return email
+
+    def warm(self, user_id: str) -> None:
+        """A new reporter's e-mail resolved ahead of their submission (`QuietQueue`), so it
+        needs no users.info call; what fails here is asked again then."""
+        try:
+            self.email_of(user_id)
+        except (SlackApiError, UnknownUser) as exc:
+            log.info("identity not resolved yet: %s", type(exc).__name__)
 
     def cached_email(self, user_id: str) -> str | None:
         """Without any network call (for the path before views.open)."""

@@ -1,5 +1,6 @@
 """Reading Slack's payloads for the edge (bot/slack/app.py): a modal's values as the core
-wants them, its metadata, where a person acted, and the problems a submission's ack shows."""
+wants them (and back: a person as their Slack user), its metadata, where a person acted, the
+overview's query, and the problems a submission's ack shows."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.core import flow, forms
-from bot.core.forms import Field, Kind
+from bot.core.forms import Field, Kind, Opened
+from bot.slack.blocks import OVERVIEW, OVERVIEW_SEARCH, SEARCH_PREFIX, VIEW_PREFIX, done_view
+from bot.slack.directory import UnknownUser
 
 log = logging.getLogger("meldefra.slack")
 
@@ -55,6 +60,84 @@ def values_of(
                 value = forms.as_bool(value)
             values[f.name] = value
     return values
+
+
+def form_of(view: Mapping[str, Any]) -> str:
+    """The name of the form a modal draws (its callback_id: `meldefra_<form>`)."""
+    return str(view.get("callback_id", "")).removeprefix(VIEW_PREFIX)
+
+
+def changed_values(form: forms.Form, body: dict[str, Any]) -> dict[str, Any]:
+    """A modal's values as a field's change finds them, the change itself as the action has
+    it; a person picked stays their Slack user (the form is drawn again, not submitted)."""
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    values = values_of(form, state, lambda user: user)
+    for action in body.get("actions") or ():
+        changed = state_value({"x": {"a": action}}, "x")
+        if action.get("block_id") and changed is not None:
+            values[action["block_id"]] = changed
+    return values
+
+
+def as_users(
+    opened: Opened, values: Mapping[str, Any], user_of: Callable[[str], str]
+) -> dict[str, Any]:
+    """Values as a modal draws them: a person given by e-mail as their Slack user (left out
+    when Slack does not know them)."""
+    out = dict(values)
+    persons = [f for f in opened.form.fields() if isinstance(f, Field)]
+    for name in (f.name for f in persons if f.kind == Kind.PERSON):
+        value = out.get(name)
+        if isinstance(value, str) and "@" in value:
+            try:
+                out[name] = user_of(value)
+            except (UnknownUser, SlackApiError):
+                del out[name]
+    return out
+
+
+def home_query(body: dict[str, Any]) -> Mapping[str, Any] | None:
+    """The query of rektor's overview a person acted on: a search typed (Enter: from the
+    first page, sorted as App Home showed it), a sort or a page (the button's value); else the
+    one App Home showed when they acted there; None elsewhere."""
+    view = body.get("view") or {}
+    for action in body.get("actions") or ():
+        if action.get("action_id") == OVERVIEW_SEARCH:
+            return {**metadata(view), "text": action.get("value") or "", "page": "1"}
+        if str(action.get("action_id", "")).startswith(OVERVIEW):
+            return json.loads(action.get("value") or "{}")  # type: ignore[no-any-return]
+    return metadata(view) if view.get("type") == "home" else None
+
+
+def submission(
+    form: forms.Form, view: dict[str, Any], actor: str, email_of: Callable[[str], str]
+) -> forms.Submission:
+    """A modal's submission as the core takes it (once per view: its id is the key). A report
+    from the message shortcut keeps the message's permalink in *where*."""
+    values = values_of(form, view["state"]["values"], email_of)
+    meta = metadata(view)
+    if meta.get("permalink"):
+        values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
+    return forms.Submission(actor, values, meta.get("ref"), key=f"slack:{view['id']}")
+
+
+def answer(form: forms.Form, view: dict[str, Any], lang: str, step: flow.Step) -> dict[str, Any]:
+    """A submission's ack: the problems beside their fields (the modal stays open with what
+    was typed), else closed (`closes`) or the lines of what was done in its place."""
+    if isinstance(step, flow.Shown | flow.Notice):
+        return {"response_action": "errors", "errors": errors_for(view, step)}
+    if form.closes:
+        return {}
+    return {"response_action": "update", "view": done_view(lang, flow.lines_of(step))}
+
+
+def suggestion(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    """What a picker's block_suggestion asks for: the dataset (its action_id), the text
+    typed, and the school picked in the form (None: the person's own)."""
+    view = body.get("view") or {}
+    school = state_value((view.get("state") or {}).get("values") or {}, "school")
+    dataset = str(body.get("action_id", "")).removeprefix(SEARCH_PREFIX)
+    return dataset, str(body.get("value") or ""), school if isinstance(school, str) else None
 
 
 def limit(name: str) -> int:
