@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,8 +26,7 @@ from bot.core.forms import Field, Submission
 from bot.slack import blocks, payloads
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import shortcut_report
-from bot.slack.payloads import QuietQueue
-from handlers import people
+from bot.slack.payloads import Later, QuietQueue
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -118,7 +116,7 @@ class SlackEdge:
         client: WebClient,
     ) -> None:
         self.services, self.directory, self.wake, self.client = services, directory, wake, client
-        self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
+        self.later = Later(SLOW_THREADS)  # slow work after the ack, off Bolt's threads
         self.identities = QuietQueue(directory.warm)
 
     def register(self, app: App) -> None:
@@ -147,14 +145,9 @@ class SlackEdge:
     def form(self, here: Here, shown: flow.Shown) -> None:
         """A case's form opened from a button (the report opens from memory, `report_view`);
         a person the core prefilled (its e-mail) is drawn as their Slack user."""
-        container = here.body.get("container") or {}
-        meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-        values = {**shown.opened.values, **shown.values}
-        values = payloads.as_users(shown.opened, values, self.directory.user_of)
-        lang, hints = self.lang_of(here.user), shown.hints
-        self.show(
-            here, blocks.form_view(shown.opened, lang, metadata=meta, values=values, hints=hints)
-        )
+        drawn = payloads.as_users(shown, self.directory.user_of)
+        lang, meta = self.lang_of(here.user), payloads.message_of(here.body)
+        self.show(here, blocks.shown_view(drawn, lang, meta))
 
     def view(self, here: Here, view: views.View) -> None:
         if isinstance(view, views.CaseView):
@@ -208,29 +201,14 @@ class SlackEdge:
 
     # --- helpers ----------------------------------------------------------------------
 
-    def later(self, work: Callable[..., None], *args: Any) -> None:
-        """Run slow work after the ack, off Bolt's listener threads."""
-        self.pool.submit(self._guarded, work, *args)
-
-    @staticmethod
-    def _guarded(work: Callable[..., None], *args: Any) -> None:
-        try:
-            work(*args)
-        except SlackApiError as exc:  # no bodies in the log: they may hold free text
-            log.warning("slack call failed: %s", exc.response.get("error"))
-        except Exception as exc:
-            log.error("slack work failed: %s", type(exc).__name__)
-
     def lang_of(self, user_id: str) -> str:
         return flow.lang_of(self.services, self.directory.cached_email(user_id))
 
     def actor(self, here: Here, user: str | None = None) -> str | None:
         """The e-mail of the person acting (or of `user`, picked by them); unknown: told."""
-        try:
-            return self.directory.email_of(user or here.user)
-        except (UnknownUser, SlackApiError):
+        if (email := self.directory.find(user or here.user)) is None:
             self.notice(here, [t(self.lang_of(here.user), "chat.error.unknown_user")])
-            return None
+        return email
 
     def show(self, here: Here, view: dict[str, Any]) -> None:
         """Open a dialog; on top of the one clicked in, when the click came from a modal."""
@@ -241,11 +219,9 @@ class SlackEdge:
 
     def warm_up(self) -> None:
         """Before the first request: the report form drawn once (the renderers' first calls),
-        and threads in the pool for the first burst's views.open (started with a short wait
-        each, so the pool makes them now rather than while people wait)."""
+        and threads in the pool for the first burst's views.open (`Later.warm`)."""
         self.report_view("")
-        for _ in range(WARM_THREADS):
-            self.pool.submit(time.sleep, 0.05)
+        self.later.warm(WARM_THREADS)
 
     # --- typed words, the report form and the pickers ---------------------------------------
 
@@ -270,14 +246,12 @@ class SlackEdge:
         self,
         here: Here,
         prefill: dict[str, Any] | None = None,
-        notice: str = "",
         meta: dict[str, Any] | None = None,
+        notice: str = "",
     ) -> None:
         """The report form, from memory only (the reporter's school and language from the
         cache), with a line on top when there is one to say."""
-        view = self.report_view(here.user, prefill=prefill, meta=meta)
-        if notice:
-            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        view = self.report_view(here.user, prefill=prefill, meta=meta, notice=notice)
         here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
         if self.directory.cached_email(here.user) is None:
             self.identities.add(here.user)
@@ -288,17 +262,18 @@ class SlackEdge:
         *,
         prefill: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
+        notice: str = "",
     ) -> dict[str, Any]:
         lang, email = self.lang_of(user), self.directory.cached_email(user)
         prefill = {k: v for k, v in (prefill or {}).items() if v}
         opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
-        return blocks.form_view(opened, lang, metadata={"lang": lang, **(meta or {})})
+        shown = flow.Shown(opened, general=(notice,) if notice else ())
+        return blocks.shown_view(shown, lang, {"lang": lang, **(meta or {})})
 
     def from_message(self, here: Here) -> None:
         """The message shortcut: the report form with *what happened* from the message and
         its permalink under *where* (kept with the case, shown only to who may open it)."""
-        prefill, meta, notice = shortcut_report(here.client, here.body, self.lang_of(here.user))
-        self.open_report(here, prefill, notice, meta)
+        self.open_report(here, *shortcut_report(here.client, here.body, self.lang_of(here.user)))
 
     def field_changed(self, here: Here) -> None:
         """A field that redraws its modal: a choice that shows or hides fields ("en ansatt har
@@ -314,10 +289,7 @@ class SlackEdge:
         step = flow.redraw(self.services, name, email, lang, memo, values, ref=ref)
         if isinstance(step, flow.Notice):
             return edge.draw(self, here, step)
-        keep = {k: v for k, v in meta.items() if k not in ("ref", "opened")}
-        new_view = blocks.form_view(
-            step.opened, lang, metadata=keep, values=values, hints=step.hints
-        )
+        new_view = blocks.shown_view(step, lang, meta)
         try:
             here.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next
@@ -327,9 +299,7 @@ class SlackEdge:
         """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
         in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
         user = body["user"]["id"]
-        try:
-            email = self.directory.cached_email(user) or self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
+        if (email := self.directory.find(user)) is None:
             ack(options=[])
             return
         lang = payloads.metadata(body.get("view") or {}).get("lang") or self.lang_of(user)
@@ -351,11 +321,7 @@ class SlackEdge:
             email = self.directory.email_of(user)
             submission = payloads.submission(form, view, email, self.directory.email_of)
         except (UnknownUser, SlackApiError) as exc:
-            problem = "chat.error.unknown_user"
-            if isinstance(exc, SlackApiError):
-                log.warning("users.info failed on submit: %s", exc.response.get("error"))
-                problem = "chat.error.try_again"
-            ack(**payloads.answer(form, view, lang, flow.Notice(t(lang, problem))))
+            ack(**payloads.answer(form, view, lang, payloads.unknown(exc, lang)))
             return
         lang = self.services.org.language_of(email)
         if form.slow:  # e.g. the export renders: ack with "working", finish after
@@ -375,16 +341,14 @@ class SlackEdge:
         step = flow.submit(self.services, payloads.form_of(view), submission, lang)
         if isinstance(step, flow.Done) and step.result.file is not None:
             self.upload(submission.actor, lang, step.result.file)
-        here.client.views_update(
-            view_id=view["id"], view=blocks.done_view(lang, flow.lines_of(step))
-        )
+        done = blocks.done_view(lang, flow.lines_of(step))
+        here.client.views_update(view_id=view["id"], view=done)
 
     # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
     def do_action(self, here: Here) -> None:
-        """A case's button (on a message, App Home, the case dialog), or a person picked on
-        the message itself (forward: the form in one click; a § 12-5 case asks first):
-        `flow.press` says what to draw."""
+        """A case's button (on a message, App Home, the case dialog) or a person picked on a
+        message (forward; a § 12-5 case asks first): `flow.press` says what to draw."""
         action = here.body["actions"][0]
         verb = blocks.verb_of(action["action_id"])
         if verb is None or (email := self.actor(here)) is None:
@@ -407,8 +371,7 @@ class SlackEdge:
 
     def refresh(self, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
-        user = self.directory.cached_user(actor)
-        who = f"<@{user}>" if user else blocks.escape(people.display(self.services, actor))
+        who = self.directory.mention(actor)
         for refresh in flow.refreshes(self.services, outcome, "slack", verb, who):
             self.update(refresh)
 
@@ -419,8 +382,5 @@ class SlackEdge:
             self.later(self._home, Here(client, {"user": {"id": event["user"]}}))
 
     def _home(self, here: Here) -> None:
-        try:
-            email = self.directory.email_of(here.user)
-        except (UnknownUser, SlackApiError):
-            return
-        edge.draw(self, here, flow.home(self.services, email))
+        if (email := self.directory.find(here.user)) is not None:
+            edge.draw(self, here, flow.home(self.services, email))

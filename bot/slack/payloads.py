@@ -9,14 +9,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot.core import flow, forms
-from bot.core.forms import Field, Kind, Opened
+from bot.core.forms import Field, Kind
 from bot.slack.blocks import OVERVIEW, OVERVIEW_SEARCH, SEARCH_PREFIX, VIEW_PREFIX, done_view
 from bot.slack.directory import UnknownUser
+from handlers.i18n import t
 
 log = logging.getLogger("meldefra.slack")
 
@@ -79,13 +82,12 @@ def changed_values(form: forms.Form, body: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def as_users(
-    opened: Opened, values: Mapping[str, Any], user_of: Callable[[str], str]
-) -> dict[str, Any]:
-    """Values as a modal draws them: a person given by e-mail as their Slack user (left out
-    when Slack does not know them)."""
-    out = dict(values)
-    persons = [f for f in opened.form.fields() if isinstance(f, Field)]
+def as_users(shown: flow.Shown, user_of: Callable[[str], str]) -> flow.Shown:
+    """A form as a modal draws it, its values over those it opened with: a person given by
+    e-mail (the core prefilled it) as their Slack user, left out when Slack does not know
+    them."""
+    out = {**shown.opened.values, **shown.values}
+    persons = [f for f in shown.opened.form.fields() if isinstance(f, Field)]
     for name in (f.name for f in persons if f.kind == Kind.PERSON):
         value = out.get(name)
         if isinstance(value, str) and "@" in value:
@@ -93,7 +95,16 @@ def as_users(
                 out[name] = user_of(value)
             except (UnknownUser, SlackApiError):
                 del out[name]
-    return out
+    return replace(shown, values=out)
+
+
+def unknown(exc: UnknownUser | SlackApiError, lang: str) -> flow.Notice:
+    """Why the person acting could not be read: Slack shows us no e-mail for them, or Slack
+    failed (logged by its error code: try again)."""
+    if isinstance(exc, UnknownUser):
+        return flow.Notice(t(lang, "chat.error.unknown_user"))
+    log.warning("users.info failed on submit: %s", exc.response.get("error"))
+    return flow.Notice(t(lang, "chat.error.try_again"))
 
 
 def home_query(body: dict[str, Any]) -> Mapping[str, Any] | None:
@@ -182,10 +193,44 @@ def errors_for(view: dict[str, Any], step: flow.Shown | flow.Notice) -> dict[str
     return errors
 
 
+def message_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The message a button was clicked on (its channel and ts), kept in the metadata of the
+    form it opens."""
+    container = body.get("container") or {}
+    return {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+
+
 def channel_of(body: dict[str, Any]) -> str | None:
     """The conversation a person clicked in; None in a modal or App Home."""
     container = body.get("container") or {}
     return container.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+class Later:
+    """Slow work (Slack API calls, the export's rendering) run after the ack in a pool of its
+    own, so Bolt's listener threads are free at once; a failure is logged by Slack's error
+    code or its kind only (bodies may hold free text)."""
+
+    def __init__(self, threads: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-work")
+
+    def __call__(self, work: Callable[..., None], *args: Any) -> None:
+        self.pool.submit(self._guarded, work, *args)
+
+    def warm(self, threads: int) -> None:
+        """Threads started now (each with a short wait, so the pool makes them now), for
+        the first burst after start rather than while people wait."""
+        for _ in range(threads):
+            self.pool.submit(time.sleep, 0.05)
+
+    @staticmethod
+    def _guarded(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except SlackApiError as exc:
+            log.warning("slack call failed: %s", exc.response.get("error"))
+        except Exception as exc:
+            log.error("slack work failed: %s", type(exc).__name__)
 
 
 class QuietQueue:
