@@ -262,3 +262,35 @@ def test_choices_made_when_a_form_opens_are_offered(services: Services) -> None:
         "Ola N.",
         "Kari M.",
     ]
+
+
+def test_a_click_says_what_to_draw_and_what_to_update(services: Services) -> None:
+    """`flow.press`: a change is shown by the case's messages (nothing drawn), the same click
+    again is told (changed nothing), a refusal is a notice, the home comes again when asked."""
+    from bot.core import flow, views
+
+    ref = _file(services)
+    done = flow.press(services, "acknowledge", ref, LEADER)
+    assert done.step is None and done.home is None
+    assert done.outcome is not None and done.outcome.changed and done.verb == "acknowledge"
+    again = flow.press(services, "acknowledge", ref, LEADER, from_home=True)
+    assert isinstance(again.step, flow.Done) and again.outcome is not None
+    assert not again.outcome.changed and isinstance(again.home, views.HomeView)
+    refused = flow.press(services, "acknowledge", ref, OTHER, from_home=True)
+    assert isinstance(refused.step, flow.Notice) and refused.outcome is None
+    assert refused.home is None
+
+
+def test_a_failing_handler_is_a_notice_to_try_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core import flow
+
+    ref = _file(services)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(forms, "submit", broken)
+    step = flow.try_submit(services, "note", Submission(LEADER, {"note": "x"}, ref), "nb")
+    assert step == flow.Notice(catalogs()["nb"]["chat.error.try_again"])

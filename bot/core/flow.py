@@ -15,6 +15,7 @@ an async edge runs these in a worker thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
 from handlers.org import School
 from handlers.services import Services
+
+log = logging.getLogger("meldefra.core")
 
 
 @dataclass(frozen=True)
@@ -463,3 +466,92 @@ def submitted(
         return Opened(form, ref)
     prefill = {"school": school} if school else None
     return forms.report_opened(services.org, actor=actor, prefill=prefill)
+
+
+# --- shared by the edges (Slack) ---
+
+
+def redraw(
+    services: Services,
+    name: str,
+    actor: str | None,
+    lang: str,
+    memo: Mapping[str, Any] | None,
+    values: Mapping[str, Any],
+    *,
+    ref: str | None = None,
+) -> Shown | Notice:
+    """A form drawn again as it is filled in (a choice that shows or hides fields, a time
+    typed and shown back as understood), with the values so far and the hint under each field
+    that understands what was typed in it. From what it was opened with (`Opened.memo`) when
+    the edge kept that; the report from memory, at the school picked; else a case's form opened
+    again (its access check: a logged read, a refusal as a notice)."""
+    if memo is not None:
+        opened = forms.reopened(name, ref, memo, values)
+    elif not forms.FORMS[name].about_case:
+        school = values.get("school")
+        school_id = school if isinstance(school, str) else None
+        opened = forms.report_opened(services.org, actor=actor, school_id=school_id)
+    else:
+        step = open_form(services, name, actor, lang, ref=ref)
+        if isinstance(step, Notice):
+            return step
+        opened = step.opened
+    return Shown(opened, values, hints=hints(services, opened, values, actor, lang))
+
+
+def try_submit(
+    services: Services,
+    name: str,
+    submission: Submission,
+    lang: str,
+    *,
+    shown: Iterable[str] | None = None,
+) -> Done | Shown | Notice:
+    """`submit`, with a failure that is not the person's (the database, a bug) as a notice to
+    try again: nothing is half-stored (one transaction), the form can stay open with what was
+    typed, and the log names only the form."""
+    try:
+        return submit(services, name, submission, lang, shown=shown)
+    except Exception:
+        log.error("submitting %s failed", name)
+        return Notice(t(lang, "chat.error.try_again"))
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """A case's button clicked (`press`): the step to draw (None when the updated messages
+    say what was done), the outcome the case's messages are updated with (`refreshes`, naming
+    `verb`), and the home drawn again when the click came from it."""
+
+    step: Step | None
+    outcome: review.Outcome | None = None
+    verb: str = ""
+    home: views.HomeView | None = None
+
+
+def press(
+    services: Services,
+    verb: str,
+    ref: str,
+    actor: str,
+    *,
+    picked: str | None = None,
+    from_home: bool = False,
+) -> Clicked:
+    """A case's button (`click`), or a person `picked` on the case's message for an action
+    whose form asks only that (forward: `submit_one`). A change is shown by the case's
+    messages, updated, and by the home when it was clicked there; a step that changed nothing
+    (already done, a refusal, a form, a view) is drawn."""
+    lang = lang_of(services, actor)
+    form = actions.ACTIONS[verb].form
+    step: Step
+    if form and picked is not None:
+        step = submit_one(services, form, actor, ref, picked, lang)
+    else:
+        step = click(services, verb, ref, actor, lang)
+    if not isinstance(step, Done) or step.result.outcome is None:
+        return Clicked(step)
+    outcome = step.result.outcome
+    again = home(services, actor) if from_home else None
+    return Clicked(None if outcome.changed else step, outcome, step.verb, again)

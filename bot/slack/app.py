@@ -10,11 +10,9 @@ runs before the ack, and it is database work.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +22,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import actions, edge, flow, forms, views, words
-from bot.core.forms import Field, Kind, Opened, Submission
+from bot.core.forms import Field, Submission
 from bot.slack import blocks, payloads
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import shortcut_report
-from bot.slack.payloads import QuietQueue
-from handlers import people
+from bot.slack.payloads import Later, QuietQueue
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -96,13 +93,11 @@ def build_app(
 @dataclass(frozen=True)
 class Here:
     """Where a person acted (the payload: user, trigger, channel or view), to answer there;
-    `respond` for a slash command's answer; `query` for App Home's overview (a search, a sort,
-    a page; else the one App Home showed when the person acted there)."""
+    `respond` for a slash command's answer."""
 
     client: WebClient
     body: dict[str, Any]
     respond: Respond | None = None
-    query: Mapping[str, Any] | None = None
 
     @property
     def user(self) -> str:
@@ -121,31 +116,38 @@ class SlackEdge:
         client: WebClient,
     ) -> None:
         self.services, self.directory, self.wake, self.client = services, directory, wake, client
-        self.pool = ThreadPoolExecutor(max_workers=SLOW_THREADS, thread_name_prefix="slack-work")
-        self.identities = QuietQueue(self.warm_identity)
+        self.later = Later(SLOW_THREADS)  # slow work after the ack, off Bolt's threads
+        self.identities = QuietQueue(directory.warm)
 
     def register(self, app: App) -> None:
         app.command("/meldefra")(self.command)
-        app.shortcut(MESSAGE_SHORTCUT)(self.from_message)
+        app.shortcut(MESSAGE_SHORTCUT)(self.acked(self.from_message))
         app.view(FORM_VIEWS)(self.submit)
-        app.action(FIELD_CHANGES)(self.field_changed)
-        app.action("home_report")(self.open_from_home)
-        app.action(re.compile(r"^case_\w+$"))(self.case_action)
+        app.action(FIELD_CHANGES)(self.acked(self.field_changed))
+        app.action("home_report")(self.acked(self.open_report))
+        app.action(re.compile(r"^case_\w+$"))(self.acked(self.do_action))
         app.options(re.compile(rf"^{blocks.SEARCH_PREFIX}\w+$"))(self.suggest)
         app.event("app_home_opened")(self.home)
-        app.action(re.compile(rf"^{blocks.OVERVIEW}\w+$"))(self.overview_action)
+        # A search typed (Enter), a sort or a page of the overview: App Home again.
+        app.action(re.compile(rf"^{blocks.OVERVIEW}\w+$"))(self.acked(self._home))
+
+    def acked(self, work: Callable[[Here], None]) -> Callable[..., None]:
+        """A listener that acks, then hands `work` where the person acted to the pool."""
+
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            self.later(work, Here(client, body))
+
+        return listener
 
     # --- the edge: a form, a view, a notice; an update, an upload ----------------------
 
     def form(self, here: Here, shown: flow.Shown) -> None:
         """A case's form opened from a button (the report opens from memory, `report_view`);
         a person the core prefilled (its e-mail) is drawn as their Slack user."""
-        container = here.body.get("container") or {}
-        meta = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
-        lang = self.lang_of(here.user)
-        values = self.as_users(shown.opened, {**shown.opened.values, **shown.values})
-        view = blocks.form_view(shown.opened, lang, metadata=meta, values=values, hints=shown.hints)
-        self.show(here, view)
+        drawn = payloads.as_users(shown, self.directory.user_of)
+        lang, meta = self.lang_of(here.user), payloads.message_of(here.body)
+        self.show(here, blocks.shown_view(drawn, lang, meta))
 
     def view(self, here: Here, view: views.View) -> None:
         if isinstance(view, views.CaseView):
@@ -154,8 +156,10 @@ class SlackEdge:
             self.show(here, blocks.plan_modal(view))
         elif isinstance(view, views.ListView):
             self.notice(here, [blocks.listing(view)])
-        else:
-            here.client.views_publish(user_id=here.user, view=self.home_view(here, view))
+        else:  # App Home, with rektor's overview for the query asked or the one it showed
+            email, query = self.directory.cached_email(here.user), payloads.home_query(here.body)
+            found = flow.show_overview(self.services, email, view.lang, query) if email else None
+            here.client.views_publish(user_id=here.user, view=blocks.home_view(view, found))
 
     def notice(self, here: Here, lines: Sequence[str]) -> None:
         """A private reply where the person acted: the command's answer, ephemeral in a
@@ -197,29 +201,14 @@ class SlackEdge:
 
     # --- helpers ----------------------------------------------------------------------
 
-    def later(self, work: Callable[..., None], *args: Any) -> None:
-        """Run slow work after the ack, off Bolt's listener threads."""
-        self.pool.submit(self._guarded, work, *args)
-
-    @staticmethod
-    def _guarded(work: Callable[..., None], *args: Any) -> None:
-        try:
-            work(*args)
-        except SlackApiError as exc:  # no bodies in the log: they may hold free text
-            log.warning("slack call failed: %s", exc.response.get("error"))
-        except Exception as exc:
-            log.error("slack work failed: %s", type(exc).__name__)
-
     def lang_of(self, user_id: str) -> str:
         return flow.lang_of(self.services, self.directory.cached_email(user_id))
 
     def actor(self, here: Here, user: str | None = None) -> str | None:
         """The e-mail of the person acting (or of `user`, picked by them); unknown: told."""
-        try:
-            return self.directory.email_of(user or here.user)
-        except (UnknownUser, SlackApiError):
+        if (email := self.directory.find(user or here.user)) is None:
             self.notice(here, [t(self.lang_of(here.user), "chat.error.unknown_user")])
-            return None
+        return email
 
     def show(self, here: Here, view: dict[str, Any]) -> None:
         """Open a dialog; on top of the one clicked in, when the click came from a modal."""
@@ -230,18 +219,9 @@ class SlackEdge:
 
     def warm_up(self) -> None:
         """Before the first request: the report form drawn once (the renderers' first calls),
-        and threads in the pool for the first burst's views.open (started with a short wait
-        each, so the pool makes them now rather than while people wait)."""
+        and threads in the pool for the first burst's views.open (`Later.warm`)."""
         self.report_view("")
-        for _ in range(WARM_THREADS):
-            self.pool.submit(time.sleep, 0.05)
-
-    def warm_identity(self, user: str) -> None:
-        # Before the submission, so it needs no users.info call.
-        try:
-            self.directory.email_of(user)
-        except (SlackApiError, UnknownUser) as exc:
-            log.info("identity not resolved yet: %s", type(exc).__name__)
+        self.later.warm(WARM_THREADS)
 
     # --- typed words, the report form and the pickers ---------------------------------------
 
@@ -249,15 +229,13 @@ class SlackEdge:
         here = Here(client, body, respond)
         intent, rest = words.intent(body.get("text") or "")
         if intent == words.HELP:
-            ack(
-                response_type="ephemeral",
-                text=blocks.escape(t(self.lang_of(here.user), "chat.help")),
-            )
-        elif intent in (words.MINE, words.CASES):
-            ack()
+            help_text = t(self.lang_of(here.user), "chat.help")
+            ack(response_type="ephemeral", text=blocks.escape(help_text))
+            return
+        ack()
+        if intent in (words.MINE, words.CASES):
             self.later(self.answer_list, here, intent)
         else:
-            ack()
             self.later(self.open_report, here, {"what": rest})
 
     def answer_list(self, here: Here, intent: str) -> None:
@@ -268,14 +246,12 @@ class SlackEdge:
         self,
         here: Here,
         prefill: dict[str, Any] | None = None,
-        notice: str = "",
         meta: dict[str, Any] | None = None,
+        notice: str = "",
     ) -> None:
         """The report form, from memory only (the reporter's school and language from the
         cache), with a line on top when there is one to say."""
-        view = self.report_view(here.user, prefill=prefill, meta=meta)
-        if notice:
-            view["blocks"].insert(1, blocks.context(blocks.escape(notice)))
+        view = self.report_view(here.user, prefill=prefill, meta=meta, notice=notice)
         here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
         if self.directory.cached_email(here.user) is None:
             self.identities.add(here.user)
@@ -285,68 +261,35 @@ class SlackEdge:
         user: str,
         *,
         prefill: dict[str, Any] | None = None,
-        values: dict[str, Any] | None = None,
-        school: str | None = None,
         meta: dict[str, Any] | None = None,
+        notice: str = "",
     ) -> dict[str, Any]:
         lang, email = self.lang_of(user), self.directory.cached_email(user)
         prefill = {k: v for k, v in (prefill or {}).items() if v}
-        opened = forms.report_opened(
-            self.services.org, actor=email, school_id=school, prefill=prefill
-        )
-        return blocks.form_view(
-            opened, lang, metadata={"lang": lang, **(meta or {})}, values=values
-        )
+        opened = forms.report_opened(self.services.org, actor=email, prefill=prefill)
+        shown = flow.Shown(opened, general=(notice,) if notice else ())
+        return blocks.shown_view(shown, lang, {"lang": lang, **(meta or {})})
 
-    def from_message(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def from_message(self, here: Here) -> None:
         """The message shortcut: the report form with *what happened* from the message and
         its permalink under *where* (kept with the case, shown only to who may open it)."""
-        ack()
-        self.later(self._from_message, Here(client, body))
+        self.open_report(here, *shortcut_report(here.client, here.body, self.lang_of(here.user)))
 
-    def _from_message(self, here: Here) -> None:
-        prefill, meta, notice = shortcut_report(here.client, here.body, self.lang_of(here.user))
-        self.open_report(here, prefill, notice, meta)
-
-    def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        self.later(self.open_report, Here(client, body))
-
-    def field_changed(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def field_changed(self, here: Here) -> None:
         """A field that redraws its modal: a choice that shows or hides fields ("en ansatt har
         krenket en elev" asks which employee; "Avslutt saken" asks nothing more), a time
-        typed (Enter) shown back as understood under it. Ack first; views.update after."""
-        ack()
-        self.later(self._field_changed, Here(client, body))
-
-    def _field_changed(self, here: Here) -> None:
+        typed (Enter) shown back as understood under it (`flow.redraw`). Acked first."""
         view = here.body.get("view") or {}
-        name = str(view.get("callback_id", "")).removeprefix(blocks.VIEW_PREFIX)
+        name, meta = payloads.form_of(view), payloads.metadata(view)
         if name not in forms.FORMS or "id" not in view or (email := self.actor(here)) is None:
             return
-        form, meta = forms.FORMS[name], payloads.metadata(view)
         lang = meta.get("lang") or self.services.org.language_of(email)
-        # A person picked stays their Slack user: the form is drawn again, not submitted.
-        state = (view.get("state") or {}).get("values") or {}
-        values = payloads.values_of(form, state, lambda user: user)
-        for action in here.body.get("actions") or ():  # the change itself, as the action has it
-            changed = payloads.state_value({"x": {"a": action}}, "x")
-            if action.get("block_id") and changed is not None:
-                values[action["block_id"]] = changed
-        ref = meta.get("ref")
-        if "opened" in meta:
-            opened = forms.reopened(name, ref, meta["opened"], values)
-        elif not form.about_case:
-            school = values.get("school") if isinstance(values.get("school"), str) else None
-            opened = forms.report_opened(self.services.org, actor=email, school_id=school)
-        else:
-            step = flow.open_form(self.services, name, email, lang, ref=ref)
-            if isinstance(step, flow.Notice):
-                return edge.draw(self, here, step)
-            opened = step.opened
-        hints = flow.hints(self.services, opened, values, email, lang)
-        keep = {k: v for k, v in meta.items() if k not in ("ref", "opened")}
-        new_view = blocks.form_view(opened, lang, metadata=keep, values=values, hints=hints)
+        values = payloads.changed_values(forms.FORMS[name], here.body)
+        memo, ref = meta.get("opened"), meta.get("ref")
+        step = flow.redraw(self.services, name, email, lang, memo, values, ref=ref)
+        if isinstance(step, flow.Notice):
+            return edge.draw(self, here, step)
+        new_view = blocks.shown_view(step, lang, meta)
         try:
             here.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
         except SlackApiError as exc:  # hash_conflict: the person kept typing; their next
@@ -355,16 +298,12 @@ class SlackEdge:
     def suggest(self, ack: Ack, body: dict[str, Any]) -> None:
         """block_suggestion: the pupils (or staff) matching what was typed, at the school picked
         in the form or the person's own; the answer is the ack (within Slack's 3 s)."""
-        user, view = body["user"]["id"], body.get("view") or {}
-        try:
-            email = self.directory.cached_email(user) or self.directory.email_of(user)
-        except (UnknownUser, SlackApiError):
+        user = body["user"]["id"]
+        if (email := self.directory.find(user)) is None:
             ack(options=[])
             return
-        lang = payloads.metadata(view).get("lang") or self.lang_of(user)
-        school = payloads.state_value((view.get("state") or {}).get("values") or {}, "school")
-        dataset = str(body.get("action_id", "")).removeprefix(blocks.SEARCH_PREFIX)
-        typed, school = str(body.get("value") or ""), school if isinstance(school, str) else None
+        lang = payloads.metadata(body.get("view") or {}).get("lang") or self.lang_of(user)
+        dataset, typed, school = payloads.suggestion(body)
         found = flow.picks(self.services, email, dataset, typed, lang, school=school)
         ack(options=blocks.search_options(found, lang))
 
@@ -373,112 +312,68 @@ class SlackEdge:
     def submit(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
-        form, meta = forms.FORMS[name], payloads.metadata(view)
-        lang = meta.get("lang") or self.lang_of(body["user"]["id"])
+        """Any form's submission: filed before the ack, which carries the problems beside
+        their fields (`payloads.answer`); a slow form acks "working" and finishes after."""
+        name, meta = payloads.form_of(view), payloads.metadata(view)
+        form, user = forms.FORMS[name], body["user"]["id"]
+        lang = meta.get("lang") or self.lang_of(user)
         try:
-            email = self.directory.email_of(body["user"]["id"])
-            values = payloads.values_of(form, view["state"]["values"], self.directory.email_of)
-        except UnknownUser:
-            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.unknown_user")))
-        except SlackApiError as exc:
-            log.warning("users.info failed on submit: %s", exc.response.get("error"))
-            return self.refuse(ack, view, flow.Notice(t(lang, "chat.error.try_again")))
+            email = self.directory.email_of(user)
+            submission = payloads.submission(form, view, email, self.directory.email_of)
+        except (UnknownUser, SlackApiError) as exc:
+            ack(**payloads.answer(form, view, lang, payloads.unknown(exc, lang)))
+            return
         lang = self.services.org.language_of(email)
-        if meta.get("permalink"):  # the message shortcut's report keeps where it came from
-            values["where"] = payloads.with_permalink(values.get("where"), str(meta["permalink"]))
-        submission = Submission(email, values, meta.get("ref"), key=f"slack:{view['id']}")
         if form.slow:  # e.g. the export renders: ack with "working", finish after
             ack(response_action="update", view=blocks.working_view(lang, t(lang, form.title)))
             return self.later(self.finish_slow, Here(client, body), view, submission, lang)
-        try:
-            step = flow.submit(
-                self.services, name, submission, lang, shown=payloads.inputs_of(view)
-            )
-        except Exception:
-            # The modal stays open with the text typed; nothing half-stored (one transaction).
-            log.error("submitting %s failed", name)
-            step = flow.Notice(t(lang, "chat.error.try_again"))
-        if not isinstance(step, flow.Done):
-            return self.refuse(ack, view, step)
-        if form.closes:
-            ack()
-        else:
-            ack(response_action="update", view=blocks.done_view(lang, step.lines))
-        if step.result.outcome is not None:
-            self.later(self.refresh, step.result.outcome, email, step.verb)
-        self.wake()
-
-    @staticmethod
-    def refuse(ack: Ack, view: dict[str, Any], step: flow.Shown | flow.Notice) -> None:
-        """The modal stays open, with what was typed and the problems beside their fields."""
-        ack(response_action="errors", errors=payloads.errors_for(view, step))
+        shown = payloads.inputs_of(view)
+        step = flow.try_submit(self.services, name, submission, lang, shown=shown)
+        ack(**payloads.answer(form, view, lang, step))
+        if isinstance(step, flow.Done):
+            if step.result.outcome is not None:
+                self.later(self.refresh, step.result.outcome, email, step.verb)
+            self.wake()
 
     def finish_slow(
         self, here: Here, view: dict[str, Any], submission: Submission, lang: str
     ) -> None:
-        name = view["callback_id"].removeprefix(blocks.VIEW_PREFIX)
-        step = flow.submit(self.services, name, submission, lang)
+        step = flow.submit(self.services, payloads.form_of(view), submission, lang)
         if isinstance(step, flow.Done) and step.result.file is not None:
             self.upload(submission.actor, lang, step.result.file)
-        here.client.views_update(
-            view_id=view["id"], view=blocks.done_view(lang, flow.lines_of(step))
-        )
+        done = blocks.done_view(lang, flow.lines_of(step))
+        here.client.views_update(view_id=view["id"], view=done)
 
     # --- case actions: buttons on messages, App Home and the case dialog ----------------
 
-    def case_action(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
+    def do_action(self, here: Here) -> None:
+        """A case's button (on a message, App Home, the case dialog) or a person picked on a
+        message (forward; a § 12-5 case asks first): `flow.press` says what to draw."""
+        action = here.body["actions"][0]
         verb = blocks.verb_of(action["action_id"])
-        if verb is not None:
-            self.later(self.do_action, verb, Here(client, body), action)
-
-    def do_action(self, verb: str, here: Here, action: dict[str, Any]) -> None:
-        declared = actions.ACTIONS[verb]
-        ref = action.get("value") or here.body["actions"][0]["block_id"].split(":", 1)[-1]
-        if (email := self.actor(here)) is None:
+        if verb is None or (email := self.actor(here)) is None:
             return
-        lang = self.services.org.language_of(email)
-        step: flow.Step
-        if declared.form and blocks.inline_person(declared.form):
-            # A person picked on the message itself (forward): the form in one click; a
-            # § 12-5 case asks first (the form, with the person picked: `flow.submit_one`).
-            picked = action.get("selected_user")
-            if not picked or (target := self.actor(here, picked)) is None:
+        ref = action.get("value") or action["block_id"].split(":", 1)[-1]
+        picked, form = None, actions.ACTIONS[verb].form
+        if form and blocks.inline_person(form):
+            user = action.get("selected_user")
+            if not user or (picked := self.actor(here, user)) is None:
                 return
-            step = flow.submit_one(self.services, declared.form, email, ref, target, lang)
-        else:
-            step = flow.click(self.services, verb, ref, email, lang)
-        if not isinstance(step, flow.Done) or step.result.outcome is None:
-            return edge.draw(self, here, step)
-        if not step.result.outcome.changed:
-            edge.draw(self, here, step)
-        self.refresh(step.result.outcome, email, step.verb)
-        if (here.body.get("view") or {}).get("type") == "home":  # the overview as it was shown
-            edge.draw(self, here, flow.home(self.services, email))
-        self.wake()
+        home = (here.body.get("view") or {}).get("type") == "home"
+        clicked = flow.press(self.services, verb, ref, email, picked=picked, from_home=home)
+        if clicked.step is not None:
+            edge.draw(self, here, clicked.step)
+        if clicked.outcome is not None:
+            self.refresh(clicked.outcome, email, clicked.verb)
+            if clicked.home is not None:  # the overview as it was shown
+                edge.draw(self, here, clicked.home)
+            self.wake()
 
     def refresh(self, outcome: Outcome, actor: str, verb: str) -> None:
         """Update every leader's message about the case in place: new state, who acted."""
-        user = self.directory.cached_user(actor)
-        who = f"<@{user}>" if user else blocks.escape(people.display(self.services, actor))
+        who = self.directory.mention(actor)
         for refresh in flow.refreshes(self.services, outcome, "slack", verb, who):
             self.update(refresh)
-
-    def as_users(self, opened: Opened, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Values as a modal draws them: a person given by e-mail as their Slack user."""
-        out = dict(values)
-        persons = [f for f in opened.form.fields() if isinstance(f, Field)]
-        for name in (f.name for f in persons if f.kind == Kind.PERSON):
-            value = out.get(name)
-            if isinstance(value, str) and "@" in value:
-                try:
-                    out[name] = self.directory.user_of(value)
-                except (UnknownUser, SlackApiError):
-                    del out[name]
-        return out
 
     # --- App Home ---------------------------------------------------------------------
 
@@ -487,30 +382,5 @@ class SlackEdge:
             self.later(self._home, Here(client, {"user": {"id": event["user"]}}))
 
     def _home(self, here: Here) -> None:
-        try:
-            email = self.directory.email_of(here.user)
-        except (UnknownUser, SlackApiError):
-            return
-        edge.draw(self, here, flow.home(self.services, email))
-
-    def home_view(self, here: Here, home: views.HomeView) -> dict[str, Any]:
-        """App Home: the person's lists and, for rektor (skoleeier, a leader with cases), the
-        overview for the query asked for or the one App Home showed."""
-        query = here.query
-        if query is None and (here.body.get("view") or {}).get("type") == "home":
-            query = payloads.metadata(here.body["view"])
-        email = self.directory.cached_email(here.user)
-        found = flow.show_overview(self.services, email, home.lang, query) if email else None
-        return blocks.home_view(home, found)
-
-    def overview_action(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        """A search typed (Enter), a sort or a page of the overview: App Home again."""
-        ack()
-        if action["action_id"] == blocks.OVERVIEW_SEARCH:
-            shown = payloads.metadata(body.get("view") or {})
-            query = {**shown, "text": action.get("value") or "", "page": "1"}
-        else:
-            query = json.loads(action.get("value") or "{}")
-        self.later(self._home, Here(client, body, query=query))
+        if (email := self.directory.find(here.user)) is not None:
+            edge.draw(self, here, flow.home(self.services, email))

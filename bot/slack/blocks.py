@@ -18,7 +18,7 @@ from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.checks import Hint
-from bot.core.flow import Refresh
+from bot.core.flow import Refresh, Shown
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -121,16 +121,18 @@ def form_view(
     metadata: Mapping[str, Any] | None = None,
     values: Mapping[str, Any] | None = None,
     hints: Mapping[str, Hint] | None = None,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A modal drawn from the form's declaration. `values` (what was picked so far) decides
     the fields shown (`shown_if`, `hidden_if`); `hints` (bot.core.checks) go under their
-    fields. The metadata keeps what the form was opened with (`Opened.memo`), so it can be
-    drawn again as the person types (SlackEdge.field_changed)."""
+    fields, `notes` above them all. The metadata keeps what the form was opened with
+    (`Opened.memo`), so it can be drawn again as the person types (`flow.redraw`)."""
     form = opened.form
     current = {**opened.values, **(values or {})}
     blocks: list[Block] = []
     if form.intro:
         blocks.append(context(escape(t(lang, form.intro))))
+    blocks.extend(context(escape(note)) for note in notes)
     for item in opened.shown():
         if isinstance(item, Heading):
             blocks.append(section(f"*{escape(item.text(lang))}*"))
@@ -151,6 +153,15 @@ def form_view(
         "private_metadata": json.dumps(meta),
         "blocks": blocks[:VIEW_BLOCKS],
     }
+
+
+def shown_view(shown: Shown, lang: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A form as the core shows it (`flow.Shown`: the values to keep, the hints under their
+    fields, the lines above them), opened or drawn again: what it was opened with is kept
+    anew (`form_view`)."""
+    keep = {k: v for k, v in metadata.items() if k not in ("ref", "opened")}
+    values, hints, notes = shown.values, shown.hints, shown.general
+    return form_view(shown.opened, lang, metadata=keep, values=values, hints=hints, notes=notes)
 
 
 METADATA_LIMIT = 3000  # Slack: characters of a view's private_metadata

@@ -6,15 +6,19 @@ everyone. DM channel ids are cached the same way.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from handlers import identity
+from bot.slack.blocks import escape
+from handlers import identity, people
 from handlers.directory import remember_display_name
 from handlers.services import Services
 
 PLATFORM = "slack"
+log = logging.getLogger("meldefra.slack")
 
 
 class UnknownUser(Exception):
@@ -53,6 +57,28 @@ class SlackDirectory:
         remember_display_name(self.services, email, name, PLATFORM)
         self._cache(user_id, email)
         return email
+
+    def find(self, user_id: str) -> str | None:
+        """The user's e-mail; None when Slack shows us none for them (a bot, a missing scope)
+        or fails to answer."""
+        try:
+            return self.email_of(user_id)
+        except (UnknownUser, SlackApiError):
+            return None
+
+    def mention(self, email: str) -> str:
+        """A person as a message names them: a mention where Slack knows them, else the
+        name the directory has (as mrkdwn)."""
+        user = self.cached_user(email)
+        return f"<@{user}>" if user else escape(people.display(self.services, email))
+
+    def warm(self, user_id: str) -> None:
+        """A new reporter's e-mail resolved ahead of their submission (`QuietQueue`), so it
+        needs no users.info call; what fails here is asked again then."""
+        try:
+            self.email_of(user_id)
+        except (SlackApiError, UnknownUser) as exc:
+            log.info("identity not resolved yet: %s", type(exc).__name__)
 
     def cached_email(self, user_id: str) -> str | None:
         """Without any network call (for the path before views.open)."""

@@ -1,5 +1,6 @@
 """Reading Slack's payloads for the edge (bot/slack/app.py): a modal's values as the core
-wants them, its metadata, where a person acted, and the problems a submission's ack shows."""
+wants them (and back: a person as their Slack user), its metadata, where a person acted, the
+overview's query, and the problems a submission's ack shows."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
+
+from slack_sdk.errors import SlackApiError
 
 from bot.core import flow, forms
 from bot.core.forms import Field, Kind
+from bot.slack.blocks import OVERVIEW, OVERVIEW_SEARCH, SEARCH_PREFIX, VIEW_PREFIX, done_view
+from bot.slack.directory import UnknownUser
+from handlers.i18n import t
 
 log = logging.getLogger("meldefra.slack")
 
@@ -57,6 +65,92 @@ def values_of(
     return values
 
 
+def form_of(view: Mapping[str, Any]) -> str:
+    """The name of the form a modal draws (its callback_id: `meldefra_<form>`)."""
+    return str(view.get("callback_id", "")).removeprefix(VIEW_PREFIX)
+
+
+def changed_values(form: forms.Form, body: dict[str, Any]) -> dict[str, Any]:
+    """A modal's values as a field's change finds them, the change itself as the action has
+    it; a person picked stays their Slack user (the form is drawn again, not submitted)."""
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    values = values_of(form, state, lambda user: user)
+    for action in body.get("actions") or ():
+        changed = state_value({"x": {"a": action}}, "x")
+        if action.get("block_id") and changed is not None:
+            values[action["block_id"]] = changed
+    return values
+
+
+def as_users(shown: flow.Shown, user_of: Callable[[str], str]) -> flow.Shown:
+    """A form as a modal draws it, its values over those it opened with: a person given by
+    e-mail (the core prefilled it) as their Slack user, left out when Slack does not know
+    them."""
+    out = {**shown.opened.values, **shown.values}
+    persons = [f for f in shown.opened.form.fields() if isinstance(f, Field)]
+    for name in (f.name for f in persons if f.kind == Kind.PERSON):
+        value = out.get(name)
+        if isinstance(value, str) and "@" in value:
+            try:
+                out[name] = user_of(value)
+            except (UnknownUser, SlackApiError):
+                del out[name]
+    return replace(shown, values=out)
+
+
+def unknown(exc: UnknownUser | SlackApiError, lang: str) -> flow.Notice:
+    """Why the person acting could not be read: Slack shows us no e-mail for them, or Slack
+    failed (logged by its error code: try again)."""
+    if isinstance(exc, UnknownUser):
+        return flow.Notice(t(lang, "chat.error.unknown_user"))
+    log.warning("users.info failed on submit: %s", exc.response.get("error"))
+    return flow.Notice(t(lang, "chat.error.try_again"))
+
+
+def home_query(body: dict[str, Any]) -> Mapping[str, Any] | None:
+    """The query of rektor's overview a person acted on: a search typed (Enter: from the
+    first page, sorted as App Home showed it), a sort or a page (the button's value); else the
+    one App Home showed when they acted there; None elsewhere."""
+    view = body.get("view") or {}
+    for action in body.get("actions") or ():
+        if action.get("action_id") == OVERVIEW_SEARCH:
+            return {**metadata(view), "text": action.get("value") or "", "page": "1"}
+        if str(action.get("action_id", "")).startswith(OVERVIEW):
+            return json.loads(action.get("value") or "{}")  # type: ignore[no-any-return]
+    return metadata(view) if view.get("type") == "home" else None
+
+
+def submission(
+    form: forms.Form, view: dict[str, Any], actor: str, email_of: Callable[[str], str]
+) -> forms.Submission:
+    """A modal's submission as the core takes it (once per view: its id is the key). A report
+    from the message shortcut keeps the message's permalink in *where*."""
+    values = values_of(form, view["state"]["values"], email_of)
+    meta = metadata(view)
+    if meta.get("permalink"):
+        values["where"] = with_permalink(values.get("where"), str(meta["permalink"]))
+    return forms.Submission(actor, values, meta.get("ref"), key=f"slack:{view['id']}")
+
+
+def answer(form: forms.Form, view: dict[str, Any], lang: str, step: flow.Step) -> dict[str, Any]:
+    """A submission's ack: the problems beside their fields (the modal stays open with what
+    was typed), else closed (`closes`) or the lines of what was done in its place."""
+    if isinstance(step, flow.Shown | flow.Notice):
+        return {"response_action": "errors", "errors": errors_for(view, step)}
+    if form.closes:
+        return {}
+    return {"response_action": "update", "view": done_view(lang, flow.lines_of(step))}
+
+
+def suggestion(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    """What a picker's block_suggestion asks for: the dataset (its action_id), the text
+    typed, and the school picked in the form (None: the person's own)."""
+    view = body.get("view") or {}
+    school = state_value((view.get("state") or {}).get("values") or {}, "school")
+    dataset = str(body.get("action_id", "")).removeprefix(SEARCH_PREFIX)
+    return dataset, str(body.get("value") or ""), school if isinstance(school, str) else None
+
+
 def limit(name: str) -> int:
     """The report field's limit, from the report's declaration."""
     found = forms.REPORT.get(name)
@@ -99,10 +193,44 @@ def errors_for(view: dict[str, Any], step: flow.Shown | flow.Notice) -> dict[str
     return errors
 
 
+def message_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The message a button was clicked on (its channel and ts), kept in the metadata of the
+    form it opens."""
+    container = body.get("container") or {}
+    return {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
+
+
 def channel_of(body: dict[str, Any]) -> str | None:
     """The conversation a person clicked in; None in a modal or App Home."""
     container = body.get("container") or {}
     return container.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+class Later:
+    """Slow work (Slack API calls, the export's rendering) run after the ack in a pool of its
+    own, so Bolt's listener threads are free at once; a failure is logged by Slack's error
+    code or its kind only (bodies may hold free text)."""
+
+    def __init__(self, threads: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-work")
+
+    def __call__(self, work: Callable[..., None], *args: Any) -> None:
+        self.pool.submit(self._guarded, work, *args)
+
+    def warm(self, threads: int) -> None:
+        """Threads started now (each with a short wait, so the pool makes them now), for
+        the first burst after start rather than while people wait."""
+        for _ in range(threads):
+            self.pool.submit(time.sleep, 0.05)
+
+    @staticmethod
+    def _guarded(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except SlackApiError as exc:
+            log.warning("slack call failed: %s", exc.response.get("error"))
+        except Exception as exc:
+            log.error("slack work failed: %s", type(exc).__name__)
 
 
 class QuietQueue:
