@@ -468,7 +468,7 @@ def submitted(
     return forms.report_opened(services.org, actor=actor, prefill=prefill)
 
 
-# --- shared by the edges (Slack) ---
+# --- shared by the edges: a form redrawn, submitted, a button pressed ---
 
 
 def redraw(
@@ -555,3 +555,156 @@ def press(
     outcome = step.result.outcome
     again = home(services, actor) if from_home else None
     return Clicked(None if outcome.changed else step, outcome, step.verb, again)
+
+
+# --- shared by the edges: whom a picker offers, the home, a dialog's steps ---
+
+
+def pickable(services: Services, opened: Opened, actor: str | None) -> tuple[tuple[str, str], ...]:
+    """Whom the form's person picker offers, each as the picker shows them (`labelled`): for
+    a case's form whom this person may send the case to (`people_for`), for the report the
+    staff of the school it was opened with (every school's before one is picked); nobody when
+    the form has no person picker."""
+    if not any(isinstance(f, Field) and f.kind == Kind.PERSON for f in opened.form.fields()):
+        return ()
+    if opened.ref is None:
+        school = opened.values.get("school") or None
+        return labelled(services, staff_of(services, str(school) if school else None))
+    return labelled(services, people_for(services, actor, opened.ref))
+
+
+def home_overview(
+    services: Services,
+    actor: str,
+    lang: str,
+    query: Mapping[str, Any] | None = None,
+    *,
+    welcome: bool = False,
+) -> tuple[views.HomeView, views.OverviewView | None]:
+    """The person's home and what goes under it: rektor's overview (skoleeier's, a leader's
+    with cases; None for the others) for the query a search, a sort or a page carried."""
+    return home(services, actor, welcome=welcome), show_overview(services, actor, lang, query)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A step asked of a form's dialog, read from an edge that keeps nothing between steps
+    (Teams: each step's data carries what is needed): the form `name` and its case `ref`; the
+    values typed (`values`, as the core wants them; `kept`, as the edge draws them again);
+    what the form was opened with (`memo`); and whether the step opens the form (`opens`,
+    with `prefill`), checks the answers («Sjekk»: `checks`), runs a case's button (`verb`; the
+    case chosen: `chosen`) or else submits it under the dialog's `key`."""
+
+    name: str
+    ref: str | None = None
+    key: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    kept: Mapping[str, Any] = field(default_factory=dict)
+    memo: Mapping[str, Any] | None = None
+    opens: bool = False
+    prefill: Mapping[str, Any] | None = None
+    checks: bool = False
+    verb: str | None = None
+    chosen: bool = False
+
+    @property
+    def submits(self) -> bool:
+        return not (self.opens or self.checks) and self.verb is None
+
+
+def dialog_step(
+    services: Services,
+    asked: Asked,
+    actor: str | None,
+    lang: str,
+    *,
+    unknown: str,
+    platform: str,
+    manager: str | None = None,
+) -> Step:
+    """The next step of a dialog: the case's details or its button's action (`run`), the form
+    opened (after its access check), drawn again with what was typed («Sjekk»: `redraw`; a
+    case's form with no memo is opened again), or submitted (`submit_kept`; `manager` from the
+    directory when `needs_manager` said so; the dialog's key on `platform` names the
+    submission, so a double submit acts once). `unknown` is the edge's words for a person it
+    cannot name; only the report and «Sjekk» go on without one."""
+    about_case = forms.FORMS[asked.name].about_case
+    if asked.verb is not None:
+        if actor is None:
+            return Notice(unknown if asked.chosen else t(lang, "chat.error.try_again"))
+        return run(services, asked.verb, asked.ref or "", actor, lang, views_too=True)
+    if asked.checks and (asked.memo is not None or not about_case):
+        return redraw(services, asked.name, actor, lang, asked.memo, asked.kept, ref=asked.ref)
+    if actor is None and about_case:
+        return Notice(unknown)
+    if asked.opens or asked.checks:
+        return open_form(services, asked.name, actor, lang, ref=asked.ref, prefill=asked.prefill)
+    key = f"{platform}:{asked.key}"
+    submission = Submission(actor or "", asked.values, asked.ref, key=key, manager=manager)
+    return submit_kept(services, asked.name, submission, lang, asked.kept, unknown)
+
+
+def submit_kept(
+    services: Services,
+    name: str,
+    submission: Submission,
+    lang: str,
+    kept: Mapping[str, Any],
+    unknown: str,
+) -> Done | Shown | Notice:
+    """A form submitted from a dialog that stays open until it is done: the form again with
+    what was typed (`kept`, as the edge draws it) and the problems beside their fields; with
+    `unknown` above them when the edge does not know who sent it (`submission.actor` empty),
+    or "try again" when the handler fails (nothing is half-stored: one transaction)."""
+    school = submission.values.get("school")
+    opened = submitted(services, name, submission.actor or None, submission.ref, school)
+    if not submission.actor:
+        return Shown(opened, kept, general=(unknown,))
+    try:
+        step = submit(services, name, submission, lang)
+    except Exception:
+        log.error("submitting %s failed", name)
+        return Shown(opened, kept, general=(t(lang, "chat.error.try_again"),))
+    if isinstance(step, Shown):
+        return Shown(step.opened, kept, step.errors, step.general)
+    return step
+
+
+def needs_manager(services: Services, asked: Asked, actor: str) -> bool:
+    """Whether the step needs the reporter's manager from the directory: only the report's
+    submission, and only as `asks_manager` says."""
+    report = not forms.FORMS[asked.name].about_case
+    return asked.submits and report and asks_manager(services, actor, asked.values)
+
+
+def run(
+    services: Services, verb: str, ref: str, actor: str, lang: str, *, views_too: bool = False
+) -> Step:
+    """A case's button that is done where it is shown (no form: a form's button opens its
+    form, not this): the action run in place, or with `views_too` also the case or its plan
+    shown. Anything else is refused with "try again"."""
+    declared = actions.ACTIONS.get(verb)
+    if declared is None or declared.form is not None or (declared.run is None and not views_too):
+        return Notice(t(lang, "chat.error.try_again"))
+    return click(services, verb, ref, actor, lang)
+
+
+def line_done(
+    services: Services,
+    actor: str,
+    platform: str,
+    source: Mapping[str, Any],
+    ref: str,
+    verb: str,
+    who: str,
+    lang: str,
+) -> tuple[Mapping[str, Any], dict[str, str]] | None:
+    """A reminder or digest (`source`: its kind, school and date) one line of which was acted
+    on: the list as it was delivered to the person, and that line's case as done ("Bekreft
+    mottatt av X"); the others stay as they were. None when the list is not found."""
+    kind = str(source.get("list"))
+    sent = sent_list(services, actor, platform, kind, source.get("school"), source.get("date"))
+    if not sent:
+        return None
+    label = t(lang, actions.ACTIONS[verb].label)
+    return sent, {ref: t(lang, "chat.case.last_action", action=label, who=who)}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot import text
 from bot.core import actions, forms, views
 from bot.core.actions import CaseAction, CaseMessage, LastAction
 from bot.core.checks import Hint
-from bot.core.flow import Refresh
+from bot.core.flow import Asked, Refresh
 from bot.core.forms import Field, Heading, Kind, Opened
 from handlers.i18n import t
 from handlers.review import CaseSummary
@@ -226,10 +227,10 @@ def _checks(opened: Opened) -> bool:
     )
 
 
-def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
+def values_from(form: forms.Form, data: Mapping[str, Any]) -> dict[str, Any]:
     """What a dialog submitted, as the core wants it (lists for CHOICES, bools for TOGGLE)."""
     values: dict[str, Any] = {}
-    for item in opened.form.fields():
+    for item in form.fields():
         if not isinstance(item, Field) or item.name not in data:
             continue
         value = data[item.name]
@@ -243,6 +244,43 @@ def values_from(opened: Opened, data: Mapping[str, Any]) -> dict[str, Any]:
             value = "" if value is None else str(value)
         values[item.name] = value
     return values
+
+
+def form_name(data: Mapping[str, Any]) -> str:
+    """The form a dialog's data names ("report" for the report dialog and older cards)."""
+    name = str(data.get("form") or data.get("dialog") or "")
+    return name if name in forms.FORMS else "report"
+
+
+def asked(data: Mapping[str, Any], *, opens: bool = False, prefill: Any = None) -> Asked:
+    """A dialog's data (task/fetch, task/submit, the message extension's) as the step it asks
+    of the core: a form opened from a button (`open`; `opens` for a task/fetch), «Sjekk»
+    (`CHECK`), the case chosen (`CASE`) or a button under its details run (`RUN`), else the
+    form submitted. The dialog's key comes back with every step of one opened form."""
+    name, ref = form_name(data), str(data.get("ref") or "") or None
+    values = values_from(forms.FORMS[name], data)
+    if opens and prefill is None and not forms.FORMS[name].about_case:
+        prefill = {"what": data.get("what") or ""}  # "Meld fra om …" typed in the chat
+    opens = opens or bool(data.get("open"))
+    chosen = data.get("dialog") == CASE
+    checks = bool(data.get(CHECK)) and not chosen and not opens
+    runs = ref is not None and (chosen or data.get("dialog") == RUN) and not (opens or checks)
+    # «Sjekk» draws what was understood; a submission's problems keep the text as typed.
+    typed = values if checks else {k: v for k, v in values.items() if isinstance(v, str)}
+    memo = data.get("opened")
+    return Asked(
+        name,
+        ref,
+        key=str((not opens and data.get("key")) or uuid.uuid4().hex),  # one per opened form
+        values=values,
+        kept={**data, **typed},
+        memo=memo if isinstance(memo, Mapping) else None,
+        opens=opens,
+        prefill=prefill,
+        checks=checks,
+        verb=("open" if chosen else str(data.get("verb") or "")) if runs else None,
+        chosen=chosen,
+    )
 
 
 def lines_card(lines: Sequence[str]) -> Card:
@@ -456,6 +494,15 @@ def home_card(home: views.HomeView, overview: views.OverviewView | None = None) 
 
 OVERVIEW = "overview"  # the verb of the overview's search, sorts and pages
 OVERVIEW_TEXT = "overview_text"  # its search field
+
+
+def overview_query(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The overview's query as its Action.Execute carried it (`overview_elements`): the
+    search button's takes the text typed in the search field."""
+    query = dict(data)
+    if query.get("search"):
+        query["text"] = str(query.get(OVERVIEW_TEXT) or "")
+    return query
 
 
 def overview_elements(lang: str, view: views.OverviewView) -> list[Element]:

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ import httpx
 from microsoft_teams.api import Attachment, FileConsentInvokeActivity, MessageActivityInput
 from microsoft_teams.apps import ActivityContext, App
 
+from bot.core.flow import Refresh
 from bot.delivery import PermanentFailure, RetryLater, retry_after_seconds
 from bot.teams import cards
 from bot.teams.directory import TeamsDirectory
@@ -44,6 +45,27 @@ def card_message(summary: str, card: cards.Card, activity_id: str | None = None)
     if activity_id:
         message.id = activity_id  # an id makes the SDK update the message in place (PUT)
     return message
+
+
+def clicked_among(
+    every: Sequence[Refresh], actor: str, clicked: str | None
+) -> tuple[Refresh | None, list[Refresh]]:
+    """Of a case's cards to draw again (`flow.refreshes`), the one the person clicked (Teams
+    replaces it with the invoke's answer) and the others (PUT through the connector). The
+    clicked card is known by its activity id, or else as the actor's own card (a connector
+    that returns no usable ids, like the Agents Playground's); a card with no activity id in
+    its reference is left as it is."""
+    every = [r for r in every if "|" in str(r.sent.platform_ref)]
+    ids = [str(r.sent.platform_ref).rpartition("|")[2] for r in every]
+    own = None if clicked in ids else next((r for r in every if r.sent.recipient == actor), None)
+    chosen: Refresh | None = None
+    others: list[Refresh] = []
+    for refresh, activity_id in zip(every, ids, strict=True):
+        if clicked is not None and (activity_id == clicked or refresh is own):
+            chosen = refresh
+        else:
+            others.append(refresh)
+    return chosen, others
 
 
 def upload_host(url: str) -> bool:
@@ -137,6 +159,15 @@ class Outbound:
         task = asyncio.create_task(later())
         self._retries.add(task)
         task.add_done_callback(self._retries.discard)
+
+    async def refresh_card(self, refresh: Refresh) -> None:
+        """A case card sent earlier, drawn again with the case's new state and who acted, in
+        place (the activity id in its reference), at the recipient's service URL."""
+        conversation_id, _, activity_id = str(refresh.sent.platform_ref).rpartition("|")
+        person = await asyncio.to_thread(self.directory.person, refresh.sent.recipient or "")
+        service_url = person.reference.service_url if person and person.reference else None
+        message = card_message(*cards.refreshed(refresh), activity_id)
+        await self.update_card(conversation_id, message, service_url)
 
     async def stop(self) -> None:
         """Stop the card updates still waiting to retry (at shutdown)."""
