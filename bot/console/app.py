@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot import text
 from bot.console import render
 from bot.console.prompts import Prompts
 from bot.console.terminal import HANDLED, Back, Interrupted, Quit, Terminal
 from bot.core import actions, edge, flow, redaction, views, words
 from bot.core.forms import Submission
 from bot.delivery import Worker
-from handlers import choices, followup, people
+from handlers import choices, people
 from handlers.delivery import Pending, delivered_to
 from handlers.errors import Refused
 from handlers.export import ExportFile
@@ -203,13 +202,7 @@ class Console:
 
     def run_reminders(self) -> None:
         """The morning round of every school now, as `meldefra remind` does; then deliver."""
-        now, org = self.services.clock.now(), self.services.org
-        schools = [s.id for s in org.schools]
-        urgent = followup.run_urgent(self.services, schools, at=now)  # § 12-5 by the hour
-        results = followup.run_reminders(self.services, schools, at=now)
-        for result in [*results, *(r for r in urgent if r.notices or r.escalated)]:
-            next_round = followup.next_round_at(org.school(result.school_id), now)
-            self.term.lines(text.round_lines(self.lang, result, next_round=next_round))
+        self.term.lines(flow.rounds_now(self.services, self.lang))
         self.deliver()
 
     # --- melde fra, what I have and what waits ------------------------------------------
@@ -229,15 +222,11 @@ class Console:
         self.deliver()
 
     def inbox(self) -> None:
+        """What was delivered to the person here, as the console's inbox shows it."""
         assert self.me is not None
         self.deliver()
         received = delivered_to(self.services, self.me, platform=PLATFORM)
-        if not received:
-            self.term.say(self.term.tr("console.nothing"))
-        for item in received:
-            self.term.say("—" * 40)
-            self.term.say(text.render(item["kind"], item["lang"], item["data"], edge=PLATFORM))
-        self.term.say("—" * 40)
+        self.term.lines(render.inbox_lines(self.lang, received, PLATFORM))
 
     def listing(self, intent: str) -> None:
         assert self.me is not None

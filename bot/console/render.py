@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from bot import text
 from bot.core import forms, views
 from bot.core.forms import Result
 from handlers import people
@@ -107,3 +109,13 @@ def filed_lines(lang: str, result: Result) -> list[str]:
     if filed is not None and filed.when is not None:
         out.append(t(lang, "when.understood", when=format_when(filed.when, lang)))
     return out
+
+
+def inbox_lines(lang: str, received: Sequence[Mapping[str, Any]], edge: str) -> list[str]:
+    """Each notice delivered to the person, as the edge words it, between rules."""
+    if not received:
+        return [t(lang, "console.nothing"), "—" * 40]
+    out: list[str] = []
+    for item in received:
+        out += ["—" * 40, text.render(item["kind"], item["lang"], item["data"], edge=edge)]
+    return [*out, "—" * 40]

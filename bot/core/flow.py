@@ -20,10 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import text
 from bot.core import actions, forms, views, words
 from bot.core.checks import Hint, Reading
 from bot.core.forms import Field, Kind, Opened, Result, Submission
-from handlers import choices, delivery, overview, people, plan, review
+from handlers import choices, delivery, followup, overview, people, plan, review
 from handlers.delivery import SentMessage
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
@@ -332,6 +333,20 @@ def refreshes(
         for msg in delivery.messages_for_case(services, outcome.ref, platform=platform)
         if msg.kind in actions.ACTIONABLE and msg.platform_ref
     ]
+
+
+def rounds_now(services: Services, lang: str) -> list[str]:
+    """The morning round of every school now, and the § 12-5 round by the hour, as `meldefra
+    remind` runs them: what each round did, and when the next one is due."""
+    now, org = services.clock.now(), services.org
+    schools = [s.id for s in org.schools]
+    urgent = followup.run_urgent(services, schools, at=now)
+    results = followup.run_reminders(services, schools, at=now)
+    lines: list[str] = []
+    for result in [*results, *(r for r in urgent if r.notices or r.escalated)]:
+        next_round = followup.next_round_at(org.school(result.school_id), now)
+        lines += text.round_lines(lang, result, next_round=next_round)
+    return lines
 
 
 # --- whom a person picker offers ------------------------------------------------------------
