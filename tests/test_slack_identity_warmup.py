@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack.app import QuietQueue
+from bot.slack.payloads import QuietQueue
 from handlers.services import Services
 from tests.slack_harness import PEOPLE, SlackBot, slack_bot
 

@@ -114,3 +114,26 @@ def test_the_foresatte_picker_in_slack(bot: SlackBot) -> None:
     labels = [o["text"]["text"] for o in options]
     assert "Zoé Lund, foresatt til Jonas Kristoffersen · 8B" in labels
     assert options[-1]["value"] == "t:Jonas"
+
+
+def test_a_leaders_first_form_gets_the_matter_fields_once_slack_says_who_they_are(
+    bot: SlackBot,
+) -> None:
+    """The first /meldefra opens at once, from memory, before users.info has answered: drawn
+    for anyone. Once the person is known, a leader's form is drawn again in place with the
+    § 12-6 fields (Slack keeps what was typed in the inputs that stay); a teacher's only gets
+    their school."""
+    bot.command(LEADER, trigger_id="1.leader")
+    bot.fake.wait_for("views.open")
+    first = bot.last_view()
+    assert "raised_by" not in inputs(first)
+    [update] = bot.fake.wait_for("views.update", timeout=10)
+    assert update.params["view_id"] and update.params["hash"]  # that modal, as it was opened
+    again = bot.last_view("views.update")
+    assert "raised_by" in inputs(again)
+    assert set(inputs(first)) <= set(inputs(again))  # the same blocks: what was typed stays
+
+    bot.command(TEACHER, trigger_id="1.teacher")
+    bot.fake.wait_for("views.open", count=2)
+    bot.fake.wait_for("views.update", count=2, timeout=10)  # their school, now known
+    assert "raised_by" not in inputs(bot.last_view("views.update"))

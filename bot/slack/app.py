@@ -26,7 +26,7 @@ from bot.core.forms import Field, Submission
 from bot.slack import blocks, payloads
 from bot.slack.directory import SlackDirectory, UnknownUser
 from bot.slack.message_text import shortcut_report
-from bot.slack.payloads import Later, QuietQueue
+from bot.slack.payloads import FirstForms, Later
 from handlers.export import ExportFile
 from handlers.i18n import t
 from handlers.review import Outcome
@@ -117,7 +117,7 @@ class SlackEdge:
     ) -> None:
         self.services, self.directory, self.wake, self.client = services, directory, wake, client
         self.later = Later(SLOW_THREADS)  # slow work after the ack, off Bolt's threads
-        self.identities = QuietQueue(directory.warm)
+        self.first = FirstForms(directory.warm, client)  # forms drawn before we knew who
 
     def register(self, app: App) -> None:
         app.command("/meldefra")(self.command)
@@ -251,10 +251,13 @@ class SlackEdge:
     ) -> None:
         """The report form, from memory only (the reporter's school and language from the
         cache), with a line on top when there is one to say."""
-        view = self.report_view(here.user, prefill=prefill, meta=meta, notice=notice)
-        here.client.views_open(trigger_id=here.body["trigger_id"], view=view)
+
+        def draw() -> dict[str, Any]:
+            return self.report_view(here.user, prefill=prefill, meta=meta, notice=notice)
+
+        answer = here.client.views_open(trigger_id=here.body["trigger_id"], view=(view := draw()))
         if self.directory.cached_email(here.user) is None:
-            self.identities.add(here.user)
+            self.first.opened(here.user, view, answer, draw)
 
     def report_view(
         self,

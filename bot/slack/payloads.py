@@ -271,3 +271,42 @@ class QuietQueue:
                     self._work(item)
                 except Exception as exc:  # noqa: BLE001 - the next submission resolves it again
                     log.info("background work failed: %s", type(exc).__name__)
+
+
+class FirstForms:
+    """Report forms opened before Slack told us who the person is (drawn from memory, for
+    anyone). Once the identity is resolved (`QuietQueue`, after the burst), a form that is
+    different for this person (their school filled in; a leader's § 12-6 fields: who raised the
+    matter, when and how) is drawn again in place; Slack keeps what was typed in every input
+    whose block stays the same."""
+
+    def __init__(self, warm: Callable[[str], None], client: Any) -> None:
+        self._warm, self._client = warm, client
+        self._open: dict[str, tuple[dict[str, Any], dict[str, Any], Callable[[], Any]]] = {}
+        self._lock = threading.Lock()
+        self.queue = QuietQueue(self.known)
+
+    def opened(
+        self, user: str, shown: dict[str, Any], answer: Any, draw: Callable[[], Any]
+    ) -> None:
+        """`shown` was opened for `user` (views.open's `answer` names it); `draw` draws it
+        again, once the person is known."""
+        view = answer.get("view") if hasattr(answer, "get") else None
+        with self._lock:
+            if isinstance(view, dict) and view.get("id"):
+                self._open[user] = (shown, view, draw)
+        self.queue.add(user)
+
+    def known(self, user: str) -> None:
+        self._warm(user)
+        with self._lock:
+            first = self._open.pop(user, None)
+        if first is None:
+            return
+        shown, view, draw = first
+        if (again := draw())["blocks"] == shown["blocks"]:
+            return
+        try:
+            self._client.views_update(view_id=view["id"], hash=view.get("hash"), view=again)
+        except SlackApiError as exc:  # closed or submitted meanwhile: nothing to draw
+            log.info("views.update of a first form skipped: %s", exc.response.get("error"))
