@@ -73,6 +73,14 @@ def test_the_console_is_an_edge_of_its_own() -> None:
     assert _breaking(chats, "bot.console") == []
 
 
+def test_only_bootstrap_opens_the_database_and_no_edge_queries_a_model() -> None:
+    """The edges (and the CLI, doctor, serve) go through handlers for anything stored;
+    `bot.bootstrap` is the one place that makes the engine and its sessions."""
+    bot = {k: v for k, v in _imports("bot").items() if k != "bot.bootstrap"}
+    opening = ("store.models", "store.db.make_engine", "store.db.session_factory")
+    assert _breaking(bot, *opening, "sqlalchemy.orm") == []
+
+
 def test_the_rule_is_checked_on_what_is_really_imported() -> None:
     """The test would see a violation: bot.slack imports slack_bolt, handlers import store."""
     assert _breaking(_imports("bot"), "slack_bolt")
