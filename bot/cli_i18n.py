@@ -1,4 +1,6 @@
-"""The CLI's files: refusing to overwrite an export, a file that cannot be read."""
+"""The CLI's own words: its files (refusing to overwrite an export or write through a link, a
+file that cannot be read), a missing database, the follow-up and monthly rounds as they ran
+(bot/text.py round_lines, also shown by the console), exports and key rotation."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
@@ -6,17 +8,95 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.no_file": "Finner ikke filen {path}.",
         "cli.unreadable": "Kan ikke lese {path}: {reason}.",
         "cli.not_written": "Kan ikke skrive {path}: {reason}.",
+        "cli.no_database": (
+            "Fant ingen database i {path}. Kjør kommandoen fra mappen der meldefra.db ligger, "
+            "eller sett MELDEFRA_HOME til den mappen (eller DATABASE_URL)."
+        ),
+        "cli.round.ran.reminders": "{school}: påminnelser for {period} lagt i kø for sending: {count}.",
+        "cli.round.ran.digest": "{school}: R-team-oversikten for {period} er lagt i kø for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: påminnelser om § 12-5-saker lagt i kø for sending: {count}.",
+        "cli.round.escalated": "{school}: eskalert fordi de ikke er bekreftet mottatt: {refs}.",
+        "cli.round.already": "{school}: runden for {period} er allerede kjørt.",
+        "cli.round.not_due.reminders": "{school}: ikke en skoledag. Neste runde: {next}.",
+        "cli.round.not_due.digest": "{school}: R-teamet har ingen oversikt satt opp (rteam.digest).",
+        "cli.round.dry_run": "{school}: prøvekjøring for {period}, ingenting sendes. Dette ville blitt sendt:",
+        "cli.round.nothing": "{school}: ingenting å sende for {period}.",
+        "cli.round.to": "til {who}",
+        "cli.unknown_school": "Ukjent skole: {school}.",
+        "cli.bad_at": "--at må skrives som «ÅÅÅÅ-MM-DD TT:MM», for eksempel «2026-11-26 08:00».",
+        "cli.symlink": "{path} er en symbolsk lenke; Meldefra skriver ikke gjennom den. Velg en annen --out.",
+        "cli.exported": "Skrev {path} (SHA-256 {sha256})",
+        "cli.metadata": "Metadata: {path}",
+        "cli.keys_rotated": "{resealed} tekster kryptert på nytt med den første nøkkelen, {sealed} tekster kryptert for første gang.",
+        "cli.keys_missing": "Sett MELDEFRA_ENCRYPTION_KEY (ny nøkkel først, deretter de gamle, skilt med komma).",
+        "cli.monthly.ran": "{school}: månedsrapport for {period} lagt i kø: {count}.",
+        "cli.monthly.dry_run": "{school}: månedsrapport for {period} ville blitt sendt til {count}.",
+        "cli.monthly.already": "{school}: månedsrapporten for {period} er allerede sendt.",
+        "cli.monthly.not_due": "{school}: ingen månedsrapport nå (første skoledag i måneden).",
+        "cli.monthly.owner": "skoleeier",
     },
     "nn": {
         "cli.exists": "{path} finst allereie. Vel ei anna --out, eller skriv over med --force.",
         "cli.no_file": "Finn ikkje fila {path}.",
         "cli.unreadable": "Kan ikkje lese {path}: {reason}.",
         "cli.not_written": "Kan ikkje skrive {path}: {reason}.",
+        "cli.no_database": (
+            "Fann ingen database i {path}. Køyr kommandoen frå mappa der meldefra.db ligg, "
+            "eller set MELDEFRA_HOME til den mappa (eller DATABASE_URL)."
+        ),
+        "cli.round.ran.reminders": "{school}: påminningar for {period} lagde i kø for sending: {count}.",
+        "cli.round.ran.digest": "{school}: R-team-oversikta for {period} er lagd i kø for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: påminningar om § 12-5-saker lagde i kø for sending: {count}.",
+        "cli.round.escalated": "{school}: eskalert fordi dei ikkje er stadfesta mottekne: {refs}.",
+        "cli.round.already": "{school}: runden for {period} er allereie køyrd.",
+        "cli.round.not_due.reminders": "{school}: ikkje ein skuledag. Neste runde: {next}.",
+        "cli.round.not_due.digest": "{school}: R-teamet har inga oversikt sett opp (rteam.digest).",
+        "cli.round.dry_run": "{school}: prøvekøyring for {period}, ingenting blir sendt. Dette ville blitt sendt:",
+        "cli.round.nothing": "{school}: ingenting å sende for {period}.",
+        "cli.round.to": "til {who}",
+        "cli.unknown_school": "Ukjend skule: {school}.",
+        "cli.bad_at": "--at må skrivast som «ÅÅÅÅ-MM-DD TT:MM», til dømes «2026-11-26 08:00».",
+        "cli.symlink": "{path} er ei symbolsk lenkje; Meldefra skriv ikkje gjennom ho. Vel ei anna --out.",
+        "cli.exported": "Skreiv {path} (SHA-256 {sha256})",
+        "cli.metadata": "Metadata: {path}",
+        "cli.keys_rotated": "{resealed} tekstar krypterte på nytt med den første nøkkelen, {sealed} tekstar krypterte for første gong.",
+        "cli.keys_missing": "Set MELDEFRA_ENCRYPTION_KEY (ny nøkkel først, deretter dei gamle, skilde med komma).",
+        "cli.monthly.ran": "{school}: månadsrapport for {period} lagd i kø: {count}.",
+        "cli.monthly.dry_run": "{school}: månadsrapport for {period} ville blitt send til {count}.",
+        "cli.monthly.already": "{school}: månadsrapporten for {period} er allereie send.",
+        "cli.monthly.not_due": "{school}: ingen månadsrapport no (første skuledag i månaden).",
+        "cli.monthly.owner": "skoleeigar",
     },
     "en": {
         "cli.exists": "{path} already exists. Choose another --out, or overwrite with --force.",
         "cli.no_file": "No such file: {path}.",
         "cli.unreadable": "Cannot read {path}: {reason}.",
         "cli.not_written": "Cannot write {path}: {reason}.",
+        "cli.no_database": (
+            "No database at {path}. Run the command from the folder that holds meldefra.db, "
+            "or set MELDEFRA_HOME to that folder (or DATABASE_URL)."
+        ),
+        "cli.round.ran.reminders": "{school}: reminders for {period} queued for sending: {count}.",
+        "cli.round.ran.digest": "{school}: the R-team overview for {period} is queued for sending: {count}.",
+        "cli.round.ran.urgent": "{school}: reminders about § 12-5 cases queued for sending: {count}.",
+        "cli.round.escalated": "{school}: escalated as not acknowledged in time: {refs}.",
+        "cli.round.already": "{school}: the round for {period} has already run.",
+        "cli.round.not_due.reminders": "{school}: not a school day. Next round: {next}.",
+        "cli.round.not_due.digest": "{school}: the R-team has no overview set up (rteam.digest).",
+        "cli.round.dry_run": "{school}: dry run for {period}, nothing is sent. This would be sent:",
+        "cli.round.nothing": "{school}: nothing to send for {period}.",
+        "cli.round.to": "to {who}",
+        "cli.unknown_school": "Unknown school: {school}.",
+        "cli.bad_at": '--at must be written as "YYYY-MM-DD HH:MM", e.g. "2026-11-26 08:00".',
+        "cli.symlink": "{path} is a symbolic link; Meldefra does not write through it. Choose another --out.",
+        "cli.exported": "Wrote {path} (SHA-256 {sha256})",
+        "cli.metadata": "Metadata: {path}",
+        "cli.keys_rotated": "{resealed} texts re-encrypted with the first key, {sealed} texts encrypted for the first time.",
+        "cli.keys_missing": "Set MELDEFRA_ENCRYPTION_KEY (the new key first, then the old ones, comma-separated).",
+        "cli.monthly.ran": "{school}: monthly report for {period} queued: {count}.",
+        "cli.monthly.dry_run": "{school}: monthly report for {period} would go to {count}.",
+        "cli.monthly.already": "{school}: the monthly report for {period} was sent before.",
+        "cli.monthly.not_due": "{school}: no monthly report now (first school day of the month).",
+        "cli.monthly.owner": "school owner",
     },
 }

@@ -60,6 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.verify_ok": "Alle kjeder er hele: {cases} saker, {events} hendelser.",
         "cli.verify_broken": "Brudd i kjeden:",
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
+        "console.menu.followup": "Kjør påminnelser nå",
+        "console.plan.exported": "Lagret {path} (SHA-256 {sha256}). Gi den bare til dem den gjelder.",
     },
     "nn": {
         "console.toggle": "{label}: {choice}",
@@ -120,6 +122,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.verify_ok": "Alle kjedene er heile: {cases} saker, {events} hendingar.",
         "cli.verify_broken": "Brot i kjeda:",
         "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
+        "console.menu.followup": "Køyr påminningar no",
+        "console.plan.exported": "Lagra {path} (SHA-256 {sha256}). Gje ho berre til dei ho gjeld.",
     },
     "en": {
         "console.toggle": "{label}: {choice}",
@@ -180,5 +184,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.verify_ok": "Every chain is intact: {cases} cases, {events} events.",
         "cli.verify_broken": "Breaks in the chain:",
         "cli.db_upgraded": "The database is up to date ({revision}).",
+        "console.menu.followup": "Run reminders now",
+        "console.plan.exported": "Saved {path} (SHA-256 {sha256}). Give it only to those it concerns.",
     },
 }

@@ -48,6 +48,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.error.try_again": "Noe gikk galt hos oss. Det du skrev er ikke sendt; prøv igjen om litt.",
         "chat.error.not_in_org": "Du er ikke registrert på noen skole i Meldefra. Velg skole i skjemaet.",
         "chat.forward.placeholder": "Videresend til …",
+        # A date read from words, said back by bot/core/forms.py on every edge (the name is old).
+        "console.plan.understood": "{field}: forstått som {when}",
     },
     "nn": {
         "teams.form.accused_placeholder": "Vel den tilsette",
@@ -96,6 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.error.try_again": "Noko gjekk gale hos oss. Det du skreiv er ikkje sendt; prøv igjen om litt.",
         "chat.error.not_in_org": "Du er ikkje registrert på nokon skule i Meldefra. Vel skule i skjemaet.",
         "chat.forward.placeholder": "Vidaresend til …",
+        "console.plan.understood": "{field}: forstått som {when}",
     },
     "en": {
         "teams.form.accused_placeholder": "Choose the employee",
@@ -145,5 +148,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chat.error.try_again": "Something went wrong on our side. Nothing was sent; please try again shortly.",
         "chat.error.not_in_org": "You are not registered at any school in Meldefra. Choose the school in the form.",
         "chat.forward.placeholder": "Forward to …",
+        "console.plan.understood": "{field}: understood as {when}",
     },
 }

@@ -1,5 +1,6 @@
-"""Texts for the Microsoft Teams edge (the "chat.*" keys serve Slack and Teams alike), and the
-routing reasons that come from the Entra ID directory."""
+"""Texts for the Microsoft Teams edge (the "chat.*" keys serve Slack and Teams alike), the
+routing reasons that come from the Entra ID directory, and what `meldefra teams package`
+(bot/teams/package.py) says about its settings."""
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
@@ -24,6 +25,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.forward.choose": "Velg hvem saken skal videresendes til.",
         "cli.teams_package": "Teams-pakken er skrevet til {path} (app-id {app_id}, domene {domain}). Last den opp i Teams admin center → Teams-apper → Administrer apper → Last opp ny app.",
         "teams.error.unknown_user": "Fant ikke e-postadressen din i Teams. Be IT om å sjekke kontoen din.",
+        "teams.package.client_id": (
+            "Sett CLIENT_ID til botens app-id fra Entra ID (en GUID, for eksempel "
+            "«00000000-0000-0000-0000-000000000000») før du lager pakken; nå er den «{value}»."
+        ),
+        "teams.package.domain": (
+            "Sett TEAMS_BOT_DOMAIN (eller --domain) til vertsnavnet boten nås på, for eksempel "
+            "meldefra.kommune.no, uten sti; nå er det «{value}»."
+        ),
+        "teams.package.version": "Versjonen må se ut som 1.0.0, ikke «{value}».",
+        "teams.package.url": (
+            "{setting} må være en https-adresse, for eksempel https://kommune.no/personvern; "
+            "nå er den «{value}»."
+        ),
+        "teams.package.icon": "{name} må være {width}×{height} piksler.",
+        "teams.package.pages": (
+            "Personvernerklæring: {privacy}\nBruksvilkår: {terms}\nTeams viser disse lenkene i "
+            "appens detaljer: sørg for at sidene finnes (eller sett TEAMS_PRIVACY_URL og "
+            "TEAMS_TERMS_URL til kommunens egne sider)."
+        ),
     },
     "nn": {
         "teams.export.offer": "Eksporten {name} ventar i den personlege chatten din med Meldefra: godta fila der, så blir ho lagd i OneDrive-en din.",
@@ -47,6 +67,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.forward.choose": "Vel kven saka skal vidaresendast til.",
         "cli.teams_package": "Teams-pakka er skriven til {path} (app-id {app_id}, domene {domain}). Last ho opp i Teams admin center → Teams-appar → Administrer appar → Last opp ny app.",
         "teams.error.unknown_user": "Fann ikkje e-postadressa di i Teams. Be IT om å sjekke kontoen din.",
+        "teams.package.client_id": (
+            "Set CLIENT_ID til app-id-en til boten frå Entra ID (ein GUID, til dømes "
+            "«00000000-0000-0000-0000-000000000000») før du lagar pakken; no er han «{value}»."
+        ),
+        "teams.package.domain": (
+            "Set TEAMS_BOT_DOMAIN (eller --domain) til vertsnamnet boten blir nådd på, til dømes "
+            "meldefra.kommune.no, utan sti; no er det «{value}»."
+        ),
+        "teams.package.version": "Versjonen må sjå ut som 1.0.0, ikkje «{value}».",
+        "teams.package.url": (
+            "{setting} må vere ei https-adresse, til dømes https://kommune.no/personvern; "
+            "no er ho «{value}»."
+        ),
+        "teams.package.icon": "{name} må vere {width}×{height} pikslar.",
+        "teams.package.pages": (
+            "Personvernerklæring: {privacy}\nBruksvilkår: {terms}\nTeams viser desse lenkjene i "
+            "detaljane til appen: sjå til at sidene finst (eller set TEAMS_PRIVACY_URL og "
+            "TEAMS_TERMS_URL til dei eigne sidene til kommunen)."
+        ),
     },
     "en": {
         "teams.export.offer": "The export {name} is waiting in your personal chat with Meldefra: accept the file there and it is saved to your OneDrive.",
@@ -71,5 +110,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "teams.forward.choose": "Choose who the case should be forwarded to.",
         "cli.teams_package": "The Teams package is written to {path} (app id {app_id}, domain {domain}). Upload it in the Teams admin center → Teams apps → Manage apps → Upload new app.",
         "teams.error.unknown_user": "Could not find your e-mail address in Teams. Ask IT to check your account.",
+        "teams.package.client_id": (
+            "Set CLIENT_ID to the bot's app id from Entra ID (a GUID such as "
+            "“00000000-0000-0000-0000-000000000000”) before building the package; now it is "
+            "“{value}”."
+        ),
+        "teams.package.domain": (
+            "Set TEAMS_BOT_DOMAIN (or --domain) to the host name the bot is reached at, such as "
+            "meldefra.kommune.no, without a path; now it is “{value}”."
+        ),
+        "teams.package.version": "The version must look like 1.0.0, not “{value}”.",
+        "teams.package.url": (
+            "{setting} must be an https address such as https://kommune.no/privacy; now it is "
+            "“{value}”."
+        ),
+        "teams.package.icon": "{name} must be {width}×{height} pixels.",
+        "teams.package.pages": (
+            "Privacy statement: {privacy}\nTerms of use: {terms}\nTeams shows these links in the "
+            "app's details: make sure the pages exist (or set TEAMS_PRIVACY_URL and "
+            "TEAMS_TERMS_URL to the municipality's own pages)."
+        ),
     },
 }

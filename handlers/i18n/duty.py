@@ -18,7 +18,6 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Ja, videresend saken",
         "duty.forward.confirm.hint": "Saken gjelder en som arbeider på skolen. Den sendes aldri til noen i samme enhet som den saken gjelder.",
         "duty.forward.confirm_needed": "Sak {ref} er en § 12-5-sak: kryss av for at du er sikker før den videresendes.",
-        "cli.round.ran.urgent": "{school}: påminnelser om § 12-5-saker lagt i kø for sending: {count}.",
     },
     "nn": {
         "doc.tl.forwarded.confirmed": "{who} sende saka vidare til {to} (§ 12-5-sak, stadfesta før ho vart send)",
@@ -33,7 +32,6 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Ja, send saka vidare",
         "duty.forward.confirm.hint": "Saka gjeld ein som arbeider på skulen. Ho blir aldri send til nokon i same eining som den saka gjeld.",
         "duty.forward.confirm_needed": "Sak {ref} er ei § 12-5-sak: kryss av for at du er sikker før ho blir send vidare.",
-        "cli.round.ran.urgent": "{school}: påminningar om § 12-5-saker lagde i kø for sending: {count}.",
     },
     "en": {
         "doc.tl.forwarded.confirmed": "{who} forwarded the case to {to} (a § 12-5 case, confirmed before it was sent)",
@@ -48,6 +46,5 @@ MESSAGES = {
         "duty.forward.confirm.yes": "Yes, forward the case",
         "duty.forward.confirm.hint": "The case concerns someone who works at the school. It is never forwarded to anyone in that person's own unit.",
         "duty.forward.confirm_needed": "Case {ref} is a § 12-5 case: tick that you are sure before it is forwarded.",
-        "cli.round.ran.urgent": "{school}: reminders about § 12-5 cases queued for sending: {count}.",
     },
 }

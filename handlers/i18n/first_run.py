@@ -20,29 +20,6 @@ MESSAGES = {
             "sett SLACK_BOT_TOKEN (Slack) eller CLIENT_ID (Teams), se README; uten dem kjører "
             "Meldefra bare den lokale konsollen"
         ),
-        "cli.no_database": (
-            "Fant ingen database i {path}. Kjør kommandoen fra mappen der meldefra.db ligger, "
-            "eller sett MELDEFRA_HOME til den mappen (eller DATABASE_URL)."
-        ),
-        "teams.package.client_id": (
-            "Sett CLIENT_ID til botens app-id fra Entra ID (en GUID, for eksempel "
-            "«00000000-0000-0000-0000-000000000000») før du lager pakken; nå er den «{value}»."
-        ),
-        "teams.package.domain": (
-            "Sett TEAMS_BOT_DOMAIN (eller --domain) til vertsnavnet boten nås på, for eksempel "
-            "meldefra.kommune.no, uten sti; nå er det «{value}»."
-        ),
-        "teams.package.version": "Versjonen må se ut som 1.0.0, ikke «{value}».",
-        "teams.package.url": (
-            "{setting} må være en https-adresse, for eksempel https://kommune.no/personvern; "
-            "nå er den «{value}»."
-        ),
-        "teams.package.icon": "{name} må være {width}×{height} piksler.",
-        "teams.package.pages": (
-            "Personvernerklæring: {privacy}\nBruksvilkår: {terms}\nTeams viser disse lenkene i "
-            "appens detaljer: sørg for at sidene finnes (eller sett TEAMS_PRIVACY_URL og "
-            "TEAMS_TERMS_URL til kommunens egne sider)."
-        ),
     },
     "nn": {
         "case.earlier": "Tidlegare saker om same eleven: {refs}.",
@@ -63,29 +40,6 @@ MESSAGES = {
             "set SLACK_BOT_TOKEN (Slack) eller CLIENT_ID (Teams), sjå README; utan dei køyrer "
             "Meldefra berre den lokale konsollen"
         ),
-        "cli.no_database": (
-            "Fann ingen database i {path}. Køyr kommandoen frå mappa der meldefra.db ligg, "
-            "eller set MELDEFRA_HOME til den mappa (eller DATABASE_URL)."
-        ),
-        "teams.package.client_id": (
-            "Set CLIENT_ID til app-id-en til boten frå Entra ID (ein GUID, til dømes "
-            "«00000000-0000-0000-0000-000000000000») før du lagar pakken; no er han «{value}»."
-        ),
-        "teams.package.domain": (
-            "Set TEAMS_BOT_DOMAIN (eller --domain) til vertsnamnet boten blir nådd på, til dømes "
-            "meldefra.kommune.no, utan sti; no er det «{value}»."
-        ),
-        "teams.package.version": "Versjonen må sjå ut som 1.0.0, ikkje «{value}».",
-        "teams.package.url": (
-            "{setting} må vere ei https-adresse, til dømes https://kommune.no/personvern; "
-            "no er ho «{value}»."
-        ),
-        "teams.package.icon": "{name} må vere {width}×{height} pikslar.",
-        "teams.package.pages": (
-            "Personvernerklæring: {privacy}\nBruksvilkår: {terms}\nTeams viser desse lenkjene i "
-            "detaljane til appen: sjå til at sidene finst (eller set TEAMS_PRIVACY_URL og "
-            "TEAMS_TERMS_URL til dei eigne sidene til kommunen)."
-        ),
     },
     "en": {
         "case.earlier": "Earlier cases about the same pupil: {refs}.",
@@ -105,30 +59,6 @@ MESSAGES = {
         "doctor.chat.fix": (
             "set SLACK_BOT_TOKEN (Slack) or CLIENT_ID (Teams), see the README; without them "
             "Meldefra runs only the local console"
-        ),
-        "cli.no_database": (
-            "No database at {path}. Run the command from the folder that holds meldefra.db, "
-            "or set MELDEFRA_HOME to that folder (or DATABASE_URL)."
-        ),
-        "teams.package.client_id": (
-            "Set CLIENT_ID to the bot's app id from Entra ID (a GUID such as "
-            "“00000000-0000-0000-0000-000000000000”) before building the package; now it is "
-            "“{value}”."
-        ),
-        "teams.package.domain": (
-            "Set TEAMS_BOT_DOMAIN (or --domain) to the host name the bot is reached at, such as "
-            "meldefra.kommune.no, without a path; now it is “{value}”."
-        ),
-        "teams.package.version": "The version must look like 1.0.0, not “{value}”.",
-        "teams.package.url": (
-            "{setting} must be an https address such as https://kommune.no/privacy; now it is "
-            "“{value}”."
-        ),
-        "teams.package.icon": "{name} must be {width}×{height} pixels.",
-        "teams.package.pages": (
-            "Privacy statement: {privacy}\nTerms of use: {terms}\nTeams shows these links in the "
-            "app's details: make sure the pages exist (or set TEAMS_PRIVACY_URL and "
-            "TEAMS_TERMS_URL to the municipality's own pages)."
         ),
     },
 }

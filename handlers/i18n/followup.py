@@ -27,18 +27,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Her står bare saksnummer, enhet og kategori. Åpne en sak for detaljene; det "
             "krever tilgang, og åpningen logges."
         ),
-        "cli.round.ran.reminders": "{school}: påminnelser for {period} lagt i kø for sending: {count}.",
-        "cli.round.ran.digest": "{school}: R-team-oversikten for {period} er lagt i kø for sending: {count}.",
-        "cli.round.escalated": "{school}: eskalert fordi de ikke er bekreftet mottatt: {refs}.",
-        "cli.round.already": "{school}: runden for {period} er allerede kjørt.",
-        "cli.round.not_due.reminders": "{school}: ikke en skoledag. Neste runde: {next}.",
-        "cli.round.not_due.digest": "{school}: R-teamet har ingen oversikt satt opp (rteam.digest).",
-        "cli.round.dry_run": "{school}: prøvekjøring for {period}, ingenting sendes. Dette ville blitt sendt:",
-        "cli.round.nothing": "{school}: ingenting å sende for {period}.",
-        "cli.round.to": "til {who}",
-        "cli.unknown_school": "Ukjent skole: {school}.",
-        "cli.bad_at": "--at må skrives som «ÅÅÅÅ-MM-DD TT:MM», for eksempel «2026-11-26 08:00».",
-        "console.menu.followup": "Kjør påminnelser nå",
     },
     "nn": {
         "followup.reminder.title": "God morgon! Dette ventar på deg ved {school} {date}:",
@@ -66,18 +54,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Her står berre saksnummer, eining og kategori. Opne ei sak for detaljane; det "
             "krev tilgang, og opninga blir logga."
         ),
-        "cli.round.ran.reminders": "{school}: påminningar for {period} lagde i kø for sending: {count}.",
-        "cli.round.ran.digest": "{school}: R-team-oversikta for {period} er lagd i kø for sending: {count}.",
-        "cli.round.escalated": "{school}: eskalert fordi dei ikkje er stadfesta mottekne: {refs}.",
-        "cli.round.already": "{school}: runden for {period} er allereie køyrd.",
-        "cli.round.not_due.reminders": "{school}: ikkje ein skuledag. Neste runde: {next}.",
-        "cli.round.not_due.digest": "{school}: R-teamet har inga oversikt sett opp (rteam.digest).",
-        "cli.round.dry_run": "{school}: prøvekøyring for {period}, ingenting blir sendt. Dette ville blitt sendt:",
-        "cli.round.nothing": "{school}: ingenting å sende for {period}.",
-        "cli.round.to": "til {who}",
-        "cli.unknown_school": "Ukjend skule: {school}.",
-        "cli.bad_at": "--at må skrivast som «ÅÅÅÅ-MM-DD TT:MM», til dømes «2026-11-26 08:00».",
-        "console.menu.followup": "Køyr påminningar no",
     },
     "en": {
         "followup.reminder.title": "Good morning! Waiting for you at {school} on {date}:",
@@ -106,17 +82,5 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Only case numbers, units and categories are shown here. Open a case for the "
             "details; that needs access, and the opening is logged."
         ),
-        "cli.round.ran.reminders": "{school}: reminders for {period} queued for sending: {count}.",
-        "cli.round.ran.digest": "{school}: the R-team overview for {period} is queued for sending: {count}.",
-        "cli.round.escalated": "{school}: escalated as not acknowledged in time: {refs}.",
-        "cli.round.already": "{school}: the round for {period} has already run.",
-        "cli.round.not_due.reminders": "{school}: not a school day. Next round: {next}.",
-        "cli.round.not_due.digest": "{school}: the R-team has no overview set up (rteam.digest).",
-        "cli.round.dry_run": "{school}: dry run for {period}, nothing is sent. This would be sent:",
-        "cli.round.nothing": "{school}: nothing to send for {period}.",
-        "cli.round.to": "to {who}",
-        "cli.unknown_school": "Unknown school: {school}.",
-        "cli.bad_at": '--at must be written as "YYYY-MM-DD HH:MM", e.g. "2026-11-26 08:00".',
-        "console.menu.followup": "Run reminders now",
     },
 }
