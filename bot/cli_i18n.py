@@ -4,6 +4,11 @@ file that cannot be read), a missing database, the follow-up and monthly rounds 
 
 MESSAGES: dict[str, dict[str, str]] = {
     "nb": {
+        "cli.org_ok": "{path}: {counts}. Alt i orden.",
+        "cli.routes_to": "{who} melder fra til:",
+        "cli.verify_ok": "Alle kjeder er hele: {cases} saker, {events} hendelser.",
+        "cli.verify_broken": "Brudd i kjeden:",
+        "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
         "cli.exists": "{path} finnes allerede. Velg en annen --out, eller skriv over med --force.",
         "cli.no_file": "Finner ikke filen {path}.",
         "cli.unreadable": "Kan ikke lese {path}: {reason}.",
@@ -36,6 +41,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.monthly.owner": "skoleeier",
     },
     "nn": {
+        "cli.org_ok": "{path}: {counts}. Alt i orden.",
+        "cli.routes_to": "{who} melder frå til:",
+        "cli.verify_ok": "Alle kjedene er heile: {cases} saker, {events} hendingar.",
+        "cli.verify_broken": "Brot i kjeda:",
+        "cli.db_upgraded": "Databasen er oppdatert ({revision}).",
         "cli.exists": "{path} finst allereie. Vel ei anna --out, eller skriv over med --force.",
         "cli.no_file": "Finn ikkje fila {path}.",
         "cli.unreadable": "Kan ikkje lese {path}: {reason}.",
@@ -68,6 +78,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.monthly.owner": "skoleeigar",
     },
     "en": {
+        "cli.org_ok": "{path}: {counts}. All in order.",
+        "cli.routes_to": "{who} reports to:",
+        "cli.verify_ok": "Every chain is intact: {cases} cases, {events} events.",
+        "cli.verify_broken": "Breaks in the chain:",
+        "cli.db_upgraded": "The database is up to date ({revision}).",
         "cli.exists": "{path} already exists. Choose another --out, or overwrite with --force.",
         "cli.no_file": "No such file: {path}.",
         "cli.unreadable": "Cannot read {path}: {reason}.",
