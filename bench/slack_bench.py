@@ -222,11 +222,14 @@ async def measure(
     count: int,
     rounds: int,
     starts: int,
+    profiled: bool = False,
 ) -> dict[str, dict[str, dict[str, list[float]]]]:
     """Per app: the first `count` commands after a fresh start (both apps started afresh
     `starts` times), then `rounds` warm bursts of `count`, the apps alternating (and which
     goes first alternating), so both see the same machine load; then one submission each.
-    Around each burst of commands, the serving process's CPU time ("cpu": ms per command)."""
+    Around each burst of commands, the serving process's CPU time ("cpu": ms per command).
+    `profiled`: the servers run under bench/profiled.py, which is told when the warm bursts
+    start and end."""
     out = {name: {"first": empty(), "warm": empty()} for name in ("bare", "meldefra")}
 
     async def timed(
@@ -249,9 +252,11 @@ async def measure(
                     await asyncio.sleep(AFTER_BURST)
                 if s < starts - 1:
                     continue
+                await mark(servers, signal.SIGUSR1 if profiled else None)
                 for r in range(rounds):
                     for name in order if r % 2 else list(reversed(order)):
                         await timed(http, servers[name], out[name]["warm"])
+                await mark(servers, signal.SIGUSR2 if profiled else None)
                 for name in order:
                     samples = out[name]["warm"]
                     await asyncio.gather(
@@ -261,6 +266,13 @@ async def measure(
                         )
                     )
     return out
+
+
+async def mark(servers: dict[str, Server], signum: signal.Signals | None) -> None:
+    if signum is not None:
+        for server in servers.values():
+            os.kill(server.pid, signum)
+        await asyncio.sleep(1.0)  # the profiles' snapshot, before the next burst
 
 
 def summary(values: list[float]) -> tuple[float, float, float]:
@@ -273,6 +285,14 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=30, help="commands per burst (>= concurrency)")
     parser.add_argument("--rounds", type=int, default=6, help="warm bursts per app")
     parser.add_argument("--starts", type=int, default=2, help="fresh starts per concurrency")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run both servers under bench/profiled.py (every thread, CPU time): "
+        "DIR/<app>-<start>.pstats, the last start's warm bursts only; the profiler's cost makes "
+        "the times meaningless",
+    )
     args = parser.parse_args()
     users_n = max(max(args.concurrency), args.count)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack(token=TOKEN) as fake:
@@ -291,12 +311,13 @@ async def main() -> None:
             with ExitStack() as stack:
                 servers: dict[str, Server] = {}
                 for name, cmd in (
-                    ("bare", [python, str(ROOT / "bench" / "bare_bolt.py")]),
-                    (
-                        "meldefra",
-                        [python, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"],
-                    ),
+                    ("bare", [str(ROOT / "bench" / "bare_bolt.py")]),
+                    ("meldefra", ["-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]),
                 ):
+                    if args.profile is not None:
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        out = args.profile / f"{name}-{runs}.pstats"
+                        cmd = [str(ROOT / "bench" / "profiled.py"), str(out), *cmd]
                     env = {
                         **os.environ,
                         "SLACK_BOT_TOKEN": TOKEN,
@@ -307,7 +328,7 @@ async def main() -> None:
                         "PYTHONPATH": str(ROOT),
                         "MELDEFRA_LOG_LEVEL": "WARNING",
                     }
-                    servers[name] = stack.enter_context(running(name, cmd, env))
+                    servers[name] = stack.enter_context(running(name, [python, *cmd], env))
                 yield servers
 
         opened = Opened(fake)
@@ -315,7 +336,14 @@ async def main() -> None:
         for concurrency in args.concurrency:
             count = max(args.count, concurrency)
             results[concurrency] = await measure(
-                start, opened, users, concurrency, count, args.rounds, args.starts
+                start,
+                opened,
+                users,
+                concurrency,
+                count,
+                args.rounds,
+                args.starts,
+                profiled=args.profile is not None,
             )
     report(results, args)
 
