@@ -32,11 +32,27 @@ lock = threading.Lock()
 marks: dict[str, Stats] = {}
 
 
-def _profile_this_thread(*_: Any) -> None:
+def _profile_this_thread(*_: Any) -> cProfile.Profile:
     profiler = cProfile.Profile(time.thread_time)
     with lock:
         profiles.append(profiler)
     profiler.enable()  # replaces this hook for the rest of the thread
+    return profiler
+
+
+def _marker(main: cProfile.Profile, name: str) -> Any:
+    """A signal handler (run by the main thread) that notes every thread's stats so far. The
+    main thread's profiler is off meanwhile: the snapshot's own time would be charged to
+    whatever the signal interrupted (the event loop's poll)."""
+
+    def mark(*_: Any) -> None:
+        main.disable()
+        try:
+            marks[name] = _snapshot()
+        finally:
+            main.enable()
+
+    return mark
 
 
 def _snapshot() -> Stats:
@@ -95,10 +111,10 @@ def main() -> None:
     # A SIGTERM ends the program through SystemExit, so the stats are written (uvicorn hands
     # the signal on to the handler it found once it has stopped).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGUSR1, lambda *_: marks.update(start=_snapshot()))
-    signal.signal(signal.SIGUSR2, lambda *_: marks.update(end=_snapshot()))
+    main_profiler = _profile_this_thread()
+    signal.signal(signal.SIGUSR1, _marker(main_profiler, "start"))
+    signal.signal(signal.SIGUSR2, _marker(main_profiler, "end"))
     threading.setprofile(_profile_this_thread)
-    _profile_this_thread()
     if rest[0] == "-m":
         sys.argv = [rest[1], *rest[2:]]
         runpy.run_module(rest[1], run_name="__main__", alter_sys=True)

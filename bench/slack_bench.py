@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/slack_bench.py [--concurrency 10 50] [--count 30] [-
      [--starts 2]
 
 Both apps run as their own processes behind the same server stack, against one loopback
-fake Slack in this process: Meldefra (`meldefra serve --http`, the real product path) and a
+fake Slack in a third process: Meldefra (`meldefra serve --http`, the real product path) and a
 bare Bolt app that only acks and calls views.open (bench/bare_bolt.py). For each concurrency
 both are started afresh (`--starts` times) and the first burst of `--count` commands is
 timed ("first"), then warm bursts alternate between the two ("warm"), then one submission
@@ -22,12 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import multiprocessing
 import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -88,29 +90,79 @@ async def wait_up(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-class Opened:
-    """When each trigger's views.open reached the fake Slack (its arrival time, taken in the
-    fake's own thread), handed to the event loop as it happens: no thread per command waits
-    for it (a few threads would make the commands queue behind each other's waits)."""
+def _fake_slack(users: list[tuple[str, str]], ready: int, events: int) -> None:
+    """The fake Slack's process: its URL on `ready`, then a line "<trigger_id> <arrival>" on
+    `events` for each views.open (time.monotonic() is the system's monotonic clock, the same
+    in every process)."""
+    with FakeSlack(token=TOKEN) as fake:
+        for user, email in users:
+            fake.add_user(user, email)
 
-    def __init__(self, fake: FakeSlack) -> None:
+        def seen(call: Call) -> None:
+            if call.method == "views.open":
+                os.write(events, f"{call.params.get('trigger_id')} {call.at!r}\n".encode())
+
+        fake.watch(seen)
+        os.write(ready, f"{fake.url}\n".encode())
+        threading.Event().wait()  # until terminated
+
+
+@contextmanager
+def fake_slack(users: list[str], emails: list[str]) -> Iterator[tuple[str, int]]:
+    """The fake Slack in a process of its own: in this one, its threads (one per connection)
+    would take the interpreter lock from the event loop that times the acks, and more so
+    for the app whose views.open calls come closer together. Yields its URL and the pipe
+    its views.open arrivals come on."""
+    ready_r, ready_w = os.pipe()
+    events_r, events_w = os.pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_fake_slack, args=(list(zip(users, emails, strict=True)), ready_w, events_w)
+    )
+    process.start()
+    os.close(ready_w)
+    os.close(events_w)
+    try:
+        with os.fdopen(ready_r) as ready:
+            url = ready.readline().strip()
+        if not url:
+            raise RuntimeError("the fake Slack did not start")
+        yield url, events_r
+    finally:
+        process.terminate()
+        process.join(timeout=10)
+        os.close(events_r)
+
+
+class Opened:
+    """When each trigger's views.open reached the fake Slack (its arrival, taken in the
+    fake's process), read off its pipe by the event loop as it comes: no thread waits."""
+
+    def __init__(self, events: int) -> None:
         self.loop = asyncio.get_running_loop()
         self.waiting: dict[str, asyncio.Future[float]] = {}
-        fake.watch(self._seen)
+        self.pending = b""
+        os.set_blocking(events, False)
+        self.loop.add_reader(events, self._read, events)
 
     def expect(self, trigger: str) -> asyncio.Future[float]:
         future = self.loop.create_future()
         self.waiting[trigger] = future
         return future
 
-    def _seen(self, call: Call) -> None:
-        if call.method == "views.open":
-            self.loop.call_soon_threadsafe(self._resolve, call.params.get("trigger_id"), call.at)
-
-    def _resolve(self, trigger: object, at: float) -> None:
-        future = self.waiting.pop(str(trigger), None)
-        if future is not None and not future.done():
-            future.set_result(at)
+    def _read(self, events: int) -> None:
+        try:
+            chunk = os.read(events, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:  # the fake is gone
+            self.loop.remove_reader(events)
+            return
+        *lines, self.pending = (self.pending + chunk).split(b"\n")
+        for line in lines:
+            trigger, at = line.decode().split(" ")
+            future = self.waiting.pop(trigger, None)
+            if future is not None and not future.done():
+                future.set_result(float(at))
 
 
 async def command(
@@ -295,56 +347,61 @@ async def main() -> None:
     )
     args = parser.parse_args()
     users_n = max(max(args.concurrency), args.count)
-    with tempfile.TemporaryDirectory() as tmp, FakeSlack(token=TOKEN) as fake:
+    with tempfile.TemporaryDirectory() as tmp:
         org = Path(tmp) / "org.yml"
         emails = bench_org(org, users_n)
         users = [f"U{i:07d}" for i in range(users_n)]
-        for user, email in zip(users, emails, strict=True):
-            fake.add_user(user, email)
-        python = sys.executable
-        runs = 0
+        with fake_slack(users, emails) as (fake_url, events):
+            await run_all(args, Path(tmp), org, users, fake_url, events)
 
-        @contextmanager
-        def start() -> Iterator[dict[str, Server]]:
-            nonlocal runs
-            runs += 1
-            with ExitStack() as stack:
-                servers: dict[str, Server] = {}
-                for name, cmd in (
-                    ("bare", [str(ROOT / "bench" / "bare_bolt.py")]),
-                    ("meldefra", ["-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]),
-                ):
-                    if args.profile is not None:
-                        args.profile.mkdir(parents=True, exist_ok=True)
-                        out = args.profile / f"{name}-{runs}.pstats"
-                        cmd = [str(ROOT / "bench" / "profiled.py"), str(out), *cmd]
-                    env = {
-                        **os.environ,
-                        "SLACK_BOT_TOKEN": TOKEN,
-                        "SLACK_SIGNING_SECRET": SECRET,
-                        "SLACK_API_URL": fake.url,
-                        "MELDEFRA_ORG": str(org),
-                        "DATABASE_URL": f"sqlite:///{Path(tmp) / f'{name}{runs}.db'}",
-                        "PYTHONPATH": str(ROOT),
-                        "MELDEFRA_LOG_LEVEL": "WARNING",
-                    }
-                    servers[name] = stack.enter_context(running(name, [python, *cmd], env))
-                yield servers
 
-        opened = Opened(fake)
-        results = {}
-        for concurrency in args.concurrency:
-            count = max(args.count, concurrency)
-            results[concurrency] = await measure(
-                start,
-                opened,
-                users,
-                concurrency,
-                count,
-                args.rounds,
-                args.starts,
-                profiled=args.profile is not None,
-            )
+async def run_all(
+    args: argparse.Namespace, tmp: Path, org: Path, users: list[str], fake_url: str, events: int
+) -> None:
+    python = sys.executable
+    runs = 0
+
+    @contextmanager
+    def start() -> Iterator[dict[str, Server]]:
+        nonlocal runs
+        runs += 1
+        with ExitStack() as stack:
+            servers: dict[str, Server] = {}
+            for name, cmd in (
+                ("bare", [str(ROOT / "bench" / "bare_bolt.py")]),
+                ("meldefra", ["-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]),
+            ):
+                if args.profile is not None:
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    out = args.profile / f"{name}-{runs}.pstats"
+                    cmd = [str(ROOT / "bench" / "profiled.py"), str(out), *cmd]
+                env = {
+                    **os.environ,
+                    "SLACK_BOT_TOKEN": TOKEN,
+                    "SLACK_SIGNING_SECRET": SECRET,
+                    "SLACK_API_URL": fake_url,
+                    "MELDEFRA_ORG": str(org),
+                    "DATABASE_URL": f"sqlite:///{Path(tmp) / f'{name}{runs}.db'}",
+                    "PYTHONPATH": str(ROOT),
+                    "MELDEFRA_LOG_LEVEL": "WARNING",
+                }
+                servers[name] = stack.enter_context(running(name, [python, *cmd], env))
+            yield servers
+
+    opened = Opened(events)
+    results = {}
+    for concurrency in args.concurrency:
+        count = max(args.count, concurrency)
+        results[concurrency] = await measure(
+            start,
+            opened,
+            users,
+            concurrency,
+            count,
+            args.rounds,
+            args.starts,
+            profiled=args.profile is not None,
+        )
     report(results, args)
 
 
