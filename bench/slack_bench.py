@@ -141,8 +141,12 @@ class Opened:
         self.loop = asyncio.get_running_loop()
         self.waiting: dict[str, asyncio.Future[float]] = {}
         self.pending = b""
+        self.events = events
         os.set_blocking(events, False)
         self.loop.add_reader(events, self._read, events)
+
+    def close(self) -> None:
+        self.loop.remove_reader(self.events)
 
     def expect(self, trigger: str) -> asyncio.Future[float]:
         future = self.loop.create_future()
@@ -402,6 +406,7 @@ async def run_all(
             args.starts,
             profiled=args.profile is not None,
         )
+    opened.close()
     report(results, args)
 
 
