@@ -13,8 +13,8 @@ per user. Printed: p50/p95/p99 of the command's ack, of views.open reaching Slac
 arrival at the fake, before the fake parses it) and of the submission's ack, Meldefra's
 ratios to the bare app, and each server process's CPU time per command. Targets (issue 18),
 for the command's ack and views.open at p50 and p95, at every concurrency: warm <= 1.1x,
-first burst after start <= 1.5x. p99 is printed, not judged: of 60 first-burst commands it is
-the slowest one, which the scheduler of a shared machine decides.
+first burst after start <= 1.5x. p99 is printed, not judged: of the 60 first-burst commands
+at 10 it is the slowest one, which the scheduler of a shared machine decides.
 """
 
 from __future__ import annotations
