@@ -130,6 +130,10 @@ def _require(params: JsonDict, *names: str) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a client that never hangs up must not block stop()
+    # socketserver's default backlog is 5: a burst of connections (bench/slack_bench.py's 50
+    # concurrent views.open) would overflow it and a connection would wait a SYN-ACK
+    # retransmit (1 s). Slack itself never does that.
+    request_queue_size = 128
 
     def __init__(self, fake: "FakeSlack") -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -171,6 +175,7 @@ class FakeSlack:
         self.uploads: dict[str, UploadedFile] = {}
         self._cond = threading.Condition()
         self._calls: list[Call] = []
+        self._watchers: list[Callable[[Call], None]] = []
         self._failures: list[_Failure] = []
         self._delays: dict[str, float] = {}
         self._hidden: set[str] = set()  # channels the bot is not in
@@ -279,6 +284,12 @@ class FakeSlack:
             assert call is not None
             return call
 
+    def watch(self, callback: Callable[[Call], None]) -> None:
+        """Call `callback` with each call as it is recorded, in the server's thread (it must
+        not block; bench/slack_bench.py hands each call to its event loop)."""
+        with self._cond:
+            self._watchers.append(callback)
+
     def clear(self) -> None:
         """Forget recorded calls (users, failures and stored objects stay)."""
         with self._cond:
@@ -380,6 +391,7 @@ class FakeSlack:
     # ---- HTTP plumbing
 
     def _handle(self, req: _Handler) -> None:
+        arrived = time.monotonic()  # before the body is read and parsed: a bigger one costs us
         target = urlsplit(req.path)
         body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
         headers = {k.lower(): v for k, v in req.headers.items()}
@@ -387,7 +399,7 @@ class FakeSlack:
             self._receive_upload(req, target.path.rsplit("/", 1)[-1], body)
             return
         if target.path.startswith("/hooks/"):
-            self._record(Call("response_url", json.loads(body or b"{}"), headers, time.monotonic()))
+            self._record(Call("response_url", json.loads(body or b"{}"), headers, arrived))
             self._reply(req, 200, b"ok", "text/html")
             return
         if not target.path.startswith("/api/"):
@@ -401,7 +413,7 @@ class FakeSlack:
             params.update(json.loads(body or b"{}"))
         elif content_type.startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
-        self._record(Call(method, params, headers, time.monotonic()))
+        self._record(Call(method, params, headers, arrived))
         with self._cond:
             delay = self._delays.get(method, 0.0)
         if delay:
@@ -435,6 +447,9 @@ class FakeSlack:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher(call)
 
     def _take_failure(self, method: str, params: JsonDict) -> _Failure | None:
         with self._cond:
