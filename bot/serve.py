@@ -209,7 +209,7 @@ def _thread(
 def _console(app: App) -> int:
     from sqlalchemy.engine import make_url
 
-    from bot.console import Console
+    from bot.console.app import Console
     from handlers.i18n import t
 
     lang = app.services.org.schools[0].language
