@@ -80,7 +80,8 @@ class Console:
         """The form as questions, submitted through the core; drawn again with its problems
         until it is done (leaving raises Back)."""
         me, opened = self.me or "", shown.opened
-        picked = [p for p in flow.people_for(self.services, me, opened.ref) if p != me]
+        # Whom its person picker offers (none without one), as the console lists people.
+        picked = [p for p, _ in flow.pickable(self.services, opened, me) if p != me]
         people = list(zip(picked, render.described(self.services, picked), strict=True))
         values = self.prompts.fill(me, shown, people, here.own)
         submission = Submission(me, values, opened.ref)
