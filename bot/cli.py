@@ -566,24 +566,18 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_round(args: argparse.Namespace, settings: Settings) -> int:
     """`meldefra remind` and `meldefra digest`: one round per school, or print it (--dry-run)."""
     from bot import bootstrap
-    from bot.text import round_lines
-    from handlers import digest, followup
+    from bot.core import flow
 
     app = bootstrap.build(settings)
-    org = app.services.org
     rounds = zone_rounds(args, app)
     if rounds is None:
         return EXIT_USAGE
-    run = followup.run_reminders if args.round == "remind" else digest.run_digest
-    for zone_schools, at in rounds:
-        results = run(app.services, zone_schools, at=at, dry_run=args.dry_run)
-        if args.round == "remind":  # and § 12-5 by the hour, where a step has come
-            urgent = followup.run_urgent(app.services, zone_schools, at=at, dry_run=args.dry_run)
-            results += [r for r in urgent if r.notices or r.escalated]
-        for result in results:
-            next_round = followup.next_round_at(org.school(result.school_id), at)
-            for line in round_lines("nb", result, next_round=next_round):
-                print(line)
+    for zone_schools, at in rounds:  # remind: and § 12-5 by the hour, where a step has come
+        digest = args.round == "digest"
+        for line in flow.rounds(
+            app.services, "nb", zone_schools, at, digest=digest, dry_run=args.dry_run
+        ):
+            print(line)
     return 0
 
 

@@ -81,7 +81,7 @@ class Console:
         until it is done (leaving raises Back)."""
         me, opened = self.me or "", shown.opened
         # Whom its person picker offers (none without one), as the console lists people.
-        picked = [p for p, _ in flow.pickable(self.services, opened, me) if p != me]
+        picked = [p for p in flow.picker_people(self.services, opened, me) if p != me]
         people = list(zip(picked, render.described(self.services, picked), strict=True))
         values = self.prompts.fill(me, shown, people, here.own)
         submission = Submission(me, values, opened.ref)
@@ -203,7 +203,7 @@ class Console:
 
     def run_reminders(self) -> None:
         """The morning round of every school now, as `meldefra remind` does; then deliver."""
-        self.term.lines(flow.rounds_now(self.services, self.lang))
+        self.term.lines(flow.rounds(self.services, self.lang))
         self.deliver()
 
     # --- melde fra, what I have and what waits ------------------------------------------

@@ -25,6 +25,7 @@ from bot.core import actions, forms, views, words
 from bot.core.checks import Hint, Reading
 from bot.core.forms import Field, Kind, Opened, Result, Submission
 from handlers import choices, delivery, followup, overview, people, plan, review
+from handlers import digest as digests
 from handlers.delivery import SentMessage
 from handlers.errors import FieldErrors, Problem, Refused
 from handlers.i18n import t
@@ -335,16 +336,31 @@ def refreshes(
     ]
 
 
-def rounds_now(services: Services, lang: str) -> list[str]:
-    """The morning round of every school now, and the § 12-5 round by the hour, as `meldefra
-    remind` runs them: what each round did, and when the next one is due."""
-    now, org = services.clock.now(), services.org
-    schools = [s.id for s in org.schools]
-    urgent = followup.run_urgent(services, schools, at=now)
-    results = followup.run_reminders(services, schools, at=now)
+def rounds(
+    services: Services,
+    lang: str,
+    schools: Sequence[str] | None = None,
+    at: Any = None,
+    *,
+    digest: bool = False,
+    dry_run: bool = False,
+) -> list[str]:
+    """The morning round of `schools` (default: every school) at `at` (default: now), and the
+    § 12-5 round by the hour where a step has come, as `meldefra remind` runs them (or, with
+    `digest`, the R-team's digest, as `meldefra digest`): what each round did, and when the
+    next one is due."""
+    org = services.org
+    at = at or services.clock.now()
+    ids = list(schools) if schools is not None else [s.id for s in org.schools]
+    if digest:
+        results = digests.run_digest(services, ids, at=at, dry_run=dry_run)
+    else:
+        results = followup.run_reminders(services, ids, at=at, dry_run=dry_run)
+        urgent = followup.run_urgent(services, ids, at=at, dry_run=dry_run)
+        results += [r for r in urgent if r.notices or r.escalated]
     lines: list[str] = []
-    for result in [*results, *(r for r in urgent if r.notices or r.escalated)]:
-        next_round = followup.next_round_at(org.school(result.school_id), now)
+    for result in results:
+        next_round = followup.next_round_at(org.school(result.school_id), at)
         lines += text.round_lines(lang, result, next_round=next_round)
     return lines
 
@@ -576,16 +592,21 @@ def press(
 
 
 def pickable(services: Services, opened: Opened, actor: str | None) -> tuple[tuple[str, str], ...]:
-    """Whom the form's person picker offers, each as the picker shows them (`labelled`): for
-    a case's form whom this person may send the case to (`people_for`), for the report the
-    staff of the school it was opened with (every school's before one is picked); nobody when
-    the form has no person picker."""
+    """Whom the form's person picker offers (`picker_people`), each as the picker shows them
+    (`labelled`)."""
+    return labelled(services, picker_people(services, opened, actor))
+
+
+def picker_people(services: Services, opened: Opened, actor: str | None) -> list[str]:
+    """Whom the form's person picker offers: for a case's form whom this person may send the
+    case to (`people_for`), for the report the staff of the school it was opened with (every
+    school's before one is picked); nobody when the form has no person picker."""
     if not any(isinstance(f, Field) and f.kind == Kind.PERSON for f in opened.form.fields()):
-        return ()
+        return []
     if opened.ref is None:
         school = opened.values.get("school") or None
-        return labelled(services, staff_of(services, str(school) if school else None))
-    return labelled(services, people_for(services, actor, opened.ref))
+        return staff_of(services, str(school) if school else None)
+    return people_for(services, actor, opened.ref)
 
 
 def home_overview(
